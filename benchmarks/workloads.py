@@ -1,0 +1,233 @@
+"""Benchmark workloads: one registered function each.
+
+A workload function does the framework-independent setup and returns
+``(inputs, impls)``:
+
+* ``inputs``: a tuple of NumPy arrays, made once and shared by every framework.
+  The runner converts them (``torch.from_numpy``, ``mx.array`` + ``mx.eval``)
+  outside the timed region.
+* ``impls``: ``{kind: build}`` with kind ``"numpy"``, ``"torch"`` or ``"mx"``
+  (the last serves both ``lumex.core`` and ``mlx.core``, which share an API).
+  ``build(lib, *converted_inputs)`` does any untimed preparation (compiling,
+  wrapping in value_and_grad, ...) and returns a zero-argument function that
+  runs the workload once and returns its result. For ``"mx"`` the runner
+  calls ``mx.eval`` on that result inside the timed region, so builds never
+  need to.
+
+The result doubles as a correctness check against NumPy's: it may be an array
+or a tuple whose first element is compared. A build or run that raises turns
+that cell into "n/a", which is how missing lumex APIs show up.
+"""
+
+import numpy as np
+
+WORKLOADS = []
+
+
+class Workload:
+    def __init__(self, name, desc, setup):
+        self.name, self.desc, self.setup = name, desc, setup
+
+
+def workload(name, desc):
+    def register(setup):
+        WORKLOADS.append(Workload(name, desc, setup))
+        return setup
+    return register
+
+
+def same_code(f):
+    """impls for a body that reads the same in every framework: f(lib, *arrays)."""
+    build = lambda lib, *args: lambda: f(lib, *args)
+    return {"numpy": build, "torch": build, "mx": build}
+
+
+def randn(*shape):
+    # Fixed seed so every framework (and every run) sees the same data.
+    return np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+
+
+# --- elementwise -------------------------------------------------------------
+
+N_ELEM = 4 * 1024 * 1024
+
+
+def chain(lib, x):
+    return lib.sin(x) * 2 + lib.exp(-x * x)
+
+
+@workload("elementwise", "sin(x)*2 + exp(-x*x), 4M f32")
+def elementwise():
+    return (randn(N_ELEM),), same_code(chain)
+
+
+@workload("elementwise_compiled", "same, mx.compile (numpy/torch eager)")
+def elementwise_compiled():
+    def build_mx(mx, x):
+        f = mx.compile(lambda a: chain(mx, a))
+        return lambda: f(x)
+    impls = same_code(chain)
+    impls["mx"] = build_mx
+    return (randn(N_ELEM),), impls
+
+
+@workload("broadcast_add", "(4096,4096) + (4096,)")
+def broadcast_add():
+    return (randn(4096, 4096), randn(4096)), same_code(lambda lib, a, b: a + b)
+
+
+# --- reductions --------------------------------------------------------------
+
+def _sum_over(axis):
+    return {
+        "numpy": lambda np, a: lambda: np.sum(a, axis=axis),
+        "torch": lambda torch, a: lambda: torch.sum(a, dim=axis),
+        "mx": lambda mx, a: lambda: mx.sum(a, axis=axis),
+    }
+
+
+@workload("sum_axis0", "sum over axis 0 of (4096,4096)")
+def sum_axis0():
+    return (randn(4096, 4096),), _sum_over(0)
+
+
+@workload("sum_axis1", "sum over axis 1 of (4096,4096)")
+def sum_axis1():
+    return (randn(4096, 4096),), _sum_over(1)
+
+
+def _softmax_np(np, x):
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+@workload("softmax", "softmax over last axis of (1024,4096)")
+def softmax():
+    return (randn(1024, 4096),), {
+        "numpy": lambda np, x: lambda: _softmax_np(np, x),
+        "torch": lambda torch, x: lambda: torch.softmax(x, dim=-1),
+        "mx": lambda mx, x: lambda: mx.softmax(x, axis=-1),
+    }
+
+
+# --- matmul ------------------------------------------------------------------
+
+def _matmul(n):
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n), dtype=np.float32) for _ in range(2))
+    return (a, b), same_code(lambda lib, a, b: a @ b)
+
+
+@workload("matmul_1024", "(1024,1024) @ (1024,1024)")
+def matmul_1024():
+    return _matmul(1024)
+
+
+@workload("matmul_2048", "(2048,2048) @ (2048,2048)")
+def matmul_2048():
+    return _matmul(2048)
+
+
+# --- per-op overhead ---------------------------------------------------------
+
+def _add_chain(lib, x):
+    # numpy/torch execute each add eagerly; mx builds a 1000-node graph that
+    # the runner's mx.eval then executes, so this is per-op overhead either way.
+    y = x
+    for _ in range(1000):
+        y = y + 1.0
+    return y
+
+
+@workload("scalar_add_chain", "1000 chained y = y + 1.0 on a 1-element array")
+def scalar_add_chain():
+    return (np.zeros(1, dtype=np.float32),), same_code(_add_chain)
+
+
+# --- later workloads: need value_and_grad / take / sort ----------------------
+
+def _mlp_inputs():
+    rng = np.random.default_rng(0)
+    batch, d_in, d_hidden, d_out = 256, 784, 512, 10
+    x = rng.standard_normal((batch, d_in), dtype=np.float32)
+    onehot = np.eye(d_out, dtype=np.float32)[rng.integers(0, d_out, batch)]
+    w1 = rng.standard_normal((d_in, d_hidden), dtype=np.float32) * np.float32(d_in ** -0.5)
+    w2 = rng.standard_normal((d_hidden, d_out), dtype=np.float32) * np.float32(d_hidden ** -0.5)
+    b1 = np.zeros(d_hidden, dtype=np.float32)
+    b2 = np.zeros(d_out, dtype=np.float32)
+    return x, onehot, w1, b1, w2, b2
+
+
+def _mlp_numpy(np, x, onehot, w1, b1, w2, b2):
+    # NumPy has no autodiff, so this is the hand-written backward pass.
+    z1 = x @ w1 + b1
+    h = np.maximum(z1, 0)
+    logits = h @ w2 + b2
+    m = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - m)
+    s = e.sum(axis=1, keepdims=True)
+    loss = np.mean(np.log(s[:, 0]) + m[:, 0] - (logits * onehot).sum(axis=1))
+    dlogits = (e / s - onehot) / x.shape[0]
+    dh = (dlogits @ w2.T) * (z1 > 0)
+    grads = (x.T @ dh, dh.sum(axis=0), h.T @ dlogits, dlogits.sum(axis=0))
+    return loss, grads
+
+
+def _build_mlp_torch(torch, x, onehot, *params):
+    params = [p.clone().requires_grad_() for p in params]
+
+    def step():
+        w1, b1, w2, b2 = params
+        logits = torch.relu(x @ w1 + b1) @ w2 + b2
+        loss = torch.mean(torch.logsumexp(logits, dim=1) - (logits * onehot).sum(dim=1))
+        grads = torch.autograd.grad(loss, params)
+        return loss.detach(), grads
+    return step
+
+
+def _build_mlp_mx(mx, x, onehot, *params):
+    def loss_fn(params, x, onehot):
+        w1, b1, w2, b2 = params
+        logits = mx.maximum(x @ w1 + b1, 0) @ w2 + b2
+        # logsumexp spelled out so the workload needs only core ops.
+        m = mx.max(logits, axis=1, keepdims=True)
+        lse = mx.log(mx.sum(mx.exp(logits - m), axis=1)) + m[:, 0]
+        return mx.mean(lse - mx.sum(logits * onehot, axis=1))
+
+    step = mx.value_and_grad(loss_fn)
+    params = list(params)
+    return lambda: step(params, x, onehot)
+
+
+@workload("mlp_value_and_grad", "MLP 256x784->512->10 loss+grads")
+def mlp_value_and_grad():
+    return _mlp_inputs(), {
+        "numpy": lambda np, *a: lambda: _mlp_numpy(np, *a),
+        "torch": _build_mlp_torch,
+        "mx": _build_mlp_mx,
+    }
+
+
+@workload("gather", "take 4M random indices from 4M f32")
+def gather():
+    src = randn(N_ELEM)
+    idx = np.random.default_rng(1).integers(0, N_ELEM, N_ELEM).astype(np.int32)
+
+    def build_torch(torch, s, i):
+        i = i.long()  # torch.take wants int64; convert outside the timed region
+        return lambda: torch.take(s, i)
+
+    return (src, idx), {
+        "numpy": lambda np, s, i: lambda: np.take(s, i),
+        "torch": build_torch,
+        "mx": lambda mx, s, i: lambda: mx.take(s, i),
+    }
+
+
+@workload("sort", "sort 1M f32")
+def sort():
+    return (randn(1024 * 1024),), {
+        "numpy": lambda np, x: lambda: np.sort(x),
+        "torch": lambda torch, x: lambda: torch.sort(x).values,
+        "mx": lambda mx, x: lambda: mx.sort(x),
+    }

@@ -1,0 +1,149 @@
+#include "engine/allocator.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+
+namespace lumex::core::allocator {
+
+namespace {
+
+constexpr size_t kAlign = 64;
+// Below this, malloc's own bins are as fast as our cache and waste less.
+constexpr size_t kCacheMin = 1 << 14;
+
+size_t total_ram() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * page : (size_t(1) << 34);
+}
+
+struct State {
+  std::mutex mtx;
+  size_t active = 0;
+  size_t peak = 0;
+  size_t cached = 0;
+  size_t memory_limit = total_ram();
+  size_t cache_limit = total_ram();
+  size_t wired_limit = 0;
+  std::multimap<size_t, void*> cache;  // rounded size -> block
+
+  void trim(size_t keep) {
+    while (cached > keep && !cache.empty()) {
+      auto it = std::prev(cache.end());  // largest first frees most per call
+      cached -= it->first;
+      std::free(it->second);
+      cache.erase(it);
+    }
+  }
+};
+
+State& state() {
+  static State* s = new State();  // leaked: buffers may be freed during static destruction
+  return *s;
+}
+
+size_t rounded(size_t size) {
+  if (size < kCacheMin) return (size + kAlign - 1) / kAlign * kAlign + kAlign;
+  constexpr size_t page = 4096;
+  return (size + page - 1) / page * page;
+}
+
+}  // namespace
+
+Buffer malloc(size_t size) {
+  auto& s = state();
+  size_t r = rounded(size);
+  void* p = nullptr;
+  {
+    std::lock_guard lk(s.mtx);
+    if (r >= kCacheMin) {
+      // Accept a cached block up to 1/8 larger than asked for.
+      auto it = s.cache.lower_bound(r);
+      if (it != s.cache.end() && it->first <= r + r / 8) {
+        p = it->second;
+        r = it->first;
+        s.cached -= r;
+        s.cache.erase(it);
+      }
+    }
+    if (!p) s.trim(s.cache_limit > r ? s.cache_limit - r : 0);
+  }
+  if (!p) {
+    p = std::aligned_alloc(kAlign, r);
+    if (!p) {
+      {
+        std::lock_guard lk(state().mtx);
+        s.trim(0);
+      }
+      p = std::aligned_alloc(kAlign, r);
+      if (!p) throw std::bad_alloc();
+    }
+  }
+  std::lock_guard lk(s.mtx);
+  s.active += r;
+  if (s.active > s.peak) s.peak = s.active;
+  return Buffer{p, r};
+}
+
+void free(Buffer buf) {
+  if (!buf.ptr) return;
+  auto& s = state();
+  std::lock_guard lk(s.mtx);
+  s.active -= buf.size;
+  if (buf.size >= kCacheMin && s.cached + buf.size <= s.cache_limit) {
+    s.cache.emplace(buf.size, buf.ptr);
+    s.cached += buf.size;
+  } else {
+    std::free(buf.ptr);
+  }
+}
+
+size_t get_active_memory() {
+  std::lock_guard lk(state().mtx);
+  return state().active;
+}
+size_t get_peak_memory() {
+  std::lock_guard lk(state().mtx);
+  return state().peak;
+}
+void reset_peak_memory() {
+  std::lock_guard lk(state().mtx);
+  state().peak = state().active;
+}
+size_t get_cache_memory() {
+  std::lock_guard lk(state().mtx);
+  return state().cached;
+}
+void clear_cache() {
+  std::lock_guard lk(state().mtx);
+  state().trim(0);
+}
+size_t get_memory_limit() {
+  std::lock_guard lk(state().mtx);
+  return state().memory_limit;
+}
+size_t set_memory_limit(size_t limit) {
+  std::lock_guard lk(state().mtx);
+  size_t old = state().memory_limit;
+  state().memory_limit = limit;
+  return old;
+}
+size_t set_cache_limit(size_t limit) {
+  std::lock_guard lk(state().mtx);
+  size_t old = state().cache_limit;
+  state().cache_limit = limit;
+  state().trim(limit);
+  return old;
+}
+size_t set_wired_limit(size_t limit) {
+  std::lock_guard lk(state().mtx);
+  size_t old = state().wired_limit;
+  state().wired_limit = limit;
+  return old;
+}
+
+}  // namespace lumex::core::allocator

@@ -1,0 +1,30 @@
+// Buffers for array data. All engine allocations go through here so that memory
+// statistics (active, peak, cache) are exact, and freed large blocks are cached:
+// re-faulting fresh pages costs more than the arithmetic of most elementwise ops.
+#pragma once
+
+#include <cstddef>
+
+namespace lumex::core::allocator {
+
+struct Buffer {
+  void* ptr = nullptr;
+  size_t size = 0;  // bytes requested
+};
+
+/// 64-byte aligned; a zero-size request gives a valid, distinct pointer.
+Buffer malloc(size_t size);
+void free(Buffer buf);
+
+size_t get_active_memory();
+size_t get_peak_memory();
+void reset_peak_memory();
+size_t get_cache_memory();
+void clear_cache();
+size_t get_memory_limit();
+/// Returns the previous limit.
+size_t set_memory_limit(size_t limit);
+size_t set_cache_limit(size_t limit);
+size_t set_wired_limit(size_t limit);
+
+}  // namespace lumex::core::allocator

@@ -1,0 +1,114 @@
+#include "engine/backend/cpu/elementwise.h"
+#include "engine/backend/cpu/elementwise_ops.h"
+#include "engine/primitives.h"
+
+namespace lumex::core {
+
+using namespace cpu;
+
+#define LUMEX_BINARY(NAME, PRED)                                              \
+  void NAME::eval_cpu(const std::vector<array>& inputs, array& out) {        \
+    binary_same<PRED>(inputs[0], inputs[1], out, detail::NAME{}, #NAME);     \
+  }
+#define LUMEX_BINARY_BOOL(NAME)                                               \
+  void NAME::eval_cpu(const std::vector<array>& inputs, array& out) {        \
+    binary_to_bool(inputs[0], inputs[1], out, detail::NAME{});               \
+  }
+
+LUMEX_BINARY(Add, AnyType)
+LUMEX_BINARY(Subtract, AnyType)
+LUMEX_BINARY(Multiply, AnyType)
+LUMEX_BINARY(Divide, AnyType)
+LUMEX_BINARY(FloorDivide, RealType)
+LUMEX_BINARY(Remainder, RealType)
+LUMEX_BINARY(Power, AnyType)
+LUMEX_BINARY(Maximum, AnyType)
+LUMEX_BINARY(Minimum, AnyType)
+LUMEX_BINARY(ArcTan2, FloatType)
+LUMEX_BINARY(LogAddExp, FloatType)
+LUMEX_BINARY(BitwiseAnd, IntOrBoolType)
+LUMEX_BINARY(BitwiseOr, IntOrBoolType)
+LUMEX_BINARY(BitwiseXor, IntOrBoolType)
+LUMEX_BINARY(LeftShift, IntOrBoolType)
+LUMEX_BINARY(RightShift, IntOrBoolType)
+LUMEX_BINARY_BOOL(NotEqual)
+LUMEX_BINARY_BOOL(Greater)
+LUMEX_BINARY_BOOL(GreaterEqual)
+LUMEX_BINARY_BOOL(Less)
+LUMEX_BINARY_BOOL(LessEqual)
+LUMEX_BINARY_BOOL(LogicalAnd)
+LUMEX_BINARY_BOOL(LogicalOr)
+
+void Equal::eval_cpu(const std::vector<array>& inputs, array& out) {
+  if (equal_nan_) {
+    binary_to_bool(inputs[0], inputs[1], out, detail::NaNEqual{});
+  } else {
+    binary_to_bool(inputs[0], inputs[1], out, detail::Equal{});
+  }
+}
+
+void DivMod::eval_cpu(const std::vector<array>& inputs,
+                      std::vector<array>& outputs) {
+  binary_same<RealType>(inputs[0], inputs[1], outputs[0], detail::FloorDivide{},
+                        "DivMod");
+  binary_same<RealType>(inputs[0], inputs[1], outputs[1], detail::Remainder{},
+                        "DivMod");
+}
+
+void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const auto& c = inputs[0];
+  const auto& x = inputs[1];
+  const auto& y = inputs[2];
+  out.set_data(allocator::malloc(out.nbytes()));
+  dispatch_dtype(out.dtype(), [&](auto t) {
+    using T = decltype(t);
+    const bool* pc = c.data<bool>();
+    const T* px = x.data<T>();
+    const T* py = y.data<T>();
+    T* po = out.data<T>();
+    strided_for_each<4>(
+        out.shape(), {&c.strides(), &x.strides(), &y.strides(), &out.strides()},
+        [&](const auto& off, int64_t n, const auto& st) {
+          const bool* cc = pc + off[0];
+          const T* xx = px + off[1];
+          const T* yy = py + off[2];
+          T* oo = po + off[3];
+          if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
+            for (int64_t i = 0; i < n; ++i) oo[i] = cc[i] ? xx[i] : yy[i];
+          } else {
+            for (int64_t i = 0; i < n; ++i) {
+              oo[i] = cc[i * st[0]] ? xx[i * st[1]] : yy[i * st[2]];
+            }
+          }
+        });
+  });
+}
+
+LUMEX_REGISTER_PRIMITIVE(Add);
+LUMEX_REGISTER_PRIMITIVE(Subtract);
+LUMEX_REGISTER_PRIMITIVE(Multiply);
+LUMEX_REGISTER_PRIMITIVE(Divide);
+LUMEX_REGISTER_PRIMITIVE(FloorDivide);
+LUMEX_REGISTER_PRIMITIVE(Remainder);
+LUMEX_REGISTER_PRIMITIVE(Power);
+LUMEX_REGISTER_PRIMITIVE(Maximum);
+LUMEX_REGISTER_PRIMITIVE(Minimum);
+LUMEX_REGISTER_PRIMITIVE(ArcTan2);
+LUMEX_REGISTER_PRIMITIVE(LogAddExp);
+LUMEX_REGISTER_PRIMITIVE(Equal);
+LUMEX_REGISTER_PRIMITIVE(NotEqual);
+LUMEX_REGISTER_PRIMITIVE(Greater);
+LUMEX_REGISTER_PRIMITIVE(GreaterEqual);
+LUMEX_REGISTER_PRIMITIVE(Less);
+LUMEX_REGISTER_PRIMITIVE(LessEqual);
+LUMEX_REGISTER_PRIMITIVE(LogicalAnd);
+LUMEX_REGISTER_PRIMITIVE(LogicalOr);
+LUMEX_REGISTER_PRIMITIVE(BitwiseAnd);
+LUMEX_REGISTER_PRIMITIVE(BitwiseOr);
+LUMEX_REGISTER_PRIMITIVE(BitwiseXor);
+LUMEX_REGISTER_PRIMITIVE(LeftShift);
+LUMEX_REGISTER_PRIMITIVE(RightShift);
+LUMEX_REGISTER_PRIMITIVE(DivMod);
+LUMEX_REGISTER_PRIMITIVE(Select);
+
+}  // namespace lumex::core

@@ -1,0 +1,137 @@
+#include "engine/backend/cpu/elementwise.h"
+#include "engine/backend/cpu/elementwise_ops.h"
+#include "engine/primitives.h"
+
+namespace lumex::core {
+
+using namespace cpu;
+
+// Float-only ops: the op layer has already promoted integers to float32.
+#define LUMEX_UNARY_INEXACT(NAME)                                         \
+  void NAME::eval_cpu(const std::vector<array>& inputs, array& out) {     \
+    unary_same<InexactType>(inputs[0], out, detail::NAME{}, #NAME);       \
+  }
+#define LUMEX_UNARY_REAL_FLOAT(NAME)                                      \
+  void NAME::eval_cpu(const std::vector<array>& inputs, array& out) {     \
+    unary_same<FloatType>(inputs[0], out, detail::NAME{}, #NAME);         \
+  }
+#define LUMEX_UNARY_ANY(NAME)                                             \
+  void NAME::eval_cpu(const std::vector<array>& inputs, array& out) {     \
+    unary_same<AnyType>(inputs[0], out, detail::NAME{}, #NAME);           \
+  }
+#define LUMEX_UNARY_BOOL(NAME)                                            \
+  void NAME::eval_cpu(const std::vector<array>& inputs, array& out) {     \
+    unary_to_bool(inputs[0], out, detail::NAME{});                        \
+  }
+
+LUMEX_UNARY_INEXACT(Sqrt)
+LUMEX_UNARY_INEXACT(Rsqrt)
+LUMEX_UNARY_INEXACT(Exp)
+LUMEX_UNARY_INEXACT(Expm1)
+LUMEX_UNARY_INEXACT(Log1p)
+LUMEX_UNARY_INEXACT(Sin)
+LUMEX_UNARY_INEXACT(Cos)
+LUMEX_UNARY_INEXACT(Tan)
+LUMEX_UNARY_INEXACT(ArcSin)
+LUMEX_UNARY_INEXACT(ArcCos)
+LUMEX_UNARY_INEXACT(ArcTan)
+LUMEX_UNARY_INEXACT(Sinh)
+LUMEX_UNARY_INEXACT(Cosh)
+LUMEX_UNARY_INEXACT(Tanh)
+LUMEX_UNARY_INEXACT(ArcSinh)
+LUMEX_UNARY_INEXACT(ArcCosh)
+LUMEX_UNARY_INEXACT(ArcTanh)
+LUMEX_UNARY_INEXACT(Sigmoid)
+LUMEX_UNARY_REAL_FLOAT(Erf)
+LUMEX_UNARY_REAL_FLOAT(ErfInv)
+LUMEX_UNARY_ANY(Negative)
+LUMEX_UNARY_ANY(Sign)
+LUMEX_UNARY_ANY(Square)
+LUMEX_UNARY_ANY(Floor)
+LUMEX_UNARY_ANY(Ceil)
+LUMEX_UNARY_ANY(Round)
+LUMEX_UNARY_ANY(Conjugate)
+LUMEX_UNARY_BOOL(LogicalNot)
+LUMEX_UNARY_BOOL(IsNaN)
+LUMEX_UNARY_BOOL(IsInf)
+LUMEX_UNARY_BOOL(IsPosInf)
+LUMEX_UNARY_BOOL(IsNegInf)
+
+void BitwiseInvert::eval_cpu(const std::vector<array>& inputs, array& out) {
+  unary_same<IntOrBoolType>(inputs[0], out, detail::BitwiseInvert{},
+                            "BitwiseInvert");
+}
+
+void Abs::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const auto& in = inputs[0];
+  if (in.dtype() == complex64) {
+    unary_loop<complex64_t, float>(
+        in, out, [](complex64_t x) { return std::abs(x); });
+  } else {
+    unary_same<AnyType>(in, out, detail::Abs{}, "Abs");
+  }
+}
+
+void Real::eval_cpu(const std::vector<array>& inputs, array& out) {
+  unary_loop<complex64_t, float>(inputs[0], out,
+                                 [](complex64_t x) { return x.real(); });
+}
+
+void Imag::eval_cpu(const std::vector<array>& inputs, array& out) {
+  unary_loop<complex64_t, float>(inputs[0], out,
+                                 [](complex64_t x) { return x.imag(); });
+}
+
+void Log::eval_cpu(const std::vector<array>& inputs, array& out) {
+  switch (base_) {
+    case Base::e:
+      unary_same<InexactType>(inputs[0], out, detail::Log{}, "Log");
+      break;
+    case Base::two:
+      unary_same<InexactType>(inputs[0], out, detail::Log2{}, "Log2");
+      break;
+    case Base::ten:
+      unary_same<InexactType>(inputs[0], out, detail::Log10{}, "Log10");
+      break;
+  }
+}
+
+LUMEX_REGISTER_PRIMITIVE(Abs);
+LUMEX_REGISTER_PRIMITIVE(Negative);
+LUMEX_REGISTER_PRIMITIVE(Sign);
+LUMEX_REGISTER_PRIMITIVE(Square);
+LUMEX_REGISTER_PRIMITIVE(Sqrt);
+LUMEX_REGISTER_PRIMITIVE(Rsqrt);
+LUMEX_REGISTER_PRIMITIVE(Exp);
+LUMEX_REGISTER_PRIMITIVE(Expm1);
+LUMEX_REGISTER_PRIMITIVE(Log);
+LUMEX_REGISTER_PRIMITIVE(Log1p);
+LUMEX_REGISTER_PRIMITIVE(Sin);
+LUMEX_REGISTER_PRIMITIVE(Cos);
+LUMEX_REGISTER_PRIMITIVE(Tan);
+LUMEX_REGISTER_PRIMITIVE(ArcSin);
+LUMEX_REGISTER_PRIMITIVE(ArcCos);
+LUMEX_REGISTER_PRIMITIVE(ArcTan);
+LUMEX_REGISTER_PRIMITIVE(Sinh);
+LUMEX_REGISTER_PRIMITIVE(Cosh);
+LUMEX_REGISTER_PRIMITIVE(Tanh);
+LUMEX_REGISTER_PRIMITIVE(ArcSinh);
+LUMEX_REGISTER_PRIMITIVE(ArcCosh);
+LUMEX_REGISTER_PRIMITIVE(ArcTanh);
+LUMEX_REGISTER_PRIMITIVE(Sigmoid);
+LUMEX_REGISTER_PRIMITIVE(Erf);
+LUMEX_REGISTER_PRIMITIVE(ErfInv);
+LUMEX_REGISTER_PRIMITIVE(Floor);
+LUMEX_REGISTER_PRIMITIVE(Ceil);
+LUMEX_REGISTER_PRIMITIVE(Round);
+LUMEX_REGISTER_PRIMITIVE(Real);
+LUMEX_REGISTER_PRIMITIVE(Imag);
+LUMEX_REGISTER_PRIMITIVE(Conjugate);
+LUMEX_REGISTER_PRIMITIVE(LogicalNot);
+LUMEX_REGISTER_PRIMITIVE(BitwiseInvert);
+LUMEX_REGISTER_PRIMITIVE(IsNaN);
+LUMEX_REGISTER_PRIMITIVE(IsInf);
+LUMEX_REGISTER_PRIMITIVE(IsPosInf);
+LUMEX_REGISTER_PRIMITIVE(IsNegInf);
+
+}  // namespace lumex::core

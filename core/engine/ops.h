@@ -1,0 +1,8 @@
+// The public op API, mirroring mlx.core. Every op ends with a StreamOrDevice.
+#pragma once
+
+#include <optional>
+
+#include "engine/ops/creation.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/shape.h"

@@ -1,0 +1,6 @@
+// Every primitive of the engine, by family. See primitives/base.h for the interface.
+#pragma once
+
+#include "engine/primitives/base.h"
+#include "engine/primitives/elementwise.h"
+#include "engine/primitives/shape.h"

@@ -1,0 +1,81 @@
+#include "engine/transforms.h"
+
+#include <unordered_set>
+
+#include "engine/primitives.h"
+
+namespace lumex::core {
+
+namespace {
+
+// Post-order over the pending part of the graph, depth-first with an explicit stack.
+// Each primitive appears once (through the first of its outputs that is reached).
+std::vector<array> build_tape(const std::vector<array>& outputs) {
+  std::vector<array> tape;
+  std::unordered_set<const void*> seen;
+  struct Frame {
+    array node;
+    size_t next_input;
+  };
+  std::vector<Frame> stack;
+  auto visit = [&](const array& a) {
+    if (a.status() != array::Status::unscheduled) return;
+    if (!seen.insert(a.desc_ptr()).second) return;
+    for (auto& s : a.siblings()) seen.insert(s.desc_ptr());
+    stack.push_back({a, 0});
+  };
+  for (auto& out : outputs) {
+    visit(out);
+    while (!stack.empty()) {
+      auto& top = stack.back();
+      auto& ins = top.node.inputs();
+      if (top.next_input < ins.size()) {
+        // Copy: visit() may grow the stack and invalidate `top`.
+        array in = ins[top.next_input++];
+        visit(in);
+      } else {
+        tape.push_back(std::move(top.node));
+        stack.pop_back();
+      }
+    }
+  }
+  return tape;
+}
+
+}  // namespace
+
+void eval(std::vector<array> outputs) {
+  auto tape = build_tape(outputs);
+  for (auto& a : tape) {
+    for (auto& o : a.outputs()) o.set_status(array::Status::scheduled);
+  }
+  for (size_t i = 0; i < tape.size(); ++i) {
+    // Moved out of the tape so the tape does not keep intermediates alive.
+    array a = std::move(tape[i]);
+    auto outs = a.outputs();
+    try {
+      auto& prim = a.primitive();
+      if (prim.stream().device == Device::gpu) {
+        prim.eval_gpu(a.inputs(), outs);
+      } else {
+        prim.eval_cpu(a.inputs(), outs);
+      }
+    } catch (...) {
+      // Leave the graph as it was so the user can inspect it or retry.
+      for (auto& o : outs) o.set_status(array::Status::unscheduled);
+      for (size_t j = i + 1; j < tape.size(); ++j) {
+        for (auto& o : tape[j].outputs()) {
+          o.set_status(array::Status::unscheduled);
+        }
+      }
+      throw;
+    }
+    for (auto& o : outs) o.set_status(array::Status::available);
+    // Dropping the inputs releases intermediates whose last consumer just ran.
+    a.detach();
+  }
+}
+
+void async_eval(std::vector<array> outputs) { eval(std::move(outputs)); }
+
+}  // namespace lumex::core

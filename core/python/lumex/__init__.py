@@ -1,0 +1,22 @@
+"""lumex: an array framework with MLX's programming model, built to be seen into.
+
+``import lumex.core as mx`` gives the array engine with the ``mlx.core`` API.
+"""
+
+import ctypes as _ctypes
+import os as _os
+
+
+def _preload_openblas():
+    # The engine links libscipy_openblas by name; load it from the installed
+    # scipy_openblas32 package so no rpath into a build environment is needed.
+    import scipy_openblas32
+
+    path = _os.path.join(scipy_openblas32.get_lib_dir(), "libscipy_openblas.so")
+    if _os.path.exists(path):
+        _ctypes.CDLL(path, mode=_ctypes.RTLD_GLOBAL)
+
+
+_preload_openblas()
+
+__version__ = "0.1.0"

@@ -1,0 +1,49 @@
+// Shared binding helpers: the stream argument, and axis/shape argument forms.
+#pragma once
+
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/variant.h>
+#include <nanobind/stl/vector.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/tuple.h>
+
+#include <variant>
+
+#include "convert.h"
+#include "engine/device.h"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+namespace lx = lumex::core;
+
+/// What Python passes as `stream=`: None, a Stream, a Device, or a DeviceType.
+using StreamArg = std::variant<std::monostate, lx::Stream, lx::Device,
+                               lx::Device::DeviceType>;
+
+inline lx::StreamOrDevice to_sod(const StreamArg& s) {
+  if (std::holds_alternative<lx::Stream>(s)) return std::get<lx::Stream>(s);
+  if (std::holds_alternative<lx::Device>(s)) return std::get<lx::Device>(s);
+  if (std::holds_alternative<lx::Device::DeviceType>(s)) {
+    return lx::Device(std::get<lx::Device::DeviceType>(s));
+  }
+  return {};
+}
+
+/// An `axis` argument: None, an int, or a sequence of ints.
+using AxisArg = std::variant<std::monostate, int, std::vector<int>>;
+
+/// A scalar or array operand, converted lazily (keeps MLX's weak scalar rules).
+using ScalarOrArray = nb::object;
+
+inline lx::array arr(nb::handle h) { return to_array_like(h, nullptr); }
+
+void init_array(nb::module_& m);
+void init_dtype(nb::module_& m);
+void init_device(nb::module_& m);
+void init_ops_elementwise(nb::module_& m);
+void init_ops_creation(nb::module_& m);
+void init_ops_shape(nb::module_& m);
+void init_memory(nb::module_& m);
+void init_transforms(nb::module_& m);

@@ -1,0 +1,13 @@
+#include "common.h"
+
+NB_MODULE(core, m) {
+  m.doc() = "lumex.core: the lazy array engine (the mlx.core API).";
+  init_dtype(m);
+  init_device(m);
+  init_array(m);
+  init_ops_creation(m);
+  init_ops_elementwise(m);
+  init_ops_shape(m);
+  init_memory(m);
+  init_transforms(m);
+}

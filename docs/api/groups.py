@@ -1,0 +1,163 @@
+"""Names shown in the API reference, grouped as in MLX's Python API docs.
+
+``docs/conf.py`` turns each group into ``docs/api/generated/<slug>.rst`` with
+an autosummary table. Names that ``lumex.core`` does not provide (yet) are
+left out of the table and listed at the bottom of the page instead, so this
+file can list the whole MLX surface and the reference fills in as the engine
+grows.
+
+To document a new function: add its name to the right group, in the order it
+should appear. Dotted names (``array.astype``) are looked up attribute by
+attribute. To add a group, append a ``Group`` and a line in
+``docs/api/index.md``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Group(NamedTuple):
+    slug: str  # page docs/api/generated/<slug>.rst, and its :ref: label
+    title: str
+    intro: str  # reStructuredText, may be empty
+    names: tuple[str, ...]
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# (name in lumex.core, description) for the table on the data types page.
+DTYPES: tuple[tuple[str, str], ...] = (
+    ("bool_", "Boolean (``True``, ``False``)"),
+    ("uint8", "8-bit unsigned integer"),
+    ("uint16", "16-bit unsigned integer"),
+    ("uint32", "32-bit unsigned integer"),
+    ("uint64", "64-bit unsigned integer"),
+    ("int8", "8-bit signed integer"),
+    ("int16", "16-bit signed integer"),
+    ("int32", "32-bit signed integer (default integer type)"),
+    ("int64", "64-bit signed integer"),
+    ("bfloat16", "16-bit brain float (8 exponent bits, 7 mantissa bits)"),
+    ("float16", "16-bit IEEE half precision float (5 exponent bits, 10 mantissa bits)"),
+    ("float32", "32-bit float (default floating point type)"),
+    ("float64", "64-bit double precision float"),
+    ("complex64", "Complex number made of two 32-bit floats"),
+)
+
+
+GROUPS: tuple[Group, ...] = (
+    Group(
+        "array",
+        "Array",
+        "The :class:`array` class: its attributes, conversions and the "
+        "methods that mirror functions in :doc:`ops`.",
+        _names(
+            """
+            array
+            array.astype array.at array.item array.tolist
+            array.dtype array.itemsize array.nbytes array.ndim array.shape array.size
+            array.T
+            array.abs array.all array.any array.argmax array.argmin
+            array.conj array.cos array.cummax array.cummin array.cumprod array.cumsum
+            array.diag array.diagonal array.exp array.flatten
+            array.log array.log10 array.log1p array.log2 array.logcumsumexp array.logsumexp
+            array.max array.mean array.min array.moveaxis array.prod
+            array.reciprocal array.reshape array.round array.rsqrt
+            array.sin array.split array.sqrt array.square array.squeeze
+            array.std array.sum array.swapaxes array.transpose array.var array.view
+            """
+        ),
+    ),
+    Group(
+        "data_types",
+        "Data types",
+        "The default floating point type is ``float32`` and the default integer "
+        "type is ``int32``. Data types are arranged in a hierarchy of "
+        ":class:`DtypeCategory` values; use :func:`issubdtype` to test whether a "
+        "type belongs to a category.",
+        _names(
+            """
+            Dtype DtypeCategory issubdtype isdtype finfo iinfo
+            """
+        ),
+    ),
+    Group(
+        "devices_and_streams",
+        "Devices and streams",
+        "Operations run on a :class:`Device` (CPU or GPU), in order, on a "
+        ":class:`Stream`. On Linux only the CPU device is available; see "
+        ":doc:`/differences`.",
+        _names(
+            """
+            Device DeviceType Stream StreamContext
+            default_device set_default_device is_available device_count device_info
+            default_stream set_default_stream new_stream stream synchronize
+            """
+        ),
+    ),
+    Group(
+        "ops",
+        "Operations",
+        "",
+        _names(
+            """
+            abs add addmm all allclose any arange
+            arccos arccosh arcsin arcsinh arctan arctan2 arctanh
+            argmax argmin argpartition argsort array_equal asarray as_strided astype
+            atleast_1d atleast_2d atleast_3d
+            bartlett bitwise_and bitwise_invert bitwise_or bitwise_xor blackman
+            block_masked_mm broadcast_arrays broadcast_shapes broadcast_to
+            can_cast ceil clip concat concatenate contiguous conj conjugate convolve
+            conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d conv_general
+            cos cosh cummax cummin cumprod cumsum count_nonzero
+            degrees depends dequantize diag diagonal diff divide divmod
+            einsum einsum_path equal erf erfinv exp expm1 expand_dims eye
+            flatten flip floor floor_divide full full_like from_dlpack from_fp8
+            gather_mm gather_qmm greater greater_equal
+            hadamard_transform hamming hanning identity imag inner
+            isclose isfinite isinf isnan isneginf isposinf kron
+            left_shift less less_equal linspace load
+            log log2 log10 log1p logaddexp logcumsumexp
+            logical_not logical_and logical_or logical_xor logsumexp
+            matmul max maximum mean median meshgrid min minmax minimum moveaxis multiply
+            nan_to_num negative not_equal ones ones_like outer
+            partition pad permute_dims positive power prod put_along_axis
+            quantize quantized_matmul qqmm
+            radians real reciprocal remainder repeat reshape result_type right_shift roll round rsqrt
+            save savez savez_compressed save_gguf save_safetensors searchsorted segmented_mm
+            sigmoid sign sin sinh slice slice_update softmax sort split sqrt square squeeze
+            stack std stop_gradient subtract sum swapaxes
+            take take_along_axis tan tanh tensordot tile topk to_fp8 trace transpose
+            tri tril triu trunc unflatten unique unstack
+            var vecdot view where zeros zeros_like
+            """
+        ),
+    ),
+    Group(
+        "transforms",
+        "Transforms",
+        "Operations are lazy: they build a graph, and :func:`eval` computes it. "
+        "The function transformations below are part of the MLX API; they appear "
+        "here as lumex implements them.",
+        _names(
+            """
+            eval async_eval compile custom_function disable_compile enable_compile
+            grad value_and_grad jvp vjp vmap checkpoint
+            """
+        ),
+    ),
+    Group(
+        "memory_management",
+        "Memory management",
+        "",
+        _names(
+            """
+            get_active_memory get_array_buffer_size get_peak_memory reset_peak_memory
+            get_cache_memory get_memory_limit set_memory_limit set_cache_limit
+            set_wired_limit clear_cache
+            """
+        ),
+    ),
+)

@@ -1,0 +1,148 @@
+"""Run every tutorial notebook top to bottom in a fresh kernel.
+
+Each ``tutorials/*.ipynb`` is executed with nbclient in a new IPython kernel
+that uses this interpreter, from the ``tutorials/`` folder. A cell that raises
+fails the test, and each notebook must finish within ``NOTEBOOK_TIMEOUT``
+seconds of execution (kernel start-up is not counted).
+
+Also checked, without executing anything: notebooks are stored without
+outputs, and they match ``tutorials/_build_notebooks.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TUTORIALS = REPO / "tutorials"
+NOTEBOOKS = sorted(TUTORIALS.glob("*.ipynb"))
+GENERATOR = TUTORIALS / "_build_notebooks.py"
+
+NOTEBOOK_TIMEOUT = 60  # seconds of execution per notebook
+STARTUP_TIMEOUT = 60  # seconds to start the kernel (slow, loaded CI machines)
+
+BACKEND = os.environ.get("LUMEX_TEST_BACKEND", "lumex").strip().lower() or "lumex"
+
+# With LUMEX_TEST_BACKEND=mlx, conftest.py aliases lumex.core to mlx.core inside
+# the pytest process only. Subprocesses (the notebook kernel, sphinx-build) get
+# the same alias from this tiny package, put first on their PYTHONPATH.
+_MLX_SHIM = """\
+import sys
+import mlx.core as core
+sys.modules[__name__ + ".core"] = core
+"""
+
+
+def _require_lumex():
+    """Skip when lumex is not built or installed; fail if it is but is broken."""
+    try:
+        import lumex.core  # noqa: F401
+    except ModuleNotFoundError as err:
+        if err.name in ("lumex", "lumex.core"):
+            pytest.skip(f"lumex is not built/installed ({err})")
+        raise
+
+
+def _subprocess_env(monkeypatch, tmp_dir: Path) -> None:
+    """Let subprocesses import lumex.core the way this process does."""
+    if BACKEND != "mlx":
+        return  # they inherit the environment, and with it the installed lumex
+    shim = tmp_dir / "lumex_mlx_shim"
+    (shim / "lumex").mkdir(parents=True, exist_ok=True)
+    (shim / "lumex" / "__init__.py").write_text(_MLX_SHIM, encoding="utf-8")
+    path = [str(shim)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(path))
+
+
+def _ids(paths):
+    return [p.name for p in paths]
+
+
+def test_tutorials_exist():
+    assert NOTEBOOKS, f"no notebooks found in {TUTORIALS}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_is_stored_without_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    dirty = [
+        index
+        for index, cell in enumerate(nb["cells"])
+        if cell["cell_type"] == "code"
+        and (cell.get("outputs") or cell.get("execution_count") is not None)
+    ]
+    assert not dirty, (
+        f"{path.name}: cells {dirty} have stored outputs; clear them "
+        "(or regenerate with python tutorials/_build_notebooks.py)"
+    )
+
+
+def test_notebooks_match_generator():
+    pytest.importorskip("nbformat")
+    if not GENERATOR.exists():
+        pytest.skip("no notebook generator")
+    proc = subprocess.run(
+        [sys.executable, str(GENERATOR), "--check"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_runs(path, monkeypatch, tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    # The kernel runs this same interpreter; without the engine there is
+    # nothing to run the notebooks against.
+    _require_lumex()
+    _subprocess_env(monkeypatch, tmp_path)
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        nb,
+        # "python3" is resolved to the current interpreter by jupyter_client,
+        # so the kernel sees the same environment (and lumex) as pytest.
+        kernel_name="python3",
+        timeout=NOTEBOOK_TIMEOUT,
+        startup_timeout=STARTUP_TIMEOUT,
+        allow_errors=False,
+        resources={"metadata": {"path": str(TUTORIALS)}},
+    )
+
+    # Like NotebookClient.execute(), but with one time budget for the whole
+    # notebook: each cell may use only what earlier cells left over.
+    with client.setup_kernel():
+        assert client.kc is not None
+        info = client.wait_for_reply(client.kc.kernel_info())
+        assert info is not None
+        deadline = time.monotonic() + NOTEBOOK_TIMEOUT
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                pytest.fail(f"{path.name}: ran out of its {NOTEBOOK_TIMEOUT} s budget before cell {index}")
+            client.timeout = max(1, math.ceil(remaining))
+            problem = None
+            try:
+                client.execute_cell(cell, index)
+            except CellTimeoutError:
+                problem = f"exceeded the {NOTEBOOK_TIMEOUT} s notebook budget:\n{cell.source}"
+            except CellExecutionError as err:
+                plain = re.sub(r"\x1b\[[0-9;]*m", "", str(err))  # drop terminal colours
+                problem = f"raised:\n{plain}"
+            if problem:  # failing outside `except` keeps nbclient's traceback out of the report
+                pytest.fail(f"{path.name}: cell {index} {problem}")
