@@ -9,6 +9,18 @@ std::string shape_str(const Shape& shape) {
   os << "(";
   for (size_t i = 0; i < shape.size(); ++i) {
     os << shape[i];
+    if (i + 1 < shape.size()) os << ",";  // MLX prints (4), not (4,)
+  }
+  os << ")";
+  return os.str();
+}
+
+std::string tuple_str(const Shape& shape) {
+  std::ostringstream os;
+  os << "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) os << " ";
+    os << shape[i];
     if (i + 1 < shape.size() || shape.size() == 1) os << ",";
   }
   os << ")";

@@ -17,7 +17,10 @@ class axis_error : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+/// "(2,3)", "(4)": MLX's form in broadcasting messages.
 std::string shape_str(const Shape& shape);
+/// "(2, 3)", "(4,)": Python's tuple form, used where MLX prints a tuple.
+std::string tuple_str(const Shape& shape);
 
 /// Maps a possibly negative axis into [0, ndim); throws axis_error naming `op`.
 int normalize_axis(int axis, int ndim, const char* op);

@@ -61,9 +61,10 @@ array compare_binary(const array& a, const array& b, StreamOrDevice s) {
 
 template <typename P>
 array bitwise_binary(const array& a, const array& b, const char* op,
-                     StreamOrDevice s) {
+                     StreamOrDevice s, bool is_shift = false) {
   auto st = to_stream(s);
   auto dtype = promote_types(a.dtype(), b.dtype());
+  if (is_shift && dtype == bool_) dtype = uint8;  // shifting bools makes bytes
   if (!is_integral(dtype) && dtype != bool_) {
     throw std::runtime_error(msg(
         "[", op, "] Only allowed on integer or boolean types but got types ",
@@ -110,7 +111,10 @@ array reciprocal(const array& a, StreamOrDevice s) {
 }
 
 array exp(const array& a, StreamOrDevice s) { return float_unary<Exp>(a, s); }
-array expm1(const array& a, StreamOrDevice s) { return float_unary<Expm1>(a, s); }
+array expm1(const array& a, StreamOrDevice s) {
+  reject_complex(a, "expm1");
+  return float_unary<Expm1>(a, s);
+}
 array log1p(const array& a, StreamOrDevice s) { return float_unary<Log1p>(a, s); }
 
 array log(const array& a, StreamOrDevice s) {
@@ -141,7 +145,10 @@ array tanh(const array& a, StreamOrDevice s) { return float_unary<Tanh>(a, s); }
 array arcsinh(const array& a, StreamOrDevice s) { return float_unary<ArcSinh>(a, s); }
 array arccosh(const array& a, StreamOrDevice s) { return float_unary<ArcCosh>(a, s); }
 array arctanh(const array& a, StreamOrDevice s) { return float_unary<ArcTanh>(a, s); }
-array sigmoid(const array& a, StreamOrDevice s) { return float_unary<Sigmoid>(a, s); }
+array sigmoid(const array& a, StreamOrDevice s) {
+  reject_complex(a, "sigmoid");
+  return float_unary<Sigmoid>(a, s);
+}
 
 array erf(const array& a, StreamOrDevice s) {
   reject_complex(a, "erf");
@@ -162,10 +169,17 @@ array ceil(const array& a, StreamOrDevice s) {
 }
 
 array round(const array& a, int decimals, StreamOrDevice s) {
-  if (decimals == 0 || !is_inexact(a.dtype())) {
+  if (decimals == 0 || (!is_inexact(a.dtype()) && decimals > 0)) {
     return same_unary<Round>(a, s);
   }
   auto st = to_stream(s);
+  if (!is_inexact(a.dtype())) {
+    // Integers round to tens, hundreds, ... half to even, staying integers.
+    auto f = astype(a, float64, st);
+    auto scale = array(std::pow(10.0, -decimals), float64);
+    auto r = multiply(same_unary<Round>(divide(f, scale, st), st), scale, st);
+    return astype(r, a.dtype(), st);
+  }
   auto scale = array(std::pow(10.0, decimals), a.dtype());
   return divide(same_unary<Round>(multiply(a, scale, st), st), scale, st);
 }
@@ -259,7 +273,7 @@ array floor_divide(const array& a, const array& b, StreamOrDevice s) {
 array remainder(const array& a, const array& b, StreamOrDevice s) {
   auto dtype = promote_types(a.dtype(), b.dtype());
   if (dtype == complex64) {
-    throw std::invalid_argument("[remainder] Not supported for complex64.");
+    throw std::invalid_argument("[remainder] Complex type not supported.");
   }
   return arith_binary<Remainder>(a, b, s);
 }
@@ -290,6 +304,9 @@ array minimum(const array& a, const array& b, StreamOrDevice s) {
 array arctan2(const array& a, const array& b, StreamOrDevice s) {
   auto st = to_stream(s);
   auto dtype = at_least_float(promote_types(a.dtype(), b.dtype()));
+  if (dtype == complex64) {
+    throw std::invalid_argument("[arctan2] Not supported for complex64.");
+  }
   return binary_node<ArcTan2>(a, b, dtype, dtype, st);
 }
 array logaddexp(const array& a, const array& b, StreamOrDevice s) {
@@ -342,10 +359,10 @@ array bitwise_xor(const array& a, const array& b, StreamOrDevice s) {
   return bitwise_binary<BitwiseXor>(a, b, "bitwise_xor", s);
 }
 array left_shift(const array& a, const array& b, StreamOrDevice s) {
-  return bitwise_binary<LeftShift>(a, b, "left_shift", s);
+  return bitwise_binary<LeftShift>(a, b, "left_shift", s, true);
 }
 array right_shift(const array& a, const array& b, StreamOrDevice s) {
-  return bitwise_binary<RightShift>(a, b, "right_shift", s);
+  return bitwise_binary<RightShift>(a, b, "right_shift", s, true);
 }
 
 array where(const array& condition, const array& x, const array& y,
@@ -364,7 +381,7 @@ array where(const array& condition, const array& x, const array& y,
 array clip(const array& a, const std::optional<array>& a_min,
            const std::optional<array>& a_max, StreamOrDevice s) {
   if (!a_min && !a_max) {
-    throw std::invalid_argument("[clip] At most one of min/max may be None");
+    throw std::invalid_argument("[clip] At most one of a_min and a_max may be None");
   }
   auto out = a;
   if (a_min) out = maximum(out, *a_min, s);

@@ -37,6 +37,31 @@ void unary_loop(const array& in, array& out, Op op) {
                       });
 }
 
+/// float32 contiguous inputs go to a vectorized block kernel; everything else to `op`.
+template <typename Op>
+void unary_fast_f32(const array& in, array& out,
+                    void (*block)(const float*, float*, size_t), Op op,
+                    const char* name) {
+  if (in.dtype() != float32 || !in.flags().contiguous) {
+    dispatch_if<InexactType>(in.dtype(), name, [&](auto t) {
+      using T = decltype(t);
+      unary_loop<T, T>(in, out, op);
+    });
+    return;
+  }
+  if (is_donatable(in, out)) {
+    out.copy_shared_buffer(in);
+  } else {
+    out.set_data(allocator::malloc(in.data_size() * sizeof(float)),
+                 in.data_size(), in.strides(), in.flags());
+  }
+  const float* src = in.data<float>();
+  float* dst = out.data<float>();
+  parallel_for(in.data_size(), [&](size_t lo, size_t hi) {
+    block(src + lo, dst + lo, hi - lo);
+  });
+}
+
 /// Same-dtype unary op over the dtypes allowed by Pred.
 template <template <typename> class Pred, typename Op>
 void unary_same(const array& in, array& out, Op op, const char* name) {

@@ -173,10 +173,7 @@ struct Sign {
       return T(x != 0);
     } else {
       compute_t<T> v = static_cast<compute_t<T>>(x);
-      if constexpr (is_float_v<T>) {
-        if (std::isnan(v)) return x;
-      }
-      return T((v > 0) - (v < 0));
+      return T((v > 0) - (v < 0));  // NaN gives 0, as in MLX
     }
   }
 };
@@ -366,7 +363,7 @@ struct Remainder {
     if constexpr (std::is_same_v<T, bool>) {
       return b ? false : false;
     } else if constexpr (std::is_integral_v<T>) {
-      if (b == 0) return T(0);
+      if (b == 0) return a;  // MLX: x % 0 == x
       if constexpr (std::is_signed_v<T>) {
         if (b == -1) return T(0);
         T r = a % b;
@@ -411,55 +408,6 @@ struct Power {
   }
 };
 
-struct Maximum {
-  template <typename T>
-  T operator()(T a, T b) const {
-    if constexpr (is_float_v<T>) {
-      if (std::isnan(static_cast<compute_t<T>>(a))) return a;
-      if (std::isnan(static_cast<compute_t<T>>(b))) return b;
-      return static_cast<compute_t<T>>(a) > static_cast<compute_t<T>>(b) ? a : b;
-    } else if constexpr (is_complex_v<T>) {
-      return std::abs(a) > std::abs(b) ? a : b;
-    } else {
-      return a > b ? a : b;
-    }
-  }
-};
-
-struct Minimum {
-  template <typename T>
-  T operator()(T a, T b) const {
-    if constexpr (is_float_v<T>) {
-      if (std::isnan(static_cast<compute_t<T>>(a))) return a;
-      if (std::isnan(static_cast<compute_t<T>>(b))) return b;
-      return static_cast<compute_t<T>>(a) < static_cast<compute_t<T>>(b) ? a : b;
-    } else if constexpr (is_complex_v<T>) {
-      return std::abs(a) < std::abs(b) ? a : b;
-    } else {
-      return a < b ? a : b;
-    }
-  }
-};
-
-struct ArcTan2 {
-  template <typename T>
-  T operator()(T a, T b) const {
-    return T(std::atan2(static_cast<compute_t<T>>(a), static_cast<compute_t<T>>(b)));
-  }
-};
-
-struct LogAddExp {
-  template <typename T>
-  T operator()(T a, T b) const {
-    using C = compute_t<T>;
-    C x = static_cast<C>(a), y = static_cast<C>(b);
-    if (std::isnan(x) || std::isnan(y)) return T(x + y);
-    C m = std::max(x, y);
-    if (std::isinf(m)) return T(m);
-    return T(m + std::log1p(std::exp(std::min(x, y) - m)));
-  }
-};
-
 // Comparisons: bool output. Complex orders lexicographically (real, then imaginary).
 #define LUMEX_COMPARE(NAME, OP)                                     \
   struct NAME {                                                     \
@@ -478,6 +426,63 @@ LUMEX_COMPARE(GreaterEqual, >=)
 LUMEX_COMPARE(Less, <)
 LUMEX_COMPARE(LessEqual, <=)
 #undef LUMEX_COMPARE
+
+struct Maximum {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (is_float_v<T>) {
+      if (std::isnan(static_cast<compute_t<T>>(a))) return a;
+      if (std::isnan(static_cast<compute_t<T>>(b))) return b;
+      return static_cast<compute_t<T>>(a) > static_cast<compute_t<T>>(b) ? a : b;
+    } else if constexpr (is_complex_v<T>) {
+      return Greater{}(a, b) ? a : b;
+    } else {
+      return a > b ? a : b;
+    }
+  }
+};
+
+struct Minimum {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (is_float_v<T>) {
+      if (std::isnan(static_cast<compute_t<T>>(a))) return a;
+      if (std::isnan(static_cast<compute_t<T>>(b))) return b;
+      return static_cast<compute_t<T>>(a) < static_cast<compute_t<T>>(b) ? a : b;
+    } else if constexpr (is_complex_v<T>) {
+      return Less{}(a, b) ? a : b;
+    } else {
+      return a < b ? a : b;
+    }
+  }
+};
+
+struct ArcTan2 {
+  template <typename T>
+  T operator()(T a, T b) const {
+    return T(std::atan2(static_cast<compute_t<T>>(a), static_cast<compute_t<T>>(b)));
+  }
+};
+
+struct LogAddExp {
+  template <typename T>
+  T operator()(T a, T b) const {
+    if constexpr (is_complex_v<T>) {
+      return std::log(std::exp(a) + std::exp(b));
+    } else {
+      return real(a, b);
+    }
+  }
+  template <typename T>
+  static T real(T a, T b) {
+    using C = compute_t<T>;
+    C x = static_cast<C>(a), y = static_cast<C>(b);
+    if (std::isnan(x) || std::isnan(y)) return T(x + y);
+    C m = std::max(x, y);
+    if (std::isinf(m)) return T(m);
+    return T(m + std::log1p(std::exp(std::min(x, y) - m)));
+  }
+};
 
 struct Equal {
   template <typename T>

@@ -1,5 +1,6 @@
 #include "engine/backend/cpu/elementwise.h"
 #include "engine/backend/cpu/elementwise_ops.h"
+#include "engine/backend/cpu/simd_math.h"
 #include "engine/primitives.h"
 
 namespace lumex::core {
@@ -26,11 +27,8 @@ using namespace cpu;
 
 LUMEX_UNARY_INEXACT(Sqrt)
 LUMEX_UNARY_INEXACT(Rsqrt)
-LUMEX_UNARY_INEXACT(Exp)
 LUMEX_UNARY_INEXACT(Expm1)
 LUMEX_UNARY_INEXACT(Log1p)
-LUMEX_UNARY_INEXACT(Sin)
-LUMEX_UNARY_INEXACT(Cos)
 LUMEX_UNARY_INEXACT(Tan)
 LUMEX_UNARY_INEXACT(ArcSin)
 LUMEX_UNARY_INEXACT(ArcCos)
@@ -41,7 +39,6 @@ LUMEX_UNARY_INEXACT(Tanh)
 LUMEX_UNARY_INEXACT(ArcSinh)
 LUMEX_UNARY_INEXACT(ArcCosh)
 LUMEX_UNARY_INEXACT(ArcTanh)
-LUMEX_UNARY_INEXACT(Sigmoid)
 LUMEX_UNARY_REAL_FLOAT(Erf)
 LUMEX_UNARY_REAL_FLOAT(ErfInv)
 LUMEX_UNARY_ANY(Negative)
@@ -56,6 +53,22 @@ LUMEX_UNARY_BOOL(IsNaN)
 LUMEX_UNARY_BOOL(IsInf)
 LUMEX_UNARY_BOOL(IsPosInf)
 LUMEX_UNARY_BOOL(IsNegInf)
+
+void Exp::eval_cpu(const std::vector<array>& inputs, array& out) {
+  unary_fast_f32(inputs[0], out, simd_math::exp_f32, detail::Exp{}, "Exp");
+}
+
+void Sin::eval_cpu(const std::vector<array>& inputs, array& out) {
+  unary_fast_f32(inputs[0], out, simd_math::sin_f32, detail::Sin{}, "Sin");
+}
+
+void Cos::eval_cpu(const std::vector<array>& inputs, array& out) {
+  unary_fast_f32(inputs[0], out, simd_math::cos_f32, detail::Cos{}, "Cos");
+}
+
+void Sigmoid::eval_cpu(const std::vector<array>& inputs, array& out) {
+  unary_fast_f32(inputs[0], out, simd_math::sigmoid_f32, detail::Sigmoid{}, "Sigmoid");
+}
 
 void BitwiseInvert::eval_cpu(const std::vector<array>& inputs, array& out) {
   unary_same<IntOrBoolType>(inputs[0], out, detail::BitwiseInvert{},
