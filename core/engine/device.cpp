@@ -18,12 +18,11 @@ StreamState& state() {
   return s;
 }
 
-void check_available(const Device& d, const char* who) {
+void check_available(const Device& d, const char* who, const char* what) {
   if (!is_available(d)) {
-    throw std::invalid_argument(
-        std::string("[") + who +
-        "] The GPU device is not available: lumex was built without a GPU "
-        "backend (only Device(cpu, 0) exists).");
+    // MLX's wording; the Metal backend (kernels_metal/) is not built yet.
+    throw std::invalid_argument(std::string("[") + who + "] Cannot " + what +
+                                " without gpu backend.");
   }
 }
 }  // namespace
@@ -37,13 +36,13 @@ int device_count(Device::DeviceType t) { return t == Device::cpu ? 1 : 0; }
 const Device& default_device() { return state().default_device; }
 
 void set_default_device(const Device& d) {
-  check_available(d, "set_default_device");
+  check_available(d, "set_default_device", "set gpu device");
   std::lock_guard lk(state().mtx);
   state().default_device = d;
 }
 
 Stream default_stream(Device d) {
-  check_available(d, "default_stream");
+  check_available(d, "default_stream", "get gpu stream");
   std::lock_guard lk(state().mtx);
   for (auto& s : state().defaults) {
     if (s.device == d) return s;
@@ -52,7 +51,7 @@ Stream default_stream(Device d) {
 }
 
 void set_default_stream(Stream s) {
-  check_available(s.device, "set_default_stream");
+  check_available(s.device, "set_default_stream", "set gpu stream");
   std::lock_guard lk(state().mtx);
   for (auto& d : state().defaults) {
     if (d.device == s.device) d = s;
@@ -60,7 +59,7 @@ void set_default_stream(Stream s) {
 }
 
 Stream new_stream(Device d) {
-  check_available(d, "new_stream");
+  check_available(d, "new_stream", "make gpu stream");
   std::lock_guard lk(state().mtx);
   return Stream(state().next_index++, d);
 }
@@ -68,7 +67,7 @@ Stream new_stream(Device d) {
 Stream to_stream(const StreamOrDevice& s) {
   if (std::holds_alternative<Stream>(s)) {
     auto st = std::get<Stream>(s);
-    check_available(st.device, "stream");
+    check_available(st.device, "default_stream", "get gpu stream");
     return st;
   }
   if (std::holds_alternative<Device>(s)) return default_stream(std::get<Device>(s));

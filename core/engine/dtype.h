@@ -33,7 +33,7 @@ struct bfloat16_t {
     uint32_t u;
     std::memcpy(&u, &f, 4);
     if ((u & 0x7fffffffu) > 0x7f800000u) {
-      bits = static_cast<uint16_t>((u >> 16) | 0x40);  // quiet NaN, keep sign
+      bits = 0x7fc0;  // MLX: every NaN becomes the positive quiet NaN (prints "nan")
     } else {
       u += 0x7fffu + ((u >> 16) & 1u);
       bits = static_cast<uint16_t>(u >> 16);

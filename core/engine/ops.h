@@ -5,4 +5,6 @@
 
 #include "engine/ops/creation.h"
 #include "engine/ops/elementwise.h"
+#include "engine/ops/linalg.h"
+#include "engine/ops/reduce.h"
 #include "engine/ops/shape.h"

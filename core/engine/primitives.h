@@ -3,4 +3,6 @@
 
 #include "engine/primitives/base.h"
 #include "engine/primitives/elementwise.h"
+#include "engine/primitives/linalg.h"
+#include "engine/primitives/reduce.h"
 #include "engine/primitives/shape.h"

@@ -76,4 +76,86 @@ class Arange : public UnaryPrimitive {
   double start_, stop_, step_;
 };
 
+/// A strided view: out[i] = in[start + i * step] per axis; steps may be negative.
+class Slice : public UnaryPrimitive {
+ public:
+  Slice(Stream s, Shape start, Shape stop, Shape strides)
+      : UnaryPrimitive(s),
+        start_(std::move(start)),
+        stop_(std::move(stop)),
+        strides_(std::move(strides)) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_DEFINE_NAME(Slice)
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  bool is_equivalent(const Primitive& other) const override;
+  const Shape& start() const { return start_; }
+  const Shape& stop() const { return stop_; }
+  const Shape& strides() const { return strides_; }
+
+ private:
+  Shape start_, stop_, strides_;
+};
+
+/// Joins inputs (all of the output dtype) along one axis.
+class Concatenate : public UnaryPrimitive {
+ public:
+  Concatenate(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_DEFINE_NAME(Concatenate)
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  bool is_equivalent(const Primitive& other) const override;
+  int axis() const { return axis_; }
+
+ private:
+  int axis_;
+};
+
+/// Constant padding: inputs are the array and a scalar fill value of its dtype.
+class Pad : public UnaryPrimitive {
+ public:
+  Pad(Stream s, Shape low, Shape high)
+      : UnaryPrimitive(s), low_(std::move(low)), high_(std::move(high)) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_DEFINE_NAME(Pad)
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  bool is_equivalent(const Primitive& other) const override;
+  const Shape& low() const { return low_; }
+  const Shape& high() const { return high_; }
+
+ private:
+  Shape low_, high_;
+};
+
+/// A view with explicit shape, strides and offset over a row-contiguous input.
+class AsStrided : public UnaryPrimitive {
+ public:
+  AsStrided(Stream s, Shape shape, Strides strides, int64_t offset)
+      : UnaryPrimitive(s),
+        shape_(std::move(shape)),
+        strides_(std::move(strides)),
+        offset_(offset) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_DEFINE_NAME(AsStrided)
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  Shape shape_;
+  Strides strides_;
+  int64_t offset_;
+};
+
+/// Reinterprets the bytes as another dtype (the last axis absorbs size changes).
+class View : public UnaryPrimitive {
+ public:
+  View(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_DEFINE_NAME(View)
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  Dtype dtype_;
+};
+
 }  // namespace lumex::core

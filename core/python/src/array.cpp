@@ -95,42 +95,78 @@ std::string array_repr(array& a) {
   return os.str();
 }
 
-// Operators: each op gets the Python operands and resolves weak scalars.
+// Operators: each op gets the Python operands and resolves weak scalars. `Name`
+// is MLX's operation name for the "Cannot perform <name> on ..." error.
 using BinaryFn = array (*)(const array&, const array&, StreamOrDevice);
 
-template <BinaryFn F>
+#define LUMEX_OP_NAME(ID, TEXT) constexpr char ID[] = TEXT;
+LUMEX_OP_NAME(kAdd, "addition")
+LUMEX_OP_NAME(kSub, "subtraction")
+LUMEX_OP_NAME(kMul, "multiplication")
+LUMEX_OP_NAME(kDiv, "division")
+LUMEX_OP_NAME(kFloorDiv, "floor division")
+LUMEX_OP_NAME(kMod, "modulus")
+LUMEX_OP_NAME(kPow, "power")
+LUMEX_OP_NAME(kAnd, "bitwise and")
+LUMEX_OP_NAME(kOr, "bitwise or")
+LUMEX_OP_NAME(kXor, "bitwise xor")
+LUMEX_OP_NAME(kLShift, "left shift")
+LUMEX_OP_NAME(kRShift, "right shift")
+LUMEX_OP_NAME(kLt, "less than")
+LUMEX_OP_NAME(kLe, "less than or equal")
+LUMEX_OP_NAME(kGt, "greater than")
+LUMEX_OP_NAME(kGe, "greater than or equal")
+LUMEX_OP_NAME(kEq, "equal")
+LUMEX_OP_NAME(kNe, "not equal")
+LUMEX_OP_NAME(kIAdd, "inplace addition")
+LUMEX_OP_NAME(kISub, "inplace subtraction")
+LUMEX_OP_NAME(kIMul, "inplace multiplication")
+LUMEX_OP_NAME(kIDiv, "inplace division")
+LUMEX_OP_NAME(kIFloorDiv, "inplace floor division")
+LUMEX_OP_NAME(kIMod, "inplace modulus")
+LUMEX_OP_NAME(kIPow, "inplace power")
+LUMEX_OP_NAME(kIAnd, "inplace bitwise and")
+LUMEX_OP_NAME(kIOr, "inplace bitwise or")
+LUMEX_OP_NAME(kIXor, "inplace bitwise xor")
+LUMEX_OP_NAME(kILShift, "inplace left shift")
+LUMEX_OP_NAME(kIRShift, "inplace right shift")
+#undef LUMEX_OP_NAME
+
+template <BinaryFn F, const char* Name>
 array forward(const array& a, nb::handle b) {
-  auto [x, y] = to_arrays(nb::cast(a), b);
+  auto [x, y] = to_arrays(nb::cast(a), b, Name);
   return F(x, y, {});
 }
 
-template <BinaryFn F>
+template <BinaryFn F, const char* Name>
 array reflected(const array& a, nb::handle b) {
-  auto [y, x] = to_arrays(b, nb::cast(a));
+  auto [y, x] = to_arrays(b, nb::cast(a), Name);
   return F(y, x, {});
 }
 
-template <BinaryFn F>
+template <BinaryFn F, const char* Name>
 nb::object inplace(nb::handle self, nb::handle b) {
   auto& a = nb::cast<array&>(self);
-  auto [x, y] = to_arrays(self, b);
+  auto [x, y] = to_arrays(self, b, Name);
   a.overwrite_descriptor(F(x, y, {}));
   return nb::borrow(self);
 }
 
-void check_not_float(const array& a, nb::handle b, const char* what) {
-  auto [x, y] = to_arrays(nb::cast(a), b);
+// Bitwise ops reject floating point operands ("... with bitwise and.").
+template <BinaryFn F, const char* Name, bool Inplace>
+nb::object bitwise(nb::handle self, nb::handle b, const char* what) {
+  auto& a = nb::cast<array&>(self);
+  auto [x, y] = to_arrays(self, b, Name);
   if (is_inexact(x.dtype()) || is_inexact(y.dtype())) {
     throw nb::value_error(
-        msg("Floating point types not allowed with bitwise ", what, ".").c_str());
+        msg("Floating point types not allowed with ", what, ".").c_str());
   }
-}
-
-bool comparable(nb::handle b) {
-  return nb::isinstance<array>(b) || is_python_scalar(b) ||
-         nb::hasattr(b, "__mlx_array__") ||
-         (PyObject_CheckBuffer(b.ptr()) && !PyBytes_Check(b.ptr())) ||
-         nb::hasattr(b, "__array__");
+  if constexpr (Inplace) {
+    a.overwrite_descriptor(F(x, y, {}));
+    return nb::borrow(self);
+  } else {
+    return nb::cast(F(x, y, {}));
+  }
 }
 
 std::vector<int> axes_from_args(nb::args args) {
@@ -145,6 +181,8 @@ std::vector<int> axes_from_args(nb::args args) {
 
 }  // namespace
 
+void add_dlpack_methods(nb::class_<array>& cls);  // dlpack.cpp
+
 void init_array(nb::module_& m) {
   nb::class_<array> cls(m, "array", nb::type_slots(array_slots),
                         "An N-dimensional array: a node of the lazy compute graph.");
@@ -152,7 +190,9 @@ void init_array(nb::module_& m) {
           [](array* self, nb::handle val, std::optional<Dtype> dtype) {
             new (self) array(to_array(val, dtype));
           },
-          "val"_a, "dtype"_a = nb::none())
+          "val"_a, "dtype"_a = nb::none(),
+          nb::sig("def __init__(self: array, val: scalar | list | tuple | DLPackCompatible | array, "
+                  "dtype: Dtype | None = None)"))
       .def_prop_ro("shape", [](const array& a) {
         nb::list l;
         for (auto d : a.shape()) l.append(d);
@@ -167,7 +207,8 @@ void init_array(nb::module_& m) {
                    "The array with its axes reversed.")
       .def_prop_ro("mT", [](const array& a) {
         if (a.ndim() < 2) {
-          throw nb::value_error("[mT] Array must have at least 2 dimensions.");
+          throw nb::value_error(
+              "[matrix_transpose] Input array must have at least 2 dimensions.");
         }
         std::vector<int> axes(a.ndim());
         for (int i = 0; i < a.ndim(); ++i) axes[i] = i;
@@ -221,105 +262,154 @@ void init_array(nb::module_& m) {
       })
       .def("__index__", [](array& a) {
         if (a.ndim() != 0 || !is_integral(a.dtype())) {
-          throw nb::type_error("Only 0-dimensional integer arrays can be used as an index.");
+          throw nb::type_error(
+              "Only 0-dimensional integer arrays can be converted to an index.");
         }
         return nb::int_(to_scalar(a));
       })
-      .def("__format__", [](array& a, const std::string& spec) -> nb::object {
-        if (spec.empty()) return nb::str(array_repr(a).c_str());
-        if (a.ndim() != 0) {
-          throw nb::type_error("unsupported format string passed to mlx.core.array.__format__");
+      .def("__format__", [](array& a, nb::handle spec) -> nb::object {
+        // Scalars format like the Python scalar; other arrays only with "".
+        if (a.ndim() == 0) {
+          return nb::steal(PyObject_Format(to_scalar(a).ptr(), spec.ptr()));
         }
-        std::string f = "{:" + spec + "}";
-        return nb::str(f.c_str()).attr("format")(to_scalar(a));
+        if (nb::len(spec) == 0) return nb::str(array_repr(a).c_str());
+        throw nb::type_error("unsupported format string passed to mx.array.__format__");
       })
       .def("__hash__", [](nb::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); })
       .def("__array__",
-           [](array& a, nb::handle dtype, std::optional<bool> copy) {
-             nb::object out;
-             {
-               out = to_numpy(a, copy.value_or(false));
+           [](array& a, nb::handle dtype, nb::handle copy) {
+             // NumPy applies the dtype (and copies) itself where needed.
+             nb::object out = to_numpy(a, !copy.is_none() && nb::cast<bool>(copy));
+             if (!dtype.is_none()) {
+               out = out.attr("astype")(dtype, "copy"_a = false);
              }
-             if (!dtype.is_none()) out = out.attr("astype")(dtype);
              return out;
            },
            "dtype"_a = nb::none(), "copy"_a = nb::none())
       .def("__array_namespace__", [](nb::handle, nb::args, nb::kwargs) {
         return nb::module_::import_("lumex.core");
       })
+      .def("__bytes__", [](array& a) {
+        {
+          nb::gil_scoped_release release;
+          a.eval();
+        }
+        auto c = contiguous(a);
+        {
+          nb::gil_scoped_release release;
+          c.eval();
+        }
+        return nb::bytes(static_cast<const char*>(c.raw_data()), c.nbytes());
+      })
       .def("__copy__", [](const array& a) { return copy(a); })
       .def("__deepcopy__", [](const array& a, nb::handle) { return copy(a); }, "memo"_a)
       .def("__getstate__", [](array& a) {
-        auto np = to_numpy(a, true);
+        // (NumPy array, dtype enum): bfloat16 travels as its uint16 bits.
+        auto np = to_numpy(a, true, /*bf16_bits=*/true);
         return nb::make_tuple(np, static_cast<int>(a.dtype().val));
       })
       .def("__setstate__", [](array& self, nb::tuple state) {
         auto dt = dtype_from_val(static_cast<Dtype::Val>(nb::cast<int>(state[1])));
-        new (&self) array(to_array(state[0], dt));
+        if (dt == bfloat16) {
+          auto bits = to_array(state[0], uint16);
+          new (&self) array(view(bits, bfloat16));
+        } else {
+          new (&self) array(to_array(state[0], dt));
+        }
       })
-      .def("__add__", &forward<add>)
-      .def("__sub__", &forward<subtract>)
-      .def("__mul__", &forward<multiply>)
-      .def("__truediv__", &forward<divide>)
-      .def("__div__", &forward<divide>)
-      .def("__floordiv__", &forward<floor_divide>)
-      .def("__mod__", &forward<remainder>)
-      .def("__pow__", &forward<power>)
-      .def("__radd__", &reflected<add>)
-      .def("__rsub__", &reflected<subtract>)
-      .def("__rmul__", &reflected<multiply>)
-      .def("__rtruediv__", &reflected<divide>)
-      .def("__rdiv__", &reflected<divide>)
-      .def("__rfloordiv__", &reflected<floor_divide>)
-      .def("__rmod__", &reflected<remainder>)
-      .def("__rpow__", &reflected<power>)
-      .def("__iadd__", &inplace<add>)
-      .def("__isub__", &inplace<subtract>)
-      .def("__imul__", &inplace<multiply>)
-      .def("__itruediv__", &inplace<divide>)
-      .def("__ifloordiv__", &inplace<floor_divide>)
-      .def("__imod__", &inplace<remainder>)
-      .def("__ipow__", &inplace<power>)
-      .def("__and__", [](const array& a, nb::handle b) {
-        check_not_float(a, b, "and");
-        return forward<bitwise_and>(a, b);
-      })
-      .def("__or__", [](const array& a, nb::handle b) {
-        check_not_float(a, b, "or");
-        return forward<bitwise_or>(a, b);
-      })
-      .def("__xor__", [](const array& a, nb::handle b) {
-        check_not_float(a, b, "xor");
-        return forward<bitwise_xor>(a, b);
-      })
-      .def("__lshift__", [](const array& a, nb::handle b) {
-        check_not_float(a, b, "left shift");
-        return forward<left_shift>(a, b);
-      })
-      .def("__rshift__", [](const array& a, nb::handle b) {
-        check_not_float(a, b, "right shift");
-        return forward<right_shift>(a, b);
-      })
-      .def("__iand__", [](nb::handle self, nb::handle b) {
-        check_not_float(nb::cast<array&>(self), b, "and");
-        return inplace<bitwise_and>(self, b);
-      })
-      .def("__ior__", [](nb::handle self, nb::handle b) {
-        check_not_float(nb::cast<array&>(self), b, "or");
-        return inplace<bitwise_or>(self, b);
-      })
-      .def("__ixor__", [](nb::handle self, nb::handle b) {
-        check_not_float(nb::cast<array&>(self), b, "xor");
-        return inplace<bitwise_xor>(self, b);
-      })
-      .def("__ilshift__", [](nb::handle self, nb::handle b) {
-        check_not_float(nb::cast<array&>(self), b, "left shift");
-        return inplace<left_shift>(self, b);
-      })
-      .def("__irshift__", [](nb::handle self, nb::handle b) {
-        check_not_float(nb::cast<array&>(self), b, "right shift");
-        return inplace<right_shift>(self, b);
-      })
+      .def("__add__", &forward<add, kAdd>,
+           nb::sig("def __add__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__sub__", &forward<subtract, kSub>,
+           nb::sig("def __sub__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__mul__", &forward<multiply, kMul>,
+           nb::sig("def __mul__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__truediv__", &forward<divide, kDiv>,
+           nb::sig("def __truediv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__div__", &forward<divide, kDiv>,
+           nb::sig("def __div__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__floordiv__", &forward<floor_divide, kFloorDiv>,
+           nb::sig("def __floordiv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__mod__", &forward<remainder, kMod>,
+           nb::sig("def __mod__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__pow__", &forward<power, kPow>,
+           nb::sig("def __pow__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__radd__", &reflected<add, kAdd>,
+           nb::sig("def __radd__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__rsub__", &reflected<subtract, kSub>,
+           nb::sig("def __rsub__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__rmul__", &reflected<multiply, kMul>,
+           nb::sig("def __rmul__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__rtruediv__", &reflected<divide, kDiv>,
+           nb::sig("def __rtruediv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__rdiv__", &reflected<divide, kDiv>,
+           nb::sig("def __rdiv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__rfloordiv__", &reflected<floor_divide, kFloorDiv>,
+           nb::sig("def __rfloordiv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__rmod__", &reflected<remainder, kMod>,
+           nb::sig("def __rmod__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__rpow__", &reflected<power, kPow>,
+           nb::sig("def __rpow__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__iadd__", &inplace<add, kIAdd>,
+           nb::sig("def __iadd__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__isub__", &inplace<subtract, kISub>,
+           nb::sig("def __isub__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__imul__", &inplace<multiply, kIMul>,
+           nb::sig("def __imul__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__itruediv__",
+           [](nb::handle self, nb::handle b) {
+             if (!is_inexact(nb::cast<array&>(self).dtype())) {
+               throw nb::value_error(
+                   "In place division cannot cast to non-floating point type.");
+             }
+             return inplace<divide, kIDiv>(self, b);
+           },
+           nb::sig("def __itruediv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__ifloordiv__", &inplace<floor_divide, kIFloorDiv>,
+           nb::sig("def __ifloordiv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__imod__", &inplace<remainder, kIMod>,
+           nb::sig("def __imod__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__ipow__", &inplace<power, kIPow>,
+           nb::sig("def __ipow__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__and__", [](nb::handle a, nb::handle b) {
+        return bitwise<bitwise_and, kAnd, false>(a, b, "bitwise and");
+      },
+           nb::sig("def __and__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__or__", [](nb::handle a, nb::handle b) {
+        return bitwise<bitwise_or, kOr, false>(a, b, "bitwise or");
+      },
+           nb::sig("def __or__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__xor__", [](nb::handle a, nb::handle b) {
+        return bitwise<bitwise_xor, kXor, false>(a, b, "bitwise xor");
+      },
+           nb::sig("def __xor__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__lshift__", [](nb::handle a, nb::handle b) {
+        return bitwise<left_shift, kLShift, false>(a, b, "left shift");
+      },
+           nb::sig("def __lshift__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__rshift__", [](nb::handle a, nb::handle b) {
+        return bitwise<right_shift, kRShift, false>(a, b, "right shift");
+      },
+           nb::sig("def __rshift__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__iand__", [](nb::handle a, nb::handle b) {
+        return bitwise<bitwise_and, kIAnd, true>(a, b, "bitwise and");
+      },
+           nb::sig("def __iand__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__ior__", [](nb::handle a, nb::handle b) {
+        return bitwise<bitwise_or, kIOr, true>(a, b, "bitwise or");
+      },
+           nb::sig("def __ior__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__ixor__", [](nb::handle a, nb::handle b) {
+        return bitwise<bitwise_xor, kIXor, true>(a, b, "bitwise xor");
+      },
+           nb::sig("def __ixor__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__ilshift__", [](nb::handle a, nb::handle b) {
+        return bitwise<left_shift, kILShift, true>(a, b, "left shift");
+      },
+           nb::sig("def __ilshift__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__irshift__", [](nb::handle a, nb::handle b) {
+        return bitwise<right_shift, kIRShift, true>(a, b, "right shift");
+      },
+           nb::sig("def __irshift__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
       .def("__neg__", [](const array& a) { return negative(a); })
       .def("__pos__", [](const array& a) { return a; })
       .def("__abs__", [](const array& a) { return abs(a); })
@@ -330,23 +420,25 @@ void init_array(nb::module_& m) {
         return a.dtype() == bool_ ? logical_not(a) : bitwise_invert(a);
       })
       .def("__eq__", [](const array& a, nb::handle b) -> nb::object {
-        if (!comparable(b)) {
-          if (b.is_none()) throw nb::type_error("Cannot compare an array with None.");
-          return nb::bool_(false);
-        }
-        return nb::cast(forward<equal>(a, b));
-      })
+        // Lists, tuples, strings...: Python's False, not an elementwise result.
+        if (!is_comparable_with_array(b)) return nb::bool_(false);
+        return nb::cast(forward<equal, kEq>(a, b));
+      },
+           nb::sig("def __eq__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array | bool"))
       .def("__ne__", [](const array& a, nb::handle b) -> nb::object {
-        if (!comparable(b)) {
-          if (b.is_none()) throw nb::type_error("Cannot compare an array with None.");
-          return nb::bool_(true);
-        }
-        return nb::cast(forward<not_equal>(a, b));
-      })
-      .def("__lt__", &forward<less>)
-      .def("__le__", &forward<less_equal>)
-      .def("__gt__", &forward<greater>)
-      .def("__ge__", &forward<greater_equal>);
+        if (!is_comparable_with_array(b)) return nb::bool_(true);
+        return nb::cast(forward<not_equal, kNe>(a, b));
+      },
+           nb::sig("def __ne__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array | bool"))
+      .def("__lt__", &forward<less, kLt>,
+           nb::sig("def __lt__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__le__", &forward<less_equal, kLe>,
+           nb::sig("def __le__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__gt__", &forward<greater, kGt>,
+           nb::sig("def __gt__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+      .def("__ge__", &forward<greater_equal, kGe>,
+           nb::sig("def __ge__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"));
+  add_dlpack_methods(cls);
 
   // Method forms of unary ops, as MLX has them.
 #define LUMEX_UNARY_METHOD(NAME)                                          \

@@ -22,15 +22,12 @@ bool is_int(nb::handle o) { return PyLong_Check(o.ptr()) && !PyBool_Check(o.ptr(
 bool is_float(nb::handle o) { return PyFloat_Check(o.ptr()); }
 bool is_complex(nb::handle o) { return PyComplex_Check(o.ptr()); }
 
-// Python int -> int64, raising the same error as MLX for values that do not fit.
+// Python int -> int64. Like MLX (nb::cast<int64_t>), values outside int64 raise
+// RuntimeError "std::bad_cast", whatever the target dtype.
 int64_t int_value(nb::handle o) {
   int overflow = 0;
   long long v = PyLong_AsLongLongAndOverflow(o.ptr(), &overflow);
-  if (overflow != 0) {
-    throw nb::value_error(
-        msg("Converting ", nb::str(o).c_str(),
-            " to int64 would result in overflow.").c_str());
-  }
+  if (overflow != 0) throw std::runtime_error("std::bad_cast");
   return v;
 }
 
@@ -55,21 +52,6 @@ bool int_fits(int64_t v, Dtype d) {
 }
 
 array int_scalar(nb::handle o, std::optional<Dtype> dtype) {
-  // Unsigned 64-bit values beyond int64 are accepted for uint64 arrays.
-  if (dtype && *dtype == uint64) {
-    int overflow = 0;
-    PyLong_AsLongLongAndOverflow(o.ptr(), &overflow);
-    if (overflow > 0) {
-      unsigned long long u = PyLong_AsUnsignedLongLong(o.ptr());
-      if (PyErr_Occurred()) {
-        PyErr_Clear();
-        throw nb::value_error(msg("Converting ", nb::str(o).c_str(),
-                                  " to uint64 would result in overflow.")
-                                  .c_str());
-      }
-      return array(static_cast<uint64_t>(u), uint64);
-    }
-  }
   int64_t v = int_value(o);
   if (!dtype) {
     return fits<int32_t>(v) ? array(static_cast<int32_t>(v), int32)
@@ -81,10 +63,15 @@ array int_scalar(nb::handle o, std::optional<Dtype> dtype) {
 array scalar_to_array(nb::handle o, std::optional<Dtype> dtype) {
   if (is_bool(o)) return array(o.ptr() == Py_True, dtype.value_or(bool_));
   if (is_int(o)) return int_scalar(o, dtype);
-  if (is_float(o)) return array(PyFloat_AsDouble(o.ptr()), dtype.value_or(float32));
+  if (is_float(o)) {
+    double d = PyFloat_AsDouble(o.ptr());
+    Dtype dt = dtype.value_or(float32);
+    if (dt == float64) return array(d, dt);
+    return array(static_cast<float>(d), dt);  // MLX reads floats as float
+  }
   if (is_complex(o)) {
-    auto c = nb::cast<std::complex<double>>(o);
-    return array(complex64_t(static_cast<float>(c.real()), static_cast<float>(c.imag())),
+    Py_complex c = PyComplex_AsCComplex(o.ptr());
+    return array(complex64_t(static_cast<float>(c.real), static_cast<float>(c.imag)),
                  dtype.value_or(complex64));
   }
   throw nb::type_error("not a scalar");
@@ -96,7 +83,6 @@ struct ListInfo {
   Shape shape;
   bool any_bool = false, any_int = false, any_float = false, any_complex = false;
   bool int_needs_64 = false;
-  std::optional<Dtype> array_dtype;
   bool has_arrays = false;
 };
 
@@ -106,56 +92,106 @@ struct ListInfo {
                             .c_str());
 }
 
-void scan_list(nb::handle o, size_t depth, ListInfo& info) {
-  if (PyList_Check(o.ptr()) || PyTuple_Check(o.ptr())) {
-    auto seq = nb::borrow<nb::sequence>(o);
-    auto n = static_cast<ShapeElem>(nb::len(seq));
-    if (depth == info.shape.size()) {
-      info.shape.push_back(n);
-    } else if (depth > info.shape.size() || info.shape[depth] != n) {
-      throw nb::value_error(
-          "Initialization encountered non-uniform length.");
+bool is_seq(nb::handle o) { return PyList_Check(o.ptr()) || PyTuple_Check(o.ptr()); }
+
+// The shape follows the first element at each level (an array element adds its
+// own shape), as in MLX; validate_list then checks every element against it.
+Shape list_shape(nb::handle o) {
+  Shape shape;
+  nb::object cur = nb::borrow(o);
+  while (true) {
+    auto n = static_cast<ShapeElem>(PySequence_Size(cur.ptr()));
+    shape.push_back(n);
+    if (n == 0) break;
+    nb::object first = nb::steal(PySequence_GetItem(cur.ptr(), 0));
+    if (is_seq(first)) {
+      cur = first;
+      continue;
     }
-    for (auto item : seq) scan_list(item, depth + 1, info);
-    return;
+    if (nb::isinstance<array>(first)) {
+      auto a = nb::cast<array>(first);
+      shape.insert(shape.end(), a.shape().begin(), a.shape().end());
+    }
+    break;
   }
-  if (depth != info.shape.size()) {
+  return shape;
+}
+
+// MLX's validate_shape: errors and their order match mlx/python/src/convert.cpp.
+void validate_list(nb::handle o, size_t idx, ListInfo& info) {
+  if (idx >= info.shape.size()) {
+    throw nb::value_error("Initialization encountered extra dimension.");
+  }
+  auto n = static_cast<ShapeElem>(PySequence_Size(o.ptr()));
+  if (n != info.shape[idx]) {
     throw nb::value_error("Initialization encountered non-uniform length.");
   }
-  if (is_bool(o)) {
-    info.any_bool = true;
-  } else if (is_int(o)) {
-    info.any_int = true;
-    if (!fits<int32_t>(int_value(o))) info.int_needs_64 = true;
-  } else if (is_float(o)) {
-    info.any_float = true;
-  } else if (is_complex(o)) {
-    info.any_complex = true;
-  } else if (nb::isinstance<array>(o)) {
-    invalid_type(o);  // handled by the caller before scanning
-  } else {
-    invalid_type(o);
+  if (n == 0) {
+    info.any_float = true;  // an empty level infers float32
+    return;
+  }
+  auto seq = nb::borrow<nb::sequence>(o);
+  bool first_is_tuple = PyTuple_Check(nb::object(seq[0]).ptr());
+  for (auto l : seq) {
+    if (PyList_Check(l.ptr())) {
+      validate_list(l, idx + 1, info);
+    } else if (first_is_tuple) {
+      // MLX casts every element to the first element's kind (tuple).
+      if (!PyTuple_Check(l.ptr())) throw std::runtime_error("std::bad_cast");
+      validate_list(l, idx + 1, info);
+    } else if (nb::isinstance<array>(l)) {
+      info.has_arrays = true;
+      auto a = nb::cast<array>(l);
+      if (a.ndim() + idx + 1 != info.shape.size() ||
+          !std::equal(a.shape().begin(), a.shape().end(),
+                      info.shape.begin() + idx + 1)) {
+        throw nb::value_error("Initialization encountered non-uniform length.");
+      }
+    } else {
+      if (is_bool(l)) {
+        info.any_bool = true;
+      } else if (is_int(l)) {
+        info.any_int = true;
+        if (!fits<int32_t>(int_value(l))) info.int_needs_64 = true;
+      } else if (is_float(l)) {
+        info.any_float = true;
+      } else if (is_complex(l)) {
+        info.any_complex = true;
+      } else {
+        invalid_type(l);
+      }
+      if (idx + 1 != info.shape.size()) {
+        throw nb::value_error("Initialization encountered non-uniform length.");
+      }
+    }
   }
 }
 
 void fill_list(nb::handle o, Dtype dtype, char*& dst) {
-  if (PyList_Check(o.ptr()) || PyTuple_Check(o.ptr())) {
+  if (is_seq(o)) {
     for (auto item : nb::borrow<nb::sequence>(o)) fill_list(item, dtype, dst);
     return;
   }
-  auto a = scalar_to_array(o, std::nullopt);
-  convert_elements(a.raw_data(), a.dtype(), dst, dtype, 1);
-  dst += dtype.size;
-}
-
-bool contains_arrays(nb::handle o) {
-  if (PyList_Check(o.ptr()) || PyTuple_Check(o.ptr())) {
-    for (auto item : nb::borrow<nb::sequence>(o)) {
-      if (contains_arrays(item)) return true;
+  if (is_bool(o)) {
+    bool v = o.ptr() == Py_True;
+    convert_elements(&v, bool_, dst, dtype, 1);
+  } else if (is_int(o)) {
+    int64_t v = int_value(o);
+    convert_elements(&v, int64, dst, dtype, 1);
+  } else if (is_float(o)) {
+    double d = PyFloat_AS_DOUBLE(o.ptr());
+    if (dtype == float64) {
+      convert_elements(&d, float64, dst, dtype, 1);
+    } else {
+      float f = static_cast<float>(d);  // MLX reads list floats as float
+      convert_elements(&f, float32, dst, dtype, 1);
     }
-    return false;
+  } else {
+    Py_complex c = PyComplex_AsCComplex(o.ptr());
+    complex64_t v(static_cast<float>(c.real), static_cast<float>(c.imag));
+    convert_elements(&v, complex64, dst, dtype, 1);
   }
-  return nb::isinstance<array>(o);
+  dst += dtype.size;
 }
 
 // A list holding arrays (and maybe scalars): convert every leaf, then join.
@@ -179,26 +215,17 @@ array list_of_arrays(nb::handle o, std::optional<Dtype> dtype) {
     }
   }
   if (dtype) dt = *dtype;
-  // Evaluated join: a lazy stack arrives with the shape ops.
-  Shape shape{static_cast<ShapeElem>(parts.size())};
-  if (!parts.empty()) {
-    shape.insert(shape.end(), parts[0].shape().begin(), parts[0].shape().end());
-  }
-  auto out = array::empty_buffer(shape, dt);
-  char* dst = static_cast<char*>(out.raw_data());
-  for (auto& p : parts) {
-    auto c = contiguous(astype(p, dt));
-    c.eval();
-    std::memcpy(dst, c.raw_data(), c.nbytes());
-    dst += c.nbytes();
-  }
-  return out;
+  if (parts.empty()) return array::empty_buffer({0}, dt);
+  // A lazy stack: nothing is computed until the result is used.
+  for (auto& p : parts) p = astype(p, dt);
+  return stack(parts);
 }
 
 array from_list(nb::handle o, std::optional<Dtype> dtype) {
-  if (contains_arrays(o)) return list_of_arrays(o, dtype);
   ListInfo info;
-  scan_list(o, 0, info);
+  info.shape = list_shape(o);
+  validate_list(o, 0, info);
+  if (info.has_arrays) return list_of_arrays(o, dtype);
   Dtype inferred = info.any_complex ? complex64
                    : info.any_float ? float32
                    : info.any_int   ? (info.int_needs_64 ? int64 : int32)
@@ -259,7 +286,7 @@ array from_buffer(nb::handle o, std::optional<Dtype> dtype) {
   auto src_dtype = format_dtype(view.format, view.itemsize);
   bool complex128 = view.format && std::string(view.format).find("Zd") != std::string::npos;
   if (!src_dtype && !complex128) {
-    throw nb::value_error(msg("[array] Unsupported buffer format '",
+    throw std::runtime_error(msg("[array] Unsupported buffer format '",
                               view.format ? view.format : "", "'.")
                               .c_str());
   }
@@ -316,6 +343,32 @@ bool is_python_scalar(nb::handle obj) {
   return is_bool(obj) || is_int(obj) || is_float(obj) || is_complex(obj);
 }
 
+namespace {
+
+// A fresh, row-contiguous, evaluated buffer holding `src` converted to `dt`: never
+// shares memory with `src` (which may be a view of foreign memory).
+array materialize(const array& src, Dtype dt) {
+  auto c = contiguous(astype(src, dt));
+  c.eval();
+  if (c.data_shared_ptr() != src.data_shared_ptr() && c.flags().row_contiguous &&
+      c.data_size() == c.size()) {
+    return c;
+  }
+  auto out = array::empty_buffer(src.shape(), dt);
+  if (out.size() > 0) std::memcpy(out.raw_data(), c.raw_data(), out.nbytes());
+  return out;
+}
+
+bool is_buffer_like(nb::handle obj) {
+  return PyObject_CheckBuffer(obj.ptr()) && !PyUnicode_Check(obj.ptr());
+}
+
+}  // namespace
+
+bool is_dlpack_producer(nb::handle obj) {
+  return PyCapsule_CheckExact(obj.ptr()) || nb::hasattr(obj, "__dlpack__");
+}
+
 array to_array(nb::handle obj, std::optional<Dtype> dtype) {
   if (nb::isinstance<array>(obj)) {
     auto a = nb::cast<array>(obj);
@@ -324,28 +377,32 @@ array to_array(nb::handle obj, std::optional<Dtype> dtype) {
   if (is_python_scalar(obj)) return scalar_to_array(obj, dtype);
   if (PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr())) return from_list(obj, dtype);
   if (nb::hasattr(obj, "__mlx_array__")) {
-    return to_array(obj.attr("__mlx_array__")(), dtype);
+    nb::object inner = obj.attr("__mlx_array__")();
+    if (!nb::isinstance<array>(inner)) throw std::runtime_error("std::bad_cast");
+    auto a = nb::cast<array>(inner);
+    return dtype ? astype(a, *dtype) : a;
   }
   if (is_ml_dtypes_bfloat16(obj)) {
+    // No PEP 3118 format for bfloat16: read the bits as uint16.
     auto np = nb::module_::import_("numpy");
-    auto bits = from_buffer(np.attr("ascontiguousarray")(obj).attr("view")(np.attr("uint16")),
-                            std::nullopt);
+    auto bits = from_buffer(obj.attr("view")(np.attr("uint16")), std::nullopt);
     auto out = array(bits.data_shared_ptr(), bits.shape(), bfloat16, bits.strides(), 0,
                      bits.data_size(), bits.flags());
     return dtype ? astype(out, *dtype) : out;
   }
-  if (PyObject_CheckBuffer(obj.ptr())) return from_buffer(obj, dtype);
-  // NumPy scalars, torch and JAX arrays: go through NumPy.
-  if (nb::hasattr(obj, "__array__") || nb::hasattr(obj, "__dlpack__")) {
+  if (is_buffer_like(obj)) return from_buffer(obj, dtype);
+  // torch, JAX and other DLPack producers: import without a copy, then copy
+  // (mx.array always copies).
+  if (is_dlpack_producer(obj)) {
+    auto view = from_dlpack(obj, std::nullopt, dtype.has_value());
+    Dtype dt = dtype.value_or(view.dtype());
+    return materialize(view, dt);
+  }
+  // Objects with only __array__: through NumPy.
+  if (nb::hasattr(obj, "__array__")) {
     auto np = nb::module_::import_("numpy");
     nb::object arr = np.attr("asarray")(obj);
-    if (is_ml_dtypes_bfloat16(arr)) return to_array(arr, dtype);
-    if (std::string(nb::type_name(obj.type()).c_str()).find("numpy") == 0 &&
-        nb::cast<int>(arr.attr("ndim")) == 0) {
-      // NumPy scalars keep their dtype, except float64 as for arrays.
-      return from_buffer(arr, dtype);
-    }
-    return from_buffer(arr, dtype);
+    return to_array(arr, dtype);
   }
   if (obj.is_none()) {
     throw nb::type_error("[array] None cannot be converted to an array.");
@@ -353,7 +410,13 @@ array to_array(nb::handle obj, std::optional<Dtype> dtype) {
   invalid_type(obj);
 }
 
-array to_array_like(nb::handle obj, const array* other) {
+bool is_comparable_with_array(nb::handle obj) {
+  return nb::isinstance<array>(obj) || is_python_scalar(obj) ||
+         nb::hasattr(obj, "__mlx_array__") || is_buffer_like(obj) ||
+         is_dlpack_producer(obj);
+}
+
+array to_array_like(nb::handle obj, const array* other, const char* op_name) {
   if (nb::isinstance<array>(obj)) return nb::cast<array>(obj);
   if (other && is_python_scalar(obj)) {
     Dtype od = other->dtype();
@@ -378,33 +441,39 @@ array to_array_like(nb::handle obj, const array* other) {
     return scalar_to_array(obj, complex64);
   }
   if (is_python_scalar(obj)) return scalar_to_array(obj, std::nullopt);
-  if (PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr())) {
-    throw nb::value_error(msg("Cannot perform the operation on an mlx.core.array and ",
+  if (nb::hasattr(obj, "__mlx_array__")) return to_array(obj, std::nullopt);
+  if (op_name && !is_comparable_with_array(obj)) {
+    throw nb::value_error(msg("Cannot perform ", op_name, " on an mlx.core.array and ",
                               nb::type_name(obj.type()).c_str())
                               .c_str());
   }
-  return to_array(obj, std::nullopt);
+  // NumPy arrays and scalars, torch tensors...: as in MLX, they take the dtype of
+  // the mlx array they are combined with.
+  if (is_buffer_like(obj) || is_dlpack_producer(obj)) {
+    return to_array(obj, other ? std::optional<Dtype>(other->dtype()) : std::nullopt);
+  }
+  invalid_type(obj);
 }
 
-std::pair<array, array> to_arrays(nb::handle a, nb::handle b) {
+std::pair<array, array> to_arrays(nb::handle a, nb::handle b, const char* op_name) {
   bool a_arr = nb::isinstance<array>(a), b_arr = nb::isinstance<array>(b);
   if (a_arr && !b_arr) {
     auto x = nb::cast<array>(a);
-    return {x, to_array_like(b, &x)};
+    return {x, to_array_like(b, &x, op_name)};
   }
   if (b_arr && !a_arr) {
     auto y = nb::cast<array>(b);
-    return {to_array_like(a, &y), y};
+    return {to_array_like(a, &y, op_name), y};
   }
   if (!a_arr && !b_arr && is_python_scalar(a) && !is_python_scalar(b)) {
-    auto y = to_array_like(b, nullptr);
-    return {to_array_like(a, &y), y};
+    auto y = to_array_like(b, nullptr, op_name);
+    return {to_array_like(a, &y, op_name), y};
   }
   if (!a_arr && !b_arr && is_python_scalar(b) && !is_python_scalar(a)) {
-    auto x = to_array_like(a, nullptr);
-    return {x, to_array_like(b, &x)};
+    auto x = to_array_like(a, nullptr, op_name);
+    return {x, to_array_like(b, &x, op_name)};
   }
-  return {to_array_like(a, nullptr), to_array_like(b, nullptr)};
+  return {to_array_like(a, nullptr, op_name), to_array_like(b, nullptr, op_name)};
 }
 
 nb::object to_scalar(array& a) {
@@ -497,7 +566,7 @@ nb::object to_list(array& a) {
   return result;
 }
 
-nb::object to_numpy(array& a, bool copy) {
+nb::object to_numpy(array& a, bool copy, bool bf16_bits) {
   a.eval();
   std::vector<size_t> shape(a.shape().begin(), a.shape().end());
   nb::dlpack::dtype dt;
@@ -515,7 +584,7 @@ nb::object to_numpy(array& a, bool copy) {
   nb::ndarray<nb::numpy> nd(a.raw_data(), a.ndim(), shape.data(), owner,
                             a.strides().data(), dt);
   nb::object out = nd.cast();
-  if (a.dtype() == bfloat16) {
+  if (a.dtype() == bfloat16 && !bf16_bits) {
     auto ml = nb::module_::import_("ml_dtypes");
     out = out.attr("view")(ml.attr("bfloat16"));
   }

@@ -53,8 +53,9 @@ Iinfo iinfo(Dtype d) {
     case Dtype::Val::int64:
       return {d, nb::int_(std::numeric_limits<int64_t>::min()), nb::int_(std::numeric_limits<int64_t>::max())};
     default:
-      throw nb::value_error(
-          msg("[iinfo] dtype ", dtype_name(d), " is not integral.").c_str());
+      throw nb::value_error(msg("[iinfo] Only integer types supported but ",
+                                dtype_name(d), " was provided")
+                                .c_str());
   }
 }
 
@@ -73,14 +74,11 @@ bool isdtype_kind(Dtype d, const std::string& kind) {
   if (kind == "real floating") return is_floating_point(d);
   if (kind == "complex floating") return is_complex(d);
   if (kind == "numeric") return d != bool_;
-  throw nb::value_error(msg("[isdtype] Unknown kind '", kind, "'.").c_str());
+  throw nb::value_error(msg("[isdtype] Unknown data type kind: '", kind, "'.").c_str());
 }
 
-bool can_cast(Dtype from, Dtype to) {
-  // Safe casts: the promotion of the pair is the target.
-  if (from == to) return true;
-  return promote_types(from, to) == to && !(is_unsigned(from) && to == float16 && from.size > 1);
-}
+// As MLX: a cast is safe when promoting the pair gives the target.
+bool can_cast(Dtype from, Dtype to) { return promote_types(from, to) == to; }
 
 }  // namespace
 
@@ -132,54 +130,83 @@ void init_dtype(nb::module_& m) {
   m.def("issubdtype",
         [](nb::handle a, nb::handle b) {
           auto is_d = [](nb::handle h) { return nb::isinstance<Dtype>(h); };
+          auto is_c = [](nb::handle h) { return nb::isinstance<DtypeCategory>(h); };
+          if (!is_d(a) && !is_c(a)) {
+            throw nb::value_error("[issubdtype] Received invalid type for first input.");
+          }
+          if (!is_d(b) && !is_c(b)) {
+            throw nb::value_error("[issubdtype] Received invalid type for second input.");
+          }
           if (is_d(a) && is_d(b)) return issubdtype(nb::cast<Dtype>(a), nb::cast<Dtype>(b));
           if (is_d(a)) return issubdtype(nb::cast<Dtype>(a), nb::cast<DtypeCategory>(b));
           if (is_d(b)) return issubdtype(nb::cast<DtypeCategory>(a), nb::cast<Dtype>(b));
           return issubdtype(nb::cast<DtypeCategory>(a), nb::cast<DtypeCategory>(b));
         },
         "arg1"_a, "arg2"_a,
+        nb::sig("def issubdtype(arg1: Dtype | DtypeCategory, arg2: Dtype | DtypeCategory) -> bool"),
         "Check if a dtype or category is a subtype of another.");
 
   m.def("isdtype",
         [](const Dtype& d, nb::handle kind) {
+          auto bad_kind = []() {
+            return nb::value_error(
+                "[isdtype] `kind` must be a dtype, a string, or a tuple of dtypes "
+                "and strings.");
+          };
           auto one = [&](nb::handle k) -> bool {
             if (nb::isinstance<Dtype>(k)) return d == nb::cast<Dtype>(k);
-            if (nb::isinstance<DtypeCategory>(k)) return issubdtype(d, nb::cast<DtypeCategory>(k));
-            return isdtype_kind(d, nb::cast<std::string>(k));
+            if (PyUnicode_Check(k.ptr())) return isdtype_kind(d, nb::cast<std::string>(k));
+            throw bad_kind();
           };
-          if (nb::isinstance<nb::tuple>(kind)) {
-            for (auto k : kind) {
-              if (one(k)) return true;
-            }
-            return false;
+          if (PyTuple_Check(kind.ptr())) {
+            bool any = false;
+            for (auto k : kind) any = one(k) || any;
+            return any;
           }
           return one(kind);
         },
         "dtype"_a, "kind"_a,
-        "Check a dtype against a kind: a dtype, a category, a kind name "
-        "('bool', 'signed integer', 'unsigned integer', 'integral', "
-        "'real floating', 'complex floating', 'numeric'), or a tuple of these.");
+        nb::sig("def isdtype(dtype: Dtype, kind: Dtype | str | tuple[Dtype | str, ...]) -> bool"),
+        "Check a dtype against a kind: a dtype, a kind name ('bool', 'signed "
+        "integer', 'unsigned integer', 'integral', 'real floating', 'complex "
+        "floating', 'numeric'), or a tuple of these.");
 
-  m.def("can_cast", [](const Dtype& from, const Dtype& to) { return can_cast(from, to); },
-        "from_"_a, "to"_a, "Whether ``from_`` converts to ``to`` without losing information.");
+  m.def("can_cast",
+        [](nb::handle from, const Dtype& to) {
+          Dtype f = float32;
+          if (nb::isinstance<Dtype>(from)) {
+            f = nb::cast<Dtype>(from);
+          } else if (nb::isinstance<array>(from)) {
+            f = nb::cast<array&>(from).dtype();
+          } else {
+            throw nb::value_error("[can_cast] `from_` must be an array or a dtype.");
+          }
+          return can_cast(f, to);
+        },
+        "from_"_a, "to"_a,
+        nb::sig("def can_cast(from_: array | Dtype, to: Dtype) -> bool"),
+        "Whether ``from_`` converts to ``to`` without losing information.");
 
   m.def("result_type",
         [](nb::args args) {
-          if (args.size() == 0) throw nb::value_error("[result_type] No input given.");
+          if (args.size() == 0) {
+            throw nb::value_error("[result_type] At least one array or dtype is required.");
+          }
           std::optional<Dtype> out;
           for (auto a : args) {
             Dtype d = float32;
             if (nb::isinstance<Dtype>(a)) {
               d = nb::cast<Dtype>(a);
             } else if (nb::isinstance<array>(a)) {
-              d = nb::cast<array>(a).dtype();
+              d = nb::cast<array&>(a).dtype();
             } else {
-              throw nb::type_error("[result_type] Expected arrays or dtypes.");
+              throw nb::value_error("[result_type] Inputs must be arrays or dtypes.");
             }
             out = out ? promote_types(*out, d) : d;
           }
           return *out;
         },
+        nb::sig("def result_type(*arrays_and_dtypes: array | Dtype) -> Dtype"),
         "Result dtype of an operation on the given arrays or dtypes.");
 
   nb::class_<Finfo>(m, "finfo", "Machine limits of a floating point dtype.")

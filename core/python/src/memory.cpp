@@ -26,7 +26,7 @@ void init_memory(nb::module_& m) {
             auto a = nb::cast<lx::array>(h);
             if (!a.is_available()) {
               throw nb::value_error(
-                  "[get_array_buffer_size] Array is not evaluated.");
+                  "[get_array_buffer_size] Arrays must be evaluated before querying buffer size.");
             }
             total += a.buffer_size();
           }

@@ -8,6 +8,10 @@ NB_MODULE(core, m) {
   init_ops_creation(m);
   init_ops_elementwise(m);
   init_ops_shape(m);
+  init_ops_reduce(m);
+  init_ops_linalg(m);
   init_memory(m);
   init_transforms(m);
+  init_dlpack(m);
+  init_printing(m);
 }

@@ -2,6 +2,7 @@
 
 #include "common.h"
 #include "engine/ops.h"
+#include "engine/utils.h"
 
 using namespace lx;
 
@@ -12,6 +13,66 @@ Shape to_shape(nb::handle h) {
   Shape s;
   for (auto d : h) s.push_back(nb::cast<ShapeElem>(d));
   return s;
+}
+
+bool int_in_range(int64_t v, Dtype d) {
+  switch (d.val) {
+    case Dtype::Val::uint8: return v >= 0 && v <= 0xff;
+    case Dtype::Val::uint16: return v >= 0 && v <= 0xffff;
+    case Dtype::Val::uint32: return v >= 0 && v <= 0xffffffffLL;
+    case Dtype::Val::uint64: return v >= 0;
+    case Dtype::Val::int8: return v >= -128 && v <= 127;
+    case Dtype::Val::int16: return v >= -32768 && v <= 32767;
+    case Dtype::Val::int32: return v >= INT32_MIN && v <= INT32_MAX;
+    default: return true;
+  }
+}
+
+/// A fill value, as MLX converts it with a dtype hint: Python ints take the
+/// dtype (checked for overflow; bool gives int32), floats take it only if it is
+/// a float type, complex is always complex64, and mx.array keeps its own dtype.
+array fill_value(nb::handle h, std::optional<Dtype> dtype) {
+  if (nb::isinstance<array>(h)) return nb::cast<array>(h);
+  if (PyBool_Check(h.ptr())) return array(h.ptr() == Py_True, dtype.value_or(bool_));
+  if (PyLong_Check(h.ptr())) {
+    auto v = nb::cast<int64_t>(h);
+    Dtype dflt = (v > INT32_MAX || v < INT32_MIN) ? int64 : int32;
+    Dtype t = dtype.value_or(dflt);
+    if (is_integral(t) && t != bool_ && !int_in_range(v, t)) {
+      throw nb::value_error(msg("Converting ", v, " to ", dtype_name(t),
+                                " would result in overflow.").c_str());
+    }
+    return array(v, t == bool_ ? int32 : t);
+  }
+  if (PyFloat_Check(h.ptr())) {
+    Dtype t = dtype.value_or(float32);
+    bool floating = t == float16 || t == bfloat16 || t == float32 || t == float64;
+    return array(nb::cast<double>(h), floating ? t : float32);
+  }
+  if (PyComplex_Check(h.ptr())) return to_array(h, complex64);
+  return to_array(h, dtype);
+}
+
+using Number = std::variant<nb::int_, nb::float_>;
+
+double number_value(const Number& n) {
+  if (auto* i = std::get_if<nb::int_>(&n)) return nb::cast<double>(*i);
+  return nb::cast<double>(std::get<nb::float_>(n));
+}
+
+Dtype number_dtype(const Number& n) {
+  if (auto* i = std::get_if<nb::int_>(&n)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(i->ptr(), &overflow);
+    return (overflow || v > INT32_MAX || v < INT32_MIN) ? int64 : int32;
+  }
+  return float32;
+}
+
+/// A linspace endpoint: a Python number or a size-1 array.
+double endpoint_value(nb::handle h) {
+  if (nb::isinstance<array>(h)) return nb::cast<array>(h).item<double>();
+  return nb::cast<double>(h);
 }
 
 }  // namespace
@@ -32,39 +93,129 @@ void init_ops_creation(nb::module_& m) {
   m.def("full",
         [](nb::handle shape, const ScalarOrArray& vals, std::optional<Dtype> dtype,
            StreamArg s) {
-          auto v = to_array(vals, std::nullopt);
-          return full(to_shape(shape), v, dtype.value_or(v.dtype()), to_sod(s));
+          auto v = fill_value(vals, dtype);
+          return full(to_shape(shape), v, v.dtype(), to_sod(s));
         },
         "shape"_a, "vals"_a, "dtype"_a = nb::none(), nb::kw_only(),
         "stream"_a = nb::none(), "An array filled with vals (broadcast to shape).");
-  m.def("zeros_like",
-        [](const ScalarOrArray& a, StreamArg s) { return zeros_like(arr(a), to_sod(s)); },
-        nb::arg("a"), nb::kw_only(), "stream"_a = nb::none(), "Zeros shaped like a.");
-  m.def("ones_like",
-        [](const ScalarOrArray& a, StreamArg s) { return ones_like(arr(a), to_sod(s)); },
-        nb::arg("a"), nb::kw_only(), "stream"_a = nb::none(), "Ones shaped like a.");
-
-  m.def("arange",
-        [](nb::handle start, nb::handle stop, nb::handle step,
-           std::optional<Dtype> dtype, StreamArg s) {
-          // arange(stop) or arange(start, stop[, step]); ints give int32, floats float32.
-          bool any_float = false;
-          auto value = [&](nb::handle h, double dflt) {
-            if (h.is_none()) return dflt;
-            if (PyFloat_Check(h.ptr())) any_float = true;
-            return nb::cast<double>(h);
-          };
-          double a = value(start, 0.0);
-          double b = value(stop, 0.0);
-          double c = value(step, 1.0);
-          if (stop.is_none()) {
-            b = a;
-            a = 0.0;
-          }
-          Dtype dt = dtype.value_or(any_float ? float32 : int32);
-          return arange(a, b, c, dt, to_sod(s));
+  m.def("empty",
+        [](nb::handle shape, std::optional<Dtype> dtype, StreamArg s) {
+          return zeros(to_shape(shape), dtype.value_or(float32), to_sod(s));
         },
-        "start"_a, "stop"_a = nb::none(), "step"_a = nb::none(), nb::kw_only(),
-        "dtype"_a = nb::none(), "stream"_a = nb::none(),
-        "Evenly spaced values in [start, stop).");
+        "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "An array of the given shape (zero-filled, as in MLX).");
+  m.def("zeros_like",
+        [](const array& a, std::optional<Dtype> dtype, StreamArg s) {
+          return zeros_like(a, dtype.value_or(a.dtype()), to_sod(s));
+        },
+        nb::arg("a"), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "Zeros shaped like a.");
+  m.def("ones_like",
+        [](const array& a, std::optional<Dtype> dtype, StreamArg s) {
+          return ones_like(a, dtype.value_or(a.dtype()), to_sod(s));
+        },
+        nb::arg("a"), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "Ones shaped like a.");
+  m.def("empty_like",
+        [](const array& a, std::optional<Dtype> dtype, StreamArg s) {
+          return zeros_like(a, dtype.value_or(a.dtype()), to_sod(s));
+        },
+        nb::arg("a"), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "An array shaped like a (zero-filled, as in MLX).");
+  m.def("full_like",
+        [](const array& a, const ScalarOrArray& vals, std::optional<Dtype> dtype,
+           StreamArg s) {
+          Dtype t = dtype.value_or(a.dtype());
+          return full_like(a, fill_value(vals, t), t, to_sod(s));
+        },
+        "a"_a, "vals"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "vals broadcast to the shape of a, in a's dtype unless dtype is given.");
+
+  // arange(start, stop[, step]) or arange(stop[, step]): ints give int32 (int64
+  // when a value needs it), floats give float32.
+  m.def("arange",
+        [](const Number& start, const Number& stop, const std::optional<Number>& step,
+           std::optional<Dtype> dtype, StreamArg s) {
+          Dtype dt = promote_types(number_dtype(start), number_dtype(stop));
+          if (step) dt = promote_types(dt, number_dtype(*step));
+          return arange(number_value(start), number_value(stop),
+                        step ? number_value(*step) : 1.0, dtype.value_or(dt), to_sod(s));
+        },
+        "start"_a, "stop"_a, "step"_a = nb::none(), "dtype"_a = nb::none(), nb::kw_only(),
+        "stream"_a = nb::none(), "Evenly spaced values in [start, stop).");
+  m.def("arange",
+        [](const Number& stop, const std::optional<Number>& step, std::optional<Dtype> dtype,
+           StreamArg s) {
+          Dtype dt = number_dtype(stop);
+          if (step) dt = promote_types(dt, number_dtype(*step));
+          return arange(0.0, number_value(stop), step ? number_value(*step) : 1.0,
+                        dtype.value_or(dt), to_sod(s));
+        },
+        "stop"_a, "step"_a = nb::none(), "dtype"_a = nb::none(), nb::kw_only(),
+        "stream"_a = nb::none(), "Evenly spaced values in [0, stop).");
+  m.def("linspace",
+        [](nb::handle start, nb::handle stop, int num, bool endpoint,
+           std::optional<Dtype> dtype, StreamArg s) {
+          return linspace(endpoint_value(start), endpoint_value(stop), num, endpoint,
+                          dtype.value_or(float32), to_sod(s));
+        },
+        "start"_a, "stop"_a, "num"_a = 50, "endpoint"_a = true, "dtype"_a = float32,
+        "stream"_a = nb::none(), "num evenly spaced values from start to stop.");
+  m.def("eye",
+        [](int n, std::optional<int> m, int k, std::optional<Dtype> dtype, StreamArg s) {
+          return eye(n, m.value_or(n), k, dtype.value_or(float32), to_sod(s));
+        },
+        "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = float32, nb::kw_only(),
+        "stream"_a = nb::none(), "Ones on the k-th diagonal, zeros elsewhere.");
+  m.def("identity",
+        [](int n, std::optional<Dtype> dtype, StreamArg s) {
+          return identity(n, dtype.value_or(float32), to_sod(s));
+        },
+        "n"_a, "dtype"_a = float32, nb::kw_only(), "stream"_a = nb::none(),
+        "The n x n identity matrix.");
+  m.def("tri",
+        [](int n, std::optional<int> m, int k, std::optional<Dtype> dtype, StreamArg s) {
+          return tri(n, m.value_or(n), k, dtype.value_or(float32), to_sod(s));
+        },
+        "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = nb::none(), nb::kw_only(),
+        "stream"_a = nb::none(), "Ones at and below the k-th diagonal.");
+  m.def("tril",
+        [](const array& x, int k, StreamArg s) { return tril(x, k, to_sod(s)); },
+        "x"_a, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
+        "Zero the elements above the k-th diagonal.");
+  m.def("triu",
+        [](const array& x, int k, StreamArg s) { return triu(x, k, to_sod(s)); },
+        "x"_a, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
+        "Zero the elements below the k-th diagonal.");
+  m.def("meshgrid",
+        [](nb::args arrays, bool sparse, const std::string& indexing, StreamArg s) {
+          std::vector<array> in;
+          for (auto h : arrays) in.push_back(nb::cast<array>(h));
+          auto out = meshgrid(in, sparse, indexing, to_sod(s));
+          nb::list l;
+          for (auto& o : out) l.append(nb::cast(o));
+          return nb::tuple(l);
+        },
+        "arrays"_a, "sparse"_a = false, "indexing"_a = "xy", "stream"_a = nb::none(),
+        "Coordinate grids from 1-D coordinate arrays.");
+  m.def("asarray",
+        [](nb::handle a, std::optional<Dtype> dtype, std::optional<bool> copy) {
+          // Every conversion copies on this backend, so copy=False cannot be honoured.
+          if (copy && !*copy) {
+            throw nb::value_error(
+                "Unable to avoid copy while creating an array as requested.");
+          }
+          return to_array(a, dtype);
+        },
+        "a"_a, "dtype"_a = nb::none(), nb::kw_only(), "copy"_a = nb::none(),
+        "Convert to an array (like mx.array).");
+
+  auto window = [&m](const char* name, array (*f)(int, StreamOrDevice)) {
+    m.def(name, [f](int M, StreamArg s) { return f(M, to_sod(s)); }, "M"_a, nb::kw_only(),
+          "stream"_a = nb::none(), "A window function of length M.");
+  };
+  window("bartlett", &bartlett);
+  window("hanning", &hanning);
+  window("hamming", &hamming);
+  window("blackman", &blackman);
 }

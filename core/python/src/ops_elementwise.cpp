@@ -158,7 +158,7 @@ void init_ops_elementwise(nb::module_& m) {
         },
         nb::arg("a"), nb::arg("b"), "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(),
         "equal_nan"_a = false, "stream"_a = nb::none(),
-        "Element-wise |a - b| <= atol + rtol * |b|.");
+        "Element-wise closeness: ``abs(a - b) <= atol + rtol * abs(b)``.");
 
   m.def("astype",
         [](const ScalarOrArray& a, Dtype dtype, StreamArg s) {

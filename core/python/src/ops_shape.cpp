@@ -1,22 +1,114 @@
 #include "common.h"
 #include "engine/ops.h"
+#include "engine/utils.h"
 
 using namespace lx;
 
+namespace {
+
+/// A list of arrays argument: a list or tuple of mx.array, or an array (its rows).
+std::vector<array> array_list(nb::handle h, const char* op) {
+  std::vector<array> out;
+  if (nb::isinstance<array>(h)) return unstack(nb::cast<array>(h), 0);
+  if (!PyList_Check(h.ptr()) && !PyTuple_Check(h.ptr())) {
+    throw nb::type_error(msg(op, "(): expected a list of arrays, got ",
+                             nb::type_name(h.type()).c_str(), ".")
+                             .c_str());
+  }
+  for (auto item : h) {
+    if (!nb::isinstance<array>(item)) {
+      throw nb::type_error(msg(op, "(): expected a list of arrays, got an element of type ",
+                               nb::type_name(item.type()).c_str(), ".")
+                               .c_str());
+    }
+    out.push_back(nb::cast<array>(item));
+  }
+  return out;
+}
+
+nb::tuple to_tuple(const std::vector<array>& v) {
+  nb::list l;
+  for (auto& a : v) l.append(nb::cast(a));
+  return nb::tuple(l);
+}
+
+nb::list to_list(const std::vector<array>& v) {
+  nb::list l;
+  for (auto& a : v) l.append(nb::cast(a));
+  return l;
+}
+
+Shape shape_of(nb::handle h) {
+  Shape s;
+  for (auto d : h) s.push_back(nb::cast<ShapeElem>(d));
+  return s;
+}
+
+std::vector<int> int_list(nb::handle h) {
+  if (PyLong_Check(h.ptr())) return {nb::cast<int>(h)};
+  std::vector<int> v;
+  for (auto d : h) v.push_back(nb::cast<int>(d));
+  return v;
+}
+
+/// pad_width forms: n, (n,), (lo, hi), or one (lo, hi) pair per axis (one pair
+/// applies to every axis).
+std::vector<std::pair<int, int>> pad_widths(nb::handle h, int ndim) {
+  auto all = [ndim](int lo, int hi) {
+    return std::vector<std::pair<int, int>>(ndim, {lo, hi});
+  };
+  if (PyLong_Check(h.ptr())) return all(nb::cast<int>(h), nb::cast<int>(h));
+  if (!PyList_Check(h.ptr()) && !PyTuple_Check(h.ptr())) {
+    throw nb::type_error("pad(): pad_width must be an int, a tuple of ints or a list of pairs.");
+  }
+  auto seq = nb::borrow<nb::sequence>(h);
+  size_t n = nb::len(seq);
+  bool ints = true;
+  for (auto item : seq) ints = ints && PyLong_Check(item.ptr());
+  if (ints && n == 1) return all(nb::cast<int>(seq[0]), nb::cast<int>(seq[0]));
+  if (ints && n == 2) return all(nb::cast<int>(seq[0]), nb::cast<int>(seq[1]));
+  if (ints) {
+    throw nb::type_error("pad(): a tuple pad_width must have one or two ints.");
+  }
+  std::vector<std::pair<int, int>> out;
+  for (auto item : seq) {
+    auto pair = nb::cast<std::pair<int, int>>(item);
+    out.push_back(pair);
+  }
+  if (out.size() == 1) return all(out[0].first, out[0].second);
+  return out;
+}
+
+/// Yields the sub-arrays along axis 0, lazily.
+struct ArrayIterator {
+  array a;
+  ShapeElem index = 0;
+  ShapeElem size = 0;
+};
+
+}  // namespace
+
 void init_ops_shape(nb::module_& m) {
+  m.attr("newaxis") = nb::none();
+
   m.def("reshape",
         [](const ScalarOrArray& a, std::vector<ShapeElem> shape, StreamArg s) {
           return reshape(arr(a), shape, to_sod(s));
         },
         nb::arg("a"), "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
         "Reshape; one dimension may be -1.");
-  m.def("transpose",
-        [](const ScalarOrArray& a, std::optional<std::vector<int>> axes, StreamArg s) {
-          if (!axes) return transpose(arr(a), to_sod(s));
-          return transpose(arr(a), *axes, to_sod(s));
-        },
-        nb::arg("a"), "axes"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-        "Permute the axes (reverse them by default).");
+  auto transpose_fn = [](const ScalarOrArray& a, std::optional<std::vector<int>> axes,
+                         StreamArg s) {
+    if (!axes) return transpose(arr(a), to_sod(s));
+    return transpose(arr(a), *axes, to_sod(s));
+  };
+  m.def("transpose", transpose_fn, nb::arg("a"), "axes"_a = nb::none(), nb::kw_only(),
+        "stream"_a = nb::none(), "Permute the axes (reverse them by default).");
+  m.def("permute_dims", transpose_fn, nb::arg("a"), "axes"_a = nb::none(), nb::kw_only(),
+        "stream"_a = nb::none(), "Permute the axes (alias of transpose).");
+  m.def("matrix_transpose",
+        [](const ScalarOrArray& a, StreamArg s) { return matrix_transpose(arr(a), to_sod(s)); },
+        nb::arg("a"), nb::kw_only(), "stream"_a = nb::none(), "Swap the last two axes.");
   m.def("broadcast_to",
         [](const ScalarOrArray& a, std::vector<ShapeElem> shape, StreamArg s) {
           return broadcast_to(arr(a), shape, to_sod(s));
@@ -27,16 +119,276 @@ void init_ops_shape(nb::module_& m) {
         [](nb::args arrays, StreamArg s) {
           std::vector<array> in;
           for (auto h : arrays) in.push_back(arr(h));
-          auto out = broadcast_arrays(in, to_sod(s));
-          nb::list l;
-          for (auto& o : out) l.append(nb::cast(o));
-          return nb::tuple(l);
+          return to_tuple(broadcast_arrays(in, to_sod(s)));
         },
         "arrays"_a, "stream"_a = nb::none(), "Broadcast arrays against each other.");
+  m.def("broadcast_shapes",
+        [](nb::args shapes) {
+          if (shapes.size() == 0) {
+            throw nb::value_error("[broadcast_shapes] Must provide at least one shape.");
+          }
+          Shape out = shape_of(shapes[0]);
+          for (size_t i = 1; i < shapes.size(); ++i) {
+            out = broadcast_shapes(out, shape_of(shapes[i]));
+          }
+          nb::list l;
+          for (auto d : out) l.append(d);
+          return nb::tuple(l);
+        },
+        "shapes"_a, "The shape the given shapes broadcast to.");
   m.def("contiguous",
         [](const ScalarOrArray& a, bool allow_col_major, StreamArg s) {
           return contiguous(arr(a), allow_col_major, to_sod(s));
         },
         nb::arg("a"), "allow_col_major"_a = false, nb::kw_only(),
         "stream"_a = nb::none(), "A row-major (or column-major) copy when needed.");
+
+  auto flatten_fn = [](const ScalarOrArray& a, int start_axis, int end_axis, StreamArg s) {
+    return flatten(arr(a), start_axis, end_axis, to_sod(s));
+  };
+  m.def("flatten", flatten_fn, nb::arg("a"), "start_axis"_a = 0, "end_axis"_a = -1,
+        nb::kw_only(), "stream"_a = nb::none(), "Merge the axes start_axis..end_axis.");
+  m.def("unflatten",
+        [](const ScalarOrArray& a, int axis, std::vector<ShapeElem> shape, StreamArg s) {
+          return unflatten(arr(a), axis, shape, to_sod(s));
+        },
+        nb::arg("a"), "axis"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "Split one axis into several.");
+  auto squeeze_fn = [](const ScalarOrArray& a, const AxisArg& axis, StreamArg s) {
+    if (std::holds_alternative<std::monostate>(axis)) return squeeze(arr(a), to_sod(s));
+    if (auto* i = std::get_if<int>(&axis)) return squeeze(arr(a), *i, to_sod(s));
+    return squeeze(arr(a), std::get<std::vector<int>>(axis), to_sod(s));
+  };
+  m.def("squeeze", squeeze_fn, nb::arg("a"), "axis"_a = nb::none(), nb::kw_only(),
+        "stream"_a = nb::none(), "Remove size-one axes.");
+  m.def("expand_dims",
+        [](const ScalarOrArray& a, std::variant<int, std::vector<int>> axis, StreamArg s) {
+          if (auto* i = std::get_if<int>(&axis)) return expand_dims(arr(a), *i, to_sod(s));
+          return expand_dims(arr(a), std::get<std::vector<int>>(axis), to_sod(s));
+        },
+        nb::arg("a"), "axis"_a, nb::kw_only(), "stream"_a = nb::none(),
+        "Insert size-one axes.");
+  auto swapaxes_fn = [](const ScalarOrArray& a, int axis1, int axis2, StreamArg s) {
+    return swapaxes(arr(a), axis1, axis2, to_sod(s));
+  };
+  m.def("swapaxes", swapaxes_fn, nb::arg("a"), "axis1"_a, "axis2"_a, nb::kw_only(),
+        "stream"_a = nb::none(), "Swap two axes.");
+  auto moveaxis_fn = [](const ScalarOrArray& a, int source, int destination, StreamArg s) {
+    return moveaxis(arr(a), source, destination, to_sod(s));
+  };
+  m.def("moveaxis", moveaxis_fn, nb::arg("a"), "source"_a, "destination"_a, nb::kw_only(),
+        "stream"_a = nb::none(), "Move an axis to a new position.");
+
+  auto concat_fn = [](nb::handle arrays, std::optional<int> axis, StreamArg s) {
+    auto in = array_list(arrays, "concatenate");
+    if (!axis) return concatenate(in, to_sod(s));
+    return concatenate(in, *axis, to_sod(s));
+  };
+  m.def("concatenate", concat_fn, "arrays"_a, "axis"_a = 0, nb::kw_only(),
+        "stream"_a = nb::none(), "Join arrays along an axis (None: flattened).");
+  m.def("concat", concat_fn, "arrays"_a, "axis"_a = 0, nb::kw_only(),
+        "stream"_a = nb::none(), "Join arrays along an axis (alias of concatenate).");
+  m.def("stack",
+        [](nb::handle arrays, std::optional<int> axis, StreamArg s) {
+          auto in = array_list(arrays, "stack");
+          return stack(in, axis.value_or(0), to_sod(s));
+        },
+        "arrays"_a, "axis"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
+        "Join arrays along a new axis.");
+  m.def("unstack",
+        [](const ScalarOrArray& x, int axis, StreamArg s) {
+          return to_tuple(unstack(arr(x), axis, to_sod(s)));
+        },
+        nb::arg("x"), nb::kw_only(), "axis"_a = 0, "stream"_a = nb::none(),
+        "Split an array into its slices along an axis.");
+  auto split_fn = [](const ScalarOrArray& a, std::variant<int, std::vector<ShapeElem>> ios,
+                     int axis, StreamArg s) {
+    if (auto* n = std::get_if<int>(&ios)) return to_list(split(arr(a), *n, axis, to_sod(s)));
+    return to_list(split(arr(a), std::get<std::vector<ShapeElem>>(ios), axis, to_sod(s)));
+  };
+  m.def("split", split_fn, nb::arg("a"), "indices_or_sections"_a, "axis"_a = 0,
+        nb::kw_only(), "stream"_a = nb::none(),
+        "Split into equal parts, or at the given indices.");
+
+  m.def("tile",
+        [](const ScalarOrArray& a, std::variant<int, std::vector<int>> reps, StreamArg s) {
+          if (auto* n = std::get_if<int>(&reps)) return tile(arr(a), {*n}, to_sod(s));
+          return tile(arr(a), std::get<std::vector<int>>(reps), to_sod(s));
+        },
+        nb::arg("a"), nb::arg("reps"), nb::kw_only(), "stream"_a = nb::none(),
+        "Repeat the whole array along each axis.");
+  m.def("repeat",
+        [](const ScalarOrArray& a, int repeats, std::optional<int> axis, StreamArg s) {
+          if (!axis) return repeat(arr(a), repeats, to_sod(s));
+          return repeat(arr(a), repeats, *axis, to_sod(s));
+        },
+        nb::arg("array"), "repeats"_a, "axis"_a = nb::none(), nb::kw_only(),
+        "stream"_a = nb::none(), "Repeat each element (of the flattened array if axis is None).");
+  m.def("pad",
+        [](const ScalarOrArray& a, nb::handle pad_width, const std::string& mode,
+           const ScalarOrArray& constant_values, StreamArg s) {
+          auto x = arr(a);
+          auto widths = pad_widths(pad_width, x.ndim());
+          auto value = to_array_like(constant_values, &x);
+          return pad(x, widths, value, mode, to_sod(s));
+        },
+        nb::arg("a"), "pad_width"_a, "mode"_a = "constant", "constant_values"_a = 0,
+        nb::kw_only(), "stream"_a = nb::none(),
+        "Pad with a constant, the edge values, or a reflection.");
+  m.def("roll",
+        [](const ScalarOrArray& a, std::variant<int, std::vector<ShapeElem>> shift,
+           const AxisArg& axis, StreamArg s) {
+          Shape sh;
+          if (auto* n = std::get_if<int>(&shift)) {
+            sh = {*n};
+          } else {
+            sh = std::get<std::vector<ShapeElem>>(shift);
+          }
+          auto x = arr(a);
+          if (std::holds_alternative<std::monostate>(axis)) return roll(x, sh, to_sod(s));
+          if (auto* i = std::get_if<int>(&axis)) {
+            ShapeElem total = 0;
+            for (auto v : sh) total += v;
+            return roll(x, Shape{total}, {*i}, to_sod(s));
+          }
+          auto axes = std::get<std::vector<int>>(axis);
+          // One shift for several axes applies to each of them.
+          if (sh.size() == 1) sh.assign(axes.size(), sh[0]);
+          return roll(x, sh, axes, to_sod(s));
+        },
+        nb::arg("a"), "shift"_a, "axis"_a = nb::none(), nb::kw_only(),
+        "stream"_a = nb::none(), "Roll elements along axes (of the flattened array if axis is None).");
+  m.def("flip",
+        [](const ScalarOrArray& a, const AxisArg& axis, StreamArg s) {
+          if (std::holds_alternative<std::monostate>(axis)) return flip(arr(a), to_sod(s));
+          if (auto* i = std::get_if<int>(&axis)) return flip(arr(a), {*i}, to_sod(s));
+          return flip(arr(a), std::get<std::vector<int>>(axis), to_sod(s));
+        },
+        nb::arg("a"), "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        "Reverse the order of elements along axes (all by default).");
+
+  auto diag_fn = [](const ScalarOrArray& a, int k, StreamArg s) {
+    return diag(arr(a), k, to_sod(s));
+  };
+  m.def("diag", diag_fn, nb::arg("a"), "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
+        "Extract a diagonal, or build a diagonal matrix from a vector.");
+  auto diagonal_fn = [](const ScalarOrArray& a, int offset, int axis1, int axis2,
+                        StreamArg s) { return diagonal(arr(a), offset, axis1, axis2, to_sod(s)); };
+  m.def("diagonal", diagonal_fn, nb::arg("a"), "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1,
+        "stream"_a = nb::none(), "The diagonal of the (axis1, axis2) planes.");
+
+  m.def("trace",
+        [](const ScalarOrArray& a, int offset, int axis1, int axis2,
+           std::optional<Dtype> dtype, StreamArg s) {
+          return trace(arr(a), offset, axis1, axis2, dtype, to_sod(s));
+        },
+        nb::arg("a"), "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "dtype"_a = nb::none(),
+        nb::kw_only(), "stream"_a = nb::none(), "Sum along a diagonal.");
+
+  auto atleast = [&m](const char* name, array (*f)(const array&, StreamOrDevice)) {
+    m.def(name,
+          [f](nb::args arys, StreamArg s) -> nb::object {
+            std::vector<array> out;
+            for (auto h : arys) out.push_back(f(arr(h), to_sod(s)));
+            if (out.size() == 1) return nb::cast(out[0]);
+            return to_list(out);
+          },
+          "arys"_a, "stream"_a = nb::none(), "Make every input have at least that many dimensions.");
+  };
+  atleast("atleast_1d", &atleast_1d);
+  atleast("atleast_2d", &atleast_2d);
+  atleast("atleast_3d", &atleast_3d);
+
+  m.def("as_strided",
+        [](const ScalarOrArray& a, std::optional<std::vector<ShapeElem>> shape,
+           std::optional<std::vector<int64_t>> strides, int64_t offset, StreamArg s) {
+          auto x = arr(a);
+          Shape sh = shape ? Shape(*shape) : x.shape();
+          Strides st = strides ? Strides(*strides) : row_strides(sh);
+          return as_strided(x, sh, st, offset, to_sod(s));
+        },
+        nb::arg("a"), "shape"_a = nb::none(), "strides"_a = nb::none(), "offset"_a = 0,
+        nb::kw_only(), "stream"_a = nb::none(),
+        "A view of the row-major data with the given shape and strides (in elements).");
+  m.def("view",
+        [](const ScalarOrArray& a, Dtype dtype, StreamArg s) {
+          return view(arr(a), dtype, to_sod(s));
+        },
+        nb::arg("a"), "dtype"_a, "stream"_a = nb::none(), "Reinterpret the bits as another dtype.");
+
+  // ---- array methods ----
+  nb::handle cls = m.attr("array");
+  auto method = [&cls](const char* name, nb::object f) { nb::setattr(cls, name, f); };
+  method("flatten",
+         nb::cpp_function(
+             [](const array& a, int start_axis, int end_axis, StreamArg s) {
+               return flatten(a, start_axis, end_axis, to_sod(s));
+             },
+             nb::is_method(), nb::scope(cls), nb::name("flatten"), "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(),
+             "stream"_a = nb::none()));
+  method("squeeze",
+         nb::cpp_function(
+             [](const array& a, const AxisArg& axis, StreamArg s) {
+               if (std::holds_alternative<std::monostate>(axis)) return squeeze(a, to_sod(s));
+               if (auto* i = std::get_if<int>(&axis)) return squeeze(a, *i, to_sod(s));
+               return squeeze(a, std::get<std::vector<int>>(axis), to_sod(s));
+             },
+             nb::is_method(), nb::scope(cls), nb::name("squeeze"), "axis"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none()));
+  method("swapaxes",
+         nb::cpp_function(
+             [](const array& a, int axis1, int axis2, StreamArg s) {
+               return swapaxes(a, axis1, axis2, to_sod(s));
+             },
+             nb::is_method(), nb::scope(cls), nb::name("swapaxes"), "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none()));
+  method("moveaxis",
+         nb::cpp_function(
+             [](const array& a, int source, int destination, StreamArg s) {
+               return moveaxis(a, source, destination, to_sod(s));
+             },
+             nb::is_method(), nb::scope(cls), nb::name("moveaxis"), "source"_a, "destination"_a, nb::kw_only(),
+             "stream"_a = nb::none()));
+  method("split",
+         nb::cpp_function(
+             [](const array& a, std::variant<int, std::vector<ShapeElem>> ios, int axis,
+                StreamArg s) {
+               if (auto* n = std::get_if<int>(&ios)) return to_list(split(a, *n, axis, to_sod(s)));
+               return to_list(split(a, std::get<std::vector<ShapeElem>>(ios), axis, to_sod(s)));
+             },
+             nb::is_method(), nb::scope(cls), nb::name("split"), "indices_or_sections"_a, "axis"_a = 0, nb::kw_only(),
+             "stream"_a = nb::none()));
+  method("diag",
+         nb::cpp_function(
+             [](const array& a, int k, StreamArg s) { return diag(a, k, to_sod(s)); },
+             nb::is_method(), nb::scope(cls), nb::name("diag"), "k"_a = 0, nb::kw_only(), "stream"_a = nb::none()));
+  method("diagonal",
+         nb::cpp_function(
+             [](const array& a, int offset, int axis1, int axis2, StreamArg s) {
+               return diagonal(a, offset, axis1, axis2, to_sod(s));
+             },
+             nb::is_method(), nb::scope(cls), nb::name("diagonal"), "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1,
+             "stream"_a = nb::none()));
+  method("view",
+         nb::cpp_function(
+             [](const array& a, Dtype dtype, StreamArg s) { return view(a, dtype, to_sod(s)); },
+             nb::is_method(), nb::scope(cls), nb::name("view"), "dtype"_a, nb::kw_only(), "stream"_a = nb::none()));
+
+  // ---- iteration: lazy slices along axis 0 ----
+  nb::class_<ArrayIterator>(m, "ArrayIterator")
+      .def("__iter__", [](nb::handle self) { return nb::borrow(self); })
+      .def("__next__", [](ArrayIterator& it) {
+        if (it.index >= it.size) throw nb::stop_iteration();
+        Shape start(it.a.ndim(), 0), stop = it.a.shape();
+        start[0] = it.index;
+        stop[0] = it.index + 1;
+        ++it.index;
+        return squeeze(slice(it.a, start, stop), 0);
+      });
+  method("__iter__", nb::cpp_function(
+                         [](const array& a) {
+                           if (a.ndim() == 0) {
+                             throw nb::type_error("iter() 0-dimensional array.");
+                           }
+                           return ArrayIterator{a, 0, a.shape(0)};
+                         },
+                         nb::is_method()));
 }

@@ -1,3 +1,5 @@
+#include <cstdlib>
+
 #include "engine/backend/cpu/copy.h"
 #include "engine/backend/cpu/kernel_utils.h"
 #include "engine/primitives.h"
@@ -61,18 +63,80 @@ void Arange::eval_cpu(const std::vector<array>&, array& out) {
   dispatch_dtype(out.dtype(), [&](auto t) {
     using T = decltype(t);
     T* d = out.data<T>();
+    size_t n = out.size();
     if constexpr (cpu::is_int_v<T>) {
-      // Exact integer stepping (a double accumulator loses precision past 2^53).
-      auto s = static_cast<int64_t>(start_), st = static_cast<int64_t>(step_);
-      for (size_t i = 0; i < out.size(); ++i) {
-        d[i] = static_cast<T>(s + static_cast<int64_t>(i) * st);
-      }
+      // Stepping in T (wrapping) reproduces MLX for out-of-range starts and
+      // stays exact past 2^53, where a double accumulator would not.
+      using U = std::make_unsigned_t<T>;
+      U v = static_cast<U>(cpu::cast<T>(start_));
+      U st = static_cast<U>(cpu::cast<T>(start_ + step_)) - v;
+      for (size_t i = 0; i < n; ++i, v += st) d[i] = static_cast<T>(v);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      for (size_t i = 0; i < n; ++i) d[i] = cpu::cast<T>(start_ + i * step_);
     } else {
-      for (size_t i = 0; i < out.size(); ++i) {
-        d[i] = cpu::cast<T>(start_ + static_cast<double>(i) * step_);
+      // Accumulating in T (rounding each step) matches MLX's values exactly.
+      T v = cpu::cast<T>(start_);
+      T st = T(cpu::cast<T>(start_ + step_) - v);
+      for (size_t i = 0; i < n; ++i) {
+        d[i] = v;
+        v = T(v + st);
       }
     }
   });
+}
+
+namespace {
+
+/// Elements of the buffer a view can touch, from its first to its last element.
+size_t view_span(const Shape& shape, const Strides& strides) {
+  if (shape_size(shape) == 0) return 0;
+  size_t span = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] > 1) span += static_cast<size_t>(std::abs(strides[i])) * (shape[i] - 1);
+  }
+  return span;
+}
+
+void share_view(const array& in, array& out, Strides strides, int64_t offset) {
+  // An empty view must not point outside the buffer.
+  if (out.size() == 0) offset = 0;
+  size_t span = view_span(out.shape(), strides);
+  auto flags = layout_flags(out.shape(), strides, span);
+  out.copy_shared_buffer(in, std::move(strides), flags, span, offset);
+}
+
+}  // namespace
+
+void Slice::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const auto& in = inputs[0];
+  Strides strides(in.ndim());
+  int64_t offset = 0;
+  for (int i = 0; i < in.ndim(); ++i) {
+    strides[i] = in.strides(i) * strides_[i];
+    offset += start_[i] * in.strides(i);
+  }
+  share_view(in, out, std::move(strides), offset);
+}
+
+void AsStrided::eval_cpu(const std::vector<array>& inputs, array& out) {
+  share_view(inputs[0], out, strides_, offset_);
+}
+
+void View::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const auto& in = inputs[0];
+  if (in.itemsize() == out.itemsize()) {
+    out.copy_shared_buffer(in);
+    return;
+  }
+  // A size change regroups bytes along the last axis, which needs row-major data.
+  array src = in;
+  if (!(in.flags().row_contiguous && in.data_size() == in.size())) {
+    src = array::empty_buffer(in.shape(), in.dtype());
+    cpu::copy_into(in, src);
+  }
+  auto strides = row_strides(out.shape());
+  out.copy_shared_buffer(src, strides, layout_flags(out.shape(), strides, out.size()),
+                         out.size());
 }
 
 namespace {
@@ -96,6 +160,28 @@ std::vector<std::pair<std::string, std::string>> Reshape::params() const {
 std::vector<std::pair<std::string, std::string>> Transpose::params() const {
   return {{"axes", join(axes_)}};
 }
+std::vector<std::pair<std::string, std::string>> Slice::params() const {
+  return {{"start", join(start_)}, {"stop", join(stop_)}, {"strides", join(strides_)}};
+}
+bool Slice::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const Slice*>(&other);
+  return o && o->start_ == start_ && o->stop_ == stop_ && o->strides_ == strides_;
+}
+std::vector<std::pair<std::string, std::string>> AsStrided::params() const {
+  return {{"shape", join(shape_)}, {"strides", join(strides_)},
+          {"offset", std::to_string(offset_)}};
+}
+bool AsStrided::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const AsStrided*>(&other);
+  return o && o->shape_ == shape_ && o->strides_ == strides_ && o->offset_ == offset_;
+}
+std::vector<std::pair<std::string, std::string>> View::params() const {
+  return {{"dtype", dtype_name(dtype_)}};
+}
+bool View::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const View*>(&other);
+  return o && o->dtype_ == dtype_;
+}
 std::vector<std::pair<std::string, std::string>> Arange::params() const {
   return {{"start", std::to_string(start_)},
           {"stop", std::to_string(stop_)},
@@ -108,5 +194,8 @@ LUMEX_REGISTER_PRIMITIVE(Transpose);
 LUMEX_REGISTER_PRIMITIVE(Contiguous);
 LUMEX_REGISTER_PRIMITIVE(Full);
 LUMEX_REGISTER_PRIMITIVE(Arange);
+LUMEX_REGISTER_PRIMITIVE(Slice);
+LUMEX_REGISTER_PRIMITIVE(AsStrided);
+LUMEX_REGISTER_PRIMITIVE(View);
 
 }  // namespace lumex::core

@@ -1,0 +1,626 @@
+// Reductions (Reduce, ArgReduce), the fused last-axis Softmax and Median.
+//
+// Reduce works on any layout: the input's dims are reordered by stride so memory
+// is read in order, then each innermost run is either reduced (a contiguous run
+// uses independent lanes and pairwise blocks, which vectorizes and keeps float
+// sums accurate) or accumulated elementwise into a run of outputs (reducing an
+// outer axis adds whole rows, again vectorized). Work is split across threads
+// along a kept dim, or, when few outputs remain, along a reduced dim with
+// per-thread partial results.
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <numeric>
+
+#include "engine/backend/cpu/copy.h"
+#include "engine/backend/cpu/kernel_utils.h"
+#include "engine/backend/cpu/parallel.h"
+#include "engine/backend/cpu/reduce_utils.h"
+#include "engine/backend/cpu/simd_math.h"
+#include "engine/primitives.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define LUMEX_REDUCE_CLONES \
+  __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
+#else
+#define LUMEX_REDUCE_CLONES
+#endif
+
+namespace lumex::core {
+
+using namespace cpu;
+using reduce_ops::for_rows;
+using reduce_ops::row_contiguous;
+using reduce_ops::split_at;
+namespace ops = cpu::reduce_ops;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Reduce
+
+constexpr int kLanes = 16;
+constexpr int64_t kBlock = 2048;  // pairwise leaf size
+
+/// Reduces a contiguous run of at most kBlock elements with kLanes accumulators.
+template <typename Tin, typename A, typename Op>
+A reduce_block(const Tin* p, int64_t n, Op op) {
+  A lanes[kLanes];
+  for (auto& l : lanes) l = Op::init();
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) lanes[j] = op(lanes[j], cast<A>(p[i + j]));
+  }
+  A tail = Op::init();
+  for (; i < n; ++i) tail = op(tail, cast<A>(p[i]));
+  for (int w = kLanes / 2; w >= 1; w /= 2) {
+    for (int j = 0; j < w; ++j) lanes[j] = op(lanes[j], lanes[j + w]);
+  }
+  return op(lanes[0], tail);
+}
+
+// The float32 sum is the hot case: compiled for wider vector units too.
+LUMEX_REDUCE_CLONES float sum_block_f32(const float* p, int64_t n) {
+  float lanes[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) lanes[j] += p[i + j];
+  }
+  float tail = 0.0f;
+  for (; i < n; ++i) tail += p[i];
+  for (int w = kLanes / 2; w >= 1; w /= 2) {
+    for (int j = 0; j < w; ++j) lanes[j] += lanes[j + w];
+  }
+  return lanes[0] + tail;
+}
+
+// Max/min of float32: GCC will not vectorize a NaN-aware select, so use vector
+// extensions. The vector max ignores NaN; a NaN seen is tracked separately.
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+template <bool IsMax>
+LUMEX_REDUCE_CLONES float extreme_block_f32(const float* p, int64_t n) {
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  float init = IsMax ? -inf : inf;
+  v8f a0 = {init, init, init, init, init, init, init, init};
+  v8f a1 = a0;
+  v8i nan = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    v8f x0, x1;
+    std::memcpy(&x0, p + i, sizeof(v8f));
+    std::memcpy(&x1, p + i + 8, sizeof(v8f));
+    if constexpr (IsMax) {
+      a0 = x0 > a0 ? x0 : a0;
+      a1 = x1 > a1 ? x1 : a1;
+    } else {
+      a0 = x0 < a0 ? x0 : a0;
+      a1 = x1 < a1 ? x1 : a1;
+    }
+    nan |= (x0 != x0) | (x1 != x1);
+  }
+  float r = init;
+  bool has_nan = false;
+  for (int j = 0; j < 8; ++j) {
+    has_nan |= nan[j] != 0;
+    r = IsMax ? std::max({r, a0[j], a1[j]}) : std::min({r, a0[j], a1[j]});
+  }
+  for (; i < n; ++i) {
+    has_nan |= p[i] != p[i];
+    r = IsMax ? std::max(r, p[i]) : std::min(r, p[i]);
+  }
+  return has_nan ? std::numeric_limits<float>::quiet_NaN() : r;
+}
+
+/// acc = max(acc, row) (or min) elementwise, NaN-propagating.
+template <bool IsMax>
+LUMEX_REDUCE_CLONES void extreme_row_f32(float* acc, const float* p, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    v8f a, x;
+    std::memcpy(&a, acc + i, sizeof(v8f));
+    std::memcpy(&x, p + i, sizeof(v8f));
+    auto take = IsMax ? (x > a) | (x != x) : (x < a) | (x != x);
+    a = take ? x : a;
+    std::memcpy(acc + i, &a, sizeof(v8f));
+  }
+  for (; i < n; ++i) {
+    bool take = (IsMax ? p[i] > acc[i] : p[i] < acc[i]) || p[i] != p[i];
+    acc[i] = take ? p[i] : acc[i];
+  }
+}
+
+LUMEX_REDUCE_CLONES void add_row_f32(float* acc, const float* p, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] += p[i];
+}
+
+template <typename Tin, typename A, typename Op>
+A reduce_contiguous(const Tin* p, int64_t n, Op op) {
+  if (n > kBlock) {
+    int64_t half = (n / 2 + kLanes - 1) / kLanes * kLanes;
+    return op(reduce_contiguous<Tin, A>(p, half, op),
+              reduce_contiguous<Tin, A>(p + half, n - half, op));
+  }
+  if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Sum<float>>) {
+    return sum_block_f32(p, n);
+  } else if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Max<float>>) {
+    return extreme_block_f32<true>(p, n);
+  } else if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Min<float>>) {
+    return extreme_block_f32<false>(p, n);
+  } else {
+    return reduce_block<Tin, A>(p, n, op);
+  }
+}
+
+template <typename Tin, typename A, typename Op>
+A reduce_run(const Tin* p, int64_t n, int64_t stride, Op op) {
+  if (stride == 1) return reduce_contiguous<Tin, A>(p, n, op);
+  A acc = Op::init();
+  for (int64_t i = 0; i < n; ++i) acc = op(acc, cast<A>(p[i * stride]));
+  return acc;
+}
+
+/// Iteration space of a reduction: the input's non-trivial dims ordered by
+/// decreasing input stride, with output strides (0 along reduced dims).
+struct Plan {
+  Shape shape;
+  Strides in, out;
+  std::vector<bool> reduced;
+};
+
+Plan make_plan(const array& in, const std::vector<int>& axes,
+               const Shape& out_shape) {
+  struct Dim {
+    int64_t n, si, so;
+    bool red;
+  };
+  auto out_strides = row_strides(out_shape);
+  std::vector<Dim> dims;
+  for (int d = 0; d < in.ndim(); ++d) {
+    if (in.shape(d) == 1) continue;
+    bool red = std::find(axes.begin(), axes.end(), d) != axes.end();
+    dims.push_back({in.shape(d), in.strides(d), red ? 0 : out_strides[d], red});
+  }
+  std::stable_sort(dims.begin(), dims.end(), [](const Dim& a, const Dim& b) {
+    return std::abs(a.si) > std::abs(b.si);
+  });
+  Plan p;
+  for (auto& d : dims) {
+    bool merge = !p.shape.empty() && p.reduced.back() == d.red &&
+                 p.in.back() == d.si * d.n && p.out.back() == d.so * d.n;
+    if (merge) {
+      p.shape.back() *= d.n;
+      p.in.back() = d.si;
+      p.out.back() = d.so;
+    } else {
+      p.shape.push_back(d.n);
+      p.in.push_back(d.si);
+      p.out.push_back(d.so);
+      p.reduced.push_back(d.red);
+    }
+  }
+  if (p.shape.empty()) {
+    p.shape = {1};
+    p.in = {0};
+    p.out = {0};
+    p.reduced = {true};
+  }
+  return p;
+}
+
+template <typename Tin, typename A, typename Op>
+void reduce_plan(const Tin* in, A* acc, const Plan& p, Op op) {
+  strided_for_each<2>(
+      p.shape, {&p.in, &p.out}, [&](const auto& off, int64_t n, const auto& st) {
+        const Tin* src = in + off[0];
+        A* dst = acc + off[1];
+        if (st[1] == 0) {
+          *dst = op(*dst, reduce_run<Tin, A>(src, n, st[0], op));
+        } else if (st[0] == 1 && st[1] == 1) {
+          if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Sum<float>>) {
+            add_row_f32(dst, src, n);
+          } else if constexpr (std::is_same_v<Tin, float> &&
+                               std::is_same_v<Op, ops::Max<float>>) {
+            extreme_row_f32<true>(dst, src, n);
+          } else if constexpr (std::is_same_v<Tin, float> &&
+                               std::is_same_v<Op, ops::Min<float>>) {
+            extreme_row_f32<false>(dst, src, n);
+          } else {
+            for (int64_t i = 0; i < n; ++i) dst[i] = op(dst[i], cast<A>(src[i]));
+          }
+        } else {
+          for (int64_t i = 0; i < n; ++i) {
+            dst[i * st[1]] = op(dst[i * st[1]], cast<A>(src[i * st[0]]));
+          }
+        }
+      });
+}
+
+// Scratch accumulators (std::vector<bool> would not give a plain pointer).
+template <typename A>
+std::unique_ptr<A[]> filled(size_t n, A v) {
+  std::unique_ptr<A[]> p(new A[n]);
+  std::fill(p.get(), p.get() + n, v);
+  return p;
+}
+
+/// The plan restricted to [lo, hi) along dim d.
+Plan sub_plan(const Plan& p, size_t d, int64_t lo, int64_t hi) {
+  Plan s = p;
+  s.shape[d] = hi - lo;
+  return s;
+}
+
+int largest_dim(const Plan& p, bool reduced) {
+  int best = -1;
+  for (size_t d = 0; d < p.shape.size(); ++d) {
+    if (p.reduced[d] == reduced && (best < 0 || p.shape[d] > p.shape[best])) {
+      best = static_cast<int>(d);
+    }
+  }
+  return best;
+}
+
+template <typename Tin, typename A, typename Op>
+void reduce_parallel(const Tin* in, A* acc, size_t out_size, const Plan& p,
+                     size_t total, Op op) {
+  constexpr int64_t kMinSplit = 32;
+  bool big = total >= parallel_threshold() && num_threads() > 1;
+  int kept = largest_dim(p, false);
+  if (big && kept >= 0 && p.shape[kept] >= kMinSplit) {
+    // Threads own disjoint slices of the output.
+    parallel_for_impl(p.shape[kept], [&](size_t lo, size_t hi) {
+      auto s = sub_plan(p, kept, lo, hi);
+      auto l = static_cast<int64_t>(lo);
+      reduce_plan(in + l * p.in[kept], acc + l * p.out[kept], s, op);
+    });
+    return;
+  }
+  int red = largest_dim(p, true);
+  if (big && red >= 0 && p.shape[red] >= kMinSplit) {
+    // Few outputs: each thread reduces part of the reduced range into its own
+    // partial result, merged under a lock (the outputs are few).
+    std::mutex mtx;
+    parallel_for_impl(p.shape[red], [&](size_t lo, size_t hi) {
+      auto part = filled<A>(out_size, Op::init());
+      auto s = sub_plan(p, red, lo, hi);
+      reduce_plan(in + static_cast<int64_t>(lo) * p.in[red], part.get(), s, op);
+      std::lock_guard lk(mtx);
+      for (size_t i = 0; i < out_size; ++i) acc[i] = op(acc[i], part[i]);
+    });
+    return;
+  }
+  reduce_plan(in, acc, p, op);
+}
+
+template <typename Tin, typename Tout, typename A, typename Op>
+void reduce_typed(const array& in, array& out, const std::vector<int>& axes,
+                  Op op) {
+  out.set_data(allocator::malloc(out.nbytes()));
+  auto plan = make_plan(in, axes, out.shape());
+  if constexpr (std::is_same_v<A, Tout>) {
+    Tout* acc = out.data<Tout>();
+    std::fill(acc, acc + out.size(), Op::init());
+    reduce_parallel(in.data<Tin>(), acc, out.size(), plan, in.size(), op);
+  } else {
+    auto acc = filled<A>(out.size(), Op::init());
+    reduce_parallel(in.data<Tin>(), acc.get(), out.size(), plan, in.size(), op);
+    Tout* dst = out.data<Tout>();
+    for (size_t i = 0; i < out.size(); ++i) dst[i] = cast<Tout>(acc[i]);
+  }
+}
+
+/// Sum and Prod: the output is the input type or a widened integer.
+template <template <typename> class OpT>
+void reduce_arith(const array& in, array& out, const std::vector<int>& axes) {
+  dispatch_dtype(in.dtype(), [&](auto t) {
+    using T = decltype(t);
+    if (out.dtype() == in.dtype()) {
+      using A = compute_t<T>;
+      reduce_typed<T, T, A>(in, out, axes, OpT<A>{});
+    } else if constexpr (sizeof(T) <= 2 && std::is_integral_v<T>) {
+      if (out.dtype() == int32) {
+        reduce_typed<T, int32_t, int32_t>(in, out, axes, OpT<int32_t>{});
+      } else {
+        reduce_typed<T, uint32_t, uint32_t>(in, out, axes, OpT<uint32_t>{});
+      }
+    } else {
+      throw std::runtime_error("[Reduce] Unexpected output dtype.");
+    }
+  });
+}
+
+template <template <typename> class OpT>
+void reduce_same(const array& in, array& out, const std::vector<int>& axes) {
+  dispatch_dtype(in.dtype(), [&](auto t) {
+    using T = decltype(t);
+    using A = compute_t<T>;
+    reduce_typed<T, T, A>(in, out, axes, OpT<A>{});
+  });
+}
+
+template <typename Op>
+void reduce_bool(const array& in, array& out, const std::vector<int>& axes) {
+  dispatch_dtype(in.dtype(), [&](auto t) {
+    using T = decltype(t);
+    reduce_typed<T, bool, bool>(in, out, axes, Op{});
+  });
+}
+
+// ---------------------------------------------------------------------------
+// ArgReduce
+
+template <typename T, bool IsMax>
+void arg_reduce_typed(const array& in0, array& out, int axis) {
+  using C = compute_t<T>;
+  array in = row_contiguous(in0);
+  out.set_data(allocator::malloc(out.nbytes()));
+  auto r = split_at(in.shape(), axis);
+  const T* src = in.data<T>();
+  uint32_t* dst = out.data<uint32_t>();
+  // The first extreme wins; the first NaN beats everything.
+  auto better = [](C x, C best) {
+    bool b = IsMax ? ops::greater(x, best) : ops::greater(best, x);
+    return b || (ops::is_nan(x) && !ops::is_nan(best));
+  };
+  for_rows(r, [&](int64_t o, int64_t jlo, int64_t jhi) {
+    const T* base = src + o * r.n * r.inner;
+    uint32_t* obase = dst + o * r.inner;
+    if constexpr (!is_complex_v<C>) {
+      if (r.inner == 1) {
+        // Two passes beat one branchy pass: a vectorized extreme, then a search
+        // for its first occurrence.
+        C m = IsMax ? reduce_contiguous<T, C>(base, r.n, ops::Max<C>{})
+                    : reduce_contiguous<T, C>(base, r.n, ops::Min<C>{});
+        int64_t k = 0;
+        if (ops::is_nan(m)) {
+          while (!ops::is_nan(static_cast<C>(base[k]))) ++k;
+        } else {
+          while (static_cast<C>(base[k]) != m) ++k;
+        }
+        obase[0] = static_cast<uint32_t>(k);
+        return;
+      }
+    }
+    if (r.inner == 1) {
+      C best = static_cast<C>(base[0]);
+      uint32_t bi = 0;
+      for (int64_t k = 1; k < r.n; ++k) {
+        C x = static_cast<C>(base[k]);
+        if (better(x, best)) {
+          best = x;
+          bi = static_cast<uint32_t>(k);
+        }
+      }
+      obase[0] = bi;
+      return;
+    }
+    // Whole rows at a time: reads stay sequential when reducing an outer axis.
+    std::vector<C> best(base + jlo, base + jhi);
+    std::vector<uint32_t> idx(jhi - jlo, 0);
+    for (int64_t k = 1; k < r.n; ++k) {
+      const T* row = base + k * r.inner;
+      for (int64_t j = jlo; j < jhi; ++j) {
+        C x = static_cast<C>(row[j]);
+        if (better(x, best[j - jlo])) {
+          best[j - jlo] = x;
+          idx[j - jlo] = static_cast<uint32_t>(k);
+        }
+      }
+    }
+    std::copy(idx.begin(), idx.end(), obase + jlo);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Softmax
+
+LUMEX_REDUCE_CLONES void softmax_row_f32(const float* x, float* y, int64_t n) {
+  constexpr float inf = std::numeric_limits<float>::infinity();
+  // NaN-ignoring max: a NaN input still poisons the sum, so the row comes out NaN.
+  float mlanes[kLanes];
+  for (auto& m : mlanes) m = -inf;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) {
+      mlanes[j] = x[i + j] > mlanes[j] ? x[i + j] : mlanes[j];
+    }
+  }
+  float m = -inf;
+  for (; i < n; ++i) m = x[i] > m ? x[i] : m;
+  for (float v : mlanes) m = v > m ? v : m;
+
+  float slanes[kLanes] = {};
+  i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) {
+      float e = simd_math::exp_f32(x[i + j] - m);
+      y[i + j] = e;
+      slanes[j] += e;
+    }
+  }
+  float s = 0.0f;
+  for (; i < n; ++i) {
+    float e = simd_math::exp_f32(x[i] - m);
+    y[i] = e;
+    s += e;
+  }
+  for (float v : slanes) s += v;
+
+  float inv = 1.0f / s;
+  for (i = 0; i < n; ++i) y[i] *= inv;
+}
+
+template <typename T>
+void softmax_row_generic(const T* x, T* y, int64_t n, std::vector<float>& buf) {
+  if constexpr (std::is_same_v<T, double>) {
+    double m = -std::numeric_limits<double>::infinity();
+    for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
+    double s = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+      y[i] = std::exp(x[i] - m);
+      s += y[i];
+    }
+    double inv = 1.0 / s;
+    for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+  } else {
+    // Half types: widen the row, run the float32 kernel, narrow back.
+    buf.resize(2 * n);
+    for (int64_t i = 0; i < n; ++i) buf[i] = static_cast<float>(x[i]);
+    softmax_row_f32(buf.data(), buf.data() + n, n);
+    for (int64_t i = 0; i < n; ++i) y[i] = T(buf[n + i]);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Median
+
+template <typename C>
+C median_of(std::vector<C>& v) {
+  auto less = [](const C& a, const C& b) { return ops::greater(b, a); };
+  size_t n = v.size();
+  size_t k = (n - 1) / 2;
+  std::nth_element(v.begin(), v.begin() + k, v.end(), less);
+  C a = v[k];
+  if (n % 2 == 1) return a;
+  C b = *std::min_element(v.begin() + k + 1, v.end(), less);
+  return (a + b) / C(2);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Primitive entry points and metadata
+
+const char* Reduce::name() const {
+  switch (type_) {
+    case Type::And: return "All";
+    case Type::Or: return "Any";
+    case Type::Sum: return "Sum";
+    case Type::Prod: return "Prod";
+    case Type::Min: return "Min";
+    case Type::Max: return "Max";
+  }
+  return "Reduce";
+}
+
+namespace {
+std::string join_ints(const std::vector<int>& v) {
+  std::string s = "(";
+  for (size_t i = 0; i < v.size(); ++i) {
+    s += std::to_string(v[i]);
+    if (i + 1 < v.size() || v.size() == 1) s += ",";
+  }
+  return s + ")";
+}
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> Reduce::params() const {
+  return {{"axes", join_ints(axes_)}};
+}
+
+bool Reduce::is_equivalent(const Primitive& other) const {
+  if (!Primitive::is_equivalent(other)) return false;
+  auto& o = static_cast<const Reduce&>(other);
+  return o.type_ == type_ && o.axes_ == axes_;
+}
+
+void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
+  const auto& in = inputs[0];
+  switch (type_) {
+    case Type::Sum: reduce_arith<ops::Sum>(in, out, axes_); break;
+    case Type::Prod: reduce_arith<ops::Prod>(in, out, axes_); break;
+    case Type::Max: reduce_same<ops::Max>(in, out, axes_); break;
+    case Type::Min: reduce_same<ops::Min>(in, out, axes_); break;
+    case Type::And: reduce_bool<ops::And>(in, out, axes_); break;
+    case Type::Or: reduce_bool<ops::Or>(in, out, axes_); break;
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> ArgReduce::params() const {
+  return {{"axis", std::to_string(axis_)}};
+}
+
+bool ArgReduce::is_equivalent(const Primitive& other) const {
+  if (!Primitive::is_equivalent(other)) return false;
+  auto& o = static_cast<const ArgReduce&>(other);
+  return o.type_ == type_ && o.axis_ == axis_;
+}
+
+void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
+  dispatch_dtype(inputs[0].dtype(), [&](auto t) {
+    using T = decltype(t);
+    if (type_ == Type::ArgMax) {
+      arg_reduce_typed<T, true>(inputs[0], out, axis_);
+    } else {
+      arg_reduce_typed<T, false>(inputs[0], out, axis_);
+    }
+  });
+}
+
+void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
+  array in = row_contiguous(inputs[0]);
+  out.set_data(allocator::malloc(out.nbytes()));
+  if (out.size() == 0) return;
+  int64_t n = in.shape(-1);
+  int64_t rows = static_cast<int64_t>(in.size()) / n;
+  dispatch_if<FloatType>(in.dtype(), "Softmax", [&](auto t) {
+    using T = decltype(t);
+    const T* x = in.data<T>();
+    T* y = out.data<T>();
+    auto run = [&](size_t lo, size_t hi) {
+      std::vector<float> buf;
+      for (size_t r = lo; r < hi; ++r) {
+        if constexpr (std::is_same_v<T, float>) {
+          softmax_row_f32(x + r * n, y + r * n, n);
+        } else {
+          softmax_row_generic(x + r * n, y + r * n, n, buf);
+        }
+      }
+    };
+    if (in.size() >= parallel_threshold() && rows > 1 && num_threads() > 1) {
+      parallel_for_impl(rows, run);
+    } else {
+      run(0, rows);
+    }
+  });
+}
+
+void Median::eval_cpu(const std::vector<array>& inputs, array& out) {
+  array in = row_contiguous(inputs[0]);
+  out.set_data(allocator::malloc(out.nbytes()));
+  if (out.size() == 0) return;
+  int64_t n = in.shape(-1);
+  dispatch_if<InexactType>(in.dtype(), "Median", [&](auto t) {
+    using T = decltype(t);
+    using C = compute_t<T>;
+    const T* x = in.data<T>();
+    T* y = out.data<T>();
+    auto run = [&](size_t lo, size_t hi) {
+      std::vector<C> v(n);
+      for (size_t r = lo; r < hi; ++r) {
+        bool nan = false;
+        for (int64_t i = 0; i < n; ++i) {
+          v[i] = static_cast<C>(x[r * n + i]);
+          nan |= ops::is_nan(v[i]);
+        }
+        C m = nan ? C(std::numeric_limits<float>::quiet_NaN()) : median_of(v);
+        y[r] = cast<T>(m);
+      }
+    };
+    if (in.size() >= parallel_threshold() && out.size() > 1 && num_threads() > 1) {
+      parallel_for_impl(out.size(), run);
+    } else {
+      run(0, out.size());
+    }
+  });
+}
+
+LUMEX_REGISTER_PRIMITIVE(Reduce);
+LUMEX_REGISTER_PRIMITIVE(ArgReduce);
+LUMEX_REGISTER_PRIMITIVE(Softmax);
+LUMEX_REGISTER_PRIMITIVE(Median);
+
+}  // namespace lumex::core

@@ -1,0 +1,176 @@
+// Matrix and tensor products, and the array's @ operator. Like MLX, these take
+// arrays only (no Python scalars or lists), mostly positional-only.
+#include <variant>
+
+#include "common.h"
+#include "engine/ops.h"
+
+using namespace lx;
+
+void init_ops_linalg(nb::module_& m) {
+  m.def("matmul",
+        [](const array& a, const array& b, StreamArg s) {
+          return matmul(a, b, to_sod(s));
+        },
+        nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def matmul(a: array, b: array, /, *, stream: Stream | Device | None = None) -> array"),
+        R"(Matrix multiplication.
+
+Perform the (possibly batched) matrix multiplication of two arrays. This function
+supports broadcasting for arrays with more than two dimensions.
+
+- If the first array is 1-D then a 1 is prepended to its shape to make it a matrix.
+  Similarly if the second array is 1-D then a 1 is appended to its shape to make
+  it a matrix. In either case the singleton dimension is removed from the result.
+- A batched matrix multiplication is performed if the arrays have more than 2
+  dimensions. The matrix dimensions for the matrix product are the last two
+  dimensions of each input.
+- All but the last two dimensions of each input are broadcast with one another
+  using standard NumPy-style broadcasting semantics.
+
+Args:
+    a (array): Input array or scalar.
+    b (array): Input array or scalar.
+
+Returns:
+    array: The matrix product of ``a`` and ``b``.)");
+
+  m.def("addmm",
+        [](const array& c, const array& a, const array& b, float alpha, float beta,
+           StreamArg s) { return addmm(c, a, b, alpha, beta, to_sod(s)); },
+        nb::arg(), nb::arg(), nb::arg(), "alpha"_a = 1.0f, "beta"_a = 1.0f,
+        nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def addmm(c: array, a: array, b: array, /, alpha: float = 1.0, beta: float = 1.0, *, stream: Stream | Device | None = None) -> array"),
+        R"(Matrix multiplication with addition and optional scaling.
+
+Perform the (possibly batched) matrix multiplication of two arrays and add to the
+result with optional scaling factors: ``beta * c + alpha * (a @ b)``.
+
+Args:
+    c (array): Input array or scalar.
+    a (array): Input array or scalar.
+    b (array): Input array or scalar.
+    alpha (float, optional): Scaling factor for the matrix product of ``a`` and
+      ``b`` (default: ``1``).
+    beta (float, optional): Scaling factor for ``c`` (default: ``1``).
+
+Returns:
+    array: ``alpha * (a @ b)  + beta * c``)");
+
+  m.def("inner",
+        [](const array& a, const array& b, StreamArg s) {
+          return inner(a, b, to_sod(s));
+        },
+        nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def inner(a: array, b: array, /, *, stream: Stream | Device | None = None) -> array"),
+        R"(Ordinary inner product of vectors for 1-D arrays, in higher dimensions a sum
+product over the last axes.
+
+Args:
+    a (array): Input array
+    b (array): Input array
+
+Returns:
+    array: The inner product.)");
+
+  m.def("outer",
+        [](const array& a, const array& b, StreamArg s) {
+          return outer(a, b, to_sod(s));
+        },
+        nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def outer(a: array, b: array, /, *, stream: Stream | Device | None = None) -> array"),
+        R"(Compute the outer product of two 1-D arrays, if the array's passed are not
+1-D a flatten op will be run beforehand.
+
+Args:
+    a (array): Input array
+    b (array): Input array
+
+Returns:
+    array: The outer product.)");
+
+  m.def("tensordot",
+        [](const array& a, const array& b,
+           const std::variant<int, std::vector<std::vector<int>>>& axes,
+           StreamArg s) {
+          if (std::holds_alternative<int>(axes)) {
+            return tensordot(a, b, std::get<int>(axes), to_sod(s));
+          }
+          auto& x = std::get<std::vector<std::vector<int>>>(axes);
+          if (x.size() != 2) {
+            throw std::invalid_argument(
+                "[tensordot] axes must be a list of two lists.");
+          }
+          return tensordot(a, b, x[0], x[1], to_sod(s));
+        },
+        nb::arg(), nb::arg(), "axes"_a = 2, nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def tensordot(a: array, b: array, /, axes: int | list[Sequence[int]] = 2, *, stream: Stream | Device | None = None) -> array"),
+        R"(Compute the tensor dot product along the specified axes.
+
+Args:
+    a (array): Input array
+    b (array): Input array
+    axes (int or list(list(int)), optional): The number of dimensions to
+      sum over. If an integer is provided, then sum over the last
+      ``axes`` dimensions of ``a`` and the first ``axes`` dimensions of
+      ``b``. If a list of lists is provided, then sum over the
+      corresponding dimensions of ``a`` and ``b``. Default: 2.
+
+Returns:
+    array: The tensor dot product.)");
+
+  m.def("kron",
+        [](const array& a, const array& b, StreamArg s) {
+          return kron(a, b, to_sod(s));
+        },
+        "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def kron(a: array, b: array, *, stream: Stream | Device | None = None) -> array"),
+        R"(Compute the Kronecker product of two arrays ``a`` and ``b``.
+
+Args:
+    a (array): The first input array.
+    b (array): The second input array.
+
+Returns:
+    array: The Kronecker product of ``a`` and ``b``.
+
+Examples:
+    >>> a = mx.array([[1, 2], [3, 4]])
+    >>> b = mx.array([[0, 1], [1, 0]])
+    >>> mx.kron(a, b)
+    array([[0, 1, 0, 2],
+           [1, 0, 2, 0],
+           [0, 3, 0, 4],
+           [3, 0, 4, 0]], dtype=int32))");
+
+  m.def("vecdot",
+        [](const array& a, const array& b, int axis, StreamArg s) {
+          return vecdot(a, b, axis, to_sod(s));
+        },
+        nb::arg(), nb::arg(), "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def vecdot(a: array, b: array, /, *, axis: int = -1, stream: Stream | Device | None = None) -> array"),
+        R"(Compute the vector dot product of two arrays along an axis.
+
+Args:
+  a (array): Input array
+  b (array): Input array
+  axis (int, optional): Axis over which to compute the dot product. Default: ``-1``.
+
+Returns:
+  array: The vector dot product.)");
+
+  // The @ operator (MLX has no __rmatmul__).
+  nb::handle cls = m.attr("array");
+  cls.attr("__matmul__") = nb::cpp_function(
+      [](const array& a, const array& other) { return matmul(a, other); },
+      nb::scope(cls), nb::name("__matmul__"), nb::is_method(), "other"_a,
+      nb::sig("def __matmul__(self, other: array) -> array"));
+  cls.attr("__imatmul__") = nb::cpp_function(
+      [](nb::handle self, const array& other) {
+        auto& a = nb::cast<array&>(self);
+        a.overwrite_descriptor(matmul(a, other));
+        return nb::borrow(self);
+      },
+      nb::scope(cls), nb::name("__imatmul__"), nb::is_method(), "other"_a,
+      nb::sig("def __imatmul__(self, other: array) -> array"));
+}
