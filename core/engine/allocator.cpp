@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <new>
@@ -23,8 +24,9 @@ size_t total_ram() {
 
 struct State {
   std::mutex mtx;
-  size_t active = 0;
-  size_t peak = 0;
+  // Atomics: small allocations (most graph constants) never take the lock.
+  std::atomic<size_t> active{0};
+  std::atomic<size_t> peak{0};
   size_t cached = 0;
   size_t memory_limit = total_ram();
   size_t cache_limit = total_ram();
@@ -47,73 +49,76 @@ State& state() {
 }
 
 size_t rounded(size_t size) {
-  if (size < kCacheMin) return (size + kAlign - 1) / kAlign * kAlign + kAlign;
+  if (size < kCacheMin) return size < 16 ? 16 : (size + 15) / 16 * 16;
   constexpr size_t page = 4096;
   return (size + page - 1) / page * page;
 }
 
 }  // namespace
 
+namespace {
+void count_alloc(State& s, size_t r) {
+  size_t now = s.active.fetch_add(r, std::memory_order_relaxed) + r;
+  size_t peak = s.peak.load(std::memory_order_relaxed);
+  while (now > peak &&
+         !s.peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+}
+}  // namespace
+
 Buffer malloc(size_t size) {
   auto& s = state();
   size_t r = rounded(size);
   void* p = nullptr;
-  {
+  if (r >= kCacheMin) {
     std::lock_guard lk(s.mtx);
-    if (r >= kCacheMin) {
-      // Accept a cached block up to 1/8 larger than asked for.
-      auto it = s.cache.lower_bound(r);
-      if (it != s.cache.end() && it->first <= r + r / 8) {
-        p = it->second;
-        r = it->first;
-        s.cached -= r;
-        s.cache.erase(it);
-      }
+    // Accept a cached block up to 1/8 larger than asked for.
+    auto it = s.cache.lower_bound(r);
+    if (it != s.cache.end() && it->first <= r + r / 8) {
+      p = it->second;
+      r = it->first;
+      s.cached -= r;
+      s.cache.erase(it);
+    } else {
+      s.trim(s.cache_limit > r ? s.cache_limit - r : 0);
     }
-    if (!p) s.trim(s.cache_limit > r ? s.cache_limit - r : 0);
+  }
+  if (!p && r < kCacheMin) {
+    // Small blocks (graph constants, scalars): plain malloc is 16-byte aligned,
+    // enough for every dtype, and much cheaper than aligned_alloc.
+    p = std::malloc(r);
+    if (!p) throw std::bad_alloc();
   }
   if (!p) {
     p = std::aligned_alloc(kAlign, r);
     if (!p) {
-      {
-        std::lock_guard lk(state().mtx);
-        s.trim(0);
-      }
+      clear_cache();
       p = std::aligned_alloc(kAlign, r);
       if (!p) throw std::bad_alloc();
     }
   }
-  std::lock_guard lk(s.mtx);
-  s.active += r;
-  if (s.active > s.peak) s.peak = s.active;
+  count_alloc(s, r);
   return Buffer{p, r};
 }
 
 void free(Buffer buf) {
   if (!buf.ptr) return;
   auto& s = state();
-  std::lock_guard lk(s.mtx);
-  s.active -= buf.size;
-  if (buf.size >= kCacheMin && s.cached + buf.size <= s.cache_limit) {
-    s.cache.emplace(buf.size, buf.ptr);
-    s.cached += buf.size;
-  } else {
-    std::free(buf.ptr);
+  s.active.fetch_sub(buf.size, std::memory_order_relaxed);
+  if (buf.size >= kCacheMin) {
+    std::lock_guard lk(s.mtx);
+    if (s.cached + buf.size <= s.cache_limit) {
+      s.cache.emplace(buf.size, buf.ptr);
+      s.cached += buf.size;
+      return;
+    }
   }
+  std::free(buf.ptr);
 }
 
-size_t get_active_memory() {
-  std::lock_guard lk(state().mtx);
-  return state().active;
-}
-size_t get_peak_memory() {
-  std::lock_guard lk(state().mtx);
-  return state().peak;
-}
-void reset_peak_memory() {
-  std::lock_guard lk(state().mtx);
-  state().peak = state().active;
-}
+size_t get_active_memory() { return state().active.load(); }
+size_t get_peak_memory() { return state().peak.load(); }
+void reset_peak_memory() { state().peak.store(state().active.load()); }
 size_t get_cache_memory() {
   std::lock_guard lk(state().mtx);
   return state().cached;

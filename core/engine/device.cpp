@@ -1,5 +1,6 @@
 #include "engine/device.h"
 
+#include <atomic>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -12,6 +13,7 @@ struct StreamState {
   Device default_device{Device::cpu, 0};
   std::vector<Stream> defaults{Stream(0, Device(Device::cpu, 0))};
   int next_index = 1;
+  std::atomic<bool> customized{false};  // a default device or stream was set
 };
 StreamState& state() {
   static StreamState s;
@@ -39,6 +41,7 @@ void set_default_device(const Device& d) {
   check_available(d, "set_default_device", "set gpu device");
   std::lock_guard lk(state().mtx);
   state().default_device = d;
+  state().customized = true;
 }
 
 Stream default_stream(Device d) {
@@ -56,6 +59,7 @@ void set_default_stream(Stream s) {
   for (auto& d : state().defaults) {
     if (d.device == s.device) d = s;
   }
+  state().customized = true;
 }
 
 Stream new_stream(Device d) {
@@ -65,6 +69,10 @@ Stream new_stream(Device d) {
 }
 
 Stream to_stream(const StreamOrDevice& s) {
+  // Hot path (every op): the CPU default stream, read without the lock.
+  if (std::holds_alternative<std::monostate>(s) && !state().customized.load(std::memory_order_relaxed)) {
+    return Stream(0, Device(Device::cpu, 0));
+  }
   if (std::holds_alternative<Stream>(s)) {
     auto st = std::get<Stream>(s);
     check_available(st.device, "default_stream", "get gpu stream");

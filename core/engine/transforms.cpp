@@ -47,12 +47,19 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
 void eval(std::vector<array> outputs) {
   auto tape = build_tape(outputs);
   for (auto& a : tape) {
-    for (auto& o : a.outputs()) o.set_status(array::Status::scheduled);
+    a.set_status(array::Status::scheduled);
+    for (auto& o : a.siblings()) o.set_status(array::Status::scheduled);
   }
+  std::vector<array> outs;  // reused: most nodes have one output
   for (size_t i = 0; i < tape.size(); ++i) {
     // Moved out of the tape so the tape does not keep intermediates alive.
     array a = std::move(tape[i]);
-    auto outs = a.outputs();
+    outs.clear();
+    if (a.siblings().empty()) {
+      outs.push_back(a);
+    } else {
+      outs = a.outputs();
+    }
     try {
       auto& prim = a.primitive();
       if (prim.stream().device == Device::gpu) {
@@ -64,7 +71,8 @@ void eval(std::vector<array> outputs) {
       // Leave the graph as it was so the user can inspect it or retry.
       for (auto& o : outs) o.set_status(array::Status::unscheduled);
       for (size_t j = i + 1; j < tape.size(); ++j) {
-        for (auto& o : tape[j].outputs()) {
+        tape[j].set_status(array::Status::unscheduled);
+        for (auto& o : tape[j].siblings()) {
           o.set_status(array::Status::unscheduled);
         }
       }
@@ -73,6 +81,7 @@ void eval(std::vector<array> outputs) {
     for (auto& o : outs) o.set_status(array::Status::available);
     // Dropping the inputs releases intermediates whose last consumer just ran.
     a.detach();
+    outs.clear();
   }
 }
 

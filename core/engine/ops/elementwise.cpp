@@ -39,8 +39,14 @@ template <typename P, typename... Args>
 array binary_node(const array& a, const array& b, Dtype in_dtype,
                   Dtype out_dtype, const Stream& st, Args... args) {
   auto shape = broadcast_shapes(a.shape(), b.shape());
-  auto x = broadcast_to(astype(a, in_dtype, st), shape, st);
-  auto y = broadcast_to(astype(b, in_dtype, st), shape, st);
+  // Single elements (scalars, mostly) skip the Broadcast node: binary kernels
+  // read them with stride 0, and one node less per op matters for small graphs.
+  auto expand = [&](const array& v) {
+    auto c = astype(v, in_dtype, st);
+    return v.size() == 1 ? c : broadcast_to(c, shape, st);
+  };
+  auto x = expand(a);
+  auto y = expand(b);
   return array(std::move(shape), out_dtype, std::make_shared<P>(st, args...),
                {std::move(x), std::move(y)});
 }

@@ -132,16 +132,21 @@ LUMEX_OP_NAME(kILShift, "inplace left shift")
 LUMEX_OP_NAME(kIRShift, "inplace right shift")
 #undef LUMEX_OP_NAME
 
+// The other operand of `self op b`, typed against self (same rules as to_arrays,
+// without wrapping self in a new Python object on this hot path).
+array other_operand(const array& a, nb::handle b, const char* name) {
+  if (nb::isinstance<array>(b)) return nb::cast<array>(b);
+  return to_array_like(b, &a, name);
+}
+
 template <BinaryFn F, const char* Name>
 array forward(const array& a, nb::handle b) {
-  auto [x, y] = to_arrays(nb::cast(a), b, Name);
-  return F(x, y, {});
+  return F(a, other_operand(a, b, Name), {});
 }
 
 template <BinaryFn F, const char* Name>
 array reflected(const array& a, nb::handle b) {
-  auto [y, x] = to_arrays(b, nb::cast(a), Name);
-  return F(y, x, {});
+  return F(other_operand(a, b, Name), a, {});
 }
 
 template <BinaryFn F, const char* Name>

@@ -97,8 +97,26 @@ void binary_inner(const T* a, const U* b, Tout* o, int64_t n, int64_t sa,
   }
 }
 
+/// A single-element input seen with out's shape (all strides 0).
+inline array broadcast_view(const array& in, const Shape& shape) {
+  auto offset = static_cast<const char*>(in.raw_data()) -
+                static_cast<const char*>(in.data_shared_ptr()->buffer.ptr);
+  Strides strides(shape.size(), 0);
+  return array(in.data_shared_ptr(), shape, in.dtype(), strides,
+               static_cast<size_t>(offset), 1, layout_flags(shape, strides, 1));
+}
+
 template <typename T, typename Tout, typename Op>
 void binary_loop(const array& a, const array& b, array& out, Op op) {
+  // Ops pass single elements without broadcasting them (see binary_node).
+  if (a.shape() != out.shape()) {
+    binary_loop<T, Tout>(broadcast_view(a, out.shape()), b, out, op);
+    return;
+  }
+  if (b.shape() != out.shape()) {
+    binary_loop<T, Tout>(a, broadcast_view(b, out.shape()), out, op);
+    return;
+  }
   bool a_scalar = a.data_size() == 1, b_scalar = b.data_size() == 1;
   bool a_row = a.flags().row_contiguous && a.data_size() == a.size();
   bool b_row = b.flags().row_contiguous && b.data_size() == b.size();
