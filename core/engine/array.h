@@ -57,14 +57,14 @@ class array {
 
   /// A scalar array.
   template <typename T>
-  explicit array(T val, Dtype dtype = dtype_of<T>());
+  explicit array(T val, Dtype dtype = dtype_of<T>);
 
   /// An array with data copied from a flat buffer of T, converted to dtype.
   template <typename T>
-  array(const T* data, Shape shape, Dtype dtype = dtype_of<T>());
+  array(const T* data, Shape shape, Dtype dtype = dtype_of<T>);
 
   template <typename T>
-  array(std::initializer_list<T> data, Dtype dtype = dtype_of<T>());
+  array(std::initializer_list<T> data, Dtype dtype = dtype_of<T>);
 
   /// A graph node: shape and dtype are fixed now, data comes at evaluation.
   array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive,

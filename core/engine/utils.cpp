@@ -15,18 +15,6 @@ std::string shape_str(const Shape& shape) {
   return os.str();
 }
 
-std::string tuple_str(const Shape& shape) {
-  std::ostringstream os;
-  os << "(";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i > 0) os << " ";
-    os << shape[i];
-    if (i + 1 < shape.size() || shape.size() == 1) os << ",";
-  }
-  os << ")";
-  return os.str();
-}
-
 int normalize_axis(int axis, int ndim, const char* op) {
   int a = axis < 0 ? axis + ndim : axis;
   if (a < 0 || a >= ndim) {

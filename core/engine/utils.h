@@ -20,7 +20,18 @@ class axis_error : public std::invalid_argument {
 /// "(2,3)", "(4)": MLX's form in broadcasting messages.
 std::string shape_str(const Shape& shape);
 /// "(2, 3)", "(4,)": Python's tuple form, used where MLX prints a tuple.
-std::string tuple_str(const Shape& shape);
+template <typename V>
+std::string tuple_str(const V& v) {
+  std::ostringstream os;
+  os << "(";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) os << " ";
+    os << v[i];
+    if (i + 1 < v.size() || v.size() == 1) os << ",";
+  }
+  os << ")";
+  return os.str();
+}
 
 /// Maps a possibly negative axis into [0, ndim); throws axis_error naming `op`.
 int normalize_axis(int axis, int ndim, const char* op);

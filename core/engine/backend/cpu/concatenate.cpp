@@ -79,18 +79,6 @@ void Pad::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::copy_into(in, interior);
 }
 
-namespace {
-std::string join_shape(const Shape& v) {
-  std::string s = "(";
-  for (size_t i = 0; i < v.size(); ++i) {
-    s += std::to_string(v[i]);
-    if (i + 1 < v.size() || v.size() == 1) s += ",";
-    if (i + 1 < v.size()) s += " ";
-  }
-  return s + ")";
-}
-}  // namespace
-
 std::vector<std::pair<std::string, std::string>> Concatenate::params() const {
   return {{"axis", std::to_string(axis_)}};
 }
@@ -99,7 +87,7 @@ bool Concatenate::is_equivalent(const Primitive& other) const {
   return o && o->axis_ == axis_;
 }
 std::vector<std::pair<std::string, std::string>> Pad::params() const {
-  return {{"low", join_shape(low_)}, {"high", join_shape(high_)}};
+  return {{"low", tuple_str(low_)}, {"high", tuple_str(high_)}};
 }
 bool Pad::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Pad*>(&other);

@@ -139,36 +139,24 @@ void View::eval_cpu(const std::vector<array>& inputs, array& out) {
                          out.size());
 }
 
-namespace {
-std::string join(const auto& v) {
-  std::string s = "(";
-  for (size_t i = 0; i < v.size(); ++i) {
-    s += std::to_string(v[i]);
-    if (i + 1 < v.size() || v.size() == 1) s += ",";
-    if (i + 1 < v.size()) s += " ";
-  }
-  return s + ")";
-}
-}  // namespace
-
 std::vector<std::pair<std::string, std::string>> Broadcast::params() const {
-  return {{"shape", join(shape_)}};
+  return {{"shape", tuple_str(shape_)}};
 }
 std::vector<std::pair<std::string, std::string>> Reshape::params() const {
-  return {{"shape", join(shape_)}};
+  return {{"shape", tuple_str(shape_)}};
 }
 std::vector<std::pair<std::string, std::string>> Transpose::params() const {
-  return {{"axes", join(axes_)}};
+  return {{"axes", tuple_str(axes_)}};
 }
 std::vector<std::pair<std::string, std::string>> Slice::params() const {
-  return {{"start", join(start_)}, {"stop", join(stop_)}, {"strides", join(strides_)}};
+  return {{"start", tuple_str(start_)}, {"stop", tuple_str(stop_)}, {"strides", tuple_str(strides_)}};
 }
 bool Slice::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Slice*>(&other);
   return o && o->start_ == start_ && o->stop_ == stop_ && o->strides_ == strides_;
 }
 std::vector<std::pair<std::string, std::string>> AsStrided::params() const {
-  return {{"shape", join(shape_)}, {"strides", join(strides_)},
+  return {{"shape", tuple_str(shape_)}, {"strides", tuple_str(strides_)},
           {"offset", std::to_string(offset_)}};
 }
 bool AsStrided::is_equivalent(const Primitive& other) const {
