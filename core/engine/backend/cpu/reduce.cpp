@@ -506,21 +506,6 @@ const char* Reduce::name() const {
   return "Reduce";
 }
 
-namespace {
-std::string join_ints(const std::vector<int>& v) {
-  std::string s = "(";
-  for (size_t i = 0; i < v.size(); ++i) {
-    s += std::to_string(v[i]);
-    if (i + 1 < v.size() || v.size() == 1) s += ",";
-  }
-  return s + ")";
-}
-}  // namespace
-
-std::vector<std::pair<std::string, std::string>> Reduce::params() const {
-  return {{"axes", join_ints(axes_)}};
-}
-
 bool Reduce::is_equivalent(const Primitive& other) const {
   if (!Primitive::is_equivalent(other)) return false;
   auto& o = static_cast<const Reduce&>(other);
@@ -537,10 +522,6 @@ void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
     case Type::And: reduce_bool<ops::And>(in, out, axes_); break;
     case Type::Or: reduce_bool<ops::Or>(in, out, axes_); break;
   }
-}
-
-std::vector<std::pair<std::string, std::string>> ArgReduce::params() const {
-  return {{"axis", std::to_string(axis_)}};
 }
 
 bool ArgReduce::is_equivalent(const Primitive& other) const {

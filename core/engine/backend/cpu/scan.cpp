@@ -72,8 +72,6 @@ void scan_same(const array& in, array& out, int axis, bool reverse,
   });
 }
 
-const char* py_bool(bool b) { return b ? "True" : "False"; }
-
 }  // namespace
 
 const char* Scan::name() const {
@@ -85,12 +83,6 @@ const char* Scan::name() const {
     case Type::LogAddExp: return "CumLogaddexp";
   }
   return "Scan";
-}
-
-std::vector<std::pair<std::string, std::string>> Scan::params() const {
-  return {{"axis", std::to_string(axis_)},
-          {"reverse", py_bool(reverse_)},
-          {"inclusive", py_bool(inclusive_)}};
 }
 
 bool Scan::is_equivalent(const Primitive& other) const {

@@ -139,43 +139,18 @@ void View::eval_cpu(const std::vector<array>& inputs, array& out) {
                          out.size());
 }
 
-std::vector<std::pair<std::string, std::string>> Broadcast::params() const {
-  return {{"shape", tuple_str(shape_)}};
-}
-std::vector<std::pair<std::string, std::string>> Reshape::params() const {
-  return {{"shape", tuple_str(shape_)}};
-}
-std::vector<std::pair<std::string, std::string>> Transpose::params() const {
-  return {{"axes", tuple_str(axes_)}};
-}
-std::vector<std::pair<std::string, std::string>> Slice::params() const {
-  return {{"start", tuple_str(start_)}, {"stop", tuple_str(stop_)}, {"strides", tuple_str(strides_)}};
-}
 bool Slice::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Slice*>(&other);
   return o && o->start_ == start_ && o->stop_ == stop_ && o->strides_ == strides_;
-}
-std::vector<std::pair<std::string, std::string>> AsStrided::params() const {
-  return {{"shape", tuple_str(shape_)}, {"strides", tuple_str(strides_)},
-          {"offset", std::to_string(offset_)}};
 }
 bool AsStrided::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const AsStrided*>(&other);
   return o && o->shape_ == shape_ && o->strides_ == strides_ && o->offset_ == offset_;
 }
-std::vector<std::pair<std::string, std::string>> View::params() const {
-  return {{"dtype", dtype_name(dtype_)}};
-}
 bool View::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const View*>(&other);
   return o && o->dtype_ == dtype_;
 }
-std::vector<std::pair<std::string, std::string>> Arange::params() const {
-  return {{"start", std::to_string(start_)},
-          {"stop", std::to_string(stop_)},
-          {"step", std::to_string(step_)}};
-}
-
 LUMEX_REGISTER_PRIMITIVE(Broadcast);
 LUMEX_REGISTER_PRIMITIVE(Reshape);
 LUMEX_REGISTER_PRIMITIVE(Transpose);
