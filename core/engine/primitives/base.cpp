@@ -4,9 +4,16 @@
 
 namespace lumex::core {
 
-std::vector<std::string>& primitive_registry() {
-  static std::vector<std::string> names;
-  return names;
+std::vector<PrimitiveInfo>& primitive_registry() {
+  static std::vector<PrimitiveInfo> infos;
+  return infos;
+}
+
+std::vector<std::pair<std::pair<std::string, std::string>, std::string>>&
+rule_exemptions() {
+  static std::vector<std::pair<std::pair<std::string, std::string>, std::string>>
+      reasons;
+  return reasons;
 }
 
 void Primitive::eval_gpu(const std::vector<array>&, std::vector<array>&) {

@@ -5,6 +5,7 @@
 
 #include <ostream>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -26,16 +27,23 @@ class Primitive {
   virtual void eval_gpu(const std::vector<array>& inputs,
                         std::vector<array>& outputs);
 
-  /// Forward-mode rule: tangents of the outputs from tangents of inputs[argnums].
+  // Transform rules. All are written with ops (never kernels), so their results
+  // can be transformed again. Integer/bool-valued primitives return zeros.
+  //
+  /// Forward mode: tangents[i] belongs to primals[argnums[i]] (same shape). Returns
+  /// one tangent per output, each with that output's shape.
   virtual std::vector<array> jvp(const std::vector<array>& primals,
                                  const std::vector<array>& tangents,
                                  const std::vector<int>& argnums);
-  /// Reverse-mode rule: cotangents of inputs[argnums]. `outputs` lets rules reuse results.
+  /// Reverse mode: one cotangent per output (zeros where the caller had none).
+  /// Returns one cotangent per entry of argnums, shaped and typed like that primal.
+  /// `outputs` are this primitive's outputs, for rules that reuse them.
   virtual std::vector<array> vjp(const std::vector<array>& primals,
                                  const std::vector<array>& cotangents,
                                  const std::vector<int>& argnums,
                                  const std::vector<array>& outputs);
-  /// Batching rule: outputs and their batch axes, given inputs batched along `axes` (-1: not batched).
+  /// Batching: axes[i] is the batch axis of inputs[i], or -1 if it is not batched
+  /// (at least one is). Returns the outputs and the batch axis of each (-1: none).
   virtual std::pair<std::vector<array>, std::vector<int>> vmap(
       const std::vector<array>& inputs, const std::vector<int>& axes);
 
@@ -66,19 +74,48 @@ class UnaryPrimitive : public Primitive {
   }
 };
 
-/// Registry of primitive names, filled at static-init time by LUMEX_REGISTER_PRIMITIVE.
-/// The transform-coverage test enumerates it.
-std::vector<std::string>& primitive_registry();
+/// What the registry knows about one primitive class: its name and which transform
+/// rules it defines (detected at compile time: a rule counts when the class or one
+/// of its bases below Primitive overrides it). Rules a primitive deliberately lacks
+/// are recorded with a reason through LUMEX_RULE_EXEMPT.
+struct PrimitiveInfo {
+  std::string name;
+  bool has_jvp;
+  bool has_vjp;
+  bool has_vmap;
+};
+std::vector<PrimitiveInfo>& primitive_registry();
+/// (primitive name, rule name) -> why that rule is absent.
+std::vector<std::pair<std::pair<std::string, std::string>, std::string>>&
+rule_exemptions();
+
+template <typename P>
 struct PrimitiveRegistrar {
   explicit PrimitiveRegistrar(const char* name) {
-    primitive_registry().emplace_back(name);
+    // &P::rule has type `R (Primitive::*)(...)` exactly when nothing below
+    // Primitive overrides it.
+    primitive_registry().push_back(PrimitiveInfo{
+        name,
+        !std::is_same_v<decltype(&P::jvp), decltype(&Primitive::jvp)>,
+        !std::is_same_v<decltype(&P::vjp), decltype(&Primitive::vjp)>,
+        !std::is_same_v<decltype(&P::vmap), decltype(&Primitive::vmap)>});
+  }
+};
+struct RuleExemption {
+  RuleExemption(const char* prim, const char* rule, const char* reason) {
+    rule_exemptions().push_back({{prim, rule}, reason});
   }
 };
 
 #define LUMEX_CONCAT_(a, b) a##b
 #define LUMEX_CONCAT(a, b) LUMEX_CONCAT_(a, b)
-#define LUMEX_REGISTER_PRIMITIVE(NAME) \
-  static ::lumex::core::PrimitiveRegistrar LUMEX_CONCAT(registrar_, NAME)(#NAME)
+#define LUMEX_REGISTER_PRIMITIVE(NAME)                            \
+  static ::lumex::core::PrimitiveRegistrar<NAME> LUMEX_CONCAT( \
+      registrar_, NAME)(#NAME)
+/// Documents a rule a primitive does not have (RULE is "jvp", "vjp" or "vmap").
+#define LUMEX_RULE_EXEMPT(NAME, RULE, REASON)                        \
+  static ::lumex::core::RuleExemption LUMEX_CONCAT(                  \
+      exempt_##NAME##_, RULE)(#NAME, #RULE, REASON)
 
 #define LUMEX_DEFINE_NAME(NAME) \
   const char* name() const override { return #NAME; }
