@@ -8,3 +8,5 @@
 #include "engine/ops/linalg.h"
 #include "engine/ops/reduce.h"
 #include "engine/ops/shape.h"
+#include "engine/ops/indexing.h"
+#include "engine/ops/sort.h"

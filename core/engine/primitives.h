@@ -6,3 +6,5 @@
 #include "engine/primitives/linalg.h"
 #include "engine/primitives/reduce.h"
 #include "engine/primitives/shape.h"
+#include "engine/primitives/indexing.h"
+#include "engine/primitives/sort.h"

@@ -51,3 +51,5 @@ void init_memory(nb::module_& m);
 void init_transforms(nb::module_& m);
 void init_dlpack(nb::module_& m);
 void init_printing(nb::module_& m);
+void init_indexing(nb::module_& m);
+void init_ops_sort(nb::module_& m);

@@ -10,6 +10,8 @@ NB_MODULE(core, m) {
   init_ops_shape(m);
   init_ops_reduce(m);
   init_ops_linalg(m);
+  init_indexing(m);
+  init_ops_sort(m);
   init_memory(m);
   init_transforms(m);
   init_dlpack(m);

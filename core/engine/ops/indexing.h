@@ -1,0 +1,93 @@
+// Indexing ops: gather/scatter, take/put along an axis, static and dynamic slice
+// updates, and NumPy-style index expressions (the engine side of __getitem__,
+// __setitem__ and `.at`). Out-of-range indices raise std::out_of_range: Python
+// ints when the graph is built, index arrays when the kernel runs.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "engine/array.h"
+#include "engine/device.h"
+#include "engine/primitives/indexing.h"
+
+namespace lumex::core {
+
+/// Slices of `a` at the given index arrays (broadcast together; shape I) along
+/// `axes`: the result has shape I + slice_sizes.
+array gather(const array& a, const std::vector<array>& indices,
+             const std::vector<int>& axes, const Shape& slice_sizes,
+             StreamOrDevice s = {});
+/// Writes `updates` (shape I + one slice dim per axis of `a`) into a copy of `a`
+/// at the index arrays along `axes`; a repeated index keeps the last write.
+array scatter(const array& a, const std::vector<array>& indices,
+              const array& updates, const std::vector<int>& axes,
+              StreamOrDevice s = {});
+/// Like scatter, combining with the existing values (repeated indices accumulate).
+array scatter_add(const array& a, const std::vector<array>& indices,
+                  const array& updates, const std::vector<int>& axes,
+                  StreamOrDevice s = {});
+array scatter_prod(const array& a, const std::vector<array>& indices,
+                   const array& updates, const std::vector<int>& axes,
+                   StreamOrDevice s = {});
+array scatter_max(const array& a, const std::vector<array>& indices,
+                  const array& updates, const std::vector<int>& axes,
+                  StreamOrDevice s = {});
+array scatter_min(const array& a, const std::vector<array>& indices,
+                  const array& updates, const std::vector<int>& axes,
+                  StreamOrDevice s = {});
+
+/// `a` with a[start:stop:strides] (normalized as slice() does) replaced by
+/// `update`, which broadcasts to the slice's shape.
+array slice_update(const array& a, const array& update, Shape start, Shape stop,
+                   Shape strides, StreamOrDevice s = {});
+/// Dynamic slice: `slice_size` elements along each of `axes` starting at the
+/// (evaluated-later) start_indices; the whole extent along other axes.
+array slice(const array& a, const array& start_indices, std::vector<int> axes,
+            const Shape& slice_size, StreamOrDevice s = {});
+/// Dynamic slice update: `update` (a's ndim) written at start_indices along axes.
+array slice_update(const array& a, const array& update, const array& start_indices,
+                   std::vector<int> axes, StreamOrDevice s = {});
+
+/// Elements of the flattened `a` at `indices`.
+array take(const array& a, const array& indices, StreamOrDevice s = {});
+array take(const array& a, const array& indices, int axis, StreamOrDevice s = {});
+array take(const array& a, int index, int axis, StreamOrDevice s = {});
+/// Without an axis, `a` and `indices` are flattened.
+array take_along_axis(const array& a, const array& indices,
+                      std::optional<int> axis, StreamOrDevice s = {});
+array put_along_axis(const array& a, const array& indices, const array& values,
+                     std::optional<int> axis, StreamOrDevice s = {});
+/// put_along_axis that accumulates repeated indices.
+array scatter_add_axis(const array& a, const array& indices, const array& values,
+                       int axis, StreamOrDevice s = {});
+
+/// One entry of a NumPy index expression.
+struct IndexEntry {
+  enum Kind { Int, Slice, NewAxis, Ellipsis, Array } kind;
+  int64_t value = 0;  // Int
+  std::optional<int64_t> start, stop, step;  // Slice
+  std::optional<array> arr;  // Array: integer or bool
+  static IndexEntry integer(int64_t v) { return {Int, v, {}, {}, {}, {}}; }
+  static IndexEntry slice(std::optional<int64_t> start, std::optional<int64_t> stop,
+                          std::optional<int64_t> step) {
+    return {Slice, 0, start, stop, step, {}};
+  }
+  static IndexEntry new_axis() { return {NewAxis, 0, {}, {}, {}, {}}; }
+  static IndexEntry ellipsis() { return {Ellipsis, 0, {}, {}, {}, {}}; }
+  static IndexEntry array_index(array a) { return {Array, 0, {}, {}, {}, std::move(a)}; }
+};
+
+/// a[entries] with NumPy's rules: basic indexing gives views, integer arrays
+/// (and ints mixed with them) broadcast together, and their dims go where the
+/// first of them stood if they are adjacent, in front otherwise. A boolean mask
+/// is replaced by its nonzero positions, which evaluates it.
+array index(const array& a, std::vector<IndexEntry> entries, StreamOrDevice s = {});
+/// `a` with a[entries] combined with `update` (cast to a's dtype, broadcast to
+/// the indexed shape) by `reduce`: None replaces (a repeated index keeps one
+/// write), the others accumulate repeated indices (`a.at[idx].add(...)`).
+array index_update(const array& a, std::vector<IndexEntry> entries,
+                   const array& update, Scatter::ReduceType reduce = Scatter::None,
+                   StreamOrDevice s = {});
+
+}  // namespace lumex::core

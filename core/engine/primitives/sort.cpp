@@ -1,0 +1,121 @@
+// Parameters and transform rules of the sorting primitives (kernels live in
+// backend/cpu/sort.cpp). Values move with their argsort/argpartition positions.
+#include "engine/ops.h"
+#include "engine/primitives.h"
+#include "engine/utils.h"
+
+namespace lumex::core {
+
+namespace {
+
+/// The primitive's axis in an input batched along `bdim`.
+int batched_axis(int axis, int bdim) { return axis >= bdim ? axis + 1 : axis; }
+
+std::vector<array> integer_vjp(const std::vector<array>& primals,
+                               const std::vector<int>& argnums) {
+  std::vector<array> out;
+  for (int a : argnums) out.push_back(zeros_like(primals[a]));
+  return out;
+}
+
+}  // namespace
+
+#define LUMEX_AXIS_PARAMS(NAME)                                                \
+  std::vector<std::pair<std::string, std::string>> NAME::params() const {     \
+    return {{"axis", std::to_string(axis_)}};                                 \
+  }                                                                            \
+  bool NAME::is_equivalent(const Primitive& other) const {                     \
+    auto* o = dynamic_cast<const NAME*>(&other);                               \
+    return o && o->axis_ == axis_;                                             \
+  }
+LUMEX_AXIS_PARAMS(Sort)
+LUMEX_AXIS_PARAMS(ArgSort)
+#undef LUMEX_AXIS_PARAMS
+
+#define LUMEX_KTH_PARAMS(NAME)                                                 \
+  std::vector<std::pair<std::string, std::string>> NAME::params() const {     \
+    return {{"kth", std::to_string(kth_)}, {"axis", std::to_string(axis_)}};  \
+  }                                                                            \
+  bool NAME::is_equivalent(const Primitive& other) const {                     \
+    auto* o = dynamic_cast<const NAME*>(&other);                               \
+    return o && o->axis_ == axis_ && o->kth_ == kth_;                          \
+  }
+LUMEX_KTH_PARAMS(Partition)
+LUMEX_KTH_PARAMS(ArgPartition)
+#undef LUMEX_KTH_PARAMS
+
+std::vector<array> Sort::jvp(const std::vector<array>& primals,
+                             const std::vector<array>& tangents,
+                             const std::vector<int>&) {
+  auto idx = argsort(primals[0], axis_, stream());
+  return {take_along_axis(tangents[0], idx, axis_, stream())};
+}
+
+std::vector<array> Sort::vjp(const std::vector<array>& primals,
+                             const std::vector<array>& cotangents,
+                             const std::vector<int>&, const std::vector<array>&) {
+  auto idx = argsort(primals[0], axis_, stream());
+  return {scatter_add_axis(zeros_like(primals[0], stream()), idx, cotangents[0], axis_,
+                           stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Sort::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  return {{sort(inputs[0], batched_axis(axis_, axes[0]), stream())}, {axes[0]}};
+}
+
+std::vector<array> ArgSort::jvp(const std::vector<array>& primals,
+                                const std::vector<array>&, const std::vector<int>&) {
+  return {zeros(primals[0].shape(), uint32, stream())};
+}
+
+std::vector<array> ArgSort::vjp(const std::vector<array>& primals,
+                                const std::vector<array>&, const std::vector<int>& argnums,
+                                const std::vector<array>&) {
+  return integer_vjp(primals, argnums);
+}
+
+std::pair<std::vector<array>, std::vector<int>> ArgSort::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  return {{argsort(inputs[0], batched_axis(axis_, axes[0]), stream())}, {axes[0]}};
+}
+
+std::vector<array> Partition::jvp(const std::vector<array>& primals,
+                                  const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  auto idx = argpartition(primals[0], kth_, axis_, stream());
+  return {take_along_axis(tangents[0], idx, axis_, stream())};
+}
+
+std::vector<array> Partition::vjp(const std::vector<array>& primals,
+                                  const std::vector<array>& cotangents,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  auto idx = argpartition(primals[0], kth_, axis_, stream());
+  return {scatter_add_axis(zeros_like(primals[0], stream()), idx, cotangents[0], axis_,
+                           stream())};
+}
+
+std::pair<std::vector<array>, std::vector<int>> Partition::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  return {{partition(inputs[0], kth_, batched_axis(axis_, axes[0]), stream())}, {axes[0]}};
+}
+
+std::vector<array> ArgPartition::jvp(const std::vector<array>& primals,
+                                     const std::vector<array>&, const std::vector<int>&) {
+  return {zeros(primals[0].shape(), uint32, stream())};
+}
+
+std::vector<array> ArgPartition::vjp(const std::vector<array>& primals,
+                                     const std::vector<array>&,
+                                     const std::vector<int>& argnums,
+                                     const std::vector<array>&) {
+  return integer_vjp(primals, argnums);
+}
+
+std::pair<std::vector<array>, std::vector<int>> ArgPartition::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  return {{argpartition(inputs[0], kth_, batched_axis(axis_, axes[0]), stream())},
+          {axes[0]}};
+}
+
+}  // namespace lumex::core

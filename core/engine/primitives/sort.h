@@ -1,0 +1,99 @@
+// Sorting primitives, all along one axis. NaNs sort last (as MLX), and sorts are
+// stable, so equal elements keep their order.
+#pragma once
+
+#include "engine/primitives/base.h"
+
+namespace lumex::core {
+
+/// Sorted values along `axis`.
+class Sort : public UnaryPrimitive {
+ public:
+  Sort(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  std::vector<array> jvp(const std::vector<array>& primals,
+                         const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) override;
+  std::vector<array> vjp(const std::vector<array>& primals,
+                         const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(
+      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_DEFINE_NAME(Sort)
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  int axis_;
+};
+
+/// uint32 positions that sort the input along `axis`.
+class ArgSort : public UnaryPrimitive {
+ public:
+  ArgSort(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  std::vector<array> jvp(const std::vector<array>& primals,
+                         const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) override;
+  std::vector<array> vjp(const std::vector<array>& primals,
+                         const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(
+      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_DEFINE_NAME(ArgSort)
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  int axis_;
+};
+
+/// Values along `axis` rearranged so position kth holds the element a full sort
+/// would put there, smaller-or-equal ones before it and the rest after.
+class Partition : public UnaryPrimitive {
+ public:
+  Partition(Stream s, int kth, int axis) : UnaryPrimitive(s), kth_(kth), axis_(axis) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  std::vector<array> jvp(const std::vector<array>& primals,
+                         const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) override;
+  std::vector<array> vjp(const std::vector<array>& primals,
+                         const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(
+      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_DEFINE_NAME(Partition)
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  int kth_, axis_;
+};
+
+/// uint32 positions of Partition's arrangement.
+class ArgPartition : public UnaryPrimitive {
+ public:
+  ArgPartition(Stream s, int kth, int axis)
+      : UnaryPrimitive(s), kth_(kth), axis_(axis) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  std::vector<array> jvp(const std::vector<array>& primals,
+                         const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) override;
+  std::vector<array> vjp(const std::vector<array>& primals,
+                         const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(
+      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_DEFINE_NAME(ArgPartition)
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  int kth_, axis_;
+};
+
+}  // namespace lumex::core
