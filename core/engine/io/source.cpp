@@ -16,7 +16,18 @@
 namespace lumex::core::io {
 
 void fail(const std::string& name, const std::string& what) {
-  throw std::invalid_argument(msg("[load] ", name, ": ", what));
+  // Messages quote file contents: escape what is not printable UTF-8, so the
+  // message itself can always become a Python str.
+  std::string text = msg("[load] ", name, ": ", what), out;
+  bool utf8 = valid_utf8(text);
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7F || (c >= 0x80 && !utf8)) {
+      out += msg("\\x", "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  throw std::invalid_argument(out);
 }
 
 bool valid_utf8(const std::string& s) {
@@ -46,11 +57,16 @@ bool valid_utf8(const std::string& s) {
 
 uint64_t checked_nbytes(const std::string& name, const Shape& shape, size_t itemsize,
                         uint64_t limit) {
-  uint64_t n = itemsize;
+  bool empty = false;
   for (auto d : shape) {
     if (d < 0) fail(name, msg("negative dimension ", d, " in shape ", tuple_str(shape)));
+    empty |= d == 0;
+  }
+  if (empty) return 0;
+  uint64_t n = itemsize;
+  for (auto d : shape) {
+    // Overflow and "too big" both mean the data cannot be in the file.
     if (!mul_ok(n, static_cast<uint64_t>(d), n) || n > limit) {
-      // Overflow and "too big" both mean the data cannot be in the file.
       fail(name, msg("shape ", tuple_str(shape), " needs more bytes than the file has (",
                      limit, " available)"));
     }

@@ -73,6 +73,8 @@ def load(file) -> dict:
                 with zf.open(info) as f:
                     out[key] = core._load_npy_stream(f, info.file_size, member)
             except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError,
-                    RuntimeError, OverflowError) as e:
+                    RuntimeError, OverflowError, ValueError) as e:
+                if isinstance(e, ValueError) and str(e).startswith("[load]"):
+                    raise  # already names the member
                 raise ValueError(f"[load] {member}: {e}") from e
     return out
