@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import zipfile
-import zlib
 
 # Deflate cannot expand data more than about 1032:1; a member claiming more is lying.
 _MAX_DEFLATE_RATIO = 1032
@@ -49,8 +48,10 @@ def load(file) -> dict:
     name = _name(file)
     try:
         zf = zipfile.ZipFile(file, mode="r")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OverflowError) as e:
-        raise ValueError(f"[load] {name}: not a valid .npz archive ({e})") from e
+    except OSError:
+        raise
+    except Exception as e:  # zipfile signals a broken archive in many ways
+        raise ValueError(f"[load] {name}: not a valid .npz archive ({e!r})") from e
     out = {}
     with zf:
         infos = zf.infolist()
@@ -72,9 +73,10 @@ def load(file) -> dict:
             try:
                 with zf.open(info) as f:
                     out[key] = core._load_npy_stream(f, info.file_size, member)
-            except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError,
-                    RuntimeError, OverflowError, ValueError) as e:
+            except OSError:
+                raise
+            except Exception as e:  # bad CRC, zlib errors, unsupported compression, ...
                 if isinstance(e, ValueError) and str(e).startswith("[load]"):
-                    raise  # already names the member
-                raise ValueError(f"[load] {member}: {e}") from e
+                    raise  # from the .npy reader: already names the member
+                raise ValueError(f"[load] {member}: {e!r}") from e
     return out
