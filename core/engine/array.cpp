@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "engine/introspect.h"
 #include "engine/primitives.h"
 #include "engine/transforms.h"
 
@@ -41,6 +42,7 @@ array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_,
       id(next_id++) {
   strides = row_strides(shape);
   size = shape_size(shape);
+  if (sites::recording()) [[unlikely]] site = sites::capture();
 }
 
 // Graphs can be chains of millions of nodes: releasing them recursively through

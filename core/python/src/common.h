@@ -51,3 +51,4 @@ void init_memory(nb::module_& m);
 void init_transforms(nb::module_& m);
 void init_dlpack(nb::module_& m);
 void init_printing(nb::module_& m);
+void init_introspect(nb::module_& m);

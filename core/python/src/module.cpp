@@ -14,4 +14,5 @@ NB_MODULE(core, m) {
   init_transforms(m);
   init_dlpack(m);
   init_printing(m);
+  init_introspect(m);
 }
