@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "engine/introspect.h"
 #include "engine/primitives.h"
 #include "engine/transforms.h"
 
@@ -46,6 +47,7 @@ array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_,
   if (array::in_tracing()) {
     for (auto& in : inputs) tracer |= in.desc_->tracer;
   }
+  if (sites::recording()) [[unlikely]] site = sites::capture();
 }
 
 // Graphs can be chains of millions of nodes: releasing them recursively through

@@ -139,6 +139,8 @@ class array {
 
   /// A process-unique id, stable for the array's lifetime.
   uint64_t id() const { return desc_->id; }
+  /// Where the user created this node (see sites:: in introspect.h); 0 if unknown.
+  uint32_t site() const { return desc_->site; }
   const void* desc_ptr() const { return desc_.get(); }
 
   Flags flags() const { return desc_->flags; }
@@ -196,6 +198,7 @@ class array {
     std::vector<array> siblings;
     int position = 0;
     bool tracer = false;
+    uint32_t site = 0;
     uint64_t id;
 
     ArrayDesc(Shape shape, Dtype dtype);

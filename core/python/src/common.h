@@ -52,3 +52,4 @@ void init_transforms(nb::module_& m);
 void init_dlpack(nb::module_& m);
 void init_printing(nb::module_& m);
 void init_io(nb::module_& m);
+void init_introspect(nb::module_& m);

@@ -15,4 +15,5 @@ NB_MODULE(core, m) {
   init_dlpack(m);
   init_printing(m);
   init_io(m);
+  init_introspect(m);
 }

@@ -1,4 +1,5 @@
 #include "common.h"
+#include "engine/events.h"
 #include "engine/transforms.h"
 
 namespace {
@@ -29,6 +30,7 @@ void init_transforms(nb::module_& m) {
         [](nb::args args) {
           std::vector<lx::array> arrays;
           collect_arrays(args, arrays);
+          lx::EvalTrigger trig(lx::TriggerKind::eval);
           nb::gil_scoped_release release;
           lx::eval(std::move(arrays));
         },
@@ -37,6 +39,7 @@ void init_transforms(nb::module_& m) {
         [](nb::args args) {
           std::vector<lx::array> arrays;
           collect_arrays(args, arrays);
+          lx::EvalTrigger trig(lx::TriggerKind::async_eval);
           nb::gil_scoped_release release;
           lx::async_eval(std::move(arrays));
         },
