@@ -1,7 +1,9 @@
 #include "engine/transforms.h"
 
+#include <optional>
 #include <unordered_set>
 
+#include "engine/events.h"
 #include "engine/primitives.h"
 
 namespace lumex::core {
@@ -46,6 +48,9 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
 
 void eval(std::vector<array> outputs) {
   auto tape = build_tape(outputs);
+  // Observers see the graph as it was pending; off, this is one predictable branch.
+  std::optional<events::EvalRecord> record;
+  if (events::enabled()) [[unlikely]] record.emplace(outputs, tape);
   for (auto& a : tape) {
     a.set_status(array::Status::scheduled);
     for (auto& o : a.siblings()) o.set_status(array::Status::scheduled);
@@ -80,9 +85,11 @@ void eval(std::vector<array> outputs) {
     }
     for (auto& o : outs) o.set_status(array::Status::available);
     // Dropping the inputs releases intermediates whose last consumer just ran.
-    a.detach();
+    // A transform that is tracing still needs the graph of its tracers.
+    if (!a.is_tracer()) a.detach();
     outs.clear();
   }
+  if (record) record->finish();
 }
 
 void async_eval(std::vector<array> outputs) { eval(std::move(outputs)); }

@@ -149,6 +149,21 @@ GROUPS: tuple[Group, ...] = (
         ),
     ),
     Group(
+        "graph",
+        "Graph introspection and evaluation events",
+        "Look at the lazy engine without evaluating anything: the pending graph, "
+        "where each node was created, and an event for every evaluation "
+        "(``lumex.core.graph``; :func:`export_to_dot` is MLX's).",
+        _names(
+            """
+            export_to_dot graph.nodes graph.pending_count graph.status graph.site
+            graph.to_dot graph.export_to_dot graph.record_sites graph.set_record_sites
+            graph.collect_events graph.add_observer graph.remove_observer
+            graph.set_growth_warning
+            """
+        ),
+    ),
+    Group(
         "memory_management",
         "Memory management",
         "",

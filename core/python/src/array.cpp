@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "common.h"
+#include "engine/events.h"
 #include "engine/ops.h"
 #include "engine/print.h"
 #include "engine/transforms.h"
@@ -49,6 +50,7 @@ int array_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
       return -1;
     }
     {
+      EvalTrigger trig(TriggerKind::buffer);
       nb::gil_scoped_release release;
       a.eval();
     }
@@ -88,6 +90,7 @@ PyType_Slot array_slots[] = {
 std::string array_repr(array& a) {
   std::ostringstream os;
   {
+    EvalTrigger trig(TriggerKind::repr);
     nb::gil_scoped_release release;
     a.eval();
   }
@@ -223,11 +226,15 @@ void init_array(nb::module_& m) {
       .def_prop_ro("real", [](const array& a) { return real(a); })
       .def_prop_ro("imag", [](const array& a) { return imag(a); })
       .def("item", [](array& a) {
+        EvalTrigger trig(TriggerKind::item);
         nb::object r;
         r = to_scalar(a);
         return r;
       }, "The single element as a Python scalar (evaluates).")
-      .def("tolist", [](array& a) { return to_list(a); },
+      .def("tolist", [](array& a) {
+             EvalTrigger trig(TriggerKind::tolist);
+             return to_list(a);
+           },
            "Nested lists of Python scalars (evaluates).")
       .def("astype",
            [](const array& a, Dtype dtype, StreamArg s) { return astype(a, dtype, to_sod(s)); },
@@ -256,10 +263,20 @@ void init_array(nb::module_& m) {
         if (a.ndim() == 0) throw nb::type_error("len() 0-dimensional array.");
         return a.shape(0);
       })
-      .def("__bool__", [](array& a) { return nb::cast<bool>(nb::bool_(to_scalar(a))); })
-      .def("__int__", [](array& a) { return nb::int_(to_scalar(a)); })
-      .def("__float__", [](array& a) { return nb::float_(to_scalar(a)); })
+      .def("__bool__", [](array& a) {
+        EvalTrigger trig(TriggerKind::bool_);
+        return nb::cast<bool>(nb::bool_(to_scalar(a)));
+      })
+      .def("__int__", [](array& a) {
+        EvalTrigger trig(TriggerKind::int_);
+        return nb::int_(to_scalar(a));
+      })
+      .def("__float__", [](array& a) {
+        EvalTrigger trig(TriggerKind::float_);
+        return nb::float_(to_scalar(a));
+      })
       .def("__complex__", [](array& a) {
+        EvalTrigger trig(TriggerKind::complex_);
         nb::object s = to_scalar(a);
         return nb::steal(PyComplex_FromDoubles(
             nb::cast<std::complex<double>>(s).real(),
@@ -270,10 +287,12 @@ void init_array(nb::module_& m) {
           throw nb::type_error(
               "Only 0-dimensional integer arrays can be converted to an index.");
         }
+        EvalTrigger trig(TriggerKind::index);
         return nb::int_(to_scalar(a));
       })
       .def("__format__", [](array& a, nb::handle spec) -> nb::object {
         // Scalars format like the Python scalar; other arrays only with "".
+        EvalTrigger trig(TriggerKind::format);
         if (a.ndim() == 0) {
           return nb::steal(PyObject_Format(to_scalar(a).ptr(), spec.ptr()));
         }
@@ -284,6 +303,7 @@ void init_array(nb::module_& m) {
       .def("__array__",
            [](array& a, nb::handle dtype, nb::handle copy) {
              // NumPy applies the dtype (and copies) itself where needed.
+             EvalTrigger trig(TriggerKind::numpy);
              nb::object out = to_numpy(a, !copy.is_none() && nb::cast<bool>(copy));
              if (!dtype.is_none()) {
                out = out.attr("astype")(dtype, "copy"_a = false);
@@ -295,6 +315,7 @@ void init_array(nb::module_& m) {
         return nb::module_::import_("lumex.core");
       })
       .def("__bytes__", [](array& a) {
+        EvalTrigger trig(TriggerKind::bytes);
         {
           nb::gil_scoped_release release;
           a.eval();
@@ -310,6 +331,7 @@ void init_array(nb::module_& m) {
       .def("__deepcopy__", [](const array& a, nb::handle) { return copy(a); }, "memo"_a)
       .def("__getstate__", [](array& a) {
         // (NumPy array, dtype enum): bfloat16 travels as its uint16 bits.
+        EvalTrigger trig(TriggerKind::pickle);
         auto np = to_numpy(a, true, /*bf16_bits=*/true);
         return nb::make_tuple(np, static_cast<int>(a.dtype().val));
       })

@@ -53,3 +53,5 @@ void init_dlpack(nb::module_& m);
 void init_printing(nb::module_& m);
 void init_indexing(nb::module_& m);
 void init_ops_sort(nb::module_& m);
+void init_io(nb::module_& m);
+void init_introspect(nb::module_& m);

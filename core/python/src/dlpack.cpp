@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common.h"
+#include "engine/events.h"
 #include "engine/ops.h"
 #include "engine/utils.h"
 
@@ -407,6 +408,7 @@ void add_dlpack_methods(nb::class_<array>& cls) {
            [](array& a, nb::handle stream, nb::handle max_version, nb::handle dl_device,
               std::optional<bool> copy) {
              (void)stream;  // CPU arrays: nothing to synchronize
+             lx::EvalTrigger trig(lx::TriggerKind::dlpack);
              return to_dlpack(a, max_version, dl_device, copy);
            },
            nb::kw_only(), "stream"_a = nb::none(), "max_version"_a = nb::none(),

@@ -16,4 +16,6 @@ NB_MODULE(core, m) {
   init_transforms(m);
   init_dlpack(m);
   init_printing(m);
+  init_io(m);
+  init_introspect(m);
 }

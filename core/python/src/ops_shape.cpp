@@ -1,4 +1,5 @@
 #include "common.h"
+#include "engine/events.h"
 #include "engine/ops.h"
 #include "engine/utils.h"
 
@@ -376,6 +377,8 @@ void init_ops_shape(nb::module_& m) {
   nb::class_<ArrayIterator>(m, "ArrayIterator")
       .def("__iter__", [](nb::handle self) { return nb::borrow(self); })
       .def("__next__", [](ArrayIterator& it) {
+        // Slices are lazy (as in MLX), so iterating evaluates nothing by itself.
+        EvalTrigger trig(TriggerKind::iter);
         if (it.index >= it.size) throw nb::stop_iteration();
         Shape start(it.a.ndim(), 0), stop = it.a.shape();
         start[0] = it.index;

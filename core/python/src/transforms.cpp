@@ -1,4 +1,5 @@
 #include "common.h"
+#include "engine/events.h"
 #include "engine/transforms.h"
 
 namespace {
@@ -21,11 +22,15 @@ void collect_arrays(nb::handle tree, std::vector<lx::array>& out) {
 
 }  // namespace
 
+void init_autodiff(nb::module_& m);
+
 void init_transforms(nb::module_& m) {
+  init_autodiff(m);
   m.def("eval",
         [](nb::args args) {
           std::vector<lx::array> arrays;
           collect_arrays(args, arrays);
+          lx::EvalTrigger trig(lx::TriggerKind::eval);
           nb::gil_scoped_release release;
           lx::eval(std::move(arrays));
         },
@@ -34,6 +39,7 @@ void init_transforms(nb::module_& m) {
         [](nb::args args) {
           std::vector<lx::array> arrays;
           collect_arrays(args, arrays);
+          lx::EvalTrigger trig(lx::TriggerKind::async_eval);
           nb::gil_scoped_release release;
           lx::async_eval(std::move(arrays));
         },

@@ -1,0 +1,268 @@
+#include "engine/introspect.h"
+
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engine/primitives.h"
+
+namespace lumex::core {
+
+namespace {
+
+// Depth-first over the pending graph with an explicit stack, in the order of
+// MLX's recursive traversal: a node is reported after its inputs, and the first
+// sibling reached stands for its whole primitive. `start(o)` runs before the walk
+// from each output; `visit(a)` runs once per node in post-order.
+template <typename Start, typename Visit>
+void walk(const std::vector<array>& outputs, Start&& start, Visit&& visit) {
+  std::unordered_set<uint64_t> seen;
+  struct Frame {
+    array node;
+    size_t next_input;
+  };
+  std::vector<Frame> stack;
+  auto push = [&](const array& a) {
+    if (!seen.insert(a.id()).second) return;
+    for (auto& s : a.siblings()) seen.insert(s.id());
+    stack.push_back({a, 0});
+  };
+  for (auto& out : outputs) {
+    start(out);
+    push(out);
+    while (!stack.empty()) {
+      auto& top = stack.back();
+      auto& ins = top.node.inputs();
+      if (top.node.has_primitive() && top.next_input < ins.size()) {
+        // Copy: push() may grow the stack and invalidate `top`.
+        array in = ins[top.next_input++];
+        push(in);
+      } else {
+        array done = std::move(top.node);
+        stack.pop_back();
+        visit(done);
+      }
+    }
+  }
+}
+
+NodeInfo describe(const array& a) {
+  NodeInfo n;
+  n.id = a.id();
+  if (a.has_primitive()) {
+    n.primitive_id = reinterpret_cast<uintptr_t>(a.primitive_ptr().get());
+    n.op = a.primitive().name();
+    n.params = a.primitive().params();
+    for (auto& in : a.inputs()) n.inputs.push_back(in.id());
+    for (auto& s : a.siblings()) n.siblings.push_back(s.id());
+  }
+  n.shape = a.shape();
+  n.dtype = a.dtype();
+  n.status = a.status();
+  n.nbytes = a.nbytes();
+  n.is_input = !a.has_primitive();
+  n.is_constant = false;
+  n.is_output = false;
+  n.site = a.site();
+  return n;
+}
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string quote(const std::string& s) { return "\"" + escape(s) + "\""; }
+
+std::string shape_str(const Shape& s) {
+  std::string out = "(";
+  for (size_t i = 0; i < s.size(); ++i) {
+    out += std::to_string(s[i]);
+    if (s.size() == 1 || i + 1 < s.size()) out += ",";
+    if (i + 1 < s.size()) out += " ";
+  }
+  return out + ")";
+}
+
+// A, B, ..., Z, AA, AB, ... as MLX's NodeNamer; named arrays take a slot too.
+class Namer {
+ public:
+  const std::string& name(const array& a) {
+    auto it = names_.find(a.id());
+    if (it != names_.end()) return it->second;
+    std::string letters;
+    for (size_t n = names_.size() + 1; n > 0; n = (n - 1) / 26) {
+      letters.insert(letters.begin(), static_cast<char>('A' + (n - 1) % 26));
+    }
+    return names_.emplace(a.id(), quote(letters)).first->second;
+  }
+  void set(const array& a, const std::string& n) { names_.emplace(a.id(), quote(n)); }
+
+ private:
+  std::unordered_map<uint64_t, std::string> names_;
+};
+
+void write_dot(std::ostream& os, const std::vector<array>& outputs,
+               const std::vector<std::pair<std::string, array>>& named, bool annotated) {
+  Namer namer;
+  std::vector<array> all = outputs;
+  for (auto& [n, a] : named) {
+    namer.set(a, n);
+    all.push_back(a);
+  }
+  // Marked as the walk reaches each output, as MLX does: an output already drawn
+  // as an intermediate of an earlier one is not moved to the sink rank.
+  std::unordered_set<uint64_t> sinks;
+  auto attrs = [&](const array& a) -> std::string {
+    if (!annotated) return {};
+    const auto& name = namer.name(a);  // quoted and escaped already
+    std::string label = name.substr(1, name.size() - 2) + "\\n" +
+                        shape_str(a.shape()) + " " + dtype_name(a.dtype()) + "\\n" +
+                        status_name(a.status());
+    if (auto site = sites::lookup(a.site()); site.line > 0) {
+      auto slash = site.file.find_last_of('/');
+      label += "\\n" + escape(site.file.substr(slash == std::string::npos ? 0 : slash + 1)) +
+               ":" + std::to_string(site.line);
+    }
+    const char* fill = a.status() == array::Status::available ? "#d9f2d9" : "#fff2cc";
+    return " [label=\"" + label + "\", style=filled, fillcolor=\"" + fill + "\"]";
+  };
+  os << "digraph {\n";
+  walk(
+      all, [&](const array& o) { sinks.insert(o.id()); },
+      [&](const array& x) {
+        if (!x.has_primitive()) {
+          os << "{ rank=source; " << namer.name(x) << attrs(x) << "; }\n";
+          return;
+        }
+        auto pid = reinterpret_cast<uintptr_t>(x.primitive_ptr().get());
+        os << "{ " << pid << " [label =\"" << x.primitive().name();
+        if (annotated) {
+          auto ps = x.primitive().params();
+          if (!ps.empty()) {
+            os << "(";
+            for (size_t i = 0; i < ps.size(); ++i) {
+              os << (i ? ", " : "") << ps[i].first << "=" << ps[i].second;
+            }
+            os << ")";
+          }
+        }
+        os << "\", shape=rectangle]; }\n";
+        for (auto& in : x.inputs()) os << namer.name(in) << " -> " << pid << "\n";
+        for (auto& o : x.outputs()) {
+          os << "{ " << (sinks.count(o.id()) ? "rank=sink; " : "") << namer.name(o)
+             << attrs(o) << "; }\n";
+          os << pid << " -> " << namer.name(o) << "\n";
+        }
+      });
+  os << "}";
+}
+
+}  // namespace
+
+const char* status_name(array::Status s) {
+  switch (s) {
+    case array::Status::unscheduled:
+      return "unscheduled";
+    case array::Status::scheduled:
+      return "scheduled";
+    case array::Status::evaluated:
+      return "evaluated";
+    case array::Status::available:
+      return "available";
+  }
+  return "unknown";
+}
+
+std::vector<NodeInfo> snapshot_graph(const std::vector<array>& outputs) {
+  std::vector<NodeInfo> nodes;
+  std::vector<array> sources;  // kept to decide which sources only the graph holds
+  std::unordered_map<uint64_t, size_t> index;
+  std::unordered_map<uint64_t, long> graph_refs;
+  walk(
+      outputs, [](const array&) {},
+      [&](const array& x) {
+        if (!x.has_primitive()) {
+          index[x.id()] = nodes.size();
+          nodes.push_back(describe(x));
+          sources.push_back(x);
+          return;
+        }
+        for (auto& in : x.inputs()) ++graph_refs[in.id()];
+        for (auto& o : x.outputs()) {
+          index[o.id()] = nodes.size();
+          nodes.push_back(describe(o));
+        }
+      });
+  for (auto& o : outputs) {
+    if (auto it = index.find(o.id()); it != index.end()) nodes[it->second].is_output = true;
+  }
+  // A source is a constant when every reference to it comes from the graph (plus
+  // the copy in `sources`): no user variable can reach it.
+  for (auto& s : sources) {
+    auto& n = nodes[index[s.id()]];
+    n.is_constant = !n.is_output && s.use_count() - 1 <= graph_refs[s.id()];
+  }
+  return nodes;
+}
+
+size_t pending_count(const std::vector<array>& outputs) {
+  size_t n = 0;
+  walk(outputs, [](const array&) {}, [&](const array& x) { n += x.has_primitive(); });
+  return n;
+}
+
+void export_to_dot(std::ostream& os, const std::vector<array>& outputs,
+                   const std::vector<std::pair<std::string, array>>& named) {
+  write_dot(os, outputs, named, false);
+}
+
+void export_to_dot_annotated(std::ostream& os, const std::vector<array>& outputs,
+                             const std::vector<std::pair<std::string, array>>& named) {
+  write_dot(os, outputs, named, true);
+}
+
+namespace sites {
+
+namespace detail {
+std::atomic<bool> recording{false};
+Provider provider = nullptr;
+}  // namespace detail
+
+namespace {
+std::mutex table_mutex;
+std::vector<Site> table{{"", 0, ""}};
+std::map<std::tuple<std::string, int, std::string>, uint32_t> table_index;
+}  // namespace
+
+bool set_recording(bool on) { return detail::recording.exchange(on); }
+
+void set_provider(Provider p) { detail::provider = p; }
+
+uint32_t capture() { return detail::provider ? detail::provider() : 0; }
+
+uint32_t intern(Site s) {
+  std::lock_guard<std::mutex> lock(table_mutex);
+  auto key = std::make_tuple(s.file, s.line, s.function);
+  auto it = table_index.find(key);
+  if (it != table_index.end()) return it->second;
+  auto idx = static_cast<uint32_t>(table.size());
+  table.push_back(std::move(s));
+  table_index.emplace(std::move(key), idx);
+  return idx;
+}
+
+Site lookup(uint32_t index) {
+  std::lock_guard<std::mutex> lock(table_mutex);
+  if (index >= table.size()) return table[0];
+  return table[index];
+}
+
+}  // namespace sites
+
+}  // namespace lumex::core

@@ -1,0 +1,89 @@
+// Graph introspection: read the pending graph without evaluating anything.
+//
+// snapshot_graph() walks the unevaluated ancestors of some arrays (iteratively, so
+// 10^6-node chains are fine) and describes each node. Creation sites, when enabled,
+// tag every new graph node with where the user created it (an index into an
+// interned table filled by a provider the Python layer installs).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/array.h"
+
+namespace lumex::core {
+
+/// One array in a graph snapshot.
+struct NodeInfo {
+  uint64_t id = 0;             // array::id()
+  uintptr_t primitive_id = 0;  // shared by sibling outputs; 0 for graph sources
+  std::string op;              // primitive name, empty for graph sources
+  std::vector<std::pair<std::string, std::string>> params;
+  std::vector<uint64_t> inputs;
+  std::vector<uint64_t> siblings;  // other outputs of the same primitive
+  Shape shape;
+  Dtype dtype = float32;
+  array::Status status = array::Status::unscheduled;
+  size_t nbytes = 0;
+  bool is_input = false;     // a graph source: no primitive (holds or will hold data)
+  bool is_constant = false;  // a source only the graph keeps alive (e.g. the 1 in x + 1)
+  bool is_output = false;    // one of the arrays the snapshot was taken for
+  uint32_t site = 0;     // creation site index, 0 when unknown
+};
+
+/// The pending graph of `outputs` in topological order (inputs before users).
+/// Sources feeding pending nodes are included; evaluated arrays are sources.
+std::vector<NodeInfo> snapshot_graph(const std::vector<array>& outputs);
+
+/// Number of nodes an eval of `outputs` would compute (no evaluation).
+size_t pending_count(const std::vector<array>& outputs);
+
+/// MLX's DOT format: sources ranked first, one rectangle per primitive, outputs
+/// ranked last; unnamed arrays are called A, B, ..., Z, AA, ... in visiting order.
+void export_to_dot(std::ostream& os, const std::vector<array>& outputs,
+                   const std::vector<std::pair<std::string, array>>& named);
+
+/// As export_to_dot, with each array labelled by op, shape, dtype, status and,
+/// where recorded, its creation site.
+void export_to_dot_annotated(std::ostream& os, const std::vector<array>& outputs,
+                             const std::vector<std::pair<std::string, array>>& named);
+
+const char* status_name(array::Status s);
+
+namespace sites {
+
+struct Site {
+  std::string file;
+  int line;
+  std::string function;
+};
+
+/// Returns the site of the caller (an interned index, 0 for unknown).
+using Provider = uint32_t (*)();
+
+namespace detail {
+extern std::atomic<bool> recording;
+extern Provider provider;
+}  // namespace detail
+
+/// True while creation sites are recorded. Read once per node creation.
+inline bool recording() {
+  return detail::recording.load(std::memory_order_relaxed);
+}
+/// Turns recording on or off; returns the previous setting.
+bool set_recording(bool on);
+void set_provider(Provider p);
+/// The caller's site through the provider (works whether or not recording is on).
+uint32_t capture();
+/// Interns a site; equal sites get equal indices. Index 0 is reserved for unknown.
+uint32_t intern(Site s);
+/// The site for an index; index 0 or out of range gives {"", 0, ""}.
+Site lookup(uint32_t index);
+
+}  // namespace sites
+
+}  // namespace lumex::core

@@ -1,0 +1,153 @@
+"""lumex.core.graph: reading the pending graph without evaluating it."""
+
+import sys
+
+import pytest
+
+import lumex.core as mx
+
+pytestmark = pytest.mark.lumex_only
+G = getattr(mx, "graph", None)
+
+
+def line():
+    """The caller's line number."""
+    return sys._getframe(1).f_lineno
+
+
+def test_status_without_evaluating():
+    x = mx.array([1.0, 2.0])
+    y = mx.exp(x) + 1
+    assert G.status(x) == "available"
+    assert G.status(y) == "unscheduled"
+    G.nodes(y)
+    G.pending_count(y)
+    G.to_dot(y)
+    mx.export_to_dot(__import__("io").StringIO(), y)
+    assert G.status(y) == "unscheduled"  # introspection never evaluates
+    mx.eval(y)
+    assert G.status(y) == "available"
+
+
+def test_nodes_describe_the_pending_graph():
+    x = mx.array([[1.0, 2.0, 3.0]])
+    y = mx.sum(mx.exp(x) * 2, axis=1)
+    nodes = G.nodes(y)
+    by_id = {n.id: n for n in nodes}
+    out = nodes[-1]
+    assert out.is_output and out.shape == (1,)
+    assert out.dtype == mx.float32 and out.status == "unscheduled"
+    (total,) = [n for n in nodes if n.op == "Sum"]
+    assert total.params  # Sum records its axes
+    assert out.nbytes == 4
+    # Topological order: every input comes before its user.
+    pos = {n.id: i for i, n in enumerate(nodes)}
+    for n in nodes:
+        assert all(pos[i] < pos[n.id] for i in n.inputs)
+    sources = [n for n in nodes if n.is_input]
+    assert all(n.op is None and n.status == "available" for n in sources)
+    # x is held by the test, the 2 only by the graph.
+    (xnode,) = [n for n in sources if n.shape == (1, 3)]
+    assert not xnode.is_constant
+    assert [n.is_constant for n in sources if n.shape == ()] == [True]
+    assert {by_id[i].op for n in nodes for i in n.inputs} >= {"Exp", "Multiply"}
+
+
+def test_evaluated_arrays_end_the_walk():
+    x = mx.array([1.0, 2.0])
+    y = mx.exp(x)
+    mx.eval(y)
+    z = y + y
+    nodes = G.nodes(z)
+    assert [n.op for n in nodes] == [None, "Add"]
+    assert nodes[0].status == "available" and nodes[1].inputs == (nodes[0].id,) * 2
+    assert G.pending_count(z) == 1 and G.pending_count(y) == 0
+
+
+def test_siblings():
+    x = mx.array([1.0, 2.0, 3.0, 4.0])
+    a, b = mx.split(x, 2)
+    nodes = G.nodes(a)
+    outs = [n for n in nodes if n.op is not None]
+    if len(outs) == 2:  # a multi-output primitive: both outputs are listed
+        assert outs[0].siblings == (outs[1].id,)
+        assert outs[0].primitive_id == outs[1].primitive_id
+
+
+def test_million_node_chain_does_not_overflow():
+    x = mx.array(0.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 1
+    assert G.pending_count(y) == 1_000_000
+    assert G.status(y) == "unscheduled"
+    text = G.to_dot(y)
+    assert text.count("Add") == 1_000_000
+    del text
+    nodes = G.nodes(y)
+    assert len(nodes) == 2_000_001 and nodes[-1].is_output
+    del nodes
+    mx.eval(y)
+    assert y.item() == 1_000_000
+
+
+def test_creation_sites_off_by_default():
+    assert not G.record_sites_enabled()
+    y = mx.array(1.0) + 1
+    assert G.site(y) is None
+
+
+def test_creation_sites():
+    x = mx.array([1.0])
+    with G.record_sites():
+        y = mx.exp(x); ln = line()  # noqa: E702
+        z = y * 2; lz = line()  # noqa: E702
+    w = z + 1
+    assert G.site(y) == (__file__, ln, "test_creation_sites")
+    assert G.site(z)[1] == lz
+    assert G.site(w) is None and G.site(x) is None
+    nodes = G.nodes(z)
+    assert [n.site[1] for n in nodes if n.op] == [ln, lz]
+
+
+def test_creation_site_skips_lumex_frames(tmp_path, monkeypatch):
+    # A helper module inside the lumex package does not count as the user's frame.
+    import lumex
+
+    pkg = lumex.__path__[0]
+    path = f"{pkg}/_test_helper_sites.py"
+    try:
+        with open(path, "w") as f:
+            f.write("def double(a):\n    return a * 2\n")
+        from lumex import _test_helper_sites as helper
+
+        with G.record_sites():
+            y = helper.double(mx.array(1.0)); ln = line()  # noqa: E702
+        assert G.site(y)[1] == ln
+    finally:
+        import os
+
+        os.remove(path)
+        sys.modules.pop("lumex._test_helper_sites", None)
+
+
+def test_annotated_dot():
+    pydot = pytest.importorskip("pydot")
+    x = mx.array([1.0, 2.0])
+    with G.record_sites():
+        y = mx.exp(x); ln = line()  # noqa: E702
+    z = y.astype(mx.float16)
+    text = G.to_dot(z, x=x)
+    assert f"test_introspect.py:{ln}" in text
+    assert "(2,) float16\\nunscheduled" in text
+    assert "AsType(dtype=float16)" in text
+    graphs = pydot.graph_from_dot_data(text)
+    assert len(graphs) == 1
+
+
+def test_export_annotated_to_file(tmp_path):
+    x = mx.array([1.0, 2.0])
+    y = -x
+    p = tmp_path / "g.dot"
+    G.export_to_dot(p, y)
+    assert p.read_text().startswith("digraph {")
