@@ -26,7 +26,15 @@ array index_dtype(const array& idx, const char* op, StreamOrDevice s) {
 std::vector<array> prepare_indices(const std::vector<array>& indices, const char* op,
                                    StreamOrDevice s) {
   std::vector<array> out;
-  for (auto& i : indices) out.push_back(index_dtype(i, op, s));
+  bool wide = false;
+  for (auto& i : indices) {
+    out.push_back(index_dtype(i, op, s));
+    wide = wide || out.back().dtype() == int64;
+  }
+  // Kernels read every index array with one type.
+  if (wide) {
+    for (auto& i : out) i = astype(i, int64, s);
+  }
   if (out.size() > 1) out = broadcast_arrays(out, s);
   return out;
 }
@@ -380,6 +388,14 @@ Expanded expand(const array& a, std::vector<IndexEntry> entries) {
         throw std::invalid_argument(
             "Boolean scalars cannot be used as indices; use a boolean array.");
       }
+      for (int d = 0; d < en.arr->ndim(); ++d) {
+        int ax = consumed + d;
+        if (ax >= a.ndim() || en.arr->shape(d) != a.shape(ax)) {
+          throw std::out_of_range(
+              msg("boolean index of shape ", shape_str(en.arr->shape()),
+                  " does not match the indexed array's dimensions at axis ", ax, "."));
+        }
+      }
       for (auto& p : mask_positions(*en.arr)) {
         e.entries.push_back(IndexEntry::array_index(p));
         ++consumed;
@@ -499,8 +515,8 @@ AdvancedPlan plan_advanced(const array& a, const std::vector<IndexEntry>& entrie
     ++axis;
   }
   auto sliced = slice(a, start, stop, steps, s);
-  for (auto& i : idx) i = index_dtype(i, "index", s);
-  idx = broadcast_arrays(idx, s);
+  idx = prepare_indices(idx, "index", s);
+  if (idx.size() == 1) idx = {idx[0]};
   bool adjacent = true;
   for (size_t i = 1; i < adv_entry_pos.size(); ++i) {
     if (adv_entry_pos[i] != adv_entry_pos[i - 1] + 1) adjacent = false;
@@ -560,9 +576,10 @@ BasicPlan plan_basic(const array& a, const std::vector<IndexEntry>& entries) {
     }
     ShapeElem n = a.shape(axis), b, e, st, len;
     entry_bounds(en, n, b, e, st);
-    norm_slice(n, b, e, st, len);
+    // Raw bounds for the slice ops (which normalize them); normalized for the length.
     p.start.push_back(b);
     p.stop.push_back(e);
+    norm_slice(n, b, e, st, len);
     p.steps.push_back(st);
     p.slice_shape.push_back(len);
     if (en.kind == IndexEntry::Slice) p.result_shape.push_back(len);
@@ -606,6 +623,28 @@ array index(const array& a, std::vector<IndexEntry> entries, StreamOrDevice s) {
 
 namespace {
 
+/// Index arrays that already hold data are checked now, so a bad __setitem__
+/// raises before the target is replaced (others are checked by the kernel).
+void check_known_indices(const array& a, const std::vector<IndexEntry>& entries) {
+  int axis = 0;
+  for (auto& en : entries) {
+    if (en.kind == IndexEntry::NewAxis) continue;
+    if (en.kind == IndexEntry::Array && en.arr->is_available()) {
+      ShapeElem n = a.shape(axis);
+      auto c = contiguous(astype(*en.arr, int64));
+      c.eval();
+      const int64_t* p = c.data<int64_t>();
+      for (size_t i = 0; i < c.size(); ++i) {
+        if (p[i] < -n || p[i] >= n) {
+          throw std::out_of_range(msg("index ", p[i], " is out of bounds for axis ", axis,
+                                      " with size ", n));
+        }
+      }
+    }
+    ++axis;
+  }
+}
+
 array combine(const array& old, const array& upd, Scatter::ReduceType r,
               StreamOrDevice s) {
   switch (r) {
@@ -645,6 +684,7 @@ array index_update(const array& a, std::vector<IndexEntry> entries, const array&
     }
   }
   auto ex = expand(a, std::move(entries));
+  check_known_indices(a, ex.entries);
   if (!ex.has_array) {
     auto p = plan_basic(a, ex.entries);
     auto u = broadcast_update(upd_in, p.result_shape, s);

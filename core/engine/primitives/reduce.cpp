@@ -155,6 +155,26 @@ Rules ArgReduce::vmap(const std::vector<array>& inputs, const std::vector<int>& 
           {0}};
 }
 
+namespace {
+
+/// Moves `g` one step along `axis` towards the front (towards the back when
+/// `backward`), filling the vacated end with zeros.
+array shift_exclusive(const array& g, int axis, bool backward, const Stream& s) {
+  ShapeElem n = g.shape(axis);
+  if (n == 0) return g;
+  Shape lo(g.ndim(), 0), hi = g.shape(), zs = g.shape();
+  zs[axis] = 1;
+  auto z = zeros(zs, g.dtype(), s);
+  if (backward) {
+    hi[axis] = n - 1;
+    return concatenate({z, slice(g, lo, hi, s)}, axis, s);
+  }
+  lo[axis] = 1;
+  return concatenate({slice(g, lo, hi, s), z}, axis, s);
+}
+
+}  // namespace
+
 std::vector<array> Scan::jvp(const std::vector<array>& primals,
                              const std::vector<array>& tangents,
                              const std::vector<int>&) {
@@ -174,9 +194,11 @@ std::vector<array> Scan::jvp(const std::vector<array>& primals,
       return {multiply(signed_log_scan(t, x, axis_, reverse_, inclusive_, s),
                        exp(negative(out, s), s), s)};
     }
-    default:
-      throw std::invalid_argument(
-          "[cummax/cummin] jvp is not available until gather lands.");
+    default: {
+      // Each output copies one input: its tangent is that input's tangent.
+      auto ti = take_along_axis(t, extremum_sources(x, s), axis_, s);
+      return {inclusive_ ? ti : shift_exclusive(ti, axis_, !reverse_, s)};
+    }
   }
 }
 std::vector<array> Scan::vjp(const std::vector<array>& primals,
@@ -198,10 +220,29 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals,
       return {multiply(signed_log_scan(g, negative(out, s), axis_, !reverse_,
                                        inclusive_, s),
                        exp(x, s), s)};
-    default:
-      throw std::invalid_argument(
-          "[cummax/cummin] vjp is not available until gather lands.");
+    default: {
+      // Exclusive output j is inclusive output j - 1 (j + 1 when reversed).
+      auto gi = inclusive_ ? g : shift_exclusive(g, axis_, reverse_, s);
+      return {scatter_add_axis(zeros_like(x, s), extremum_sources(x, s), gi, axis_, s)};
+    }
   }
+}
+
+array Scan::extremum_sources(const array& x, const Stream& s) const {
+  // With the inclusive scan `incl`, x_i is the running extremum exactly where
+  // x_i == incl_i, and output j copies the nearest such i at or before j (at or
+  // after j when reversed).
+  ShapeElem n = x.shape(axis_);
+  array incl = type_ == Type::Max ? cummax(x, axis_, reverse_, true, s)
+                                  : cummin(x, axis_, reverse_, true, s);
+  Shape sh(x.ndim(), 1);
+  sh[axis_] = n;
+  auto pos = broadcast_to(reshape(arange(0, static_cast<double>(n), 1, int32, s), sh, s),
+                          x.shape(), s);
+  auto hit = equal(x, incl, s);
+  return reverse_ ? cummin(where(hit, pos, array(static_cast<int32_t>(n - 1)), s), axis_,
+                           true, true, s)
+                  : cummax(where(hit, pos, array(int32_t{0}), s), axis_, false, true, s);
 }
 Rules Scan::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
   auto s = stream();

@@ -69,6 +69,9 @@ class Scan : public UnaryPrimitive {
   bool inclusive() const { return inclusive_; }
 
  private:
+  /// cummax/cummin: the position (int32, along the axis) of the input each
+  /// inclusive output copies; the rules route tangents and cotangents through it.
+  array extremum_sources(const array& x, const Stream& s) const;
   Type type_;
   int axis_;
   bool reverse_;

@@ -262,6 +262,22 @@ Rules Pad::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) 
   return {{where(inside, padded, v, s)}, {0}};
 }
 
+std::vector<array> AsStrided::vjp(const std::vector<array>& primals,
+                                  const std::vector<array>& cotangents,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  auto s = stream();
+  const auto& x = primals[0];
+  // The flat position each output element reads, from the same view of an arange;
+  // overlapping windows read a position several times, so cotangents accumulate.
+  Dtype pd = x.size() > 2147483647 ? int64 : int32;
+  auto positions = as_strided(arange(0, static_cast<double>(x.size()), 1, pd, s), shape_,
+                              strides_, offset_, s);
+  auto g = reshape(cotangents[0], {static_cast<ShapeElem>(positions.size()), 1}, s);
+  auto flat = scatter_add(zeros({static_cast<ShapeElem>(x.size())}, x.dtype(), s),
+                          {flatten(positions, s)}, g, {0}, s);
+  return {reshape(flat, x.shape(), s)};
+}
+
 std::vector<array> AsStrided::jvp(const std::vector<array>&,
                                   const std::vector<array>& tangents,
                                   const std::vector<int>&) {

@@ -145,7 +145,10 @@ class AsStrided : public UnaryPrimitive {
         offset_(offset) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(AsStrided)
-  // No vjp yet: overlapping windows need a scatter-add (see LUMEX_RULE_EXEMPT).
+  std::vector<array> vjp(const std::vector<array>& primals,
+                         const std::vector<array>& cotangents,
+                         const std::vector<int>& argnums,
+                         const std::vector<array>& outputs) override;
   std::vector<array> jvp(const std::vector<array>& primals,
                          const std::vector<array>& tangents,
                          const std::vector<int>& argnums) override;

@@ -45,17 +45,17 @@ IndexEntry to_entry(nb::handle h) {
   if (PyBool_Check(h.ptr())) bad_index_type();
   if (PyLong_Check(h.ptr())) return IndexEntry::integer(nb::cast<int64_t>(h));
   if (PyList_Check(h.ptr())) return index_array(to_array(h));
-  // NumPy arrays and other buffers; NumPy integer scalars have __index__.
+  // NumPy integer scalars (and 0-d integer arrays) act as ints.
+  bool is_nd = nb::hasattr(h, "ndim") && nb::cast<int>(h.attr("ndim")) != 0;
+  if (PyIndex_Check(h.ptr()) && !is_nd) {
+    nb::object i = nb::steal(PyNumber_Index(h.ptr()));
+    if (!i.is_valid()) throw nb::python_error();
+    return IndexEntry::integer(nb::cast<int64_t>(i));
+  }
+  // NumPy arrays and other buffers.
   if (nb::hasattr(h, "__array_interface__") || nb::hasattr(h, "__array__")) {
-    // NumPy integer scalars: plain ints.
-    if (PyIndex_Check(h.ptr()) && nb::hasattr(h, "ndim") &&
-        nb::cast<int>(h.attr("ndim")) == 0 && nb::hasattr(h, "dtype") &&
-        nb::cast<std::string>(nb::str(h.attr("dtype"))) != "bool") {
-      return IndexEntry::integer(nb::cast<int64_t>(nb::int_(h)));
-    }
     return index_array(to_array(h));
   }
-  if (PyIndex_Check(h.ptr())) return IndexEntry::integer(nb::cast<int64_t>(nb::int_(h)));
   bad_index_type();
 }
 

@@ -164,8 +164,6 @@ LUMEX_REGISTER_PRIMITIVE(StopGradient);
 LUMEX_REGISTER_PRIMITIVE(Arange);
 LUMEX_REGISTER_PRIMITIVE(Slice);
 LUMEX_REGISTER_PRIMITIVE(AsStrided);
-LUMEX_RULE_EXEMPT(AsStrided, vjp,
-                  "overlapping windows need a scatter-add, which lands with indexing");
 LUMEX_REGISTER_PRIMITIVE(View);
 
 }  // namespace lumex::core
