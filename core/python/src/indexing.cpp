@@ -161,7 +161,7 @@ void init_indexing(nb::module_& m) {
           auto idx = nb::isinstance<array>(indices) ? nb::cast<array>(indices) : to_array(indices);
           return ax ? take(a, idx, *ax, to_sod(s)) : take(a, idx, to_sod(s));
         },
-        nb::arg(), "indices"_a, "axis"_a = nb::none(), nb::kw_only(),
+        nb::arg(), "indices"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
         "stream"_a = nb::none(),
         nb::sig("def take(a: array, /, indices: int | array, axis: int | None = None, *, "
                 "stream: StreamOrDevice = None) -> array"),
@@ -172,7 +172,7 @@ Out-of-range indices raise IndexError; negative ones count from the end.)pbdoc")
         [](const array& a, const array& indices, nb::handle axis, StreamArg s) {
           return take_along_axis(a, indices, opt_axis(axis), to_sod(s));
         },
-        nb::arg(), "indices"_a, "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+        nb::arg(), "indices"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def take_along_axis(a: array, /, indices: array, axis: int | None = -1, *, "
                 "stream: StreamOrDevice = None) -> array"),
         "Take values along an axis at the given indices (which broadcast against `a`).");
@@ -181,7 +181,7 @@ Out-of-range indices raise IndexError; negative ones count from the end.)pbdoc")
            StreamArg s) {
           return put_along_axis(a, indices, update_value(a, values), opt_axis(axis), to_sod(s));
         },
-        nb::arg(), "indices"_a, "values"_a, "axis"_a = nb::none(), nb::kw_only(),
+        nb::arg(), "indices"_a, "values"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
         "stream"_a = nb::none(),
         nb::sig("def put_along_axis(a: array, /, indices: array, values: array, axis: int | "
                 "None = None, *, stream: StreamOrDevice = None) -> array"),

@@ -18,7 +18,7 @@ void init_ops_sort(nb::module_& m) {
         [](const array& a, nb::handle axis, StreamArg s) {
           return sort(a, opt_axis(axis), to_sod(s));
         },
-        nb::arg(), "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+        nb::arg(), "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def sort(a: array, /, axis: None | int = -1, *, stream: StreamOrDevice = "
                 "None) -> array"),
         "Sorted copy along an axis (of the flattened array for axis=None); NaNs last.");
@@ -26,7 +26,7 @@ void init_ops_sort(nb::module_& m) {
         [](const array& a, nb::handle axis, StreamArg s) {
           return argsort(a, opt_axis(axis), to_sod(s));
         },
-        nb::arg(), "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+        nb::arg(), "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def argsort(a: array, /, axis: None | int = -1, *, stream: StreamOrDevice "
                 "= None) -> array"),
         "uint32 indices that sort the array along an axis (stable; NaNs last).");
@@ -34,7 +34,7 @@ void init_ops_sort(nb::module_& m) {
         [](const array& a, int kth, nb::handle axis, StreamArg s) {
           return partition(a, kth, opt_axis(axis), to_sod(s));
         },
-        nb::arg(), "kth"_a, "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+        nb::arg(), "kth"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def partition(a: array, /, kth: int, axis: None | int = -1, *, stream: "
                 "StreamOrDevice = None) -> array"),
         "Partially sorted copy: element kth in sorted position, smaller ones before it.");
@@ -42,7 +42,7 @@ void init_ops_sort(nb::module_& m) {
         [](const array& a, int kth, nb::handle axis, StreamArg s) {
           return argpartition(a, kth, opt_axis(axis), to_sod(s));
         },
-        nb::arg(), "kth"_a, "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+        nb::arg(), "kth"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def argpartition(a: array, /, kth: int, axis: None | int = -1, *, stream: "
                 "StreamOrDevice = None) -> array"),
         "uint32 indices that partition the array along an axis.");
@@ -50,7 +50,7 @@ void init_ops_sort(nb::module_& m) {
         [](const array& a, int k, nb::handle axis, StreamArg s) {
           return topk(a, k, opt_axis(axis), to_sod(s));
         },
-        nb::arg(), "k"_a, "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+        nb::arg(), "k"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def topk(a: array, /, k: int, axis: None | int = -1, *, stream: "
                 "StreamOrDevice = None) -> array"),
         "The k largest elements along an axis, unsorted.");
@@ -66,7 +66,7 @@ void init_ops_sort(nb::module_& m) {
         "uint32 insertion points of `values` in the 1-D ascending `sorted_sequence`.");
   m.def("diff",
         [](const array& a, int n, int axis, StreamArg s) { return diff(a, n, axis, to_sod(s)); },
-        nb::arg(), "n"_a = 1, "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
+        nb::arg(), "n"_a = 1, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def diff(a: array, /, n: int = 1, axis: int = -1, *, stream: "
                 "StreamOrDevice = None) -> array"),
         "The n-th discrete difference along an axis.");

@@ -23,18 +23,20 @@ template <typename T>
 struct KeyTraits {
   // Integers and bool: the value's order as an unsigned key.
   using U = std::conditional_t<(sizeof(T) > 4), uint64_t, uint32_t>;
+  // Signed: the two's complement bits with T's sign bit flipped (sizeof(T) bytes).
+  static constexpr U tsign = U(1) << (sizeof(T) * 8 - 1);
   static U exact(T x) {
+    using UT = std::make_unsigned_t<T>;
     if constexpr (std::is_signed_v<T>) {
-      using S = std::conditional_t<(sizeof(T) > 4), int64_t, int32_t>;
-      return static_cast<U>(static_cast<S>(x)) ^ (U(1) << (sizeof(U) * 8 - 1));
+      return static_cast<U>(static_cast<UT>(x)) ^ tsign;
     } else {
       return static_cast<U>(x);
     }
   }
   static T decode(U k) {
+    using UT = std::make_unsigned_t<T>;
     if constexpr (std::is_signed_v<T>) {
-      using S = std::conditional_t<(sizeof(T) > 4), int64_t, int32_t>;
-      return static_cast<T>(static_cast<S>(k ^ (U(1) << (sizeof(U) * 8 - 1))));
+      return static_cast<T>(static_cast<UT>(k ^ tsign));
     } else {
       return static_cast<T>(k);
     }
