@@ -190,6 +190,7 @@ def test_getitem_hypothesis(idx):
     np.testing.assert_array_equal(np.array(mx.array(x)[as_mx_index(idx)]), x[idx])
 
 
+@pytest.mark.lumex_only  # MLX rejects some updates NumPy broadcasts (None beside arrays)
 @settings(max_examples=150, deadline=None)
 @given(index_strategy(SHAPE))
 def test_setitem_hypothesis(idx):
@@ -229,7 +230,7 @@ def test_dynamic_slice_and_update():
     u = mx.slice_update(a, mx.array([100, 101]), mx.array([7]), [0])
     np.testing.assert_array_equal(np.array(u), [0, 1, 2, 3, 4, 5, 6, 100, 101, 9])
     b = mx.array(A)
-    np.testing.assert_array_equal(np.array(mx.slice(b, mx.array([1, 2]), [1, 2], [2, 2])),
+    np.testing.assert_array_equal(np.array(mx.slice(b, mx.array([1, 2]), [1, 2], [2, 2, 2])),
                                   A[:, 1:3, 2:4])
 
 
@@ -250,7 +251,7 @@ GRAD_CASES = [
     ("take", lambda x: mx.take(x, mx.array([3, 1]), axis=1)),
     ("take_along", lambda x: mx.take_along_axis(x, mx.array([[0], [2], [1]]), axis=1)),
     ("put_along", lambda x: mx.put_along_axis(x, mx.array([[0], [2], [1]]), x[:, :1] * 3, axis=1)),
-    ("slice_dyn", lambda x: mx.slice(x, mx.array([1]), [1], [2])),
+    ("slice_dyn", lambda x: mx.slice(x, mx.array([1]), [1], [3, 2])),
     ("slice_update", lambda x: mx.slice_update(x, x[:1, :2] ** 2, mx.array([1, 1]), [0, 1])),
     ("at_add", lambda x: x.at[mx.array([0, 0, 2])].add(x[:3] * 2)),
     ("cummax", lambda x: mx.cummax(x, axis=1)),
@@ -270,7 +271,13 @@ def setitem_fn(x):
 GRAD_CASES.append(("setitem", setitem_fn))
 
 
-@pytest.mark.parametrize("name,f", GRAD_CASES, ids=[c[0] for c in GRAD_CASES])
+# MLX has no jvp for Scatter and cummax/cummin.
+NO_MLX_JVP = {"at_add", "setitem", "cummax", "cummin_rev_excl", "cummax_excl"}
+
+
+@pytest.mark.parametrize("name,f", [
+    pytest.param(*c, marks=[pytest.mark.lumex_only] if c[0] in NO_MLX_JVP else [])
+    for c in GRAD_CASES], ids=[c[0] for c in GRAD_CASES])
 def test_indexing_grads(name, f):
     check_grads(f, [rand((3, 4))])
 
@@ -289,7 +296,10 @@ VMAP_CASES = [
 ]
 
 
-@pytest.mark.parametrize("name,f,axes", VMAP_CASES, ids=[c[0] for c in VMAP_CASES])
+# MLX's vmap of slice_update with an unbatched update only writes batch entry 0.
+@pytest.mark.parametrize("name,f,axes", [
+    pytest.param(*c, marks=[pytest.mark.lumex_only] if c[0] == "slice_update" else [])
+    for c in VMAP_CASES], ids=[c[0] for c in VMAP_CASES])
 def test_indexing_vmap(name, f, axes):
     x = rand((4, 3))
     args = [x]

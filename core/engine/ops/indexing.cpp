@@ -180,14 +180,19 @@ array slice_update(const array& a, const array& update, Shape start, Shape stop,
 
 array slice(const array& a, const array& start_indices, std::vector<int> axes,
             const Shape& slice_size, StreamOrDevice s) {
-  if (axes.size() != slice_size.size() ||
-      start_indices.size() != axes.size()) {
+  // MLX gives the whole output shape; one size per entry of `axes` is accepted too.
+  if (start_indices.size() != axes.size() ||
+      (static_cast<int>(slice_size.size()) != a.ndim() && slice_size.size() != axes.size())) {
     throw std::invalid_argument(
-        "[slice] The number of start indices, axes and slice sizes must match.");
+        msg("[slice] Invalid slice size for array with ", a.ndim(), " dimensions."));
   }
   axes = check_axes(std::move(axes), a.ndim(), "slice");
   Shape sizes = a.shape();
-  for (size_t i = 0; i < axes.size(); ++i) sizes[axes[i]] = slice_size[i];
+  if (static_cast<int>(slice_size.size()) == a.ndim()) {
+    sizes = slice_size;
+  } else {
+    for (size_t i = 0; i < axes.size(); ++i) sizes[axes[i]] = slice_size[i];
+  }
   auto starts = reshape(start_indices, {static_cast<ShapeElem>(axes.size())}, s);
   std::vector<array> idx;
   for (size_t i = 0; i < axes.size(); ++i) {

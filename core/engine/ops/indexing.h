@@ -41,8 +41,9 @@ array scatter_min(const array& a, const std::vector<array>& indices,
 /// `update`, which broadcasts to the slice's shape.
 array slice_update(const array& a, const array& update, Shape start, Shape stop,
                    Shape strides, StreamOrDevice s = {});
-/// Dynamic slice: `slice_size` elements along each of `axes` starting at the
-/// (evaluated-later) start_indices; the whole extent along other axes.
+/// Dynamic slice: a block of shape `slice_size` (one entry per axis of `a`, as
+/// MLX; or one per entry of `axes`, other axes whole) starting at start_indices
+/// along `axes` (0 elsewhere). Start indices are checked when evaluated.
 array slice(const array& a, const array& start_indices, std::vector<int> axes,
             const Shape& slice_size, StreamOrDevice s = {});
 /// Dynamic slice update: `update` (a's ndim) written at start_indices along axes.

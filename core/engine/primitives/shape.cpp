@@ -153,10 +153,25 @@ Rules Arange::vmap(const std::vector<array>&, const std::vector<int>&) {
   return {};
 }
 
+namespace {
+
+/// Stored stops are normalized; a backward slice that runs past the front has
+/// stop -1, which the slice op would read as "last element": spell it -n-1.
+Shape op_stops(const Shape& stop, const Shape& strides, const Shape& shape) {
+  Shape out = stop;
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (strides[i] < 0 && out[i] == -1) out[i] = -shape[i] - 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<array> Slice::jvp(const std::vector<array>&,
                               const std::vector<array>& tangents,
                               const std::vector<int>&) {
-  return {slice(tangents[0], start_, stop_, strides_, stream())};
+  return {slice(tangents[0], start_, op_stops(stop_, strides_, tangents[0].shape()),
+                strides_, stream())};
 }
 std::vector<array> Slice::vjp(const std::vector<array>& primals,
                               const std::vector<array>& cotangents,
@@ -168,8 +183,10 @@ Rules Slice::vmap(const std::vector<array>& inputs, const std::vector<int>& axes
   auto x = batch_to_front(inputs[0], axes[0], stream());
   Shape start{0}, stop{x.shape(0)}, strides{1};
   start.insert(start.end(), start_.begin(), start_.end());
-  stop.insert(stop.end(), stop_.begin(), stop_.end());
   strides.insert(strides.end(), strides_.begin(), strides_.end());
+  Shape inner(x.shape().begin() + 1, x.shape().end());
+  auto st = op_stops(stop_, strides_, inner);
+  stop.insert(stop.end(), st.begin(), st.end());
   return {{slice(x, start, stop, strides, stream())}, {0}};
 }
 
