@@ -231,3 +231,53 @@ def sort():
         "torch": lambda torch, x: lambda: torch.sort(x).values,
         "mx": lambda mx, x: lambda: mx.sort(x),
     }
+
+
+@workload("getitem_gather", "x[idx] on 4M f32 with 4M int32 indices")
+def getitem_gather():
+    src = randn(N_ELEM)
+    idx = np.random.default_rng(1).integers(0, N_ELEM, N_ELEM).astype(np.int32)
+
+    def build_torch(torch, s, i):
+        i = i.long()
+        return lambda: s[i]
+
+    return (src, idx), {
+        "numpy": lambda np, s, i: lambda: s[i],
+        "torch": build_torch,
+        "mx": lambda mx, s, i: lambda: s[i],
+    }
+
+
+@workload("gather_rows", "x[idx] picking 64K rows of 64 from a (64K, 64) f32")
+def gather_rows():
+    src = randn(65536, 64)
+    idx = np.random.default_rng(2).integers(0, 65536, 65536).astype(np.int32)
+
+    def build_torch(torch, s, i):
+        i = i.long()
+        return lambda: s[i]
+
+    return (src, idx), {
+        "numpy": lambda np, s, i: lambda: s[i],
+        "torch": build_torch,
+        "mx": lambda mx, s, i: lambda: s[i],
+    }
+
+
+@workload("argsort", "argsort 1M f32")
+def argsort():
+    return (randn(1024 * 1024),), {
+        "numpy": lambda np, x: lambda: np.argsort(x, kind="stable"),
+        "torch": lambda torch, x: lambda: torch.sort(x, stable=True).indices,
+        "mx": lambda mx, x: lambda: mx.argsort(x),
+    }
+
+
+@workload("sort_rows", "sort (1024, 1024) f32 along the last axis")
+def sort_rows():
+    return (randn(1024, 1024),), {
+        "numpy": lambda np, x: lambda: np.sort(x, axis=-1),
+        "torch": lambda torch, x: lambda: torch.sort(x, dim=-1).values,
+        "mx": lambda mx, x: lambda: mx.sort(x, axis=-1),
+    }

@@ -122,17 +122,37 @@ void Gather::eval_cpu(const std::vector<array>& inputs, array& out) {
         // The common case: one index array picking single elements.
         const I* p = ip[0];
         int64_t d = dims[0], lim = limit[0], stride = st[0];
-        parallel_items(n, 1, [&](size_t lo, size_t hi) {
-          for (size_t i = lo; i < hi; ++i) {
-            int64_t v = p[i];
-            v += v < 0 ? d : 0;
-            if (check && static_cast<uint64_t>(v) > static_cast<uint64_t>(lim)) {
-              bad.report(p[i], axes_[0], d);
-              return;
+        auto run = [&](auto checked) {
+          parallel_items(n, 1, [&, p, d, lim, stride, s, o](size_t lo, size_t hi) {
+            // Out-of-range positions are counted, not branched on, so the loop
+            // stays a straight gather; a bad index is reported after the loop.
+            size_t bad_count = 0;
+            for (size_t i = lo; i < hi; ++i) {
+              int64_t v = p[i];
+              v += v < 0 ? d : 0;
+              if constexpr (decltype(checked)::value) {
+                bool out = static_cast<uint64_t>(v) > static_cast<uint64_t>(lim);
+                bad_count += out;
+                v = out ? 0 : v;
+              }
+              o[i] = s[v * stride];
             }
-            o[i] = s[v * stride];
-          }
-        });
+            if (bad_count) {
+              for (size_t i = lo; i < hi; ++i) {
+                int64_t v = p[i] < 0 ? p[i] + d : p[i];
+                if (v < 0 || v > lim) {
+                  bad.report(p[i], axes_[0], d);
+                  break;
+                }
+              }
+            }
+          });
+        };
+        if (check) {
+          run(std::true_type{});
+        } else {
+          run(std::false_type{});
+        }
       } else {
         parallel_items(n, runs.total, [&](size_t lo, size_t hi) {
           for (size_t i = lo; i < hi; ++i) {
