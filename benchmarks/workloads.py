@@ -233,36 +233,28 @@ def sort():
     }
 
 
-@workload("getitem_gather", "x[idx] on 4M f32 with 4M int32 indices")
-def getitem_gather():
-    src = randn(N_ELEM)
-    idx = np.random.default_rng(1).integers(0, N_ELEM, N_ELEM).astype(np.int32)
-
+def _getitem_impls():
+    """x[idx] in every framework (torch wants int64 indices: converted untimed)."""
     def build_torch(torch, s, i):
         i = i.long()
         return lambda: s[i]
 
-    return (src, idx), {
-        "numpy": lambda np, s, i: lambda: s[i],
-        "torch": build_torch,
-        "mx": lambda mx, s, i: lambda: s[i],
-    }
+    build = lambda lib, s, i: lambda: s[i]
+    return {"numpy": build, "torch": build_torch, "mx": build}
+
+
+@workload("getitem_gather", "x[idx] on 4M f32 with 4M int32 indices")
+def getitem_gather():
+    src = randn(N_ELEM)
+    idx = np.random.default_rng(1).integers(0, N_ELEM, N_ELEM).astype(np.int32)
+    return (src, idx), _getitem_impls()
 
 
 @workload("gather_rows", "x[idx] picking 64K rows of 64 from a (64K, 64) f32")
 def gather_rows():
     src = randn(65536, 64)
     idx = np.random.default_rng(2).integers(0, 65536, 65536).astype(np.int32)
-
-    def build_torch(torch, s, i):
-        i = i.long()
-        return lambda: s[i]
-
-    return (src, idx), {
-        "numpy": lambda np, s, i: lambda: s[i],
-        "torch": build_torch,
-        "mx": lambda mx, s, i: lambda: s[i],
-    }
+    return (src, idx), _getitem_impls()
 
 
 @workload("argsort", "argsort 1M f32")

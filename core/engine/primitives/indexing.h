@@ -19,15 +19,7 @@ class Gather : public UnaryPrimitive {
   Gather(Stream s, std::vector<int> axes, Shape slice_sizes)
       : UnaryPrimitive(s), axes_(std::move(axes)), slice_sizes_(std::move(slice_sizes)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(
-      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Gather)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
@@ -49,15 +41,7 @@ class Scatter : public UnaryPrimitive {
   Scatter(Stream s, ReduceType reduce, std::vector<int> axes)
       : UnaryPrimitive(s), reduce_(reduce), axes_(std::move(axes)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(
-      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Scatter)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
@@ -79,15 +63,7 @@ class SliceUpdate : public UnaryPrimitive {
         stop_(std::move(stop)),
         strides_(std::move(strides)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(
-      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(SliceUpdate)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
@@ -102,15 +78,7 @@ class GatherAxis : public UnaryPrimitive {
  public:
   GatherAxis(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(
-      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(GatherAxis)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
@@ -126,15 +94,7 @@ class ScatterAxis : public UnaryPrimitive {
   ScatterAxis(Stream s, Scatter::ReduceType reduce, int axis)
       : UnaryPrimitive(s), reduce_(reduce), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(
-      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ScatterAxis)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;

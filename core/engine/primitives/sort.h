@@ -11,15 +11,7 @@ class Sort : public UnaryPrimitive {
  public:
   Sort(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(
-      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Sort)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
@@ -33,15 +25,7 @@ class ArgSort : public UnaryPrimitive {
  public:
   ArgSort(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(
-      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ArgSort)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
@@ -56,15 +40,7 @@ class Partition : public UnaryPrimitive {
  public:
   Partition(Stream s, int kth, int axis) : UnaryPrimitive(s), kth_(kth), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(
-      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Partition)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
@@ -79,15 +55,7 @@ class ArgPartition : public UnaryPrimitive {
   ArgPartition(Stream s, int kth, int axis)
       : UnaryPrimitive(s), kth_(kth), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
-  std::pair<std::vector<array>, std::vector<int>> vmap(
-      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+  LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ArgPartition)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
