@@ -139,8 +139,10 @@ GROUPS: tuple[Group, ...] = (
         "transforms",
         "Transforms",
         "Operations are lazy: they build a graph, and :func:`eval` computes it. "
-        "The function transformations below are part of the MLX API; they appear "
-        "here as lumex implements them.",
+        "Function transformations return functions that can be transformed again, "
+        "to any depth and in any order; trees of arrays (``lumex.utils``: "
+        "``tree_flatten``, ``tree_unflatten``, ``tree_map``, ``tree_map_with_path``, "
+        "``tree_reduce``, ``tree_merge``) are accepted wherever arrays are.",
         _names(
             """
             eval async_eval compile custom_function disable_compile enable_compile
