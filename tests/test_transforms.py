@@ -399,3 +399,31 @@ def test_every_primitive_has_rules_or_a_documented_reason():
 def test_rule_exemptions_raise_clear_errors():
     with pytest.raises(ValueError, match=r"\[AsStrided\] vjp"):
         mx.grad(lambda x: mx.as_strided(x, (2, 2), (1, 1), 0).sum())(mx.ones((3,)))
+
+
+def test_compile_fuses_elementwise_chains_exactly():
+    f = lambda x, y: mx.sin(x) * 2 + mx.exp(-x * y) - mx.maximum(x, 0.5) / (y + 3)
+    cf = mx.compile(f)
+    rng = np.random.default_rng(3)
+    for shape in [(7,), (1000, 33), (5000,)]:
+        x = mx.array(rng.standard_normal(shape).astype(np.float32))
+        y = mx.array(rng.standard_normal(shape).astype(np.float32))
+        np.testing.assert_allclose(np.array(cf(x, y)), np.array(f(x, y)), rtol=1e-6, atol=1e-6)
+    # Transposed (strided) inputs and a broadcast scalar.
+    x = mx.array(rng.standard_normal((40, 30)).astype(np.float32))
+    np.testing.assert_allclose(np.array(cf(x.T, mx.ones((30, 40)))),
+                               np.array(f(x.T, mx.ones((30, 40)))), rtol=1e-6, atol=1e-6)
+    # Gradients and vmap see through the fused node.
+    xs = mx.array([0.1, 0.7])
+    close(mx.grad(lambda x: cf(x, x).sum())(xs), mx.grad(lambda x: f(x, x).sum())(xs))
+    close(mx.vmap(cf)(mx.ones((3, 4)), mx.ones((3, 4))), f(mx.ones((3, 4)), mx.ones((3, 4))))
+
+
+@pytest.mark.lumex_only
+def test_compile_records_one_fused_node():
+    cf = mx.compile(lambda x: mx.sin(x) * 2 + mx.exp(-x * x))
+    x = mx.ones((8,))
+    mx.eval(x)
+    nodes = [n for n in mx.graph.nodes(cf(x)) if n.op]
+    assert [n.op for n in nodes] == ["Fused"]
+    assert nodes[0].params["ops"] == "sin,multiply,negative,multiply,exp,add"

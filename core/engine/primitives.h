@@ -4,6 +4,7 @@
 #include "engine/primitives/base.h"
 #include "engine/primitives/custom.h"
 #include "engine/primitives/elementwise.h"
+#include "engine/primitives/fused.h"
 #include "engine/primitives/linalg.h"
 #include "engine/primitives/reduce.h"
 #include "engine/primitives/shape.h"
