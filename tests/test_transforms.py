@@ -427,3 +427,17 @@ def test_compile_records_one_fused_node():
     nodes = [n for n in mx.graph.nodes(cf(x)) if n.op]
     assert [n.op for n in nodes] == ["Fused"]
     assert nodes[0].params["ops"] == "sin,multiply,negative,multiply,exp,add"
+
+
+@pytest.mark.lumex_only
+def test_custom_function_vjp_with_wrong_count_raises():
+    @mx.custom_function
+    def f(x, y):
+        return x * y
+
+    @f.vjp
+    def f_vjp(primals, cotangent, output):
+        return (cotangent, [cotangent, cotangent])
+
+    with pytest.raises(ValueError, match="one cotangent per"):
+        mx.grad(lambda x: f(x, x).sum())(mx.ones((2,)))

@@ -293,9 +293,14 @@ class custom_function:
             flat = []
             for arg, r in zip(args, result):
                 arg_arrays = [x for x in _leaves(arg) if isinstance(x, _array)]
-                got = [x for x in _leaves(r) if isinstance(x, _array)] if r is not None else []
-                if len(got) != len(arg_arrays):
+                got = [x for x in _leaves(r) if isinstance(x, _array)]
+                if r is None:
                     got = [_core.zeros_like(x) for x in arg_arrays]
+                elif len(got) != len(arg_arrays):
+                    raise ValueError(
+                        "[custom_function] The vjp must return one cotangent per "
+                        f"array input: got {len(got)} for an argument holding "
+                        f"{len(arg_arrays)}.")
                 flat.extend(got)
             return flat
 
