@@ -4,5 +4,8 @@
 #include "engine/primitives/base.h"
 #include "engine/primitives/elementwise.h"
 #include "engine/primitives/linalg.h"
+#include "engine/primitives/fft.h"
+#include "engine/primitives/linalg_lapack.h"
+#include "engine/primitives/random.h"
 #include "engine/primitives/reduce.h"
 #include "engine/primitives/shape.h"
