@@ -25,6 +25,8 @@ size_t shape_size(const Shape& shape) {
   return n;
 }
 
+std::atomic<int> array::tracing_depth_{0};
+
 array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_)
     : shape(std::move(shape_)), dtype(dtype_), id(next_id++) {
   strides = row_strides(shape);
@@ -41,6 +43,9 @@ array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_,
       id(next_id++) {
   strides = row_strides(shape);
   size = shape_size(shape);
+  if (array::in_tracing()) {
+    for (auto& in : inputs) tracer |= in.desc_->tracer;
+  }
 }
 
 // Graphs can be chains of millions of nodes: releasing them recursively through

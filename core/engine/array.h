@@ -5,6 +5,7 @@
 // primitive and inputs), so intermediates are freed as soon as nothing needs them.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -123,6 +124,19 @@ class array {
   /// Drops primitive, inputs and siblings: the array becomes a graph source.
   void detach();
 
+  /// True while a transform traces a function and this array depends on its
+  /// inputs. Evaluating a tracer keeps its graph (the transform still needs it).
+  bool is_tracer() const { return desc_->tracer && in_tracing(); }
+  void set_tracer(bool t) const { desc_->tracer = t; }
+  /// Nesting depth of transforms currently tracing a function (0: none).
+  static bool in_tracing() {
+    return tracing_depth_.load(std::memory_order_relaxed) > 0;
+  }
+  struct TracingScope {
+    TracingScope() { tracing_depth_.fetch_add(1); }
+    ~TracingScope() { tracing_depth_.fetch_sub(1); }
+  };
+
   /// A process-unique id, stable for the array's lifetime.
   uint64_t id() const { return desc_->id; }
   const void* desc_ptr() const { return desc_.get(); }
@@ -181,6 +195,7 @@ class array {
     std::vector<array> inputs;
     std::vector<array> siblings;
     int position = 0;
+    bool tracer = false;
     uint64_t id;
 
     ArrayDesc(Shape shape, Dtype dtype);
@@ -193,6 +208,7 @@ class array {
   void init_scalar_or_copy(const void* src, Dtype src_dtype);
 
   std::shared_ptr<ArrayDesc> desc_;
+  static std::atomic<int> tracing_depth_;
 
   friend struct ArrayDescAccess;
 };

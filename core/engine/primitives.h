@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/custom.h"
 #include "engine/primitives/elementwise.h"
 #include "engine/primitives/linalg.h"
 #include "engine/primitives/fft.h"

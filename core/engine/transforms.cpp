@@ -80,7 +80,8 @@ void eval(std::vector<array> outputs) {
     }
     for (auto& o : outs) o.set_status(array::Status::available);
     // Dropping the inputs releases intermediates whose last consumer just ran.
-    a.detach();
+    // A transform that is tracing still needs the graph of its tracers.
+    if (!a.is_tracer()) a.detach();
     outs.clear();
   }
 }

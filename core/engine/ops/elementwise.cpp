@@ -251,7 +251,9 @@ array bitwise_invert(const array& a, StreamOrDevice s) {
   return same_unary<BitwiseInvert>(a, s);
 }
 
-array stop_gradient(const array& a, StreamOrDevice s) { return copy(a, s); }
+array stop_gradient(const array& a, StreamOrDevice s) {
+  return same_unary<StopGradient>(a, s);
+}
 
 array add(const array& a, const array& b, StreamOrDevice s) {
   return arith_binary<Add>(a, b, s);

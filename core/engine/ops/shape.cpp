@@ -731,25 +731,33 @@ array diagonal_of(const array& a, int offset, int axis1, int axis2, const char* 
   ShapeElem n1 = a.shape(a1), n2 = a.shape(a2);
   ShapeElem len = offset >= 0 ? std::min(n1, n2 - offset) : std::min(n1 + offset, n2);
   len = std::max<ShapeElem>(len, 0);
-  // A strided view of the row-major data: one step along the diagonal moves
-  // one row and one column at once.
-  auto rs = row_strides(a.shape());
+  // Move the two axes last and merge them: the diagonal is then a strided slice
+  // (one step moves one row and one column), a view with a differentiable rule.
+  auto st = to_stream(s);
+  std::vector<int> perm;
   Shape shape;
-  Strides strides;
   for (int i = 0; i < nd; ++i) {
     if (i == a1 || i == a2) continue;
+    perm.push_back(i);
     shape.push_back(a.shape(i));
-    strides.push_back(rs[i]);
   }
-  shape.push_back(len);
-  strides.push_back(rs[a1] + rs[a2]);
-  int64_t start = 0;
-  if (len > 0) start = offset >= 0 ? offset * rs[a2] : -int64_t{offset} * rs[a1];
-  auto st = to_stream(s);
-  auto prim = std::make_shared<AsStrided>(st, shape, strides, start);
-  return array(std::move(shape), a.dtype(), std::move(prim),
-               {contiguous(a, false, st)});
+  perm.push_back(a1);
+  perm.push_back(a2);
+  Shape merged = shape;
+  merged.push_back(n1 * n2);
+  auto flat = reshape(transpose(a, perm, st), merged, st);
+  if (len == 0) {
+    shape.push_back(0);
+    return reshape(slice(flat, Shape(flat.ndim(), 0), Shape(flat.ndim(), 0), st), shape, st);
+  }
+  ShapeElem first = offset >= 0 ? offset : -ShapeElem{offset} * n2;
+  Shape start(flat.ndim(), 0), stop = flat.shape(), step(flat.ndim(), 1);
+  start.back() = first;
+  stop.back() = first + (len - 1) * (n2 + 1) + 1;
+  step.back() = n2 + 1;
+  return slice(flat, start, stop, step, st);
 }
+
 }  // namespace
 
 array diagonal(const array& a, int offset, int axis1, int axis2, StreamOrDevice s) {

@@ -117,6 +117,18 @@ struct RuleExemption {
   static ::lumex::core::RuleExemption LUMEX_CONCAT(                  \
       exempt_##NAME##_, RULE)(#NAME, #RULE, REASON)
 
+// Declares the three transform rules of a primitive (defined in its .cpp).
+#define LUMEX_TRANSFORM_RULES                                                 \
+  std::vector<array> jvp(const std::vector<array>& primals,                   \
+                         const std::vector<array>& tangents,                  \
+                         const std::vector<int>& argnums) override;           \
+  std::vector<array> vjp(const std::vector<array>& primals,                   \
+                         const std::vector<array>& cotangents,                \
+                         const std::vector<int>& argnums,                     \
+                         const std::vector<array>& outputs) override;         \
+  std::pair<std::vector<array>, std::vector<int>> vmap(                       \
+      const std::vector<array>& inputs, const std::vector<int>& axes) override;
+
 #define LUMEX_DEFINE_NAME(NAME) \
   const char* name() const override { return #NAME; }
 

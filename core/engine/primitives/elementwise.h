@@ -5,18 +5,41 @@
 
 namespace lumex::core {
 
-// Declares a single-output primitive without parameters.
-#define LUMEX_SIMPLE_PRIMITIVE(NAME)                                    \
-  class NAME : public UnaryPrimitive {                                  \
-   public:                                                              \
-    explicit NAME(Stream s) : UnaryPrimitive(s) {}                      \
+/// Elementwise primitives share their rules: vmap re-applies the op to aligned
+/// inputs, and differentiable ones derive jvp and vjp from their partials.
+class Elementwise : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  LUMEX_TRANSFORM_RULES
+  /// The op on new inputs (for vmap); inputs keep the primitive's input dtypes.
+  virtual array apply(const std::vector<array>& in) const = 0;
+  /// d(out)/d(input i) for each input, broadcastable to the output; an empty
+  /// vector means the output does not depend smoothly on the inputs (zero rules).
+  virtual std::vector<array> partials(const std::vector<array>& in,
+                                      const array& out) const {
+    return {};
+  }
+};
+
+#define LUMEX_ELEMENTWISE(NAME, SMOOTH)                                   \
+  class NAME : public Elementwise {                                       \
+   public:                                                                \
+    explicit NAME(Stream s) : Elementwise(s) {}                           \
     void eval_cpu(const std::vector<array>& inputs, array& out) override; \
-    LUMEX_DEFINE_NAME(NAME)                                             \
+    LUMEX_DEFINE_NAME(NAME)                                               \
+    array apply(const std::vector<array>& in) const override;             \
+    SMOOTH                                                                \
   };
+#define LUMEX_PARTIALS                                                     \
+  std::vector<array> partials(const std::vector<array>& in, const array& out) \
+      const override;
+// A differentiable elementwise primitive and one whose gradients are zero.
+#define LUMEX_SIMPLE_PRIMITIVE(NAME) LUMEX_ELEMENTWISE(NAME, LUMEX_PARTIALS)
+#define LUMEX_ZERO_GRAD_PRIMITIVE(NAME) LUMEX_ELEMENTWISE(NAME, )
 
 LUMEX_SIMPLE_PRIMITIVE(Abs)
 LUMEX_SIMPLE_PRIMITIVE(Negative)
-LUMEX_SIMPLE_PRIMITIVE(Sign)
+LUMEX_ZERO_GRAD_PRIMITIVE(Sign)
 LUMEX_SIMPLE_PRIMITIVE(Square)
 LUMEX_SIMPLE_PRIMITIVE(Sqrt)
 LUMEX_SIMPLE_PRIMITIVE(Rsqrt)
@@ -38,50 +61,54 @@ LUMEX_SIMPLE_PRIMITIVE(ArcTanh)
 LUMEX_SIMPLE_PRIMITIVE(Sigmoid)
 LUMEX_SIMPLE_PRIMITIVE(Erf)
 LUMEX_SIMPLE_PRIMITIVE(ErfInv)
-LUMEX_SIMPLE_PRIMITIVE(Floor)
-LUMEX_SIMPLE_PRIMITIVE(Ceil)
+LUMEX_ZERO_GRAD_PRIMITIVE(Floor)
+LUMEX_ZERO_GRAD_PRIMITIVE(Ceil)
 LUMEX_SIMPLE_PRIMITIVE(Real)
 LUMEX_SIMPLE_PRIMITIVE(Imag)
 LUMEX_SIMPLE_PRIMITIVE(Conjugate)
-LUMEX_SIMPLE_PRIMITIVE(LogicalNot)
-LUMEX_SIMPLE_PRIMITIVE(BitwiseInvert)
-LUMEX_SIMPLE_PRIMITIVE(IsNaN)
-LUMEX_SIMPLE_PRIMITIVE(IsInf)
-LUMEX_SIMPLE_PRIMITIVE(IsPosInf)
-LUMEX_SIMPLE_PRIMITIVE(IsNegInf)
+LUMEX_ZERO_GRAD_PRIMITIVE(LogicalNot)
+LUMEX_ZERO_GRAD_PRIMITIVE(BitwiseInvert)
+LUMEX_ZERO_GRAD_PRIMITIVE(IsNaN)
+LUMEX_ZERO_GRAD_PRIMITIVE(IsInf)
+LUMEX_ZERO_GRAD_PRIMITIVE(IsPosInf)
+LUMEX_ZERO_GRAD_PRIMITIVE(IsNegInf)
+/// Passes its input through and blocks gradients.
+LUMEX_ZERO_GRAD_PRIMITIVE(StopGradient)
 
 LUMEX_SIMPLE_PRIMITIVE(Add)
 LUMEX_SIMPLE_PRIMITIVE(Subtract)
 LUMEX_SIMPLE_PRIMITIVE(Multiply)
 LUMEX_SIMPLE_PRIMITIVE(Divide)
-LUMEX_SIMPLE_PRIMITIVE(FloorDivide)
+LUMEX_ZERO_GRAD_PRIMITIVE(FloorDivide)
 LUMEX_SIMPLE_PRIMITIVE(Remainder)
 LUMEX_SIMPLE_PRIMITIVE(Power)
 LUMEX_SIMPLE_PRIMITIVE(Maximum)
 LUMEX_SIMPLE_PRIMITIVE(Minimum)
 LUMEX_SIMPLE_PRIMITIVE(ArcTan2)
 LUMEX_SIMPLE_PRIMITIVE(LogAddExp)
-LUMEX_SIMPLE_PRIMITIVE(NotEqual)
-LUMEX_SIMPLE_PRIMITIVE(Greater)
-LUMEX_SIMPLE_PRIMITIVE(GreaterEqual)
-LUMEX_SIMPLE_PRIMITIVE(Less)
-LUMEX_SIMPLE_PRIMITIVE(LessEqual)
-LUMEX_SIMPLE_PRIMITIVE(LogicalAnd)
-LUMEX_SIMPLE_PRIMITIVE(LogicalOr)
-LUMEX_SIMPLE_PRIMITIVE(BitwiseAnd)
-LUMEX_SIMPLE_PRIMITIVE(BitwiseOr)
-LUMEX_SIMPLE_PRIMITIVE(BitwiseXor)
-LUMEX_SIMPLE_PRIMITIVE(LeftShift)
-LUMEX_SIMPLE_PRIMITIVE(RightShift)
+LUMEX_ZERO_GRAD_PRIMITIVE(NotEqual)
+LUMEX_ZERO_GRAD_PRIMITIVE(Greater)
+LUMEX_ZERO_GRAD_PRIMITIVE(GreaterEqual)
+LUMEX_ZERO_GRAD_PRIMITIVE(Less)
+LUMEX_ZERO_GRAD_PRIMITIVE(LessEqual)
+LUMEX_ZERO_GRAD_PRIMITIVE(LogicalAnd)
+LUMEX_ZERO_GRAD_PRIMITIVE(LogicalOr)
+LUMEX_ZERO_GRAD_PRIMITIVE(BitwiseAnd)
+LUMEX_ZERO_GRAD_PRIMITIVE(BitwiseOr)
+LUMEX_ZERO_GRAD_PRIMITIVE(BitwiseXor)
+LUMEX_ZERO_GRAD_PRIMITIVE(LeftShift)
+LUMEX_ZERO_GRAD_PRIMITIVE(RightShift)
 
 /// where(condition, x, y)
 LUMEX_SIMPLE_PRIMITIVE(Select)
 
-class Log : public UnaryPrimitive {
+class Log : public Elementwise {
  public:
   enum class Base { e, two, ten };
-  Log(Stream s, Base base) : UnaryPrimitive(s), base_(base) {}
+  Log(Stream s, Base base) : Elementwise(s), base_(base) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  array apply(const std::vector<array>& in) const override;
+  LUMEX_PARTIALS
   const char* name() const override {
     return base_ == Base::e ? "Log" : base_ == Base::two ? "Log2" : "Log10";
   }
@@ -95,18 +122,14 @@ class Log : public UnaryPrimitive {
   Base base_;
 };
 
-class Round : public UnaryPrimitive {
- public:
-  explicit Round(Stream s) : UnaryPrimitive(s) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
-  LUMEX_DEFINE_NAME(Round)
-};
+LUMEX_ZERO_GRAD_PRIMITIVE(Round)
 
-class Equal : public UnaryPrimitive {
+class Equal : public Elementwise {
  public:
   Equal(Stream s, bool equal_nan = false)
-      : UnaryPrimitive(s), equal_nan_(equal_nan) {}
+      : Elementwise(s), equal_nan_(equal_nan) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  array apply(const std::vector<array>& in) const override;
   const char* name() const override { return equal_nan_ ? "NaNEqual" : "Equal"; }
   std::vector<std::pair<std::string, std::string>> params() const override {
     return {{"equal_nan", equal_nan_ ? "True" : "False"}};
@@ -127,6 +150,7 @@ class DivMod : public Primitive {
   void eval_cpu(const std::vector<array>& inputs,
                 std::vector<array>& outputs) override;
   LUMEX_DEFINE_NAME(DivMod)
+  LUMEX_TRANSFORM_RULES
 };
 
 class AsType : public UnaryPrimitive {
@@ -134,6 +158,8 @@ class AsType : public UnaryPrimitive {
   AsType(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(AsType)
+  LUMEX_TRANSFORM_RULES
+  Dtype dtype() const { return dtype_; }
   std::vector<std::pair<std::string, std::string>> params() const override {
     return {{"dtype", dtype_name(dtype_)}};
   }

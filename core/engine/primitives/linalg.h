@@ -14,6 +14,7 @@ class Matmul : public UnaryPrimitive {
   explicit Matmul(Stream s) : UnaryPrimitive(s) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(Matmul)
+  LUMEX_TRANSFORM_RULES
 };
 
 /// out = alpha * (a @ b) + beta * c. Inputs c (broadcast to the output shape), a, b,
@@ -24,6 +25,7 @@ class AddMM : public UnaryPrimitive {
       : UnaryPrimitive(s), alpha_(alpha), beta_(beta) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(AddMM)
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override {
     return {{"alpha", std::to_string(alpha_)}, {"beta", std::to_string(beta_)}};
   }

@@ -2,7 +2,12 @@
 // introspection shows. Kernels live in backend/cpu/.
 #include <string>
 
+#include <algorithm>
+#include <limits>
+
+#include "engine/ops.h"
 #include "engine/primitives.h"
+#include "engine/primitives/rule_utils.h"
 #include "engine/utils.h"
 
 namespace lumex::core {
@@ -23,6 +28,266 @@ std::vector<std::pair<std::string, std::string>> Scan::params() const {
   return {{"axis", std::to_string(axis_)},
           {"reverse", py_bool(reverse_)},
           {"inclusive", py_bool(inclusive_)}};
+}
+
+// ---- transform rules ----
+
+namespace {
+
+using Rules = std::pair<std::vector<array>, std::vector<int>>;
+
+/// Product of all other elements of each reduced group (no division, so zeros
+/// are handled): exclusive prefix products times exclusive suffix products.
+array product_of_others(const array& x, const std::vector<int>& axes,
+                        const Stream& s) {
+  std::vector<int> perm;
+  Shape rest;
+  for (int i = 0; i < x.ndim(); ++i) {
+    if (std::find(axes.begin(), axes.end(), i) == axes.end()) {
+      perm.push_back(i);
+      rest.push_back(x.shape(i));
+    }
+  }
+  perm.insert(perm.end(), axes.begin(), axes.end());
+  auto t = transpose(x, perm, s);
+  Shape flat = rest;
+  ShapeElem n = 1;
+  for (int a : axes) n *= x.shape(a);
+  flat.push_back(n);
+  auto r = reshape(t, flat, s);
+  auto left = cumprod(r, -1, false, false, std::nullopt, s);
+  auto right = cumprod(r, -1, true, false, std::nullopt, s);
+  auto others = reshape(multiply(left, right, s), t.shape(), s);
+  std::vector<int> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int>(i);
+  return transpose(others, inverse, s);
+}
+
+/// Weight of each input element in an extremum (Min/Max) over `axes`: ties
+/// share the gradient evenly.
+array extremum_weights(const array& x, const array& out,
+                       const std::vector<int>& axes, const Stream& s) {
+  auto mask = astype(equal(x, out, s), x.dtype(), s);
+  return divide(mask, sum(mask, axes, true, s), s);
+}
+
+/// sum_j w_j exp(a_j) for signed weights w, as a difference of two stable
+/// log-domain sums (logcumsumexp in the given direction).
+array signed_log_scan(const array& w, const array& a, int axis, bool reverse,
+                      bool inclusive, const Stream& s) {
+  auto zero = array(0, w.dtype());
+  auto pos = logcumsumexp(add(log(maximum(w, zero, s), s), a, s), axis, reverse,
+                          inclusive, s);
+  auto neg = logcumsumexp(add(log(maximum(negative(w, s), zero, s), s), a, s), axis,
+                          reverse, inclusive, s);
+  return subtract(exp(pos, s), exp(neg, s), s);
+}
+
+}  // namespace
+
+std::vector<array> Reduce::jvp(const std::vector<array>& primals,
+                               const std::vector<array>& tangents,
+                               const std::vector<int>&) {
+  auto s = stream();
+  const auto &x = primals[0], &t = tangents[0];
+  switch (type_) {
+    case Type::Sum:
+      return {sum(t, axes_, true, s)};
+    case Type::Prod:
+      return {sum(multiply(t, product_of_others(x, axes_, s), s), axes_, true, s)};
+    case Type::Min:
+    case Type::Max: {
+      auto out = type_ == Type::Max ? max(x, axes_, true, s) : min(x, axes_, true, s);
+      return {sum(multiply(t, extremum_weights(x, out, axes_, s), s), axes_, true, s)};
+    }
+    default:
+      return {zeros_like(any(x, axes_, true, s), s)};
+  }
+}
+std::vector<array> Reduce::vjp(const std::vector<array>& primals,
+                               const std::vector<array>& cotangents,
+                               const std::vector<int>&,
+                               const std::vector<array>& outputs) {
+  auto s = stream();
+  const auto &x = primals[0], &g = cotangents[0];
+  switch (type_) {
+    case Type::Sum:
+      return {broadcast_to(g, x.shape(), s)};
+    case Type::Prod:
+      return {multiply(g, product_of_others(x, axes_, s), s)};
+    case Type::Min:
+    case Type::Max:
+      return {multiply(g, extremum_weights(x, outputs[0], axes_, s), s)};
+    default:
+      return {zeros_like(x, s)};
+  }
+}
+Rules Reduce::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto s = stream();
+  auto x = batch_to_front(inputs[0], axes[0], s);
+  auto ax = shift_axes(axes_, x.ndim() - 1);
+  switch (type_) {
+    case Type::Sum: return {{sum(x, ax, true, s)}, {0}};
+    case Type::Prod: return {{prod(x, ax, true, s)}, {0}};
+    case Type::Min: return {{min(x, ax, true, s)}, {0}};
+    case Type::Max: return {{max(x, ax, true, s)}, {0}};
+    case Type::And: return {{all(x, ax, true, s)}, {0}};
+    default: return {{any(x, ax, true, s)}, {0}};
+  }
+}
+
+std::vector<array> ArgReduce::jvp(const std::vector<array>& primals,
+                                  const std::vector<array>&, const std::vector<int>&) {
+  auto s = stream();
+  auto out = argmax(primals[0], axis_, true, s);
+  return {zeros_like(out, s)};
+}
+std::vector<array> ArgReduce::vjp(const std::vector<array>& primals,
+                                  const std::vector<array>&, const std::vector<int>&,
+                                  const std::vector<array>&) {
+  return {zeros_like(primals[0], stream())};
+}
+Rules ArgReduce::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto s = stream();
+  auto x = batch_to_front(inputs[0], axes[0], s);
+  int ax = axis_ + 1;
+  return {{type_ == Type::ArgMax ? argmax(x, ax, true, s) : argmin(x, ax, true, s)},
+          {0}};
+}
+
+std::vector<array> Scan::jvp(const std::vector<array>& primals,
+                             const std::vector<array>& tangents,
+                             const std::vector<int>&) {
+  auto s = stream();
+  const auto &x = primals[0], &t = tangents[0];
+  switch (type_) {
+    case Type::Sum:
+      return {cumsum(t, axis_, reverse_, inclusive_, std::nullopt, s)};
+    case Type::Prod: {
+      auto out = cumprod(x, axis_, reverse_, inclusive_, std::nullopt, s);
+      return {multiply(out, cumsum(divide(t, x, s), axis_, reverse_, inclusive_,
+                                   std::nullopt, s), s)};
+    }
+    case Type::LogAddExp: {
+      // d out_j = sum_{i in prefix j} t_i exp(x_i - out_j)
+      auto out = logcumsumexp(x, axis_, reverse_, inclusive_, s);
+      return {multiply(signed_log_scan(t, x, axis_, reverse_, inclusive_, s),
+                       exp(negative(out, s), s), s)};
+    }
+    default:
+      throw std::invalid_argument(
+          "[cummax/cummin] jvp is not available until gather lands.");
+  }
+}
+std::vector<array> Scan::vjp(const std::vector<array>& primals,
+                             const std::vector<array>& cotangents,
+                             const std::vector<int>&,
+                             const std::vector<array>& outputs) {
+  auto s = stream();
+  const auto &x = primals[0], &g = cotangents[0], &out = outputs[0];
+  switch (type_) {
+    case Type::Sum:
+      return {cumsum(g, axis_, !reverse_, inclusive_, std::nullopt, s)};
+    case Type::Prod:
+      // Each x_i scales every later prefix product: sum_j g_j out_j / x_i.
+      return {divide(cumsum(multiply(g, out, s), axis_, !reverse_, inclusive_,
+                            std::nullopt, s),
+                     x, s)};
+    case Type::LogAddExp:
+      // d x_i = exp(x_i) * sum_{j: i in prefix j} g_j exp(-out_j)
+      return {multiply(signed_log_scan(g, negative(out, s), axis_, !reverse_,
+                                       inclusive_, s),
+                       exp(x, s), s)};
+    default:
+      throw std::invalid_argument(
+          "[cummax/cummin] vjp is not available until gather lands.");
+  }
+}
+Rules Scan::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto s = stream();
+  auto x = batch_to_front(inputs[0], axes[0], s);
+  int ax = axis_ + 1;
+  switch (type_) {
+    case Type::Sum: return {{cumsum(x, ax, reverse_, inclusive_, std::nullopt, s)}, {0}};
+    case Type::Prod: return {{cumprod(x, ax, reverse_, inclusive_, std::nullopt, s)}, {0}};
+    case Type::Max: return {{cummax(x, ax, reverse_, inclusive_, s)}, {0}};
+    case Type::Min: return {{cummin(x, ax, reverse_, inclusive_, s)}, {0}};
+    default: return {{logcumsumexp(x, ax, reverse_, inclusive_, s)}, {0}};
+  }
+}
+
+std::vector<array> Softmax::jvp(const std::vector<array>& primals,
+                                const std::vector<array>& tangents,
+                                const std::vector<int>&) {
+  auto s = stream();
+  auto out = softmax(primals[0], std::vector<int>{-1}, precise_, s);
+  const auto& t = tangents[0];
+  return {multiply(out, subtract(t, sum(multiply(t, out, s), std::vector<int>{-1}, true, s), s), s)};
+}
+std::vector<array> Softmax::vjp(const std::vector<array>&,
+                                const std::vector<array>& cotangents,
+                                const std::vector<int>&,
+                                const std::vector<array>& outputs) {
+  auto s = stream();
+  const auto &g = cotangents[0], &out = outputs[0];
+  return {multiply(out, subtract(g, sum(multiply(g, out, s), std::vector<int>{-1}, true, s), s), s)};
+}
+Rules Softmax::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto s = stream();
+  auto x = inputs[0];
+  int ax = axes[0];
+  if (ax == x.ndim() - 1) {
+    x = batch_to_front(x, ax, s);
+    ax = 0;
+  }
+  return {{softmax(x, std::vector<int>{-1}, precise_, s)}, {ax}};
+}
+
+namespace {
+/// How the median of each row spreads over its elements: half to the lower
+/// middle value and half to the upper one (the same value for odd lengths),
+/// shared among equal elements.
+array median_weights(const array& x, const array& out, const Stream& s) {
+  auto m = expand_dims(out, -1, s);
+  auto inf = array(std::numeric_limits<double>::infinity(), x.dtype());
+  auto lo = max(where(less_equal(x, m, s), x, negative(inf, s), s), std::vector<int>{-1}, true, s);
+  auto hi = min(where(greater_equal(x, m, s), x, inf, s), std::vector<int>{-1}, true, s);
+  auto half = array(0.5, x.dtype());
+  auto w = [&](const array& v) {
+    auto mask = astype(equal(x, v, s), x.dtype(), s);
+    return divide(multiply(mask, half, s), sum(mask, std::vector<int>{-1}, true, s), s);
+  };
+  return add(w(lo), w(hi), s);
+}
+}  // namespace
+
+std::vector<array> Median::jvp(const std::vector<array>& primals,
+                               const std::vector<array>& tangents,
+                               const std::vector<int>&) {
+  auto s = stream();
+  const auto& x = primals[0];
+  auto out = array(Shape(x.shape().begin(), x.shape().end() - 1), x.dtype(),
+                   std::make_shared<Median>(s), {x});
+  return {sum(multiply(tangents[0], median_weights(x, out, s), s), std::vector<int>{-1}, false, s)};
+}
+std::vector<array> Median::vjp(const std::vector<array>& primals,
+                               const std::vector<array>& cotangents,
+                               const std::vector<int>&,
+                               const std::vector<array>& outputs) {
+  auto s = stream();
+  const auto& x = primals[0];
+  return {multiply(expand_dims(cotangents[0], -1, s), median_weights(x, outputs[0], s), s)};
+}
+Rules Median::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto s = stream();
+  auto x = inputs[0];
+  int ax = axes[0];
+  if (ax == x.ndim() - 1) {
+    x = batch_to_front(x, ax, s);
+    ax = 0;
+  }
+  Shape shape(x.shape().begin(), x.shape().end() - 1);
+  return {{array(shape, x.dtype(), std::make_shared<Median>(s), {x})}, {ax}};
 }
 
 }  // namespace lumex::core

@@ -15,6 +15,7 @@ class Reduce : public UnaryPrimitive {
       : UnaryPrimitive(s), type_(type), axes_(std::move(axes)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override;
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }
@@ -36,6 +37,7 @@ class ArgReduce : public UnaryPrimitive {
   const char* name() const override {
     return type_ == Type::ArgMin ? "ArgMin" : "ArgMax";
   }
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }
@@ -58,6 +60,7 @@ class Scan : public UnaryPrimitive {
         inclusive_(inclusive) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   const char* name() const override;
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }
@@ -79,6 +82,7 @@ class Softmax : public UnaryPrimitive {
   Softmax(Stream s, bool precise) : UnaryPrimitive(s), precise_(precise) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(Softmax)
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override {
     return {{"precise", precise_ ? "True" : "False"}};
   }
@@ -98,6 +102,7 @@ class Median : public UnaryPrimitive {
   explicit Median(Stream s) : UnaryPrimitive(s) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(Median)
+  LUMEX_TRANSFORM_RULES
 };
 
 }  // namespace lumex::core

@@ -2,7 +2,9 @@
 // introspection shows. Kernels live in backend/cpu/.
 #include <string>
 
+#include "engine/ops.h"
 #include "engine/primitives.h"
+#include "engine/primitives/rule_utils.h"
 #include "engine/utils.h"
 
 namespace lumex::core {
@@ -44,6 +46,261 @@ std::vector<std::pair<std::string, std::string>> Concatenate::params() const {
 
 std::vector<std::pair<std::string, std::string>> Pad::params() const {
   return {{"low", tuple_str(low_)}, {"high", tuple_str(high_)}};
+}
+
+// ---- transform rules ----
+
+namespace {
+using Rules = std::pair<std::vector<array>, std::vector<int>>;
+}  // namespace
+
+std::vector<array> Broadcast::jvp(const std::vector<array>&,
+                                  const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  return {broadcast_to(tangents[0], shape_, stream())};
+}
+std::vector<array> Broadcast::vjp(const std::vector<array>& primals,
+                                  const std::vector<array>& cotangents,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  return {unbroadcast(cotangents[0], primals[0].shape(), stream())};
+}
+Rules Broadcast::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto s = stream();
+  // Line the input up with the target shape, then broadcast behind the batch axis.
+  auto x = align_batched({inputs[0], zeros(shape_, bool_, s)}, {axes[0], -1}, s)[0];
+  Shape shape{x.shape(0)};
+  shape.insert(shape.end(), shape_.begin(), shape_.end());
+  return {{broadcast_to(x, shape, s)}, {0}};
+}
+
+std::vector<array> Reshape::jvp(const std::vector<array>&,
+                                const std::vector<array>& tangents,
+                                const std::vector<int>&) {
+  return {reshape(tangents[0], shape_, stream())};
+}
+std::vector<array> Reshape::vjp(const std::vector<array>& primals,
+                                const std::vector<array>& cotangents,
+                                const std::vector<int>&, const std::vector<array>&) {
+  return {reshape(cotangents[0], primals[0].shape(), stream())};
+}
+Rules Reshape::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto x = batch_to_front(inputs[0], axes[0], stream());
+  Shape shape{x.shape(0)};
+  shape.insert(shape.end(), shape_.begin(), shape_.end());
+  return {{reshape(x, shape, stream())}, {0}};
+}
+
+std::vector<array> Transpose::jvp(const std::vector<array>&,
+                                  const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  return {transpose(tangents[0], axes_, stream())};
+}
+std::vector<array> Transpose::vjp(const std::vector<array>&,
+                                  const std::vector<array>& cotangents,
+                                  const std::vector<int>&, const std::vector<array>&) {
+  std::vector<int> inverse(axes_.size());
+  for (size_t i = 0; i < axes_.size(); ++i) inverse[axes_[i]] = static_cast<int>(i);
+  return {transpose(cotangents[0], inverse, stream())};
+}
+Rules Transpose::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto x = batch_to_front(inputs[0], axes[0], stream());
+  std::vector<int> perm{0};
+  for (int a : axes_) perm.push_back(a + 1);
+  return {{transpose(x, perm, stream())}, {0}};
+}
+
+std::vector<array> Contiguous::jvp(const std::vector<array>&,
+                                   const std::vector<array>& tangents,
+                                   const std::vector<int>&) {
+  return {tangents[0]};
+}
+std::vector<array> Contiguous::vjp(const std::vector<array>&,
+                                   const std::vector<array>& cotangents,
+                                   const std::vector<int>&, const std::vector<array>&) {
+  return {cotangents[0]};
+}
+Rules Contiguous::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  return {{contiguous(inputs[0], allow_col_major_, stream())}, {axes[0]}};
+}
+
+// Full's input is already broadcast to the output shape: it is a copy.
+std::vector<array> Full::jvp(const std::vector<array>&,
+                             const std::vector<array>& tangents,
+                             const std::vector<int>&) {
+  return {tangents[0]};
+}
+std::vector<array> Full::vjp(const std::vector<array>&,
+                             const std::vector<array>& cotangents,
+                             const std::vector<int>&, const std::vector<array>&) {
+  return {cotangents[0]};
+}
+Rules Full::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  const auto& x = inputs[0];
+  return {{array(x.shape(), x.dtype(), std::make_shared<Full>(stream()), {x})},
+          {axes[0]}};
+}
+
+// Arange has no inputs, so its rules are never asked for anything.
+std::vector<array> Arange::jvp(const std::vector<array>&, const std::vector<array>&,
+                               const std::vector<int>&) {
+  return {};
+}
+std::vector<array> Arange::vjp(const std::vector<array>&, const std::vector<array>&,
+                               const std::vector<int>&, const std::vector<array>&) {
+  return {};
+}
+Rules Arange::vmap(const std::vector<array>&, const std::vector<int>&) {
+  return {};
+}
+
+std::vector<array> Slice::jvp(const std::vector<array>&,
+                              const std::vector<array>& tangents,
+                              const std::vector<int>&) {
+  return {slice(tangents[0], start_, stop_, strides_, stream())};
+}
+std::vector<array> Slice::vjp(const std::vector<array>& primals,
+                              const std::vector<array>& cotangents,
+                              const std::vector<int>&, const std::vector<array>&) {
+  return {slice_vjp(cotangents[0], primals[0].shape(), start_, stop_, strides_,
+                    stream())};
+}
+Rules Slice::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto x = batch_to_front(inputs[0], axes[0], stream());
+  Shape start{0}, stop{x.shape(0)}, strides{1};
+  start.insert(start.end(), start_.begin(), start_.end());
+  stop.insert(stop.end(), stop_.begin(), stop_.end());
+  strides.insert(strides.end(), strides_.begin(), strides_.end());
+  return {{slice(x, start, stop, strides, stream())}, {0}};
+}
+
+std::vector<array> Concatenate::jvp(const std::vector<array>& primals,
+                                    const std::vector<array>& tangents,
+                                    const std::vector<int>& argnums) {
+  std::vector<array> parts;
+  for (size_t i = 0, k = 0; i < primals.size(); ++i) {
+    if (k < argnums.size() && argnums[k] == static_cast<int>(i)) {
+      parts.push_back(tangents[k++]);
+    } else {
+      parts.push_back(zeros_like(primals[i], stream()));
+    }
+  }
+  return {concatenate(parts, axis_, stream())};
+}
+std::vector<array> Concatenate::vjp(const std::vector<array>& primals,
+                                    const std::vector<array>& cotangents,
+                                    const std::vector<int>& argnums,
+                                    const std::vector<array>&) {
+  const auto& g = cotangents[0];
+  std::vector<ShapeElem> offsets{0};
+  for (auto& p : primals) offsets.push_back(offsets.back() + p.shape(axis_));
+  std::vector<array> vjps;
+  for (int i : argnums) {
+    Shape start(g.ndim(), 0), stop = g.shape();
+    start[axis_] = offsets[i];
+    stop[axis_] = offsets[i + 1];
+    vjps.push_back(slice(g, start, stop, stream()));
+  }
+  return vjps;
+}
+Rules Concatenate::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto n = batch_size(inputs, axes);
+  std::vector<array> parts;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    parts.push_back(with_batch(inputs[i], axes[i], n, stream()));
+  }
+  return {{concatenate(parts, axis_ + 1, stream())}, {0}};
+}
+
+// Inputs: the array and the (scalar) pad value.
+std::vector<array> Pad::jvp(const std::vector<array>& primals,
+                            const std::vector<array>& tangents,
+                            const std::vector<int>& argnums) {
+  auto s = stream();
+  auto tx = zeros_like(primals[0], s);
+  auto tv = zeros_like(primals[1], s);
+  for (size_t k = 0; k < argnums.size(); ++k) (argnums[k] == 0 ? tx : tv) = tangents[k];
+  std::vector<int> all(primals[0].ndim());
+  for (int i = 0; i < primals[0].ndim(); ++i) all[i] = i;
+  return {pad(tx, all, low_, high_, tv, "constant", s)};
+}
+std::vector<array> Pad::vjp(const std::vector<array>& primals,
+                            const std::vector<array>& cotangents,
+                            const std::vector<int>& argnums,
+                            const std::vector<array>&) {
+  auto s = stream();
+  const auto& g = cotangents[0];
+  Shape start = low_, stop = low_;
+  for (int i = 0; i < g.ndim(); ++i) stop[i] += primals[0].shape(i);
+  auto inner = slice(g, start, stop, s);
+  std::vector<array> vjps;
+  for (int i : argnums) {
+    if (i == 0) {
+      vjps.push_back(inner);
+    } else {
+      auto v = subtract(sum(g, {}, false, s), sum(inner, {}, false, s), s);
+      vjps.push_back(reshape(v, primals[1].shape(), s));
+    }
+  }
+  return vjps;
+}
+Rules Pad::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto s = stream();
+  auto n = batch_size(inputs, axes);
+  auto x = with_batch(inputs[0], axes[0], n, s);
+  std::vector<int> all(x.ndim());
+  for (int i = 0; i < x.ndim(); ++i) all[i] = i;
+  Shape lo{0}, hi{0};
+  lo.insert(lo.end(), low_.begin(), low_.end());
+  hi.insert(hi.end(), high_.begin(), high_.end());
+  if (axes[1] < 0) return {{pad(x, all, lo, hi, inputs[1], "constant", s)}, {0}};
+  // A pad value per batch entry: pad with zeros, then fill the border.
+  auto padded = pad(x, all, lo, hi, zeros({}, x.dtype(), s), "constant", s);
+  auto inside = pad(ones(x.shape(), bool_, s), all, lo, hi, array(false), "constant", s);
+  Shape vshape(x.ndim(), 1);
+  vshape[0] = n;
+  auto v = reshape(inputs[1], vshape, s);
+  return {{where(inside, padded, v, s)}, {0}};
+}
+
+std::vector<array> AsStrided::jvp(const std::vector<array>&,
+                                  const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  return {as_strided(tangents[0], shape_, strides_, offset_, stream())};
+}
+Rules AsStrided::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto s = stream();
+  // Each batch entry is a contiguous block; the view repeats per block.
+  auto x = contiguous(batch_to_front(inputs[0], axes[0], s), false, s);
+  auto block = static_cast<int64_t>(x.size() / std::max<ShapeElem>(x.shape(0), 1));
+  Shape shape{x.shape(0)};
+  shape.insert(shape.end(), shape_.begin(), shape_.end());
+  Strides strides{block};
+  strides.insert(strides.end(), strides_.begin(), strides_.end());
+  return {{as_strided(x, shape, strides, offset_, s)}, {0}};
+}
+
+std::vector<array> View::jvp(const std::vector<array>& primals,
+                             const std::vector<array>& tangents,
+                             const std::vector<int>&) {
+  auto out = view(primals[0], dtype_, stream());
+  if (!is_floating_point(dtype_) || primals[0].dtype().size != dtype_.size) {
+    return {zeros_like(out, stream())};
+  }
+  return {view(tangents[0], dtype_, stream())};
+}
+std::vector<array> View::vjp(const std::vector<array>& primals,
+                             const std::vector<array>& cotangents,
+                             const std::vector<int>&, const std::vector<array>&) {
+  const auto& x = primals[0];
+  if (!is_floating_point(x.dtype()) || x.dtype().size != dtype_.size) {
+    return {zeros_like(x, stream())};
+  }
+  return {view(cotangents[0], x.dtype(), stream())};
+}
+Rules View::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  // The batch axis must not be the last one, which a size change regroups.
+  auto x = batch_to_front(inputs[0], axes[0], stream());
+  return {{view(x, dtype_, stream())}, {0}};
 }
 
 }  // namespace lumex::core

@@ -11,6 +11,7 @@ class Broadcast : public UnaryPrimitive {
   Broadcast(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(Broadcast)
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
   const Shape& shape() const { return shape_; }
 
@@ -24,6 +25,7 @@ class Reshape : public UnaryPrimitive {
   Reshape(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(Reshape)
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
 
  private:
@@ -37,6 +39,7 @@ class Transpose : public UnaryPrimitive {
       : UnaryPrimitive(s), axes_(std::move(axes)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(Transpose)
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
   const std::vector<int>& axes() const { return axes_; }
 
@@ -51,17 +54,19 @@ class Contiguous : public UnaryPrimitive {
       : UnaryPrimitive(s), allow_col_major_(allow_col_major) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(Contiguous)
+  LUMEX_TRANSFORM_RULES
 
  private:
   bool allow_col_major_;
 };
 
-/// Fills the output with its (scalar, already converted) input.
+/// Fills the output from its input, already converted and broadcast to the output shape.
 class Full : public UnaryPrimitive {
  public:
   explicit Full(Stream s) : UnaryPrimitive(s) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(Full)
+  LUMEX_TRANSFORM_RULES
 };
 
 class Arange : public UnaryPrimitive {
@@ -70,6 +75,7 @@ class Arange : public UnaryPrimitive {
       : UnaryPrimitive(s), start_(start), stop_(stop), step_(step) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(Arange)
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
 
  private:
@@ -86,6 +92,7 @@ class Slice : public UnaryPrimitive {
         strides_(std::move(strides)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(Slice)
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
   const Shape& start() const { return start_; }
@@ -102,6 +109,7 @@ class Concatenate : public UnaryPrimitive {
   Concatenate(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(Concatenate)
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
   int axis() const { return axis_; }
@@ -117,6 +125,7 @@ class Pad : public UnaryPrimitive {
       : UnaryPrimitive(s), low_(std::move(low)), high_(std::move(high)) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(Pad)
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
   const Shape& low() const { return low_; }
@@ -136,6 +145,12 @@ class AsStrided : public UnaryPrimitive {
         offset_(offset) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(AsStrided)
+  // No vjp yet: overlapping windows need a scatter-add (see LUMEX_RULE_EXEMPT).
+  std::vector<array> jvp(const std::vector<array>& primals,
+                         const std::vector<array>& tangents,
+                         const std::vector<int>& argnums) override;
+  std::pair<std::vector<array>, std::vector<int>> vmap(
+      const std::vector<array>& inputs, const std::vector<int>& axes) override;
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
 
@@ -151,6 +166,7 @@ class View : public UnaryPrimitive {
   View(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
   void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(View)
+  LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
 

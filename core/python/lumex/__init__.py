@@ -20,3 +20,21 @@ def _preload_openblas():
 _preload_openblas()
 
 __version__ = "0.1.0"
+
+
+def _install_transforms():
+    # The tree-level transforms are Python over the engine's flat ones; they
+    # belong to lumex.core's namespace, as in mlx.core.
+    from . import core, _transforms
+
+    for name in ("grad", "value_and_grad", "vjp", "jvp", "vmap", "custom_function",
+                 "checkpoint", "compile"):
+        fn = getattr(_transforms, name)
+        try:
+            fn.__module__ = "lumex.core"
+        except (AttributeError, TypeError):
+            pass
+        setattr(core, name, fn)
+
+
+_install_transforms()

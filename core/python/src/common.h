@@ -54,3 +54,4 @@ void init_printing(nb::module_& m);
 void init_random(nb::module_& m);
 void init_linalg(nb::module_& m);
 void init_fft(nb::module_& m);
+void init_io(nb::module_& m);

@@ -17,4 +17,5 @@ NB_MODULE(core, m) {
   init_random(m);
   init_fft(m);
   init_linalg(m);
+  init_io(m);
 }

@@ -21,7 +21,10 @@ void collect_arrays(nb::handle tree, std::vector<lx::array>& out) {
 
 }  // namespace
 
+void init_autodiff(nb::module_& m);
+
 void init_transforms(nb::module_& m) {
+  init_autodiff(m);
   m.def("eval",
         [](nb::args args) {
           std::vector<lx::array> arrays;

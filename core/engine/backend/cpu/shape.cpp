@@ -54,6 +54,10 @@ void Contiguous::eval_cpu(const std::vector<array>& inputs, array& out) {
   }
 }
 
+void StopGradient::eval_cpu(const std::vector<array>& inputs, array& out) {
+  out.copy_shared_buffer(inputs[0]);
+}
+
 void Full::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::copy_row_contiguous(inputs[0], out);
 }
@@ -156,9 +160,12 @@ LUMEX_REGISTER_PRIMITIVE(Reshape);
 LUMEX_REGISTER_PRIMITIVE(Transpose);
 LUMEX_REGISTER_PRIMITIVE(Contiguous);
 LUMEX_REGISTER_PRIMITIVE(Full);
+LUMEX_REGISTER_PRIMITIVE(StopGradient);
 LUMEX_REGISTER_PRIMITIVE(Arange);
 LUMEX_REGISTER_PRIMITIVE(Slice);
 LUMEX_REGISTER_PRIMITIVE(AsStrided);
+LUMEX_RULE_EXEMPT(AsStrided, vjp,
+                  "overlapping windows need a scatter-add, which lands with indexing");
 LUMEX_REGISTER_PRIMITIVE(View);
 
 }  // namespace lumex::core

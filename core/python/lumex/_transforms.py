@@ -1,0 +1,429 @@
+"""Function transforms over Python trees: grad, value_and_grad, vjp, jvp, vmap,
+custom_function, checkpoint and compile.
+
+The engine works on flat lists of arrays (``core._vjp`` etc.); this module
+flattens the user's arguments and results, checks them with MLX's messages,
+and rebuilds the trees. Installed into ``lumex.core`` by ``lumex/__init__.py``.
+"""
+
+import functools
+
+from . import core as _core
+from .utils import tree_flatten, tree_map
+
+_array = _core.array
+
+
+# ---- flat <-> tree ----
+
+def _leaves(tree):
+    return [leaf for _, leaf in tree_flatten(tree)]
+
+
+def _array_leaves(tree):
+    """Leaves of `tree`, which must all be arrays."""
+    leaves = _leaves(tree)
+    for leaf in leaves:
+        if not isinstance(leaf, _array):
+            raise ValueError("[tree_flatten] The argument should contain only arrays")
+    return leaves
+
+
+def _fill(tree, leaves):
+    """`tree` with its leaves replaced, in order, by `leaves`."""
+    it = iter(leaves)
+    return tree_map(lambda _: next(it), tree)
+
+
+def _type_name(x):
+    return type(x).__name__
+
+
+# ---- reverse and forward mode ----
+
+def _normalize_argnums(argnums, argnames, name):
+    if isinstance(argnames, str):
+        argnames = [argnames]
+    argnames = list(argnames)
+    if argnums is None:
+        positions, single = ((0,) if not argnames else ()), True
+    elif isinstance(argnums, int):
+        positions, single = (argnums,), True
+    else:
+        positions, single = tuple(argnums), False
+    for i in positions:
+        if not isinstance(i, int):
+            raise ValueError(f"[{name}] argnums must be integers, got {_type_name(i)}.")
+        if i < 0:
+            raise ValueError(
+                f"[{name}] Can't compute the gradient of negative argument index {i}")
+    if len(set(positions)) != len(positions):
+        raise ValueError(f"[{name}] Duplicate argument index in argnums.")
+    return positions, single, argnames
+
+
+def _differentiate(fun, argnums, argnames, name, with_value):
+    positions, single, argnames = _normalize_argnums(argnums, argnames, name)
+
+    def wrapper(*args, **kwargs):
+        for i in positions:
+            if i >= len(args):
+                raise ValueError(
+                    f"[{name}] Can't compute the gradient of argument index {i} because "
+                    f"the function is called with only {len(args)} positional "
+                    "arguments.")
+        for n in argnames:
+            if n not in kwargs:
+                keys = "".join(f"{k}," for k in kwargs)
+                raise ValueError(
+                    f"[{name}] Can't compute the gradient of keyword argument '{n}' "
+                    "because the function is called with the following keyword "
+                    f"arguments {{{keys}}}")
+        trees = [args[i] for i in positions] + [kwargs[n] for n in argnames]
+        flat_trees = [_array_leaves(t) for t in trees]
+        primals = [x for leaves in flat_trees for x in leaves]
+        result = {}
+
+        def flat_fun(flat):
+            new_args, new_kwargs = list(args), dict(kwargs)
+            start = 0
+            for k, tree in enumerate(trees):
+                n = len(flat_trees[k])
+                filled = _fill(tree, flat[start:start + n])
+                start += n
+                if k < len(positions):
+                    new_args[positions[k]] = filled
+                else:
+                    new_kwargs[argnames[k - len(positions)]] = filled
+            out = fun(*new_args, **new_kwargs)
+            result["out"] = out
+            if isinstance(out, _array):
+                return [out]
+            if (with_value and isinstance(out, (list, tuple)) and len(out) > 0
+                    and isinstance(out[0], _array)):
+                aux = [x for x in _leaves(out[1:]) if isinstance(x, _array)]
+                return [out[0]] + aux
+            raise ValueError(
+                f"[{name}] The return value of the function whose gradient we want "
+                "to compute should be a scalar array; but "
+                f"{_type_name(out)} was returned.")
+
+        _, grads = _core._vjp(flat_fun, primals, [_array(1.0)])
+        out_trees, start = [], 0
+        for k, tree in enumerate(trees):
+            n = len(flat_trees[k])
+            out_trees.append(_fill(tree, grads[start:start + n]))
+            start += n
+        positional = out_trees[:len(positions)]
+        if single:
+            positional = positional[0] if positional else None
+        else:
+            positional = tuple(positional)
+        if argnames:
+            g = (positional, dict(zip(argnames, out_trees[len(positions):])))
+        else:
+            g = positional
+        return (result["out"], g) if with_value else g
+
+    return functools.wraps(fun)(wrapper) if callable(fun) else wrapper
+
+
+def value_and_grad(fun, argnums=None, argnames=[]):
+    """Returns a function computing ``fun``'s value and its gradient with respect
+    to ``argnums`` (default: the first argument) and the keyword ``argnames``.
+    ``fun`` returns a scalar array, or a tuple whose first item is the scalar
+    loss (the rest is passed through as auxiliary output)."""
+    return _differentiate(fun, argnums, argnames, "value_and_grad", True)
+
+
+def grad(fun, argnums=None, argnames=[]):
+    """Returns a function computing the gradient of the scalar-valued ``fun``
+    with respect to ``argnums`` (default: the first argument) and ``argnames``.
+    Arguments may be arrays or nested lists, tuples and dicts of arrays; each
+    gradient has its argument's structure."""
+    return _differentiate(fun, argnums, argnames, "grad", False)
+
+
+def _as_list(outs):
+    if isinstance(outs, _array):
+        return [outs]
+    if isinstance(outs, (list, tuple)) and all(isinstance(o, _array) for o in outs):
+        return list(outs)
+    raise ValueError(
+        "[vjp] The function must return an array or a list of arrays, got "
+        f"{_type_name(outs)}.")
+
+
+def vjp(fun, primals, cotangents):
+    """Vector-Jacobian product: ``(outputs, vjps)`` for lists of ``primals`` and
+    one cotangent per output of ``fun``."""
+    primals, cotangents = list(primals), list(cotangents)
+
+    def flat_fun(flat):
+        outs = _as_list(fun(*flat))
+        if len(outs) != len(cotangents):
+            raise ValueError(
+                f"[vjp] Number of outputs to compute gradients for ({len(outs)}) does "
+                f"not match number of cotangents ({len(cotangents)}).")
+        return outs
+
+    outs, vjps = _core._vjp(flat_fun, primals, cotangents)
+    return list(outs), list(vjps)
+
+
+def jvp(fun, primals, tangents):
+    """Jacobian-vector product: ``(outputs, jvps)`` for lists of ``primals`` and
+    one tangent per primal."""
+    outs, jvps = _core._jvp(lambda flat: _as_list(fun(*flat)), list(primals),
+                            list(tangents))
+    return list(outs), list(jvps)
+
+
+# ---- vectorizing map ----
+
+def _axes_for(axes, tree, kind):
+    """One axis (or None) per array leaf of `tree`; `axes` is a prefix of it."""
+    if axes is None or isinstance(axes, int):
+        return [axes] * len(_array_leaves(tree))
+    if isinstance(axes, (list, tuple)) and isinstance(tree, (list, tuple)):
+        if len(axes) != len(tree):
+            raise ValueError(
+                "[tree_map] Additional input tree is not a valid prefix of the first "
+                "tree.")
+        return [a for sub_axes, sub in zip(axes, tree)
+                for a in _axes_for(sub_axes, sub, kind)]
+    if isinstance(axes, dict) and isinstance(tree, dict):
+        if set(axes) != set(tree):
+            raise ValueError(
+                "[tree_map] Additional input tree is not a valid prefix of the first "
+                "tree.")
+        return [a for k in tree for a in _axes_for(axes[k], tree[k], kind)]
+    if isinstance(axes, (list, tuple, dict)):
+        raise ValueError(
+            "[tree_map] Additional input tree is not a valid prefix of the first tree.")
+    raise ValueError(f"[vmap] {kind} must be int or None.")
+
+
+def vmap(fun, in_axes=0, out_axes=0):
+    """Returns ``fun`` vectorized over the ``in_axes`` of its arguments (an int,
+    None, or a tree prefix of the arguments); outputs get their batch axis at
+    ``out_axes``."""
+
+    def wrapper(*args):
+        if isinstance(in_axes, (list, tuple)):
+            flat_in = _axes_for(tuple(in_axes), args, "axis")
+        else:
+            flat_in = _axes_for(in_axes, args, "axis")
+        inputs = _array_leaves(args)
+        result = {}
+
+        def flat_fun(flat):
+            out = fun(*_fill(args, flat))
+            result["tree"] = out
+            return _array_leaves(out)
+
+        def flat_out_axes():
+            return _axes_for(out_axes, result["tree"], "axis")
+
+        outs = _core._vmap(flat_fun, inputs, flat_in, flat_out_axes)
+        return _fill(result["tree"], outs)
+
+    return functools.wraps(fun)(wrapper) if callable(fun) else wrapper
+
+
+# ---- custom rules ----
+
+class custom_function:
+    """Wraps a function so its vjp, jvp and vmap can be overridden::
+
+        @custom_function
+        def f(x, y): ...
+
+        @f.vjp
+        def f_vjp(primals, cotangent, output): ...   # one cotangent per primal
+
+        @f.jvp
+        def f_jvp(primals, tangents): ...            # tangent(s) of the output
+
+        @f.vmap
+        def f_vmap(inputs, axes): ...                # (outputs, out_axes)
+
+    A rule that is not given is derived by transforming the function itself.
+    """
+
+    def __init__(self, fun):
+        functools.update_wrapper(self, fun)
+        self._fun = fun
+        self._vjp = self._jvp = self._vmap = None
+        self._flat_vjp = None  # used by checkpoint
+
+    def vjp(self, f):
+        self._vjp = f
+        return self
+
+    def jvp(self, f):
+        self._jvp = f
+        return self
+
+    def vmap(self, f):
+        self._vmap = f
+        return self
+
+    def __call__(self, *args, **kwargs):
+        inputs = [x for x in _leaves(args) if isinstance(x, _array)]
+        structure = {}
+
+        def rebuild(flat):
+            it = iter(flat)
+            return tree_map(lambda x: next(it) if isinstance(x, _array) else x, args)
+
+        def flat_fun(flat):
+            out = self._fun(*rebuild(flat), **kwargs)
+            structure["out"] = out
+            return _array_leaves(out)
+
+        outputs = flat_fun(inputs)
+        out_tree = structure["out"]
+
+        def per_input(result):
+            # The user's rule returns one item per positional argument (or a
+            # single item for one argument), each shaped like that argument.
+            result = (result,) if len(args) == 1 and not (
+                isinstance(result, (list, tuple)) and len(result) == 1) else result
+            flat = []
+            for arg, r in zip(args, result):
+                arg_arrays = [x for x in _leaves(arg) if isinstance(x, _array)]
+                got = [x for x in _leaves(r) if isinstance(x, _array)] if r is not None else []
+                if len(got) != len(arg_arrays):
+                    got = [_core.zeros_like(x) for x in arg_arrays]
+                flat.extend(got)
+            return flat
+
+        vjp_rule = jvp_rule = vmap_rule = None
+        if self._flat_vjp is not None:
+            vjp_rule = functools.partial(self._flat_vjp, flat_fun)
+        elif self._vjp is not None:
+            def vjp_rule(primals, cotangents, outs):
+                res = self._vjp(rebuild(primals), _fill(out_tree, cotangents),
+                                _fill(out_tree, outs))
+                return per_input(res)
+        if self._jvp is not None:
+            def jvp_rule(primals, tangents):
+                res = self._jvp(rebuild(primals), rebuild(tangents))
+                return _array_leaves(res)
+        if self._vmap is not None:
+            def vmap_rule(ins, axes):
+                it = iter(axes)
+                ax_tree = tree_map(lambda x: next(it) if isinstance(x, _array) else None,
+                                   args)
+                outs, oaxes = self._vmap(rebuild(ins), ax_tree)
+                flat_outs = _array_leaves(outs)
+                if oaxes is None or isinstance(oaxes, int):
+                    flat_axes = [oaxes] * len(flat_outs)
+                else:
+                    flat_axes = _leaves(oaxes)
+                return flat_outs, flat_axes
+
+        wrapped = _core._custom_transforms(flat_fun, outputs, inputs, vjp_rule,
+                                           jvp_rule, vmap_rule)
+        return _fill(out_tree, wrapped)
+
+
+def checkpoint(fun):
+    """Returns ``fun`` with gradient checkpointing: its intermediate values are
+    not kept for the backward pass but recomputed from the inputs when the
+    gradient is taken (less memory, more compute)."""
+    wrapped = custom_function(fun)
+
+    def recompute(flat_fun, primals, cotangents, outputs):
+        return _core._vjp(flat_fun, primals, cotangents)[1]
+
+    wrapped._flat_vjp = recompute
+    return wrapped
+
+
+# ---- compile: trace once, replay ----
+
+class _Compiled:
+    def __init__(self, fun, inputs, outputs, shapeless):
+        functools.update_wrapper(self, fun)
+        self._fun = fun
+        self._state_in = inputs
+        self._state_out = outputs
+        self._shapeless = shapeless
+        self._cache = {}
+
+    @staticmethod
+    def _signature(tree):
+        # Arrays count by shape and dtype; anything else by value.
+        def sig(x):
+            if isinstance(x, _array):
+                return ("array", tuple(x.shape), x.dtype)
+            try:
+                hash(x)
+                return ("const", type(x), x)
+            except TypeError:
+                return ("const", type(x), repr(x))
+        flat = tree_flatten(tree)
+        return tuple((k, sig(v)) for k, v in flat)
+
+    def __call__(self, *args, **kwargs):
+        if not _core._compile_enabled():
+            return self._fun(*args, **kwargs)
+        call_tree = (args, kwargs)
+        state_in = [x for x in _leaves(self._state_in) if isinstance(x, _array)]
+        key = (self._signature(call_tree),
+               tuple((tuple(x.shape), x.dtype) for x in state_in))
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._trace(call_tree, state_in)
+            self._cache[key] = entry
+        graph, n_out, out_tree, n_state_out = entry
+        inputs = [x for x in _leaves(call_tree) if isinstance(x, _array)] + state_in
+        results = graph.replay(inputs)
+        state_objs = [x for x in _leaves(self._state_out) if isinstance(x, _array)]
+        if len(state_objs) != n_state_out:
+            # The declared output state changed shape: trace again.
+            del self._cache[key]
+            return self(*args, **kwargs)
+        for obj, value in zip(state_objs, results[n_out:]):
+            _core._overwrite(obj, value)
+        return _fill(out_tree, results[:n_out]) if out_tree is not None else None
+
+    def _trace(self, call_tree, state_in):
+        saved = [_core._handle(x) for x in state_in]
+        n_args = len([x for x in _leaves(call_tree) if isinstance(x, _array)])
+        info = {}
+
+        def flat_fun(flat):
+            it = iter(flat[:n_args])
+            args, kwargs = tree_map(lambda x: next(it) if isinstance(x, _array) else x,
+                                    call_tree)
+            for obj, traced in zip(state_in, flat[n_args:]):
+                _core._overwrite(obj, traced)
+            out = self._fun(*args, **kwargs)
+            info["tree"] = out
+            outs = _array_leaves(out) if out is not None else []
+            state_out = [x for x in _leaves(self._state_out) if isinstance(x, _array)]
+            info["n_out"], info["n_state"] = len(outs), len(state_out)
+            return outs + state_out
+
+        examples = [x for x in _leaves(call_tree) if isinstance(x, _array)] + state_in
+        try:
+            graph = _core._CompiledGraph(flat_fun, examples)
+        finally:
+            for obj, orig in zip(state_in, saved):
+                _core._overwrite(obj, orig)
+        return graph, info["n_out"], info["tree"], info["n_state"]
+
+
+def compile(fun, inputs=None, outputs=None, shapeless=False):
+    """Returns a compiled ``fun``: traced once per distinct input signature
+    (shapes, dtypes and non-array arguments), after which calls replay the
+    captured graph without running Python. ``inputs``/``outputs`` are trees of
+    arrays the function reads/updates implicitly (e.g. ``mx.random.state``).
+    ``shapeless=True`` is accepted; lumex retraces when shapes change, which gives
+    the same results."""
+    if not callable(fun):
+        raise TypeError("[compile] Expected a callable.")
+    return _Compiled(fun, inputs, outputs, shapeless)

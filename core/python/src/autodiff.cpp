@@ -1,0 +1,96 @@
+// Thin bindings of the function transforms over flat lists of arrays. The
+// Python layer (lumex/_transforms.py) handles trees, argnums and caching.
+#include <nanobind/stl/function.h>
+#include <nanobind/stl/shared_ptr.h>
+
+#include "common.h"
+#include "engine/autodiff.h"
+#include "engine/compile.h"
+#include "engine/primitives/base.h"
+#include "engine/vmap.h"
+
+namespace {
+
+using Arrays = std::vector<lx::array>;
+using OptAxes = std::vector<std::optional<int>>;
+
+std::vector<int> to_axes(const OptAxes& axes) {
+  std::vector<int> out;
+  for (auto& a : axes) out.push_back(a ? *a : lx::no_axis);
+  return out;
+}
+
+}  // namespace
+
+void init_autodiff(nb::module_& m) {
+  m.def("_vjp", &lx::vjp, "fun"_a, "primals"_a, "cotangents"_a,
+        "Flat vjp: (outputs, cotangents of the primals).");
+  m.def("_jvp", &lx::jvp, "fun"_a, "primals"_a, "tangents"_a,
+        "Flat jvp: (outputs, tangents of the outputs).");
+  m.def("_vmap",
+        [](const lx::ArrayFun& fun, const Arrays& inputs, const OptAxes& in_axes,
+           const std::function<OptAxes()>& out_axes) {
+          return lx::vmap(fun, inputs, to_axes(in_axes),
+                          [&] { return to_axes(out_axes()); });
+        },
+        "fun"_a, "inputs"_a, "in_axes"_a, "out_axes"_a,
+        "Flat vmap with one axis (or None) per input; out_axes() is called after "
+        "tracing and gives one per output.");
+  // Compile swaps captured state in and out of the user's array objects.
+  m.def("_overwrite", [](lx::array& a, const lx::array& b) { a.overwrite_descriptor(b); },
+        "a"_a, "b"_a);
+  m.def("_handle", [](const lx::array& a) { return a; }, "a"_a,
+        "A new Python object for the same array node.");
+  m.def("_custom_transforms",
+        [](const lx::ArrayFun& fun, const Arrays& outputs, const Arrays& inputs,
+           std::optional<lx::CustomVjp> vjp_rule, std::optional<lx::CustomJvp> jvp_rule,
+           std::optional<std::function<std::pair<Arrays, OptAxes>(const Arrays&,
+                                                                  const OptAxes&)>>
+               vmap_rule) {
+          lx::CustomVmap vm;
+          if (vmap_rule) {
+            vm = [f = *vmap_rule](const Arrays& in, const std::vector<int>& axes) {
+              OptAxes py_axes;
+              for (int a : axes) py_axes.push_back(a < 0 ? std::nullopt : std::optional<int>(a));
+              auto [outs, oaxes] = f(in, py_axes);
+              std::vector<int> r;
+              for (auto& a : oaxes) r.push_back(a ? *a : -1);
+              return std::make_pair(outs, r);
+            };
+          }
+          return lx::custom_transforms(fun, outputs, inputs,
+                                       vjp_rule ? *vjp_rule : lx::CustomVjp{},
+                                       jvp_rule ? *jvp_rule : lx::CustomJvp{}, vm);
+        },
+        "fun"_a, "outputs"_a, "inputs"_a, "vjp"_a.none(), "jvp"_a.none(),
+        "vmap"_a.none());
+
+  nb::class_<lx::CompiledGraph>(m, "_CompiledGraph")
+      .def(nb::init<const lx::ArrayFun&, const Arrays&>(), "fun"_a, "inputs"_a)
+      .def("replay", &lx::CompiledGraph::replay, "inputs"_a)
+      .def_prop_ro("num_nodes", &lx::CompiledGraph::num_nodes);
+  m.def("_compile_enabled", &lx::compile_enabled);
+  m.def("disable_compile", [] { lx::set_compile_enabled(false); },
+        "Globally disable compilation: compiled functions run uncompiled.");
+  m.def("enable_compile", [] { lx::set_compile_enabled(true); },
+        "Globally enable compilation (undoes disable_compile).");
+
+  m.def("_primitive_rules",
+        [] {
+          std::vector<std::tuple<std::string, bool, bool, bool>> out;
+          for (auto& p : lx::primitive_registry()) {
+            out.emplace_back(p.name, p.has_jvp, p.has_vjp, p.has_vmap);
+          }
+          return out;
+        },
+        "Registered primitives and which transform rules each defines.");
+  m.def("_rule_exemptions",
+        [] {
+          std::vector<std::tuple<std::string, std::string, std::string>> out;
+          for (auto& [key, why] : lx::rule_exemptions()) {
+            out.emplace_back(key.first, key.second, why);
+          }
+          return out;
+        },
+        "(primitive, rule, reason) for rules a primitive deliberately lacks.");
+}
