@@ -195,14 +195,14 @@ std::pair<array, array> slogdet(const array& a, StreamOrDevice s) {
   auto n = a.shape(-1);
   auto diag = diagonal(o[0], 0, -2, -1, s);
   auto swaps = not_equal(o[1], arange(0, static_cast<double>(n), 1, uint32, s), s);
-  auto nswaps = sum(astype(swaps, int32, s), {-1}, false, s);
+  auto nswaps = sum(astype(swaps, int32, s), std::vector<int>{-1}, false, s);
   auto parity_sign = subtract(array(1.0f, a.dtype()),
                               multiply(array(2.0f, a.dtype()),
                                        astype(remainder(nswaps, array(2)), a.dtype(), s), s),
                               s);
-  auto sgn = multiply(parity_sign, prod(sign(diag, s), {-1}, false, s), s);
-  auto logabs = sum(log(abs(diag, s), s), {-1}, false, s);
-  return {sgn, logabs};
+  auto sgn = multiply(parity_sign, prod(sign(diag, s), std::vector<int>{-1}, false, s), s);
+  auto logabs = sum(log(abs(diag, s), s), std::vector<int>{-1}, false, s);
+  return std::make_pair(sgn, logabs);
 }
 
 array det(const array& a, StreamOrDevice s) {
@@ -224,7 +224,7 @@ array pinv(const array& a, StreamOrDevice s) {
   auto sv = usv[1];
   double eps = a.dtype() == float32 ? std::numeric_limits<float>::epsilon()
                                     : std::numeric_limits<double>::epsilon();
-  auto cutoff = multiply(max(sv, {-1}, true, s),
+  auto cutoff = multiply(max(sv, std::vector<int>{-1}, true, s),
                          array(static_cast<float>(std::max(m, n) * eps), a.dtype()), s);
   auto big = greater(sv, cutoff, s);
   auto sinv = where(big, divide(array(1.0f, a.dtype()),
@@ -297,24 +297,24 @@ array matrix_norm(const array& a, const NormOrd& ord, std::vector<int> ax, bool 
     if (o == "fro") return sqrt(sum(square(x, s), ax, keep, s), s);
     if (o == "nuc") {
       auto sv = svd(to_last2(a, r, c, s), false, s)[0];
-      return finish(sum(sv, {-1}, false, s), ax);
+      return finish(sum(sv, std::vector<int>{-1}, false, s), ax);
     }
     throw std::invalid_argument(msg("[linalg::norm] Invalid ord value '", o, "'."));
   }
   double o = std::get<double>(ord);
   if (o == 1 || o == -1) {
-    auto colsum = sum(x, {r}, true, s);
-    auto v = o > 0 ? max(colsum, {c}, true, s) : min(colsum, {c}, true, s);
+    auto colsum = sum(x, std::vector<int>{r}, true, s);
+    auto v = o > 0 ? max(colsum, std::vector<int>{c}, true, s) : min(colsum, std::vector<int>{c}, true, s);
     return keep ? v : squeeze(v, ax, s);
   }
   if (std::isinf(o)) {
-    auto rowsum = sum(x, {c}, true, s);
-    auto v = o > 0 ? max(rowsum, {r}, true, s) : min(rowsum, {r}, true, s);
+    auto rowsum = sum(x, std::vector<int>{c}, true, s);
+    auto v = o > 0 ? max(rowsum, std::vector<int>{r}, true, s) : min(rowsum, std::vector<int>{r}, true, s);
     return keep ? v : squeeze(v, ax, s);
   }
   if (o == 2 || o == -2) {
     auto sv = svd(to_last2(a, r, c, s), false, s)[0];
-    auto v = o > 0 ? max(sv, {-1}, false, s) : min(sv, {-1}, false, s);
+    auto v = o > 0 ? max(sv, std::vector<int>{-1}, false, s) : min(sv, std::vector<int>{-1}, false, s);
     return finish(v, ax);
   }
   throw std::invalid_argument(msg("[linalg::norm] Invalid ord ", o, " for matrix norm."));

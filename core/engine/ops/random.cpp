@@ -72,7 +72,7 @@ array next_key() {
 array bits(const Shape& shape, int width, const std::optional<array>& key_,
            StreamOrDevice s) {
   array k = key_ ? check_key(*key_) : next_key();
-  Dtype d;
+  Dtype d = uint32;
   switch (width) {
     case 1: d = uint8; break;
     case 2: d = uint16; break;

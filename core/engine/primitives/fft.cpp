@@ -60,7 +60,7 @@ std::vector<array> FFT::vjp(const std::vector<array>& primals,
                       "constant", s);
     auto p = std::make_shared<FFT>(s, axes_, true, false);
     auto r = array(padded.shape(), complex64, p, {padded});
-    return {astype(real(multiply(r, array(static_cast<float>(total)), s), s),
+    return {astype(core::real(multiply(r, array(static_cast<float>(total)), s), s),
                    x.dtype(), s)};
   }
   // irfft: (1/N) F g, keep the n/2 + 1 bins, and count the interior bins twice

@@ -27,7 +27,8 @@ std::vector<array> RandomBits::jvp(const std::vector<array>& primals,
 
 std::vector<array> RandomBits::vjp(const std::vector<array>& primals,
                                    const std::vector<array>&,
-                                   const std::vector<int>& argnums) {
+                                   const std::vector<int>& argnums,
+                                   const std::vector<array>&) {
   std::vector<array> out;
   for (size_t i = 0; i < argnums.size(); ++i) {
     out.push_back(zeros_like(primals[0], stream()));
