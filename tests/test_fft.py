@@ -47,7 +47,9 @@ def test_nd():
     close(mx.fft.ifft2(mx.array(x), s=(4, 6)), np.fft.ifft2(x, s=(4, 6)))
     close(mx.fft.fftn(mx.array(x)), np.fft.fftn(x))
     close(mx.fft.ifftn(mx.array(x), axes=[0, 2]), np.fft.ifftn(x, axes=[0, 2]))
-    close(mx.fft.fftn(mx.array(x), s=[4, 9]), np.fft.fftn(x, s=[4, 9]))
+    close(mx.fft.fftn(mx.array(x), s=[4, 9], axes=[1, 2]), np.fft.fftn(x, s=[4, 9], axes=[1, 2]))
+    with pytest.raises(ValueError, match="axes"):
+        mx.fft.fftn(mx.array(x), s=[4, 9])
     r = x.real.copy()
     close(mx.fft.rfft2(mx.array(r)), np.fft.rfft2(r))
     close(mx.fft.rfftn(mx.array(r)), np.fft.rfftn(r))

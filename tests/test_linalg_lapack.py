@@ -26,7 +26,7 @@ def test_inv_batched_and_float64():
     a = rand(3, 5, 5) + 5 * np.eye(5, dtype=np.float32)
     close(mx.linalg.inv(mx.array(a)), np.linalg.inv(a))
     d = a.astype(np.float64)
-    r = mx.linalg.inv(mx.array(d))
+    r = mx.linalg.inv(mx.array(a).astype(mx.float64))
     assert r.dtype == mx.float64
     close(r, np.linalg.inv(d), 1e-10)
     # Non-contiguous input (a transpose view).
@@ -82,8 +82,9 @@ def test_eigh_eig():
 def test_lu_solve_det():
     a = rand(2, 4, 4)
     p, l, u = mx.linalg.lu(mx.array(a))
+    p, l, u = np.array(p), np.array(l), np.array(u)
     for i in range(2):
-        close(np.array(l[i]) @ np.array(u[i]), a[i][np.array(p[i])])
+        close((l[i] @ u[i])[p[i]], a[i])
     lu, piv = mx.linalg.lu_factor(mx.array(a[0]))
     assert piv.dtype == mx.uint32
     b = rand(2, 4, 3)
@@ -136,7 +137,7 @@ def test_errors():
     with pytest.raises(RuntimeError):
         mx.eval(mx.linalg.solve(mx.zeros((2, 2)), mx.ones(2)))
     with pytest.raises(ValueError):
-        mx.linalg.cross(mx.ones((2,)), mx.ones((2,)))
+        mx.linalg.cross(mx.ones((4,)), mx.ones((4,)))
 
 
 @pytest.mark.lumex_only

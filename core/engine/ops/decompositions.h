@@ -39,7 +39,7 @@ std::pair<array, array> eigh(const array& a, const std::string& uplo = "L",
                              StreamOrDevice s = {});
 array eigvalsh(const array& a, const std::string& uplo = "L",
                StreamOrDevice s = {});
-/// [P, L, U] with A = P L U.
+/// [perm, L, U] with (L U)[perm] = A.
 std::vector<array> lu(const array& a, StreamOrDevice s = {});
 /// (packed LU, pivots) as LAPACK's getrf, pivots 0-based uint32.
 std::pair<array, array> lu_factor(const array& a, StreamOrDevice s = {});

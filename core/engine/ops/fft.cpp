@@ -24,12 +24,12 @@ array fft_impl(const array& a, std::optional<Shape> n,
     throw std::invalid_argument("[fftn] Requires array with at least one dimension.");
   }
   if (!axes) {
-    int k = n ? static_cast<int>(n->size()) : a.ndim();
-    if (k > a.ndim()) {
-      throw std::invalid_argument("[fftn] Shape and axes have different sizes.");
+    if (n) {
+      throw std::invalid_argument(
+          "[fftn] `axes` should not be `None` if `s` is not `None`.");
     }
     axes.emplace();
-    for (int i = a.ndim() - k; i < a.ndim(); ++i) axes->push_back(i);
+    for (int i = 0; i < a.ndim(); ++i) axes->push_back(i);
   }
   std::vector<int> ax;
   for (int x : *axes) ax.push_back(normalize_axis(x, a.ndim(), "fftn"));

@@ -165,7 +165,7 @@ class Eig : public LapackPrimitive {
 
 /// LU with partial pivoting (getrf) of an (M, N) matrix: packed LU (M, N), the
 /// 0-based pivot rows (K,) as uint32 (row i swapped with pivots[i]), and the
-/// resulting row permutation (M,) as uint32: A[perm] = L U.
+/// row permutation (M,) as uint32 with (L U)[perm] = A (MLX's convention).
 class LUF : public LapackPrimitive {
  public:
   explicit LUF(Stream s) : LapackPrimitive(s) {}

@@ -205,7 +205,7 @@ Args:
 
 Returns:
     tuple(array, array, array): The row permutation ``p`` (uint32), unit lower
-    ``L`` and upper ``U`` with ``a[p] = L @ U``.)");
+    ``L`` and upper ``U`` with ``(L @ U)[p] = a``.)");
   m.def("lu_factor",
         [](const array& a, StreamArg s) {
           auto [lu, piv] = L::lu_factor(a, to_sod(s));

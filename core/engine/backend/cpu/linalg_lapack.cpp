@@ -1,6 +1,9 @@
 // CPU kernels for the LAPACK primitives. Each batch matrix is copied into a
 // column-major scratch (LAPACK's layout), factorized, and copied out row-major;
 // the copies are O(n^2) beside the O(n^3) factorizations.
+// scipy-openblas32 exports every LAPACK routine with a scipy_ prefix; the
+// header's default mangling does not add it.
+#define LAPACK_GLOBAL(lcname, UCNAME) scipy_##lcname##_
 #include <lapack.h>
 
 #include <algorithm>
@@ -340,12 +343,16 @@ void LUF::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
       check_info(info < 0 ? info : 0, "linalg::lu", "");
       store(outputs[0], b, m, M, N);
       auto* piv = outputs[1].data<uint32_t>() + b * K;
-      auto* perm = outputs[2].data<uint32_t>() + b * M;
-      for (lint i = 0; i < M; ++i) perm[i] = static_cast<uint32_t>(i);
+      // rows[i]: the row of A that the swaps bring to position i (A[rows] = LU);
+      // the output is its inverse, as MLX: (L U)[perm] = A.
+      std::vector<uint32_t> rows(M);
+      for (lint i = 0; i < M; ++i) rows[i] = static_cast<uint32_t>(i);
       for (lint i = 0; i < K; ++i) {
         piv[i] = static_cast<uint32_t>(ipiv[i] - 1);
-        std::swap(perm[i], perm[ipiv[i] - 1]);
+        std::swap(rows[i], rows[ipiv[i] - 1]);
       }
+      auto* perm = outputs[2].data<uint32_t>() + b * M;
+      for (lint i = 0; i < M; ++i) perm[rows[i]] = static_cast<uint32_t>(i);
     });
   });
 }
