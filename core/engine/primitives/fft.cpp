@@ -1,6 +1,6 @@
 // Transform rules of FFT. The DFT is linear, so jvp applies it to the tangent and
-// vjp applies its adjoint (the opposite-direction transform, rescaled); the real
-// variants add the zero-padding / Hermitian-weighting adjoints.
+// vjp its transpose; the real variants add the zero-padding and Hermitian
+// weighting transposes.
 #include "engine/ops.h"
 #include "engine/primitives.h"
 #include "engine/utils.h"
@@ -39,33 +39,29 @@ std::vector<array> FFT::vjp(const std::vector<array>& primals,
                             const std::vector<array>& cotangents,
                             const std::vector<int>&,
                             const std::vector<array>& outputs) {
+  // Cotangents follow the transpose convention (as for every complex op here):
+  // the DFT matrix is symmetric, so a complex transform is its own transpose.
   const array& x = primals[0];
   auto s = stream();
-  double total = 1;
   int last = axes_.back();
-  const Shape& big = real_ && inverse_ ? outputs[0].shape() : x.shape();
-  for (int a : axes_) total *= static_cast<double>(big[a]);
   auto g = astype(cotangents[0], complex64, s);
   if (!real_) {
-    // Forward: F^H g = N * ifft(g). Inverse: (1/N) F g.
-    auto p = std::make_shared<FFT>(s, axes_, !inverse_, false);
-    auto r = array(g.shape(), complex64, p, {g});
-    float scale = inverse_ ? static_cast<float>(1.0 / total) : static_cast<float>(total);
-    return {multiply(r, array(scale), s)};
+    auto p = std::make_shared<FFT>(s, axes_, inverse_, false);
+    return {array(g.shape(), complex64, p, {g})};
   }
   if (!inverse_) {
-    // rfft: zero-pad the bins to the full length, then Re(F^H g).
+    // rfft keeps the first n/2 + 1 bins: zero-pad them back, transform, and
+    // keep the real part (the input was real).
     auto n = x.shape(last);
     auto padded = pad(g, {last}, {0}, {n - g.shape(last)}, array(0.0f, complex64),
                       "constant", s);
-    auto p = std::make_shared<FFT>(s, axes_, true, false);
+    auto p = std::make_shared<FFT>(s, axes_, false, false);
     auto r = array(padded.shape(), complex64, p, {padded});
-    return {astype(core::real(multiply(r, array(static_cast<float>(total)), s), s),
-                   x.dtype(), s)};
+    return {astype(core::real(r, s), x.dtype(), s)};
   }
-  // irfft: (1/N) F g, keep the n/2 + 1 bins, and count the interior bins twice
-  // (each stands for itself and its conjugate mirror).
-  auto p = std::make_shared<FFT>(s, axes_, false, false);
+  // irfft reads each interior bin twice (itself and its conjugate mirror):
+  // the inverse transform of g, cropped to the n/2 + 1 bins, weighted 2 there.
+  auto p = std::make_shared<FFT>(s, axes_, true, false);
   auto full = array(g.shape(), complex64, p, {g});
   auto m = x.shape(last);
   Shape stop = full.shape();
@@ -77,8 +73,7 @@ std::vector<array> FFT::vjp(const std::vector<array>& primals,
   if (n % 2 == 0) w[m - 1] = 1.0f;
   Shape wshape(full.ndim(), 1);
   wshape[last] = m;
-  auto weights = array(w.data(), wshape, float32);
-  return {multiply(bins, multiply(weights, array(static_cast<float>(1.0 / total)), s), s)};
+  return {multiply(bins, array(w.data(), wshape, float32), s)};
 }
 
 std::pair<std::vector<array>, std::vector<int>> FFT::vmap(
