@@ -7,6 +7,21 @@
 
 namespace lumex::core {
 
+// The clone/output_specs pair every LAPACK primitive defines, and its jvp/vjp.
+#define LUMEX_LAPACK_CLONE                                 \
+ protected:                                                \
+  std::shared_ptr<Primitive> clone() const override;       \
+  std::vector<std::pair<Shape, Dtype>> output_specs(       \
+      const std::vector<array>& inputs) const override;
+#define LUMEX_LAPACK_GRADS                                                \
+  std::vector<array> jvp(const std::vector<array>& primals,               \
+                         const std::vector<array>& tangents,              \
+                         const std::vector<int>& argnums) override;       \
+  std::vector<array> vjp(const std::vector<array>& primals,               \
+                         const std::vector<array>& cotangents,            \
+                         const std::vector<int>& argnums,                 \
+                         const std::vector<array>& outputs) override;
+
 /// Shared by the LAPACK primitives: vmap moves the batch axis to the front,
 /// where every factorization already loops.
 class LapackPrimitive : public Primitive {
@@ -31,21 +46,12 @@ class Inverse : public LapackPrimitive {
       : LapackPrimitive(s), tri_(tri), upper_(upper) {}
   void eval_cpu(const std::vector<array>& inputs,
                 std::vector<array>& outputs) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
+  LUMEX_LAPACK_GRADS
   LUMEX_DEFINE_NAME(Inverse)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
 
- protected:
-  std::shared_ptr<Primitive> clone() const override;
-  std::vector<std::pair<Shape, Dtype>> output_specs(
-      const std::vector<array>& inputs) const override;
+  LUMEX_LAPACK_CLONE
 
  private:
   bool tri_;
@@ -59,21 +65,12 @@ class Cholesky : public LapackPrimitive {
   Cholesky(Stream s, bool upper) : LapackPrimitive(s), upper_(upper) {}
   void eval_cpu(const std::vector<array>& inputs,
                 std::vector<array>& outputs) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
+  LUMEX_LAPACK_GRADS
   LUMEX_DEFINE_NAME(Cholesky)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
 
- protected:
-  std::shared_ptr<Primitive> clone() const override;
-  std::vector<std::pair<Shape, Dtype>> output_specs(
-      const std::vector<array>& inputs) const override;
+  LUMEX_LAPACK_CLONE
 
  private:
   bool upper_;
@@ -87,10 +84,7 @@ class QRF : public LapackPrimitive {
                 std::vector<array>& outputs) override;
   LUMEX_DEFINE_NAME(QRF)
 
- protected:
-  std::shared_ptr<Primitive> clone() const override;
-  std::vector<std::pair<Shape, Dtype>> output_specs(
-      const std::vector<array>& inputs) const override;
+  LUMEX_LAPACK_CLONE
 };
 
 /// Singular value decomposition (gesdd): A = U diag(S) Vt with full U (M, M) and
@@ -104,10 +98,7 @@ class SVD : public LapackPrimitive {
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
 
- protected:
-  std::shared_ptr<Primitive> clone() const override;
-  std::vector<std::pair<Shape, Dtype>> output_specs(
-      const std::vector<array>& inputs) const override;
+  LUMEX_LAPACK_CLONE
 
  private:
   bool compute_uv_;
@@ -121,21 +112,12 @@ class Eigh : public LapackPrimitive {
       : LapackPrimitive(s), upper_(upper), compute_vectors_(compute_vectors) {}
   void eval_cpu(const std::vector<array>& inputs,
                 std::vector<array>& outputs) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
+  LUMEX_LAPACK_GRADS
   LUMEX_DEFINE_NAME(Eigh)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
 
- protected:
-  std::shared_ptr<Primitive> clone() const override;
-  std::vector<std::pair<Shape, Dtype>> output_specs(
-      const std::vector<array>& inputs) const override;
+  LUMEX_LAPACK_CLONE
 
  private:
   bool upper_;
@@ -154,10 +136,7 @@ class Eig : public LapackPrimitive {
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
 
- protected:
-  std::shared_ptr<Primitive> clone() const override;
-  std::vector<std::pair<Shape, Dtype>> output_specs(
-      const std::vector<array>& inputs) const override;
+  LUMEX_LAPACK_CLONE
 
  private:
   bool compute_vectors_;
@@ -173,10 +152,7 @@ class LUF : public LapackPrimitive {
                 std::vector<array>& outputs) override;
   LUMEX_DEFINE_NAME(LUF)
 
- protected:
-  std::shared_ptr<Primitive> clone() const override;
-  std::vector<std::pair<Shape, Dtype>> output_specs(
-      const std::vector<array>& inputs) const override;
+  LUMEX_LAPACK_CLONE
 };
 
 /// Solves A X = B (gesv) for square A (N, N) and B (N, R); throws if A is singular.
@@ -185,19 +161,10 @@ class Solve : public LapackPrimitive {
   explicit Solve(Stream s) : LapackPrimitive(s) {}
   void eval_cpu(const std::vector<array>& inputs,
                 std::vector<array>& outputs) override;
-  std::vector<array> jvp(const std::vector<array>& primals,
-                         const std::vector<array>& tangents,
-                         const std::vector<int>& argnums) override;
-  std::vector<array> vjp(const std::vector<array>& primals,
-                         const std::vector<array>& cotangents,
-                         const std::vector<int>& argnums,
-                         const std::vector<array>& outputs) override;
+  LUMEX_LAPACK_GRADS
   LUMEX_DEFINE_NAME(Solve)
 
- protected:
-  std::shared_ptr<Primitive> clone() const override;
-  std::vector<std::pair<Shape, Dtype>> output_specs(
-      const std::vector<array>& inputs) const override;
+  LUMEX_LAPACK_CLONE
 };
 
 }  // namespace lumex::core
