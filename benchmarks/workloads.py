@@ -128,6 +128,29 @@ def matmul_2048():
     return _matmul(2048)
 
 
+# --- linalg ------------------------------------------------------------------
+
+def _well_conditioned(n):
+    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    return a + n * np.eye(n, dtype=np.float32)
+
+
+@workload("inv_512", "linalg.inv of a (512,512) f32 matrix")
+def inv_512():
+    build_np = lambda np_, a: lambda: np_.linalg.inv(a)
+    build_torch = lambda torch, a: lambda: torch.linalg.inv(a)
+    build_mx = lambda mx, a: lambda: mx.linalg.inv(a, stream=mx.cpu)
+    return (_well_conditioned(512),), {"numpy": build_np, "torch": build_torch, "mx": build_mx}
+
+
+@workload("svd_512", "linalg.svd singular values of a (512,512) f32 matrix")
+def svd_512():
+    build_np = lambda np_, a: lambda: np_.linalg.svd(a, compute_uv=False)
+    build_torch = lambda torch, a: lambda: torch.linalg.svdvals(a)
+    build_mx = lambda mx, a: lambda: mx.linalg.svd(a, compute_uv=False, stream=mx.cpu)
+    return (_well_conditioned(512),), {"numpy": build_np, "torch": build_torch, "mx": build_mx}
+
+
 # --- per-op overhead ---------------------------------------------------------
 
 def _add_chain(lib, x):

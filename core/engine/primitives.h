@@ -6,5 +6,8 @@
 #include "engine/primitives/elementwise.h"
 #include "engine/primitives/fused.h"
 #include "engine/primitives/linalg.h"
+#include "engine/primitives/fft.h"
+#include "engine/primitives/linalg_lapack.h"
+#include "engine/primitives/random.h"
 #include "engine/primitives/reduce.h"
 #include "engine/primitives/shape.h"

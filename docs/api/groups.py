@@ -177,4 +177,47 @@ GROUPS: tuple[Group, ...] = (
             """
         ),
     ),
+    Group(
+        "random",
+        "Random",
+        "Random sampling uses splittable Threefry-2x32 keys (``uint32`` arrays "
+        "of shape ``(2,)``), giving the same bits as MLX for the same key. Every "
+        "function takes ``key=``; without one a key is split off the global "
+        "state set by :func:`random.seed`.",
+        _names(
+            """
+            random.seed random.key random.split random.uniform random.normal
+            random.randint random.bernoulli random.truncated_normal random.gumbel
+            random.categorical random.laplace random.multivariate_normal
+            random.permutation
+            """
+        ),
+    ),
+    Group(
+        "linalg",
+        "Linear algebra",
+        "Factorizations run on LAPACK over the last two axes, batched over the "
+        "leading ones, for ``float32`` and ``float64``.",
+        _names(
+            """
+            linalg.norm linalg.inv linalg.tri_inv linalg.pinv linalg.cholesky
+            linalg.cholesky_inv linalg.qr linalg.svd linalg.eig linalg.eigvals
+            linalg.eigh linalg.eigvalsh linalg.lu linalg.lu_factor linalg.solve
+            linalg.solve_triangular linalg.det linalg.slogdet linalg.cross
+            """
+        ),
+    ),
+    Group(
+        "fft",
+        "FFT",
+        "Discrete Fourier transforms of any length (mixed radix, Bluestein for "
+        "large prime factors).",
+        _names(
+            """
+            fft.fft fft.ifft fft.fft2 fft.ifft2 fft.fftn fft.ifftn
+            fft.rfft fft.irfft fft.rfft2 fft.irfft2 fft.rfftn fft.irfftn
+            fft.fftfreq fft.rfftfreq fft.fftshift fft.ifftshift
+            """
+        ),
+    ),
 )

@@ -51,5 +51,8 @@ void init_memory(nb::module_& m);
 void init_transforms(nb::module_& m);
 void init_dlpack(nb::module_& m);
 void init_printing(nb::module_& m);
+void init_random(nb::module_& m);
+void init_linalg(nb::module_& m);
+void init_fft(nb::module_& m);
 void init_io(nb::module_& m);
 void init_introspect(nb::module_& m);
