@@ -128,6 +128,15 @@ class Graph:
             else:
                 nodes[k] = n
                 rep[k] = k
+        # Constants read only by one collapsed group fold into it.
+        readers: dict = {}
+        for s, d in self.edges:
+            readers.setdefault(s, set()).add(rep[d])
+        for k, n in self.nodes.items():
+            r = readers.get(k, set())
+            if n.kind == "constant" and len(r) == 1 and next(iter(r)).startswith("group:"):
+                rep[k] = next(iter(r))
+                del nodes[k]
         edges = []
         seen = set()
         for s, d in self.edges:
