@@ -441,3 +441,19 @@ def test_custom_function_vjp_with_wrong_count_raises():
 
     with pytest.raises(ValueError, match="one cotangent per"):
         mx.grad(lambda x: f(x, x).sum())(mx.ones((2,)))
+
+
+def test_compile_with_random_state_matches_uncompiled_sequence():
+    from functools import partial
+
+    def draw(x):
+        return x + mx.random.uniform(shape=(3,))
+
+    mx.random.seed(7)
+    want = [np.array(draw(mx.zeros(3))) for _ in range(3)]
+    mx.random.seed(7)
+    cf = partial(mx.compile, inputs=mx.random.state, outputs=mx.random.state)(draw)
+    got = [np.array(cf(mx.zeros(3))) for _ in range(3)]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w)
+    assert not np.allclose(got[0], got[1])
