@@ -128,6 +128,29 @@ def matmul_2048():
     return _matmul(2048)
 
 
+# --- linalg ------------------------------------------------------------------
+
+def _well_conditioned(n):
+    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    return a + n * np.eye(n, dtype=np.float32)
+
+
+@workload("inv_512", "linalg.inv of a (512,512) f32 matrix")
+def inv_512():
+    build_np = lambda np_, a: lambda: np_.linalg.inv(a)
+    build_torch = lambda torch, a: lambda: torch.linalg.inv(a)
+    build_mx = lambda mx, a: lambda: mx.linalg.inv(a, stream=mx.cpu)
+    return (_well_conditioned(512),), {"numpy": build_np, "torch": build_torch, "mx": build_mx}
+
+
+@workload("svd_512", "linalg.svd singular values of a (512,512) f32 matrix")
+def svd_512():
+    build_np = lambda np_, a: lambda: np_.linalg.svd(a, compute_uv=False)
+    build_torch = lambda torch, a: lambda: torch.linalg.svdvals(a)
+    build_mx = lambda mx, a: lambda: mx.linalg.svd(a, compute_uv=False, stream=mx.cpu)
+    return (_well_conditioned(512),), {"numpy": build_np, "torch": build_torch, "mx": build_mx}
+
+
 # --- per-op overhead ---------------------------------------------------------
 
 def _add_chain(lib, x):
@@ -191,7 +214,7 @@ def _build_mlp_mx(mx, x, onehot, *params):
         logits = mx.maximum(x @ w1 + b1, 0) @ w2 + b2
         # logsumexp spelled out so the workload needs only core ops.
         m = mx.max(logits, axis=1, keepdims=True)
-        lse = mx.log(mx.sum(mx.exp(logits - m), axis=1)) + m[:, 0]
+        lse = mx.log(mx.sum(mx.exp(logits - m), axis=1)) + mx.squeeze(m, 1)
         return mx.mean(lse - mx.sum(logits * onehot, axis=1))
 
     step = mx.value_and_grad(loss_fn)
@@ -206,6 +229,56 @@ def mlp_value_and_grad():
         "torch": _build_mlp_torch,
         "mx": _build_mlp_mx,
     }
+
+
+@workload("grad_grad_sin", "100 calls of grad(grad(sin)) at a scalar")
+def grad_grad_sin():
+    def build_torch(torch, x):
+        def once(v):
+            v = v.clone().requires_grad_()
+            (d1,) = torch.autograd.grad(torch.sin(v), v, create_graph=True)
+            (d2,) = torch.autograd.grad(d1, v)
+            return d2
+        return lambda: [once(x) for _ in range(100)][-1]
+
+    def build_mx(mx, x):
+        d2 = mx.grad(mx.grad(mx.sin))
+        return lambda: [d2(x) for _ in range(100)][-1]
+
+    return (np.array(0.5, dtype=np.float32),), {
+        "numpy": lambda np, x: lambda: -np.sin(x),
+        "torch": build_torch,
+        "mx": build_mx,
+    }
+
+
+@workload("vmap_add", "seed: 4096 row adds, naive loop vs vmap (torch.vmap)")
+def vmap_add():
+    def build_mx(mx, xs, ys):
+        f = mx.vmap(lambda x, y: x + y, in_axes=(0, 1))
+        return lambda: f(xs, ys)
+
+    def build_torch(torch, xs, ys):
+        f = torch.vmap(lambda x, y: x + y, in_dims=(0, 1))
+        return lambda: f(xs, ys)
+
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((4096, 100), dtype=np.float32)
+    ys = rng.standard_normal((100, 4096), dtype=np.float32)
+    return (xs, ys), {"numpy": lambda np, xs, ys: lambda: xs + ys.T,
+                      "torch": build_torch, "mx": build_mx}
+
+
+@workload("vmap_add_naive", "seed: the same as a Python loop of 4096 adds")
+def vmap_add_naive():
+    def naive(lib, xs, ys):
+        rows = [xs[i] + ys[:, i] for i in range(xs.shape[0])]
+        return lib.stack(rows)
+
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((4096, 100), dtype=np.float32)
+    ys = rng.standard_normal((100, 4096), dtype=np.float32)
+    return (xs, ys), same_code(naive)
 
 
 @workload("gather", "take 4M random indices from 4M f32")

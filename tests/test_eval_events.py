@@ -50,6 +50,11 @@ TRIGGERS = [
     ("dlpack", lambda y: y.__dlpack__()),
     ("dlpack", lambda y: np.from_dlpack(y)),
     ("pickle", lambda y: pickle.dumps(y)),
+    ("save", lambda y: mx.save(io.BytesIO(), y)),
+    ("save", lambda y: mx.savez(io.BytesIO(), y=y)),
+    ("save", lambda y: mx.savez_compressed(io.BytesIO(), y)),
+    ("save", lambda y: mx.save_safetensors(io.BytesIO(), {"y": y})),
+    ("save", lambda y: mx.save_gguf(io.BytesIO(), {"y": y})),
 ]
 
 
@@ -168,14 +173,18 @@ def test_events_are_ordered_and_sequenced():
 def test_threads():
     n = 100
     errors = []
+    # Both threads alive at once, so their ids cannot be reused.
+    barrier = threading.Barrier(2)
 
     def work():
         try:
+            barrier.wait()
             for i in range(n):
                 x = mx.array(float(i))
                 mx.eval(mx.exp(x) + x)
         except Exception as e:  # pragma: no cover
             errors.append(e)
+        barrier.wait()
 
     with G.collect_events() as log:
         ts = [threading.Thread(target=work) for _ in range(2)]

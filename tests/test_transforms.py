@@ -401,3 +401,61 @@ def test_rule_exemptions_raise_clear_errors():
     # in test_indexing.py); any remaining exemption must still be documented.
     for prim, rule, why in mx._rule_exemptions():
         assert prim and rule in ("jvp", "vjp", "vmap") and len(why) > 10
+
+
+def test_compile_fuses_elementwise_chains_exactly():
+    f = lambda x, y: mx.sin(x) * 2 + mx.exp(-x * y) - mx.maximum(x, 0.5) / (y + 3)
+    cf = mx.compile(f)
+    rng = np.random.default_rng(3)
+    for shape in [(7,), (1000, 33), (5000,)]:
+        x = mx.array(rng.standard_normal(shape).astype(np.float32))
+        y = mx.array(rng.standard_normal(shape).astype(np.float32))
+        np.testing.assert_allclose(np.array(cf(x, y)), np.array(f(x, y)), rtol=1e-6, atol=1e-6)
+    # Transposed (strided) inputs and a broadcast scalar.
+    x = mx.array(rng.standard_normal((40, 30)).astype(np.float32))
+    np.testing.assert_allclose(np.array(cf(x.T, mx.ones((30, 40)))),
+                               np.array(f(x.T, mx.ones((30, 40)))), rtol=1e-6, atol=1e-6)
+    # Gradients and vmap see through the fused node.
+    xs = mx.array([0.1, 0.7])
+    close(mx.grad(lambda x: cf(x, x).sum())(xs), mx.grad(lambda x: f(x, x).sum())(xs))
+    close(mx.vmap(cf)(mx.ones((3, 4)), mx.ones((3, 4))), f(mx.ones((3, 4)), mx.ones((3, 4))))
+
+
+@pytest.mark.lumex_only
+def test_compile_records_one_fused_node():
+    cf = mx.compile(lambda x: mx.sin(x) * 2 + mx.exp(-x * x))
+    x = mx.ones((8,))
+    mx.eval(x)
+    nodes = [n for n in mx.graph.nodes(cf(x)) if n.op]
+    assert [n.op for n in nodes] == ["Fused"]
+    assert nodes[0].params["ops"] == "sin,multiply,negative,multiply,exp,add"
+
+
+@pytest.mark.lumex_only
+def test_custom_function_vjp_with_wrong_count_raises():
+    @mx.custom_function
+    def f(x, y):
+        return x * y
+
+    @f.vjp
+    def f_vjp(primals, cotangent, output):
+        return (cotangent, [cotangent, cotangent])
+
+    with pytest.raises(ValueError, match="one cotangent per"):
+        mx.grad(lambda x: f(x, x).sum())(mx.ones((2,)))
+
+
+def test_compile_with_random_state_matches_uncompiled_sequence():
+    from functools import partial
+
+    def draw(x):
+        return x + mx.random.uniform(shape=(3,))
+
+    mx.random.seed(7)
+    want = [np.array(draw(mx.zeros(3))) for _ in range(3)]
+    mx.random.seed(7)
+    cf = partial(mx.compile, inputs=mx.random.state, outputs=mx.random.state)(draw)
+    got = [np.array(cf(mx.zeros(3))) for _ in range(3)]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w)
+    assert not np.allclose(got[0], got[1])

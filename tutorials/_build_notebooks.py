@@ -587,8 +587,182 @@ never evaluating inside a long loop lets the graph grow without bound.
 ]
 
 
+# ---------------------------------------------------------------------------
+# 02_seeing_the_engine
+# ---------------------------------------------------------------------------
+
+SEEING = [
+    md(
+        """
+# Seeing the engine: lazy arrays, graphs, evaluations, gradients and vmap
+
+lumex is lazy: operations record a graph and nothing is computed until something
+asks for values. This notebook uses the notebook layer, `lumex.notebook_ext`, to
+*look* at that process without disturbing it:
+
+1. array displays that never evaluate,
+2. the pending graph (`show_graph`) and the forward + backward graph of a gradient,
+3. the evaluation ledger (`%%evaltrace`): every evaluation of a cell and the line that caused it,
+4. explorers for `grad` and `vmap`.
+"""
+    ),
+    code(
+        """
+import lumex.core as mx
+from lumex.notebook_ext import show, show_graph, show_grad_graph, view
+from lumex.notebook_ext import gradient_explorer, vmap_explorer
+%load_ext lumex.notebook_ext
+"""
+    ),
+    md(
+        """
+## 1. Displaying an array does not compute it
+
+`y` below is *pending*: the display shows its shape, dtype, the op that will
+produce it and the size of its pending graph. `mx.graph.status` confirms it is
+still unscheduled afterwards.
+"""
+    ),
+    code(
+        """
+x = mx.arange(12.0).reshape(3, 4)
+y = mx.exp(x * 0.25) - 1
+y
+"""
+    ),
+    code(
+        """
+assert mx.graph.status(y) == "unscheduled"  # displaying it computed nothing
+mx.graph.status(y)
+"""
+    ),
+    md(
+        """
+Once evaluated, the same display shows the values (as `print` would), statistics
+and a small heatmap. Dicts of parameters display as a table.
+"""
+    ),
+    code(
+        """
+mx.eval(y)
+y
+"""
+    ),
+    code(
+        """
+show({"layer1": {"w": y, "b": mx.zeros((4,))}, "scale": 0.5})
+"""
+    ),
+    code(
+        """
+view(mx.sin(x))  # a widget with an Evaluate button
+"""
+    ),
+    md(
+        """
+## 2. The pending graph
+
+Record creation sites to label nodes with their source lines and group them by
+function. Hover a node for its details; in the interactive view, click a node to
+highlight what it depends on and what it feeds, or search.
+"""
+    ),
+    code(
+        """
+def layer(h, w):
+    return mx.tanh(h @ w + 0.1)
+
+with mx.graph.record_sites():
+    w = mx.ones((4, 4)) * 0.5
+    h = layer(layer(mx.ones((2, 4)), w), w)
+    loss = mx.mean(h * h)
+
+show_graph(loss, w=w, loss=loss)
+"""
+    ),
+    md(
+        """
+For a gradient, `show_grad_graph` draws forward and backward together: blue is
+the forward pass, pink depends on the cotangent (the chain rule at work), violet
+is computed for the backward pass from primal values only, and dashed edges are
+forward values the backward pass reads.
+"""
+    ),
+    code(
+        """
+def f(x):
+    return mx.sum(mx.sin(x) * x)
+
+g = show_grad_graph(f, mx.array([0.5, 1.0, 2.0]))
+g
+"""
+    ),
+    md(
+        """
+## 3. Which lines evaluate? The evaluation ledger
+
+`%%evaltrace` runs a cell and lists every evaluation in it: what triggered it
+(`print`, `.item()`, an `if`, `mx.eval`, ...), the line, how many nodes it ran,
+bytes and time. Pick an event to see the graph it computed. `--growth N` warns
+when one evaluation runs more than N primitives and names the line that built them.
+"""
+    ),
+    code(
+        """
+%%evaltrace --growth 50 --name ledger
+a = mx.arange(5.0)
+b = mx.exp(a) / 2
+print(b)
+total = b.sum().item()
+if (b > 1).any():
+    c = b * 2
+acc = mx.zeros((5,))
+for i in range(60):
+    acc = acc + a
+mx.eval(acc)
+"""
+    ),
+    code(
+        """
+[(e.kind, e.line, e.num_nodes) for e in ledger.entries]
+"""
+    ),
+    md(
+        """
+## 4. Explorers
+
+Move the slider: the point, the tangent line and the values of f, f' = grad(f)
+and f'' = grad(grad(f)) follow, next to a finite-difference check.
+"""
+    ),
+    code(
+        """
+gradient_explorer(lambda t: mx.sin(t) * t, 1.0)
+"""
+    ),
+    code(
+        """
+gradient_explorer(lambda u, v: u**2 + 3 * v**2 + u * v, (1.0, -1.0))
+"""
+    ),
+    md(
+        """
+`vmap_explorer` shows which slice of each input every call sees, what each call
+returns, and where it lands in the output along `out_axes`.
+"""
+    ),
+    code(
+        """
+vmap_explorer(lambda row, bias: row * bias + 1, (0, None), 1,
+              mx.arange(6.0).reshape(3, 2), mx.array([10.0, 20.0]))
+"""
+    ),
+]
+
+
 NOTEBOOKS = {
     "01_quickstart.ipynb": QUICKSTART,
+    "02_seeing_the_engine.ipynb": SEEING,
 }
 
 

@@ -15,12 +15,24 @@ class CompiledGraph {
   CompiledGraph(const ArrayFun& fun, const std::vector<array>& inputs);
   /// The outputs of the traced function for new inputs of the same shapes/dtypes.
   std::vector<array> replay(const std::vector<array>& inputs) const;
-  size_t num_nodes() const { return tape_.size(); }
+  size_t num_nodes() const { return steps_.size(); }
   size_t num_outputs() const { return outputs_.size(); }
 
  private:
+  /// One primitive to rebuild per replay. Inputs are traced arrays: looked up
+  /// among this replay's fresh arrays by id, else used as they are (constants).
+  struct Step {
+    std::shared_ptr<Primitive> prim;
+    std::vector<array> inputs;
+    std::vector<uint64_t> out_ids;
+    std::vector<Shape> shapes;
+    std::vector<Dtype> dtypes;
+  };
+  /// Replaces chains of float32 elementwise steps by Fused steps.
+  void fuse();
+
   std::vector<array> placeholders_;
-  std::vector<array> tape_;  // nodes depending on the inputs, inputs first
+  std::vector<Step> steps_;  // in topological order
   std::vector<array> outputs_;
 };
 

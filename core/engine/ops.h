@@ -4,8 +4,11 @@
 #include <optional>
 
 #include "engine/ops/creation.h"
+#include "engine/ops/decompositions.h"
 #include "engine/ops/elementwise.h"
+#include "engine/ops/fft.h"
 #include "engine/ops/linalg.h"
+#include "engine/ops/random.h"
 #include "engine/ops/reduce.h"
 #include "engine/ops/shape.h"
 #include "engine/ops/indexing.h"

@@ -139,8 +139,10 @@ GROUPS: tuple[Group, ...] = (
         "transforms",
         "Transforms",
         "Operations are lazy: they build a graph, and :func:`eval` computes it. "
-        "The function transformations below are part of the MLX API; they appear "
-        "here as lumex implements them.",
+        "Function transformations return functions that can be transformed again, "
+        "to any depth and in any order; trees of arrays (``lumex.utils``: "
+        "``tree_flatten``, ``tree_unflatten``, ``tree_map``, ``tree_map_with_path``, "
+        "``tree_reduce``, ``tree_merge``) are accepted wherever arrays are.",
         _names(
             """
             eval async_eval compile custom_function disable_compile enable_compile
@@ -172,6 +174,49 @@ GROUPS: tuple[Group, ...] = (
             get_active_memory get_array_buffer_size get_peak_memory reset_peak_memory
             get_cache_memory get_memory_limit set_memory_limit set_cache_limit
             set_wired_limit clear_cache
+            """
+        ),
+    ),
+    Group(
+        "random",
+        "Random",
+        "Random sampling uses splittable Threefry-2x32 keys (``uint32`` arrays "
+        "of shape ``(2,)``), giving the same bits as MLX for the same key. Every "
+        "function takes ``key=``; without one a key is split off the global "
+        "state set by :func:`random.seed`.",
+        _names(
+            """
+            random.seed random.key random.split random.uniform random.normal
+            random.randint random.bernoulli random.truncated_normal random.gumbel
+            random.categorical random.laplace random.multivariate_normal
+            random.permutation
+            """
+        ),
+    ),
+    Group(
+        "linalg",
+        "Linear algebra",
+        "Factorizations run on LAPACK over the last two axes, batched over the "
+        "leading ones, for ``float32`` and ``float64``.",
+        _names(
+            """
+            linalg.norm linalg.inv linalg.tri_inv linalg.pinv linalg.cholesky
+            linalg.cholesky_inv linalg.qr linalg.svd linalg.eig linalg.eigvals
+            linalg.eigh linalg.eigvalsh linalg.lu linalg.lu_factor linalg.solve
+            linalg.solve_triangular linalg.det linalg.slogdet linalg.cross
+            """
+        ),
+    ),
+    Group(
+        "fft",
+        "FFT",
+        "Discrete Fourier transforms of any length (mixed radix, Bluestein for "
+        "large prime factors).",
+        _names(
+            """
+            fft.fft fft.ifft fft.fft2 fft.ifft2 fft.fftn fft.ifftn
+            fft.rfft fft.irfft fft.rfft2 fft.irfft2 fft.rfftn fft.irfftn
+            fft.fftfreq fft.rfftfreq fft.fftshift fft.ifftshift
             """
         ),
     ),

@@ -38,3 +38,23 @@ def _install_transforms():
 
 
 _install_transforms()
+
+
+def _install_notebook_displays():
+    # Inside IPython/Jupyter, arrays display without being evaluated (lumex.notebook_ext).
+    # Set LUMEX_NO_NOTEBOOK=1 to keep plain reprs.
+    import sys
+
+    if "IPython" not in sys.modules or _os.environ.get("LUMEX_NO_NOTEBOOK"):
+        return
+    try:
+        if sys.modules["IPython"].get_ipython() is None:
+            return
+        from .notebook_ext import install
+
+        install()
+    except Exception:  # a display nicety must never break `import lumex`
+        pass
+
+
+_install_notebook_displays()

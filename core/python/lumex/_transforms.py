@@ -293,9 +293,14 @@ class custom_function:
             flat = []
             for arg, r in zip(args, result):
                 arg_arrays = [x for x in _leaves(arg) if isinstance(x, _array)]
-                got = [x for x in _leaves(r) if isinstance(x, _array)] if r is not None else []
-                if len(got) != len(arg_arrays):
+                got = [x for x in _leaves(r) if isinstance(x, _array)]
+                if r is None:
                     got = [_core.zeros_like(x) for x in arg_arrays]
+                elif len(got) != len(arg_arrays):
+                    raise ValueError(
+                        "[custom_function] The vjp must return one cotangent per "
+                        f"array input: got {len(got)} for an argument holding "
+                        f"{len(arg_arrays)}.")
                 flat.extend(got)
             return flat
 
@@ -344,6 +349,42 @@ def checkpoint(fun):
 
 # ---- compile: trace once, replay ----
 
+class _Slot:
+    """A place holding an array that a compiled function reads or updates
+    implicitly: an array object (updated in place) or an indexable holder such
+    as ``random.state`` (whose item 0 is replaced)."""
+
+    def __init__(self, holder):
+        self._holder = holder
+
+    def get(self):
+        h = self._holder
+        return h if isinstance(h, _array) else h[0]
+
+    def put(self, value):
+        h = self._holder
+        if isinstance(h, _array):
+            _core._overwrite(h, value)
+        else:
+            h[0] = value
+
+
+def _slots(tree):
+    if tree is None:
+        return []
+    holder = lambda x: isinstance(x, _array) or _is_state_holder(x)
+    return [_Slot(x) for x in _leaves_with(tree, holder) if holder(x)]
+
+
+def _is_state_holder(x):
+    random = getattr(_core, "random", None)
+    state_type = type(getattr(random, "state", None)) if random is not None else None
+    return state_type is not None and state_type is not type(None) and isinstance(x, state_type)
+
+
+def _leaves_with(tree, is_leaf):
+    return [leaf for _, leaf in tree_flatten(tree, is_leaf=is_leaf)]
+
 class _Compiled:
     def __init__(self, fun, inputs, outputs, shapeless):
         functools.update_wrapper(self, fun)
@@ -371,26 +412,27 @@ class _Compiled:
         if not _core._compile_enabled():
             return self._fun(*args, **kwargs)
         call_tree = (args, kwargs)
-        state_in = [x for x in _leaves(self._state_in) if isinstance(x, _array)]
+        slots_in = _slots(self._state_in)
+        state_in = [slot.get() for slot in slots_in]
         key = (self._signature(call_tree),
                tuple((tuple(x.shape), x.dtype) for x in state_in))
         entry = self._cache.get(key)
         if entry is None:
-            entry = self._trace(call_tree, state_in)
+            entry = self._trace(call_tree, slots_in, state_in)
             self._cache[key] = entry
         graph, n_out, out_tree, n_state_out = entry
         inputs = [x for x in _leaves(call_tree) if isinstance(x, _array)] + state_in
         results = graph.replay(inputs)
-        state_objs = [x for x in _leaves(self._state_out) if isinstance(x, _array)]
-        if len(state_objs) != n_state_out:
+        slots_out = _slots(self._state_out)
+        if len(slots_out) != n_state_out:
             # The declared output state changed shape: trace again.
             del self._cache[key]
             return self(*args, **kwargs)
-        for obj, value in zip(state_objs, results[n_out:]):
-            _core._overwrite(obj, value)
+        for slot, value in zip(slots_out, results[n_out:]):
+            slot.put(value)
         return _fill(out_tree, results[:n_out]) if out_tree is not None else None
 
-    def _trace(self, call_tree, state_in):
+    def _trace(self, call_tree, slots_in, state_in):
         saved = [_core._handle(x) for x in state_in]
         n_args = len([x for x in _leaves(call_tree) if isinstance(x, _array)])
         info = {}
@@ -399,12 +441,12 @@ class _Compiled:
             it = iter(flat[:n_args])
             args, kwargs = tree_map(lambda x: next(it) if isinstance(x, _array) else x,
                                     call_tree)
-            for obj, traced in zip(state_in, flat[n_args:]):
-                _core._overwrite(obj, traced)
+            for slot, traced in zip(slots_in, flat[n_args:]):
+                slot.put(traced)
             out = self._fun(*args, **kwargs)
             info["tree"] = out
             outs = _array_leaves(out) if out is not None else []
-            state_out = [x for x in _leaves(self._state_out) if isinstance(x, _array)]
+            state_out = [slot.get() for slot in _slots(self._state_out)]
             info["n_out"], info["n_state"] = len(outs), len(state_out)
             return outs + state_out
 
@@ -412,8 +454,8 @@ class _Compiled:
         try:
             graph = _core._CompiledGraph(flat_fun, examples)
         finally:
-            for obj, orig in zip(state_in, saved):
-                _core._overwrite(obj, orig)
+            for slot, orig in zip(slots_in, saved):
+                slot.put(orig)
         return graph, info["n_out"], info["tree"], info["n_state"]
 
 

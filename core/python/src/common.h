@@ -53,5 +53,8 @@ void init_dlpack(nb::module_& m);
 void init_printing(nb::module_& m);
 void init_indexing(nb::module_& m);
 void init_ops_sort(nb::module_& m);
+void init_random(nb::module_& m);
+void init_linalg(nb::module_& m);
+void init_fft(nb::module_& m);
 void init_io(nb::module_& m);
 void init_introspect(nb::module_& m);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "common.h"
+#include "engine/events.h"
 #include "engine/io/io.h"
 #include "engine/transforms.h"
 #include "engine/utils.h"
@@ -231,6 +232,7 @@ Raises:
 
   m.def("save",
         [](nb::object file, nb::handle a) {
+          lx::EvalTrigger trigger(lx::TriggerKind::save);
           auto x = arr(a);
           x.eval();
           save_to(file, ".npy", [&](const io::Sink& s) { lx::save_npy(x, s); });
@@ -248,6 +250,7 @@ Args:
 
   m.def("savez",
         [](nb::object file, nb::args args, nb::kwargs kwargs) {
+          lx::EvalTrigger trigger(lx::TriggerKind::save);
           nb::module_::import_("lumex._npz").attr("savez")(file, args, kwargs, false);
         },
         "file"_a, "args"_a, "kwargs"_a,
@@ -266,6 +269,7 @@ Args:
 
   m.def("savez_compressed",
         [](nb::object file, nb::args args, nb::kwargs kwargs) {
+          lx::EvalTrigger trigger(lx::TriggerKind::save);
           nb::module_::import_("lumex._npz").attr("savez")(file, args, kwargs, true);
         },
         "file"_a, "args"_a, "kwargs"_a,
@@ -283,6 +287,7 @@ Args:
 
   m.def("save_safetensors",
         [](nb::object file, nb::handle arrays, std::optional<nb::dict> metadata) {
+          lx::EvalTrigger trigger(lx::TriggerKind::save);
           auto named = named_arrays(arrays, "save_safetensors");
           lx::StringMetadata meta;
           if (metadata) {
@@ -314,6 +319,7 @@ Args:
 
   m.def("save_gguf",
         [](nb::object file, nb::handle arrays, std::optional<nb::dict> metadata) {
+          lx::EvalTrigger trigger(lx::TriggerKind::save);
           auto named = named_arrays(arrays, "save_gguf");
           lx::GGUFMetadata meta;
           if (metadata) {

@@ -16,6 +16,9 @@ NB_MODULE(core, m) {
   init_transforms(m);
   init_dlpack(m);
   init_printing(m);
+  init_random(m);
+  init_fft(m);
+  init_linalg(m);
   init_io(m);
   init_introspect(m);
 }

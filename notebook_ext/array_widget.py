@@ -1,0 +1,40 @@
+"""An array view with an *Evaluate* button (ipywidgets), for evaluating on demand."""
+
+from __future__ import annotations
+
+import lumex.core as mx
+
+from .display import array_mimebundle, array_html, has_data
+
+
+class ArrayDisplay:
+    """Displays an array with the lazy-safe HTML view (what ``show(a)`` returns)."""
+
+    def __init__(self, a):
+        self.array = a
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return array_mimebundle(self.array)
+
+
+def view(a):
+    """A widget showing ``a`` without evaluating it, with a button that evaluates it.
+
+    Returns an ``ipywidgets.VBox``; ``.children[1]`` is the button and ``.children[0]``
+    the HTML view, refreshed after the click.
+    """
+    import ipywidgets as W
+
+    out = W.HTML(array_html(a))
+    button = W.Button(description="Evaluate", icon="play", disabled=has_data(a),
+                      tooltip="mx.eval(a), then show values and statistics")
+
+    def evaluate(_=None):
+        mx.eval(a)
+        out.value = array_html(a)
+        button.disabled = True
+
+    button.on_click(evaluate)
+    box = W.VBox([out, button])
+    box.evaluate = evaluate  # for scripts and tests: the same as clicking
+    return box
