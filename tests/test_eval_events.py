@@ -224,3 +224,13 @@ def test_save_and_mask_trigger_kinds_exist():
     # The C++ scope EvalTrigger(TriggerKind::save / bool_mask) is for the I/O and
     # indexing bindings; their names are part of the event vocabulary.
     assert {"save", "bool_mask"} <= set(G.TRIGGER_KINDS)
+
+
+@pytest.mark.lumex_only
+def test_boolean_mask_read_is_an_evaluation_point():
+    a = mx.arange(6)
+    with G.collect_events() as log:
+        ln = line() + 1
+        picked = a[a % 2 == 0]
+    assert [(e.kind, e.line) for e in log.events] == [("bool_mask", ln)]
+    np.testing.assert_array_equal(np.array(picked), [0, 2, 4])

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "engine/events.h"
 #include "engine/ops.h"
 #include "engine/primitives.h"
 #include "engine/utils.h"
@@ -344,8 +345,9 @@ namespace {
 /// Positions of the true entries of `mask`, one int64 index array per mask axis.
 std::vector<array> mask_positions(const array& mask_in) {
   array mask = mask_in;
-  // EVAL TRIGGER: boolean mask
-  // The result's shape depends on the mask's values, so the mask is computed now.
+  // The result's shape depends on the mask's values, so the mask is computed
+  // now: an evaluation point, reported to observers as such.
+  EvalTrigger trigger(TriggerKind::bool_mask);
   mask.eval();
   auto c = contiguous(mask);
   c.eval();
