@@ -139,3 +139,14 @@ def test_errors():
         mx.random.bernoulli(1, key=k)
     with pytest.raises(ValueError, match="At most one"):
         mx.random.categorical(mx.zeros((2, 3)), shape=(5, 2), num_samples=3, key=k)
+
+
+def test_permutation_matches_mlx():
+    k = mx.random.key(0)
+    p = mx.random.permutation(10, key=k)
+    assert p.dtype == mx.uint32
+    assert p.tolist() == [3, 6, 7, 4, 0, 2, 5, 1, 9, 8]
+    x = mx.arange(12).reshape(3, 4)
+    got = mx.random.permutation(x, axis=1, key=mx.random.key(3))
+    assert got.tolist() == [[1, 0, 3, 2], [5, 4, 7, 6], [9, 8, 11, 10]]
+    assert sorted(mx.random.permutation(50).tolist()) == list(range(50))

@@ -220,6 +220,40 @@ Args:
 Returns:
     array: The output array of random values.)");
 
+  m.def("permutation",
+        [](nb::handle x, int axis, KeyArg key, StreamArg s) {
+          auto sod = to_sod(s);
+          if (nb::isinstance<nb::int_>(x)) {
+            auto n = nb::cast<int64_t>(x);
+            if (n < 0) throw std::invalid_argument("[permutation] Negative size.");
+            // As MLX: the permutation of arange(n) is the sorting order itself.
+            return lx::argsort(rnd::bits({n}, 4, key, sod), 0, sod);
+          }
+          array a = to_array(x);
+          if (a.ndim() == 0) {
+            throw std::invalid_argument("[permutation] Cannot permute a scalar array.");
+          }
+          int ax = axis < 0 ? axis + a.ndim() : axis;
+          if (ax < 0 || ax >= a.ndim()) {
+            throw std::out_of_range("[permutation] Invalid axis for the array.");
+          }
+          // Sorting fresh random bits gives a uniformly random order.
+          auto order = lx::argsort(rnd::bits({a.shape(ax)}, 4, key, sod), 0, sod);
+          return lx::take(a, order, ax, sod);
+        },
+        "x"_a, "axis"_a = 0, "key"_a = nb::none(), "stream"_a = nb::none(),
+        nb::sig("def permutation(x: int | array, axis: int = 0, key: array | None = None, stream: Stream | Device | None = None) -> array"),
+        R"(Generate a random permutation, or permute the entries of an array.
+
+Args:
+    x (int or array): If an integer, permute ``arange(x)``; if an array,
+      permute its entries along ``axis``.
+    axis (int, optional): The axis to permute along. Default: ``0``.
+    key (array, optional): A PRNG key.
+
+Returns:
+    array: The permutation or the permuted array.)");
+
   m.def("categorical",
         [](const array& logits, int axis, std::optional<Shape> shape,
            std::optional<int> num_samples, KeyArg key, StreamArg s) {
