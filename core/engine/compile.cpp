@@ -73,7 +73,6 @@ void CompiledGraph::fuse() {
   std::unordered_map<uint64_t, size_t> group_of;  // out id -> group index
   struct Group {
     std::vector<size_t> steps;
-    bool closed = false;
   };
   std::vector<Group> groups;
   std::vector<FusedStep::Op> ops(steps_.size());
