@@ -13,7 +13,8 @@ using Op = FusedStep::Op;
 const char* op_name(Op op) {
   static const char* names[] = {"add", "subtract", "multiply", "divide", "maximum",
                                 "minimum", "negative", "abs", "square", "sqrt",
-                                "rsqrt", "exp", "log", "sin", "cos", "tanh", "sigmoid"};
+                                "rsqrt", "exp", "log", "sin", "cos", "tanh", "sigmoid",
+                                "erf", "expm1", "log1p"};
   return names[static_cast<int>(op)];
 }
 bool is_binary(Op op) { return static_cast<int>(op) <= static_cast<int>(Op::minimum); }
@@ -37,6 +38,9 @@ bool Fused::fusable(const Primitive& p, Op& op) {
   else if (t == typeid(Cos)) op = Op::cos;
   else if (t == typeid(Tanh)) op = Op::tanh;
   else if (t == typeid(Sigmoid)) op = Op::sigmoid;
+  else if (t == typeid(Erf)) op = Op::erf;
+  else if (t == typeid(Expm1)) op = Op::expm1;
+  else if (t == typeid(Log1p)) op = Op::log1p;
   else if (t == typeid(Log) && static_cast<const Log&>(p).base() == Log::Base::e) op = Op::log;
   else return false;
   return true;

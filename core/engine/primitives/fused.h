@@ -13,6 +13,7 @@ struct FusedStep {
   enum class Op : uint8_t {
     add, subtract, multiply, divide, maximum, minimum,
     negative, abs, square, sqrt, rsqrt, exp, log, sin, cos, tanh, sigmoid,
+    erf, expm1, log1p,
   };
   Op op;
   int a, b, out;

@@ -55,6 +55,31 @@ void DivMod::eval_cpu(const std::vector<array>& inputs,
                         "DivMod");
 }
 
+namespace {
+
+template <typename T>
+void select_run(const bool* c, const T* x, const T* y, T* o, int64_t n, int64_t sc,
+                int64_t sx, int64_t sy) {
+  // The common layouts get loops with fixed strides, which the compiler vectorizes.
+  if (sc == 1 && sx == 1 && sy == 1) {
+    for (int64_t i = 0; i < n; ++i) o[i] = c[i] ? x[i] : y[i];
+  } else if (sc == 1 && sx == 1 && sy == 0) {
+    T v = y[0];
+    for (int64_t i = 0; i < n; ++i) o[i] = c[i] ? x[i] : v;
+  } else if (sc == 1 && sx == 0 && sy == 1) {
+    T v = x[0];
+    for (int64_t i = 0; i < n; ++i) o[i] = c[i] ? v : y[i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) o[i] = c[i * sc] ? x[i * sx] : y[i * sy];
+  }
+}
+
+bool dense_or_single(const array& a) {
+  return a.data_size() == 1 || (a.flags().row_contiguous && a.data_size() == a.size());
+}
+
+}  // namespace
+
 void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
   const auto& c = inputs[0];
   const auto& x = inputs[1];
@@ -66,20 +91,21 @@ void Select::eval_cpu(const std::vector<array>& inputs, array& out) {
     const T* px = x.data<T>();
     const T* py = y.data<T>();
     T* po = out.data<T>();
-    strided_for_each<4>(
+    if (c.shape() == out.shape() && x.shape() == out.shape() && y.shape() == out.shape() &&
+        dense_or_single(c) && dense_or_single(x) && dense_or_single(y)) {
+      int64_t sc = c.data_size() > 1, sx = x.data_size() > 1, sy = y.data_size() > 1;
+      parallel_for(out.size(), [&](size_t lo, size_t hi) {
+        auto l = static_cast<int64_t>(lo);
+        select_run(pc + l * sc, px + l * sx, py + l * sy, po + l,
+                   static_cast<int64_t>(hi - lo), sc, sx, sy);
+      });
+      return;
+    }
+    parallel_strided_for_each<4>(
         out.shape(), {&c.strides(), &x.strides(), &y.strides(), &out.strides()},
         [&](const auto& off, int64_t n, const auto& st) {
-          const bool* cc = pc + off[0];
-          const T* xx = px + off[1];
-          const T* yy = py + off[2];
-          T* oo = po + off[3];
-          if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
-            for (int64_t i = 0; i < n; ++i) oo[i] = cc[i] ? xx[i] : yy[i];
-          } else {
-            for (int64_t i = 0; i < n; ++i) {
-              oo[i] = cc[i * st[0]] ? xx[i * st[1]] : yy[i * st[2]];
-            }
-          }
+          select_run(pc + off[0], px + off[1], py + off[2], po + off[3], n, st[0], st[1],
+                     st[2]);
         });
   });
 }

@@ -1,5 +1,6 @@
 #include "engine/backend/cpu/copy.h"
 
+#include "engine/backend/cpu/convert_kernels.h"
 #include "engine/backend/cpu/kernel_utils.h"
 #include "engine/backend/cpu/parallel.h"
 #include "engine/primitives.h"
@@ -19,12 +20,24 @@ bool is_donatable(const array& in, const array& out) {
 
 namespace {
 
+bool convert_dense_parallel(const void* src, Dtype from, void* dst, Dtype to, size_t n) {
+  if (!has_dense_convert(from, to)) return false;
+  auto ib = static_cast<const char*>(src);
+  auto ob = static_cast<char*>(dst);
+  size_t is = from.size, os = to.size;
+  parallel_for(n, [&](size_t lo, size_t hi) {
+    convert_dense_fast(ib + lo * is, from, ob + lo * os, to, hi - lo);
+  });
+  return true;
+}
+
 template <typename Tin, typename Tout>
 void copy_typed(const array& in, array& out) {
   const Tin* src = in.data<Tin>();
   Tout* dst = out.data<Tout>();
   if (in.flags().row_contiguous && out.flags().row_contiguous &&
       in.data_size() == in.size() && out.data_size() == out.size()) {
+    if (convert_dense_parallel(src, in.dtype(), dst, out.dtype(), in.size())) return;
     parallel_for(in.size(), [&](size_t lo, size_t hi) {
       for (size_t i = lo; i < hi; ++i) dst[i] = cast<Tout>(src[i]);
     });
@@ -89,6 +102,10 @@ void AsType::eval_cpu(const std::vector<array>& inputs, array& out) {
     // Keep the input's (dense) layout: no gather needed.
     out.set_data(allocator::malloc(in.data_size() * out.itemsize()),
                  in.data_size(), in.strides(), in.flags());
+    if (cpu::convert_dense_parallel(in.raw_data(), in.dtype(), out.raw_data(), out.dtype(),
+                               in.data_size())) {
+      return;
+    }
     dispatch_dtype(in.dtype(), [&](auto tin) {
       dispatch_dtype(out.dtype(), [&](auto tout) {
         using Tin = decltype(tin);

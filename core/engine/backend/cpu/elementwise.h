@@ -3,8 +3,12 @@
 // pick a functor from elementwise_ops.h and a dtype set, and call these.
 #pragma once
 
+#include <algorithm>
+
+#include "engine/backend/cpu/convert_kernels.h"
 #include "engine/backend/cpu/kernel_utils.h"
 #include "engine/backend/cpu/parallel.h"
+#include "engine/backend/cpu/parallel_strided.h"
 
 namespace lumex::core::cpu {
 
@@ -27,38 +31,83 @@ void unary_loop(const array& in, array& out, Op op) {
   out.set_data(allocator::malloc(out.nbytes()));
   const Tin* src = in.data<Tin>();
   Tout* dst = out.data<Tout>();
-  strided_for_each<2>(in.shape(), {&in.strides(), &out.strides()},
-                      [&](const auto& off, int64_t n, const auto& st) {
-                        const Tin* s = src + off[0];
-                        Tout* d = dst + off[1];
-                        for (int64_t i = 0; i < n; ++i) {
-                          d[i] = static_cast<Tout>(op(s[i * st[0]]));
-                        }
-                      });
+  parallel_strided_for_each<2>(in.shape(), {&in.strides(), &out.strides()},
+                               [&](const auto& off, int64_t n, const auto& st) {
+                                 const Tin* s = src + off[0];
+                                 Tout* d = dst + off[1];
+                                 for (int64_t i = 0; i < n; ++i) {
+                                   d[i] = static_cast<Tout>(op(s[i * st[0]]));
+                                 }
+                               });
 }
 
-/// float32 contiguous inputs go to a vectorized block kernel; everything else to `op`.
-template <typename Op>
-void unary_fast_f32(const array& in, array& out,
-                    void (*block)(const float*, float*, size_t), Op op,
-                    const char* name) {
-  if (in.dtype() != float32 || !in.flags().contiguous) {
-    dispatch_if<InexactType>(in.dtype(), name, [&](auto t) {
-      using T = decltype(t);
+/// A vectorized float32 kernel over n dense elements (out may alias in).
+using F32Block = void (*)(const float*, float*, size_t);
+
+template <typename T>
+constexpr bool is_f32_like_v =
+    std::is_same_v<T, float> || std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>;
+
+/// Applies `block` to a run of n elements with strides ss/ds, staging through a
+/// float buffer unless the run is dense float32.
+template <typename T>
+void block_run(F32Block block, const T* s, int64_t ss, T* d, int64_t ds, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (ss == 1 && ds == 1) {
+      block(s, d, static_cast<size_t>(n));
+      return;
+    }
+  }
+  constexpr int64_t kChunk = 512;
+  alignas(64) float buf[kChunk];
+  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    int64_t m = std::min(kChunk, n - i0);
+    const T* si = s + i0 * ss;
+    T* di = d + i0 * ds;
+    if (ss == 1 && !std::is_same_v<T, float>) {
+      convert_dense_fast(si, dtype_of<T>, buf, float32, static_cast<size_t>(m));
+    } else {
+      for (int64_t i = 0; i < m; ++i) buf[i] = static_cast<float>(si[i * ss]);
+    }
+    block(buf, buf, static_cast<size_t>(m));
+    if (ds == 1 && !std::is_same_v<T, float>) {
+      convert_dense_fast(buf, float32, di, dtype_of<T>, static_cast<size_t>(m));
+    } else {
+      for (int64_t i = 0; i < m; ++i) di[i * ds] = T(buf[i]);
+    }
+  }
+}
+
+/// float32, float16 and bfloat16 go through a vectorized float32 kernel (any layout);
+/// other dtypes allowed by Pred use the scalar functor `op`.
+template <template <typename> class Pred, typename Op>
+void unary_fast(const array& in, array& out, F32Block block, Op op, const char* name) {
+  dispatch_if<Pred>(in.dtype(), name, [&](auto t) {
+    using T = decltype(t);
+    if constexpr (!is_f32_like_v<T>) {
       unary_loop<T, T>(in, out, op);
-    });
-    return;
-  }
-  if (is_donatable(in, out)) {
-    out.copy_shared_buffer(in);
-  } else {
-    out.set_data(allocator::malloc(in.data_size() * sizeof(float)),
-                 in.data_size(), in.strides(), in.flags());
-  }
-  const float* src = in.data<float>();
-  float* dst = out.data<float>();
-  parallel_for(in.data_size(), [&](size_t lo, size_t hi) {
-    block(src + lo, dst + lo, hi - lo);
+    } else if (in.flags().contiguous) {
+      if (is_donatable(in, out)) {
+        out.copy_shared_buffer(in);
+      } else {
+        out.set_data(allocator::malloc(in.data_size() * sizeof(T)), in.data_size(),
+                     in.strides(), in.flags());
+      }
+      const T* src = in.data<T>();
+      T* dst = out.data<T>();
+      parallel_for(in.data_size(), [&](size_t lo, size_t hi) {
+        block_run(block, src + lo, 1, dst + lo, 1, static_cast<int64_t>(hi - lo));
+      });
+    } else {
+      out.set_data(allocator::malloc(out.nbytes()));
+      const T* src = in.data<T>();
+      T* dst = out.data<T>();
+      parallel_strided_for_each<2>(in.shape(), {&in.strides(), &out.strides()},
+                                   [&](const auto& off, int64_t n, const auto& st) {
+                                     block_run(block, src + off[0], st[0], dst + off[1],
+                                               st[1], n);
+                                   });
+    }
   });
 }
 
@@ -155,7 +204,7 @@ void binary_loop(const array& a, const array& b, array& out, Op op) {
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
   Tout* po = out.data<Tout>();
-  strided_for_each<3>(
+  parallel_strided_for_each<3>(
       out.shape(), {&a.strides(), &b.strides(), &out.strides()},
       [&](const auto& off, int64_t n, const auto& st) {
         binary_inner(pa + off[0], pb + off[1], po + off[2], n, st[0], st[1], op);

@@ -8,13 +8,9 @@
 #include "engine/backend/cpu/copy.h"
 #include "engine/backend/cpu/parallel.h"
 #include "engine/backend/cpu/simd_math.h"
+#include "engine/backend/cpu/target_clones.h"
 #include "engine/primitives.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define LUMEX_CLONES __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
-#else
-#define LUMEX_CLONES
-#endif
 
 namespace lumex::core {
 
@@ -69,8 +65,11 @@ void unary_block(Op op, const float* a, bool sa, float* out, size_t n) {
     case Op::sin: cpu::simd_math::sin_f32(a, out, m); break;
     case Op::cos: cpu::simd_math::cos_f32(a, out, m); break;
     case Op::sigmoid: cpu::simd_math::sigmoid_f32(a, out, m); break;
-    case Op::log: for (size_t i = 0; i < m; ++i) out[i] = std::log(a[i]); break;
-    case Op::tanh: for (size_t i = 0; i < m; ++i) out[i] = std::tanh(a[i]); break;
+    case Op::log: cpu::simd_math::log_f32(a, out, m); break;
+    case Op::tanh: cpu::simd_math::tanh_f32(a, out, m); break;
+    case Op::erf: cpu::simd_math::erf_f32(a, out, m); break;
+    case Op::expm1: cpu::simd_math::expm1_f32(a, out, m); break;
+    case Op::log1p: cpu::simd_math::log1p_f32(a, out, m); break;
     default: simple_unary_block(op, a, out, m); break;
   }
   if (sa) std::fill(out + 1, out + n, out[0]);
@@ -101,11 +100,38 @@ void Fused::eval_cpu(const std::vector<array>& inputs, array& out) {
   float* dst = out.data<float>();
   size_t nregs = static_cast<size_t>(num_inputs_) + steps_.size();
   size_t nblocks = (n + kBlock - 1) / kBlock;
-  // Work per element is several ops, so split earlier than plain elementwise.
+  // Scratch slots: a step writes over an operand it reads for the last time (the
+  // kernels allow out == in), so a long chain still fits in L1.
+  std::vector<size_t> last_use(nregs, 0), slot(nregs, 0);
+  for (size_t k = 0; k < steps_.size(); ++k) {
+    last_use[steps_[k].a] = k;
+    if (is_binary(steps_[k].op)) last_use[steps_[k].b] = k;
+  }
+  std::vector<size_t> free_slots;
+  size_t nslots = 0;
+  for (size_t k = 0; k + 1 < steps_.size(); ++k) {
+    const auto& s = steps_[k];
+    for (int r : {s.a, is_binary(s.op) ? s.b : s.a}) {
+      bool scratch_reg = r >= num_inputs_;
+      if (scratch_reg && last_use[r] == k &&
+          std::find(free_slots.begin(), free_slots.end(), slot[r]) == free_slots.end()) {
+        free_slots.push_back(slot[r]);
+      }
+    }
+    if (free_slots.empty()) {
+      slot[s.out] = nslots++;
+    } else {
+      slot[s.out] = free_slots.back();
+      free_slots.pop_back();
+    }
+  }
+  // Slots are padded apart so that reading one and writing the next never hit
+  // addresses 4 KiB apart (the CPU would see false store-to-load dependencies).
+  constexpr size_t kSlotStride = kBlock + 16;
   auto run = [&](size_t b0, size_t b1) {
-    std::vector<float> scratch(steps_.size() * kBlock);
+    std::vector<float> scratch(std::max<size_t>(nslots, 1) * kSlotStride);
     std::vector<const float*> reg(nregs);
-    std::vector<bool> reg_single(nregs);
+    std::vector<char> reg_single(nregs);
     for (size_t blk = b0; blk < b1; ++blk) {
       size_t start = blk * kBlock, len = std::min(kBlock, n - start);
       for (int i = 0; i < num_inputs_; ++i) {
@@ -115,7 +141,7 @@ void Fused::eval_cpu(const std::vector<array>& inputs, array& out) {
       for (size_t k = 0; k < steps_.size(); ++k) {
         const auto& s = steps_[k];
         bool last = k + 1 == steps_.size();
-        float* o = last ? dst + start : scratch.data() + k * kBlock;
+        float* o = last ? dst + start : scratch.data() + slot[s.out] * kSlotStride;
         if (is_binary(s.op)) {
           bool sa = reg_single[s.a], sb = reg_single[s.b];
           if (sa && sb) {

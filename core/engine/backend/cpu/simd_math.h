@@ -1,10 +1,17 @@
-// Branch-free float32 exp/sin/cos for contiguous loops. Written with plain arithmetic and
-// selects so the compiler vectorizes them (vector_kernels.cpp builds AVX2/AVX-512 clones).
-// Accuracy: exp within 2 ulp (Taylor to r^7 on |r| <= ln2/2); sin/cos reduce and
-// evaluate in double, within 1 ulp for |x| < 2^20 — larger arguments take the libm path.
+// Branch-free float32 math for contiguous loops. Everything is plain float arithmetic,
+// integer bit tricks and selects, so the compiler vectorizes a loop calling these
+// (vector_kernels.cpp builds baseline/AVX2/AVX-512 clones; other CPUs get the same
+// code compiled for their baseline). Polynomial coefficients were fitted for this file
+// (weighted least squares iterated towards minimax, then rounded to float).
+//
+// Maximum error against the float64 result, in float32 ulps, measured by
+// tests/test_simd_accuracy.py (the bounds it asserts are in docs/differences.md):
+//   exp 1, expm1 2, log 1, log1p 2, sin/cos 1 (|x| <= 65536; beyond that libm),
+//   tanh 2, erf 2, sigmoid 2.
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -16,66 +23,218 @@ inline float bits_to_float(uint32_t u) {
   return f;
 }
 
+inline uint32_t float_to_bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+/// Round to nearest (ties to even) for |v| < 2^22, with plain adds so that it
+/// vectorizes on every ISA (SSE2 has no vector nearbyint).
+inline float round_nearest(float v) {
+  constexpr float kShifter = 12582912.0f;  // 1.5 * 2^23
+  return (v + kShifter) - kShifter;
+}
+
+/// 2^n for integer n in [-126, 127].
+inline float pow2i(int32_t n) { return bits_to_float(static_cast<uint32_t>(n + 127) << 23); }
+
+/// c[0] x^(N-1) + ... + c[N-1] by Horner's rule.
+template <size_t N>
+inline float horner(float x, const float (&c)[N]) {
+  float p = c[0];
+  for (size_t i = 1; i < N; ++i) p = p * x + c[i];
+  return p;
+}
+
+constexpr float kLog2e = 1.44269504088896341f;
+// ln 2 split so that n * kLn2Hi is exact for |n| < 2^8 and the pair carries ~40 bits.
+constexpr float kLn2Hi = 0.693359375f;
+constexpr float kLn2Lo = -2.12194440e-4f;
+
+/// exp(r) - 1 on |r| <= ln2/2 (about 0.5 ulp).
+inline float expm1_reduced(float r) {
+  constexpr float c[] = {1.98241207e-4f, 1.39332458e-3f, 8.33341945e-3f,
+                         4.16664816e-2f, 1.66666657e-1f, 0.5f};
+  return r + (r * r) * horner(r, c);
+}
+
 inline float exp_f32(float x) {
-  constexpr float log2e = 1.44269504088896341f;
-  constexpr float ln2_hi = 0.693359375f;
-  constexpr float ln2_lo = -2.12194440e-4f;
   float xc = x > 88.8f ? 88.8f : (x < -104.0f ? -104.0f : x);
-  float n = std::nearbyint(xc * log2e);
-  float r = (xc - n * ln2_hi) - n * ln2_lo;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  float n = round_nearest(xc * kLog2e);
+  float r = (xc - n * kLn2Hi) - n * kLn2Lo;
+  float p = expm1_reduced(r) + 1.0f;
   // 2^n split in two factors so results down to the subnormal range stay exact.
   auto ni = static_cast<int32_t>(n);
   int32_t n1 = ni / 2;
-  int32_t n2 = ni - n1;
-  float s1 = bits_to_float(static_cast<uint32_t>(n1 + 127) << 23);
-  float s2 = bits_to_float(static_cast<uint32_t>(n2 + 127) << 23);
-  float y = p * s1 * s2;
+  float y = p * pow2i(n1) * pow2i(ni - n1);
   y = x > 88.72283935546875f ? INFINITY : y;
   y = x < -87.9f ? 0.0f : y;  // MLX flushes deep underflow to zero
   return x != x ? x : y;
 }
 
-// Quadrant-reduced sine and cosine, computed in double.
-inline void sincos_core(float xf, double& s, double& c, double& q) {
-  constexpr double two_over_pi = 0.63661977236758134308;
-  constexpr double pio2_hi = 1.5707963267341256;
-  constexpr double pio2_lo = 6.0771005065061922e-11;
-  double x = xf;
-  double k = std::nearbyint(x * two_over_pi);
-  double r = (x - k * pio2_hi) - k * pio2_lo;
-  double r2 = r * r;
-  s = r + r * r2 * (-1.0 / 6 + r2 * (1.0 / 120 + r2 * (-1.0 / 5040 + r2 * (1.0 / 362880 - r2 / 39916800.0))));
-  c = 1.0 + r2 * (-0.5 + r2 * (1.0 / 24 + r2 * (-1.0 / 720 + r2 * (1.0 / 40320 - r2 / 3628800.0))));
-  q = k - 4.0 * std::floor(k * 0.25);  // k mod 4 in [0, 4)
+inline float expm1_f32(float x) {
+  float xc = x > 88.8f ? 88.8f : (x < -20.0f ? -20.0f : x);
+  float n = round_nearest(xc * kLog2e);
+  float r = (xc - n * kLn2Hi) - n * kLn2Lo;
+  float p = expm1_reduced(r);
+  auto ni = static_cast<int32_t>(n);
+  int32_t n1 = ni / 2;
+  float s1 = pow2i(n1), s2 = pow2i(ni - n1);
+  // 2^n - 1 is exact for -24 <= n <= 24; past that the -1 is below half an ulp.
+  bool big = n > 24.0f;
+  float small = pow2i(static_cast<int32_t>(big ? 24.0f : n));
+  float y = big ? (p + 1.0f) * s1 * s2 : small * p + (small - 1.0f);
+  y = x > 88.72283935546875f ? INFINITY : y;
+  return (x != x || x == 0.0f) ? x : y;  // x == 0 keeps the sign of -0
 }
 
-inline float sin_f32(float x) {
-  double s, c, q;
-  sincos_core(x, s, c, q);
-  double v = q == 0.0 ? s : (q == 1.0 ? c : (q == 2.0 ? -s : -c));
-  return x == 0.0f ? x : static_cast<float>(v);  // keeps the sign of -0
+/// log(1 + f) - f + f^2/2 = s * (f^2/2 + R(s^2)) with s = f / (2 + f), |s| <= 0.1716.
+inline float log1p_reduced(float f) {
+  float s = f / (2.0f + f);
+  float z = s * s;
+  constexpr float c[] = {0.245168358f, 0.285039395f, 0.400005102f, 0.666666687f};
+  float R = z * horner(z, c);
+  float hf = 0.5f * f * f;
+  return s * (hf + R) - hf;
 }
 
-inline float cos_f32(float x) {
-  double s, c, q;
-  sincos_core(x, s, c, q);
-  double v = q == 0.0 ? c : (q == 1.0 ? -s : (q == 2.0 ? -c : s));
-  return static_cast<float>(v);
+inline float log_f32(float x) {
+  // Subnormals are scaled into the normal range first.
+  bool sub = x < 1.17549435e-38f;
+  float xs = sub ? x * 8388608.0f : x;
+  uint32_t ix = float_to_bits(xs);
+  int32_t e = static_cast<int32_t>((ix >> 23) & 0xff) - 127 - (sub ? 23 : 0);
+  float m = bits_to_float((ix & 0x7fffffu) | 0x3f800000u);  // [1, 2)
+  bool hi = m > 1.41421356f;
+  m = hi ? 0.5f * m : m;
+  e = hi ? e + 1 : e;
+  float f = m - 1.0f;
+  float k = static_cast<float>(e);
+  float y = k * kLn2Hi + ((log1p_reduced(f) + k * kLn2Lo) + f);
+  y = x == INFINITY ? x : y;
+  y = x == 0.0f ? -INFINITY : y;
+  return (x < 0.0f || x != x) ? NAN : y;
 }
 
-/// Contiguous kernels (runtime-dispatched to the best ISA). Arguments past 2^20 in
-/// magnitude are recomputed with libm after the vector pass.
+inline float log1p_f32(float x) {
+  float u = 1.0f + x;
+  // log(u) is off by the rounding of 1 + x; (x - (u - 1)) / u corrects it.
+  float c = (x - (u - 1.0f)) / u;
+  float y = log_f32(u);
+  bool plain = u == INFINITY || u == 0.0f || u != u;
+  y = plain ? y : y + c;
+  return x == 0.0f ? x : y;
+}
+
+// pi/2 in five pieces; the first four have 8 significant bits, so k * piece is exact
+// for integer k < 2^16, i.e. |x| <= kTrigMax.
+constexpr float kPio2_1 = 1.5703125f;
+constexpr float kPio2_2 = 4.84466552734375e-4f;
+constexpr float kPio2_3 = -6.407499313354492e-7f;
+constexpr float kPio2_4 = 9.89530235528946e-10f;
+constexpr float kPio2_5 = 2.5633440682570896e-12f;
+constexpr float kTrigMax = 65536.0f;
+
+/// Reduces x by the nearest multiple k of pi/2 to r + t, with t (|t| < 2^-21) below
+/// r's last bit, and returns k mod 4. Arguments beyond kTrigMax (and inf/NaN) reduce
+/// as 0; callers route them elsewhere.
+inline float trig_reduce(float x, float& t, int32_t& quadrant) {
+  float xs = std::fabs(x) <= kTrigMax ? x : 0.0f;
+  float k = round_nearest(xs * 0.636619772f);
+  // Exact: the products are exact and the differences cancel (Sterbenz).
+  float r = (xs - k * kPio2_1) - k * kPio2_2;
+  // The next two subtractions keep their rounding errors (TwoSum) in t.
+  float b = k * kPio2_3;
+  float s = r - b;
+  float v = s - r;
+  float e1 = (r - (s - v)) - (b + v);
+  float b2 = k * kPio2_4;
+  float s2 = s - b2;
+  float v2 = s2 - s;
+  float e2 = (s - (s2 - v2)) - (b2 + v2);
+  t = (e1 + e2) - k * kPio2_5;
+  quadrant = static_cast<int32_t>(k) & 3;
+  return s2;
+}
+
+/// sin(r + t) and cos(r + t) for |r| <= pi/4 (plus rounding) and tiny t.
+inline void sincos_reduced(float r, float t, float& sin_out, float& cos_out) {
+  float z = r * r;
+  constexpr float cs[] = {2.71812200e-6f, -1.98393129e-4f, 8.33332911e-3f, -1.66666672e-1f};
+  constexpr float cc[] = {-2.72057548e-7f, 2.47994594e-5f, -1.38888834e-3f, 4.16666679e-2f};
+  float pc = horner(z, cc);
+  float s_small = r * z * horner(z, cs);
+  float hz = 0.5f * z;
+  float w = 1.0f - hz;
+  // (1 - w) - hz is the rounding error of w, added back with the small terms.
+  float c_small = ((1.0f - w) - hz) + z * z * pc;
+  // sin(r + t) = sin r + t cos r, cos(r + t) = cos r - t sin r, to first order in t.
+  sin_out = r + (s_small + t * (w + c_small));
+  cos_out = w + (c_small - t * (r + s_small));
+}
+
+/// sin(x) for shift 0, cos(x) = sin(x + pi/2) for shift 1.
+inline float sin_shifted(float x, int32_t shift) {
+  int32_t q;
+  float t, s, c;
+  float r = trig_reduce(x, t, q);
+  sincos_reduced(r, t, s, c);
+  q += shift;
+  float v = (q & 1) ? c : s;
+  return (q & 2) ? -v : v;
+}
+
+inline float sin_f32(float x) { return x == 0.0f ? x : sin_shifted(x, 0); }  // keeps -0
+inline float cos_f32(float x) { return sin_shifted(x, 1); }
+
+inline float tanh_f32(float x) {
+  float a = std::fabs(x);
+  // |x| < 0.625: x + x^3 P(x^2).
+  float z = a * a;
+  constexpr float c[] = {-5.70500037e-3f, 2.06391010e-2f, -5.37397191e-2f, 1.33314416e-1f,
+                         -3.33332807e-1f};
+  float small = a + a * z * horner(z, c);
+  // Otherwise tanh|x| = 1 - 2 / (exp(2|x|) + 1) (at least 0.55, so the subtraction
+  // loses little); past 9.1 it rounds to 1.
+  float large = 1.0f - 2.0f / (exp_f32(2.0f * (a < 9.1f ? a : 9.1f)) + 1.0f);
+  float y = std::copysign(a < 0.625f ? small : large, x);
+  return x != x ? x : y;
+}
+
+inline float erf_f32(float x) {
+  float a = std::fabs(x);
+  // |x| < 0.9: erf(x) = x + x * Q(x^2); the leading x is exact.
+  float z = a * a;
+  constexpr float cs[] = {-6.09065348e-4f, 5.01202838e-3f, -2.67789625e-2f, 1.12821430e-1f,
+                          -3.76125246e-1f, 1.28379151e-1f};
+  float small = a + a * horner(z, cs);
+  // 0.9 <= |x| < 3.95: erf = 1 - exp(Q(|x| - 0.9)) with Q fitting log(erfc); above, 1.
+  float t = (a > 3.95f ? 3.95f : a) - 0.9f;
+  constexpr float cl[] = {1.62129163e-6f, -3.40415827e-5f, 3.42423766e-4f, -2.24929210e-3f,
+                          1.11468732e-2f, -4.58116233e-2f, -8.30010056e-1f, -2.47163439f,
+                          -1.59409726f};
+  float large = 1.0f - exp_f32(horner(t, cl));
+  float y = a < 0.9f ? small : large;
+  y = std::copysign(y, x);
+  return x != x ? x : y;
+}
+
+inline float sigmoid_f32(float x) {
+  // e^-|x| <= 1, so 1 + e never loses the small tail: x < 0 gives e / (1 + e).
+  float e = exp_f32(-std::fabs(x));
+  return (x < 0.0f ? e : 1.0f) / (1.0f + e);
+}
+
+/// Contiguous kernels (runtime-dispatched to the best ISA); `out` may alias `in`.
 void exp_f32(const float* in, float* out, size_t n);
-void sin_f32(const float* in, float* out, size_t n);
-void cos_f32(const float* in, float* out, size_t n);
+void expm1_f32(const float* in, float* out, size_t n);
+void log_f32(const float* in, float* out, size_t n);
+void log1p_f32(const float* in, float* out, size_t n);
+void sin_f32(const float* in, float* out, size_t n);  // |x| > kTrigMax: libm
+void cos_f32(const float* in, float* out, size_t n);  // |x| > kTrigMax: libm
+void tanh_f32(const float* in, float* out, size_t n);
+void erf_f32(const float* in, float* out, size_t n);
 void sigmoid_f32(const float* in, float* out, size_t n);
 
 }  // namespace lumex::core::cpu::simd_math

@@ -27,19 +27,15 @@ using namespace cpu;
 
 LUMEX_UNARY_INEXACT(Sqrt)
 LUMEX_UNARY_INEXACT(Rsqrt)
-LUMEX_UNARY_INEXACT(Expm1)
-LUMEX_UNARY_INEXACT(Log1p)
 LUMEX_UNARY_INEXACT(Tan)
 LUMEX_UNARY_INEXACT(ArcSin)
 LUMEX_UNARY_INEXACT(ArcCos)
 LUMEX_UNARY_INEXACT(ArcTan)
 LUMEX_UNARY_INEXACT(Sinh)
 LUMEX_UNARY_INEXACT(Cosh)
-LUMEX_UNARY_INEXACT(Tanh)
 LUMEX_UNARY_INEXACT(ArcSinh)
 LUMEX_UNARY_INEXACT(ArcCosh)
 LUMEX_UNARY_INEXACT(ArcTanh)
-LUMEX_UNARY_REAL_FLOAT(Erf)
 LUMEX_UNARY_REAL_FLOAT(ErfInv)
 LUMEX_UNARY_ANY(Negative)
 LUMEX_UNARY_ANY(Sign)
@@ -54,21 +50,19 @@ LUMEX_UNARY_BOOL(IsInf)
 LUMEX_UNARY_BOOL(IsPosInf)
 LUMEX_UNARY_BOOL(IsNegInf)
 
-void Exp::eval_cpu(const std::vector<array>& inputs, array& out) {
-  unary_fast_f32(inputs[0], out, simd_math::exp_f32, detail::Exp{}, "Exp");
-}
-
-void Sin::eval_cpu(const std::vector<array>& inputs, array& out) {
-  unary_fast_f32(inputs[0], out, simd_math::sin_f32, detail::Sin{}, "Sin");
-}
-
-void Cos::eval_cpu(const std::vector<array>& inputs, array& out) {
-  unary_fast_f32(inputs[0], out, simd_math::cos_f32, detail::Cos{}, "Cos");
-}
-
-void Sigmoid::eval_cpu(const std::vector<array>& inputs, array& out) {
-  unary_fast_f32(inputs[0], out, simd_math::sigmoid_f32, detail::Sigmoid{}, "Sigmoid");
-}
+// Vectorized float32 kernels (also used for float16/bfloat16 through float).
+#define LUMEX_UNARY_FAST(NAME, PRED, KERNEL)                                \
+  void NAME::eval_cpu(const std::vector<array>& inputs, array& out) {       \
+    unary_fast<PRED>(inputs[0], out, simd_math::KERNEL, detail::NAME{}, #NAME); \
+  }
+LUMEX_UNARY_FAST(Exp, InexactType, exp_f32)
+LUMEX_UNARY_FAST(Expm1, InexactType, expm1_f32)
+LUMEX_UNARY_FAST(Log1p, InexactType, log1p_f32)
+LUMEX_UNARY_FAST(Sin, InexactType, sin_f32)
+LUMEX_UNARY_FAST(Cos, InexactType, cos_f32)
+LUMEX_UNARY_FAST(Tanh, InexactType, tanh_f32)
+LUMEX_UNARY_FAST(Sigmoid, InexactType, sigmoid_f32)
+LUMEX_UNARY_FAST(Erf, FloatType, erf_f32)
 
 void BitwiseInvert::eval_cpu(const std::vector<array>& inputs, array& out) {
   unary_same<IntOrBoolType>(inputs[0], out, detail::BitwiseInvert{},
@@ -98,7 +92,7 @@ void Imag::eval_cpu(const std::vector<array>& inputs, array& out) {
 void Log::eval_cpu(const std::vector<array>& inputs, array& out) {
   switch (base_) {
     case Base::e:
-      unary_same<InexactType>(inputs[0], out, detail::Log{}, "Log");
+      unary_fast<InexactType>(inputs[0], out, simd_math::log_f32, detail::Log{}, "Log");
       break;
     case Base::two:
       unary_same<InexactType>(inputs[0], out, detail::Log2{}, "Log2");

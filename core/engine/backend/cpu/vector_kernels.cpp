@@ -3,69 +3,69 @@
 #include <cmath>
 
 #include "engine/backend/cpu/simd_math.h"
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define LUMEX_CLONES __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
-#else
-#define LUMEX_CLONES
-#endif
+#include "engine/backend/cpu/target_clones.h"
 
 namespace lumex::core::cpu::simd_math {
 
 namespace {
-constexpr float kBigArg = 1048576.0f;
 
-LUMEX_CLONES bool exp_loop(const float* in, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = exp_f32(in[i]);
-  return true;
-}
-
-// Returns whether any argument needs the slow path.
-LUMEX_CLONES bool sin_loop(const float* in, float* out, size_t n) {
-  int big = 0;
-  for (size_t i = 0; i < n; ++i) {
-    // Huge arguments are left in place (|sin| <= 1 marks the others done) so the
-    // fix-up pass also works when out aliases in.
-    bool b = std::fabs(in[i]) > kBigArg;
-    out[i] = b ? in[i] : sin_f32(in[i]);
-    big |= b;
+#define LUMEX_MAP_LOOP(NAME, EXPR)                                      \
+  LUMEX_CLONES void NAME##_loop(const float* in, float* out, size_t n) { \
+    for (size_t i = 0; i < n; ++i) {                                    \
+      const float x = in[i];                                            \
+      out[i] = EXPR;                                                    \
+    }                                                                   \
   }
-  return big;
-}
+LUMEX_MAP_LOOP(exp, exp_f32(x))
+LUMEX_MAP_LOOP(expm1, expm1_f32(x))
+LUMEX_MAP_LOOP(log, log_f32(x))
+LUMEX_MAP_LOOP(log1p, log1p_f32(x))
+LUMEX_MAP_LOOP(tanh, tanh_f32(x))
+LUMEX_MAP_LOOP(erf, erf_f32(x))
+LUMEX_MAP_LOOP(sigmoid, sigmoid_f32(x))
+#undef LUMEX_MAP_LOOP
 
-LUMEX_CLONES bool cos_loop(const float* in, float* out, size_t n) {
-  int big = 0;
-  for (size_t i = 0; i < n; ++i) {
-    bool b = std::fabs(in[i]) > kBigArg;
-    out[i] = b ? in[i] : cos_f32(in[i]);
-    big |= b;
+// Arguments the reduction cannot take (|x| > kTrigMax, inf, NaN) are left in place:
+// every other result has |v| <= 1, which marks it done, so the fix-up pass also works
+// when out aliases in. Returns whether any was left.
+#define LUMEX_TRIG_LOOP(NAME)                                                \
+  LUMEX_CLONES bool NAME##_loop(const float* in, float* out, size_t n) {     \
+    int left = 0;                                                            \
+    for (size_t i = 0; i < n; ++i) {                                         \
+      const float x = in[i];                                                 \
+      bool b = !(std::fabs(x) <= kTrigMax);                                  \
+      out[i] = b ? x : NAME##_f32(x);                                        \
+      left |= b;                                                             \
+    }                                                                        \
+    return left;                                                             \
   }
-  return big;
-}
-
-LUMEX_CLONES bool sigmoid_loop(const float* in, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = 1.0f / (1.0f + exp_f32(-in[i]));
-  return true;
-}
+LUMEX_TRIG_LOOP(sin)
+LUMEX_TRIG_LOOP(cos)
+#undef LUMEX_TRIG_LOOP
 
 template <typename F>
-void fix_big(float* out, size_t n, F f) {
+void fix_left(float* out, size_t n, F f) {
   for (size_t i = 0; i < n; ++i) {
-    if (std::fabs(out[i]) > kBigArg) out[i] = f(out[i]);
+    if (!(std::fabs(out[i]) <= 1.0f)) out[i] = f(out[i]);
   }
 }
+
 }  // namespace
 
 void exp_f32(const float* in, float* out, size_t n) { exp_loop(in, out, n); }
+void expm1_f32(const float* in, float* out, size_t n) { expm1_loop(in, out, n); }
+void log_f32(const float* in, float* out, size_t n) { log_loop(in, out, n); }
+void log1p_f32(const float* in, float* out, size_t n) { log1p_loop(in, out, n); }
+void tanh_f32(const float* in, float* out, size_t n) { tanh_loop(in, out, n); }
+void erf_f32(const float* in, float* out, size_t n) { erf_loop(in, out, n); }
+void sigmoid_f32(const float* in, float* out, size_t n) { sigmoid_loop(in, out, n); }
 
 void sin_f32(const float* in, float* out, size_t n) {
-  if (sin_loop(in, out, n)) fix_big(out, n, [](float x) { return std::sin(x); });
+  if (sin_loop(in, out, n)) fix_left(out, n, [](float x) { return std::sin(x); });
 }
 
 void cos_f32(const float* in, float* out, size_t n) {
-  if (cos_loop(in, out, n)) fix_big(out, n, [](float x) { return std::cos(x); });
+  if (cos_loop(in, out, n)) fix_left(out, n, [](float x) { return std::cos(x); });
 }
-
-void sigmoid_f32(const float* in, float* out, size_t n) { sigmoid_loop(in, out, n); }
 
 }  // namespace lumex::core::cpu::simd_math

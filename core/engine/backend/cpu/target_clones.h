@@ -1,0 +1,10 @@
+// LUMEX_CLONES: compile a hot loop for baseline x86-64, AVX2 and AVX-512 (x86-64-v4);
+// the dynamic loader picks the best clone for the running CPU, so one binary runs
+// everywhere. Elsewhere (ARM, other compilers) the loop is built once for the target.
+#pragma once
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__APPLE__)
+#define LUMEX_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#else
+#define LUMEX_CLONES
+#endif
