@@ -104,7 +104,10 @@ class LabServer:
         cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
                f"--port={self.port}", "--ip=127.0.0.1", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-               "--ServerApp.terminals_enabled=False"]
+               "--ServerApp.terminals_enabled=False",
+               # A safety net for a test run killed outright (no finalizer runs then).
+               "--ServerApp.shutdown_no_activity_timeout=900",
+               "--MappingKernelManager.cull_idle_timeout=900"]
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -133,11 +136,15 @@ class LabServer:
         return self.log_path.read_text(errors="replace")[-chars:]
 
     def url_for(self, notebook: str) -> str:
-        return f"{self.url}/lab/tree/{notebook}?token={self.token}"
+        """The notebook alone in a fresh workspace (a shared one would reopen earlier tabs)."""
+        workspace = "".join(c if c.isalnum() else "-" for c in notebook)
+        return f"{self.url}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={self.token}"
 
-    def kernels_idle(self) -> bool:
+    def kernels_idle(self, connected: bool = False) -> bool:
+        """Some kernel runs and none is busy (``connected``: and a page is attached)."""
         kernels = self.api("/api/kernels")
-        return bool(kernels) and all(k["execution_state"] == "idle" for k in kernels)
+        return bool(kernels) and all(k["execution_state"] == "idle" and (k["connections"] or not connected)
+                                     for k in kernels)
 
     def shutdown_kernels(self) -> None:
         try:

@@ -48,7 +48,7 @@ function render({ model, el }) {
   root.append(bar, box);
   el.append(root);
 
-  let view = null, g = null, nodeEls = new Map(), edgeEls = [], byKey = new Map();
+  let view = null, auto = true, g = null, nodeEls = new Map(), edgeEls = [], byKey = new Map();
 
   function draw() {
     g = model.get("graph");
@@ -94,7 +94,7 @@ function render({ model, el }) {
       nodeEls.set(n.key, grp);
     }
     box.append(svg);
-    view = view || { x: 0, y: 0, w: Math.max(g.width, 200), h: Math.max(g.height, 200) };
+    if (!view || auto) { view = initialView(); auto = true; }
     applyView(svg);
     groups.querySelectorAll("label").forEach((l) => l.remove());
     for (const name of g.groups) {
@@ -112,6 +112,16 @@ function render({ model, el }) {
     }
     info.textContent = `${g.nodes.length} nodes, ${g.edges.length} edges`;
     highlight();
+  }
+
+  // A small graph gets a shorter box and is drawn at 1:1 (centred), not blown up to fill
+  // the box; a large one starts fitted. The box may not be laid out yet (width 0).
+  function initialView() {
+    box.style.height = `${Math.min(Math.max(g.height + 24, 160), 520)}px`;
+    const bw = box.clientWidth || g.width, bh = box.clientHeight || g.height;
+    const s = Math.max(g.width / bw, g.height / bh, 1);
+    const w = Math.max(bw * s, 100), h = Math.max(bh * s, 100);
+    return { x: (g.width - w) / 2, y: (g.height - h) / 2, w, h };
   }
 
   function applyView(svg) {
@@ -155,6 +165,7 @@ function render({ model, el }) {
   box.addEventListener("mousemove", (e) => {
     if (!drag) return;
     if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 3) dragged = true;
+    auto = false;
     view.x = drag.vx - (e.clientX - drag.x) * drag.s;
     view.y = drag.vy - (e.clientY - drag.y) * drag.s;
     applyView();
@@ -164,6 +175,7 @@ function render({ model, el }) {
     const f = e.deltaY > 0 ? 1.15 : 1 / 1.15;
     const p = toGraph(e.clientX, e.clientY);
     view = { x: p.x - (p.x - view.x) * f, y: p.y - (p.y - view.y) * f, w: view.w * f, h: view.h * f };
+    auto = false;
     applyView();
   }, { passive: false });
   box.addEventListener("click", () => {
@@ -183,9 +195,12 @@ function render({ model, el }) {
   model.on("change:selected", highlight);
   model.on("change:direction", () => { sync(); highlight(); });
   model.on("change:search", () => { sync(); highlight(); });
+  // Until the user pans or zooms, follow the box's size (it is 0 until the output is laid out).
+  const resized = new ResizeObserver(() => { if (auto && g) { view = initialView(); applyView(); } });
+  resized.observe(box);
   sync();
   draw();
-  return () => window.removeEventListener("mouseup", endDrag);
+  return () => { window.removeEventListener("mouseup", endDrag); resized.disconnect(); };
 }
 
 export default { render };
