@@ -93,6 +93,8 @@ def lab(tmp_path_factory):
     root = base / "root"
     root.mkdir()
     OUTPUT.mkdir(parents=True, exist_ok=True)
+    for old in OUTPUT.glob("*.png"):  # screenshots of an earlier run would mislead
+        old.unlink()
     server = LabServer(root, base / "home", OUTPUT / "jupyterlab.log")
     try:
         server.wait_ready(SERVER_START)
