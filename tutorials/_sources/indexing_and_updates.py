@@ -72,15 +72,24 @@ print(mx.take(m, mx.array([1, 5, 11])))        # positions in the flattened arra
     ),
     md(
         """
-Out-of-range indices raise `IndexError`, as in NumPy:
+Out-of-range indices raise `IndexError`, as in NumPy. A plain integer is
+checked at once. The values inside an index **array** are data, which may not
+be computed yet, so they are checked when the gather runs, that is, when the
+result is evaluated:
 """
     ),
     code(
         """
 try:
-    m[mx.array([0, 7])]
+    m[5]
 except IndexError as err:
-    print("IndexError:", err)
+    print("at once:         IndexError:", err)
+
+bad = m[mx.array([0, 7])]             # builds a graph node; nothing is checked yet
+try:
+    print(bad)
+except IndexError as err:
+    print("when evaluated:  IndexError:", err)
 """
     ),
     md(
@@ -193,7 +202,7 @@ unchanged). A per-class sum is one line:
 labels = mx.array([0, 2, 1, 2, 0, 2])
 values = mx.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
 print("sum per class: ", mx.zeros((3,)).at[labels].add(values))
-print("max per class: ", mx.full((3,), -mx.inf).at[labels].maximum(values))
+print("max per class: ", mx.full((3,), -float("inf")).at[labels].maximum(values))
 """
     ),
     md(
@@ -218,9 +227,11 @@ assert dfdx.tolist() == [1.0, 0.0, 1.0]
     ),
     md(
         """
-The graph of that gradient shows where the zero comes from: the backward pass
-of the update (pink) sends the incoming gradient to the entries that were kept
-and zeros to the overwritten one.
+The graph of that gradient shows where the zero comes from. Forward (blue),
+the update is a `Scatter` into `x`. Backward (pink), the incoming gradient is
+broadcast to every entry, then another `Scatter` writes zeros (the violet
+`Full`) at the overwritten index, which it reads from the forward pass (the
+dashed edge).
 """
     ),
     code(
@@ -284,7 +295,7 @@ print("gradient:", mx.grad(weighted_bins)(values))
 2. Build a histogram of `mx.random.randint(0, 10, (1000,))` with `.at[].add`
    and compare it with `np.bincount`.
 3. Rewrite `scores[scores > 2].max()` so that it does not evaluate
-   (hint: `mx.where` with `-mx.inf`). Check with `%%evaltrace`.
+   (hint: `mx.where` with `-float("inf")`). Check with `%%evaltrace`.
 """
     ),
 ]

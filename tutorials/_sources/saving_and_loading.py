@@ -94,7 +94,7 @@ raw data. Pass `return_metadata=True` to get the metadata back.
     code(
         """
 params = {
-    "embed.weight": mx.random.normal((100, 16), key=mx.random.key(0)).astype(mx.bfloat16),
+    "embed.weight": mx.random.normal((100, 16), key=mx.random.key(0)).astype(mx.float16),
     "head.bias": mx.zeros((10,)),
 }
 mx.save_safetensors(folder / "model.safetensors", params,
@@ -169,10 +169,8 @@ print(mx.load(folder / "from_numpy.npy").dtype, mx.load(folder / "from_safetenso
     ),
     md(
         """
-Note the first dtype: NumPy saved `float64`, and lumex keeps it. The
-`safetensors` package has no bfloat16 type in NumPy, so it hands back the
-bfloat16 weights as a byte-compatible type; lumex converts to NumPy with
-`ml_dtypes` (notebook 5).
+Note the first dtype: NumPy saved `float64`, and lumex keeps it as `float64`
+rather than converting to its default `float32`.
 
 ## 7. Loading maps the file
 
