@@ -39,7 +39,8 @@ import lumex.core as mx
 
 `np.array(a)` copies. `np.array(a, copy=False)` (or `np.asarray(a)`) returns a
 NumPy array that **shares** lumex's buffer. Either way the lumex array has to
-be computed first, so both are evaluation points (`numpy` in the ledger).
+be computed first, so both are evaluation points (`buffer` in the ledger:
+NumPy reads lumex arrays through the buffer protocol).
 """
     ),
     code(
@@ -238,7 +239,7 @@ print(back)
 `bfloat16` keeps `float32`'s range with only about 3 significant digits; many
 models are stored in it. NumPy has no bfloat16 of its own; the `ml_dtypes`
 package (installed with lumex) adds one, and lumex converts to and from it.
-(MLX itself raises on `np.array` of a bfloat16 array.)
+(MLX itself raises a `ValueError` on `np.array` of a bfloat16 array.)
 """
     ),
     code(

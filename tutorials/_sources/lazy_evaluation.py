@@ -107,8 +107,8 @@ y
     md(
         """
 `show` displays a whole tree of arrays, pending or not, such as a model's
-parameters, and `view` gives a widget with an **Evaluate** button (in a live
-notebook; a saved notebook keeps the static view).
+parameters, and `view` gives a widget with an **Evaluate** button (the button
+works in a live notebook).
 """
     ),
     code(
@@ -266,13 +266,20 @@ total = (a * 3).sum().item()              # item: a Python number
 as_list = (a * 4).tolist()                # tolist: Python lists
 if ((a - 2) > 0).any():                   # bool: Python must know True or False
     pass
-n = int((a * 5).max())                    # int() (float() likewise)
-as_numpy = np.array(a * 6)                # buffer: NumPy reads arrays through the buffer protocol
-mem = memoryview(a * 7)                   # buffer: the buffer protocol
-blob = pickle.dumps(a * 8)                # pickle
-mx.save(io.BytesIO(), a * 9)              # save: every mx.save* function
-positives = a[(a * 10) > 20]              # bool_mask: the result's size depends on the data
-mx.eval(a * 11)                           # eval: the explicit one
+n = int((a * 5).max())                    # int
+x = float((a * 6).sum())                  # float (complex() likewise)
+r = range(mx.array(3) + 1)                # index: range(), operator.index()
+as_numpy = np.array(a * 7)                # buffer: NumPy reads arrays through the buffer protocol
+mem = memoryview(a * 8)                   # buffer: the buffer protocol itself
+half = np.asarray((a * 9).astype(mx.bfloat16))  # numpy: __array__ (bfloat16 has no buffer format)
+raw = bytes(a * 10)                       # bytes
+shared = np.from_dlpack(a * 11)           # dlpack: np.from_dlpack, torch.from_dlpack, ...
+blob = pickle.dumps(a * 12)               # pickle
+mx.save(io.BytesIO(), a * 13)             # save: every mx.save* function
+positives = a[(a * 14) > 20]              # bool_mask: the result's size depends on the data
+rows = [row for row in a * 15]            # iteration: lazy slices, NOT an evaluation
+mx.async_eval(a * 16)                     # async_eval
+mx.eval(a * 17)                           # eval: the explicit one
 """
     ),
     code(
@@ -298,13 +305,14 @@ A few points worth stopping at:
     ),
     code(
         """
-events.entries[-2].graph_view()   # the boolean mask's graph
+next(e for e in events.entries if e.kind == "bool_mask").graph_view()
 """
     ),
     md(
         """
-**Try this:** add `float(a.sum())`, `range(mx.array(3))` or `bytes(a * 2)` to the
-traced cell and look for their rows.
+**Try this:** add `print(a)` at the end of the traced cell. `a` was computed
+on the first line that needed it, so printing it again computes nothing and
+adds no row.
 
 ## 5. The training-loop memory trap
 
@@ -314,8 +322,8 @@ the answer; the loop should find it.
     ),
     code(
         """
-X = mx.random.normal((256, 128), key=mx.random.key(0))
-W_true = mx.random.normal((128, 64), key=mx.random.key(1)) / 10
+X = mx.random.normal((256, 32), key=mx.random.key(0))
+W_true = mx.random.normal((32, 64), key=mx.random.key(1)) / 10
 Y = X @ W_true
 
 
@@ -339,7 +347,7 @@ which has to be computed at the first `print`.
     ),
     code(
         """
-W = mx.zeros((128, 64))
+W = mx.zeros((32, 64))
 for i in range(100):
     loss, grad = step(W)
     W = W - 0.1 * grad
@@ -358,7 +366,7 @@ them:
     code(
         """
 %%evaltrace --growth 500
-W = mx.zeros((128, 64))
+W = mx.zeros((32, 64))
 for i in range(100):
     loss, grad = step(W)
     W = W - 0.1 * grad
@@ -380,7 +388,7 @@ freed. Watch the active memory:
     code(
         """
 def train(steps, eval_metrics):
-    W = mx.zeros((128, 64))
+    W = mx.zeros((32, 64))
     history = []
     start = mx.get_active_memory()
     for i in range(steps):
@@ -415,8 +423,9 @@ optimizer state **and** every metric you keep.
 * Only what an evaluation needs is computed, and `mx.eval(a, b, ...)` shares
   common work.
 * Implicit evaluations: `print`/`repr`, f-strings, `.item()`, `.tolist()`,
-  `bool`/`if`, `int`/`float`, `np.array`, the buffer protocol, pickling,
-  saving and boolean masks. `%%evaltrace` shows each with its line.
+  `bool`/`if`, `int`/`float`/`complex`, `range`, `np.array` and the buffer
+  protocol, `bytes`, DLPack, pickling, saving and boolean masks. Iterating
+  does not evaluate. `%%evaltrace` shows each with its line.
 * In loops, evaluate once per step, and evaluate everything you keep.
   `--growth N` / `mx.graph.set_growth_warning(N)` warns when a graph grows.
 
