@@ -20,13 +20,21 @@ def code(text: str) -> tuple[str, str]:
 # notebooks must run without them and still show what the code looks like.
 IF_INSTALLED = code(
     """
-import importlib.util
+import importlib
 from IPython.core.magic import register_cell_magic
+
+
+def _importable(name):
+    try:
+        importlib.import_module(name)
+        return True
+    except ImportError:
+        return False
 
 
 @register_cell_magic
 def if_installed(line, cell):
-    missing = [name for name in line.split() if importlib.util.find_spec(name) is None]
+    missing = [name for name in line.split() if not _importable(name)]
     if missing:
         print(f"({', '.join(missing)} not installed: showing the code instead of running it)\\n")
         print(cell)
