@@ -162,8 +162,12 @@ view
     ),
     md(
         """
-The loss graph of one step tells the same story: hundreds of scalar nodes
-where a few vector operations would do.
+Collapsed by function, the picture is clear: thousands of operations built in
+`huber` and `loss_slow`, kept alive by a handful of `train_slow` operations
+(the `running` additions). In a live notebook, click a group to expand it.
+
+The loss graph of one step tells the same story: well over a thousand scalar
+nodes where a few vector operations would do.
 """
     ),
     code(
