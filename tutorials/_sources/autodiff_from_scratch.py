@@ -236,10 +236,11 @@ for name, ours, theirs in zip(("w1", "w2", "b"), (w1, w2, b), grads):
     md(
         """
 `show_grad_graph` draws what `grad` builds: the forward pass (blue), then the
-backward pass. The cotangent (yellow) plays the role of `out.grad = 1`. Pink
+backward pass. The input labelled `cotangent` plays the role of
+`out.grad = 1`. Pink
 nodes depend on it: they are the `local_grad * node.grad` products and the
 sums of step 3. Violet nodes are local derivatives computed from forward
-values only, like `1 - out²` for `tanh`. Dashed edges mark forward values the
+values only, like `1 - out²` for `tanh` (the `Square` and `Subtract`). Dashed edges mark forward values the
 backward pass reads, which is why a framework must keep them in memory
 until the backward pass is done.
 """
