@@ -95,9 +95,14 @@ void unary_fast(const array& in, array& out, F32Block block, Op op, const char* 
       }
       const T* src = in.data<T>();
       T* dst = out.data<T>();
-      parallel_for(in.data_size(), [&](size_t lo, size_t hi) {
+      auto body = [&](size_t lo, size_t hi) {
         block_run(block, src + lo, 1, dst + lo, 1, static_cast<int64_t>(hi - lo));
-      });
+      };
+      if (in.data_size() < parallel_threshold()) {
+        body(0, in.data_size());
+      } else {
+        parallel_chunks(in.data_size(), 16384, body);  // compute-bound: balance the threads
+      }
     } else {
       out.set_data(allocator::malloc(out.nbytes()));
       const T* src = in.data<T>();

@@ -7,6 +7,7 @@
 
 #include "engine/backend/cpu/copy.h"
 #include "engine/backend/cpu/parallel.h"
+#include "engine/backend/cpu/parallel_strided.h"
 #include "engine/backend/cpu/simd_math.h"
 #include "engine/backend/cpu/target_clones.h"
 #include "engine/primitives.h"
@@ -17,7 +18,7 @@ namespace lumex::core {
 namespace {
 
 using Op = FusedStep::Op;
-constexpr size_t kBlock = 1024;
+constexpr size_t kBlock = 512;
 
 // Operands: `sa`/`sb` say whether a or b is a single value (stride 0).
 LUMEX_CLONES void binary_block(Op op, const float* a, bool sa, const float* b, bool sb,
@@ -160,7 +161,7 @@ void Fused::eval_cpu(const std::vector<array>& inputs, array& out) {
     }
   };
   if (nblocks > 1 && n * steps_.size() >= cpu::parallel_threshold()) {
-    cpu::parallel_for_impl(nblocks, run);
+    cpu::parallel_chunks(nblocks, 16, run);
   } else {
     run(0, nblocks);
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 
 #include "engine/backend/cpu/kernel_utils.h"
 #include "engine/backend/cpu/parallel.h"
@@ -39,6 +40,23 @@ void runs_in_range(const Collapsed<N>& c, size_t lo, size_t hi, F& f) {
       idx[d] = 0;
     }
   }
+}
+
+/// Runs f(lo, hi) over [0, n) in chunks of `grain` that the pool's threads claim
+/// one at a time, so a thread the OS has descheduled (a busy machine) does not hold
+/// up the others with a fixed half of the work.
+template <typename F>
+void parallel_chunks(size_t n, size_t grain, F&& f) {
+  if (n <= grain || num_threads() == 1) {
+    f(size_t(0), n);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  // Every thread gets one call (the pool hands out 16-aligned ranges) and then
+  // claims chunks until none are left.
+  parallel_for_impl(16 * static_cast<size_t>(num_threads()), [&](size_t, size_t) {
+    for (size_t lo; (lo = next.fetch_add(grain)) < n;) f(lo, std::min(n, lo + grain));
+  });
 }
 
 /// strided_for_each, in parallel when the iteration space is large.
