@@ -1,3 +1,5 @@
+#include <cstring>
+
 #include "engine/backend/cpu/elementwise.h"
 #include "engine/backend/cpu/elementwise_ops.h"
 #include "engine/primitives.h"
@@ -57,18 +59,42 @@ void DivMod::eval_cpu(const std::vector<array>& inputs,
 
 namespace {
 
+template <size_t N>
+struct uint_of_size;
+template <> struct uint_of_size<1> { using type = uint8_t; };
+template <> struct uint_of_size<2> { using type = uint16_t; };
+template <> struct uint_of_size<4> { using type = uint32_t; };
+template <> struct uint_of_size<8> { using type = uint64_t; };
+
+/// c ? a : b as a bit blend: SSE2 cannot vectorize a select whose bool mask is
+/// narrower than T, and a branch on random data mispredicts half the time.
 template <typename T>
-void select_run(const bool* c, const T* x, const T* y, T* o, int64_t n, int64_t sc,
+inline T blend(uint8_t c, T a, T b) {  // c: a bool read as a byte
+  using U = typename uint_of_size<sizeof(T)>::type;
+  U ua, ub;
+  std::memcpy(&ua, &a, sizeof(T));
+  std::memcpy(&ub, &b, sizeof(T));
+  U m = static_cast<U>(U(0) - static_cast<U>(c != 0));
+  U r = static_cast<U>((ua & m) | (ub & static_cast<U>(~m)));
+  T out;
+  std::memcpy(&out, &r, sizeof(T));
+  return out;
+}
+
+template <typename T>
+void select_run(const bool* cond, const T* x, const T* y, T* o, int64_t n, int64_t sc,
                 int64_t sx, int64_t sy) {
+  // Read as bytes: the vectorizer cannot widen a bool into a mask.
+  const auto* c = reinterpret_cast<const uint8_t*>(cond);
   // The common layouts get loops with fixed strides, which the compiler vectorizes.
   if (sc == 1 && sx == 1 && sy == 1) {
-    for (int64_t i = 0; i < n; ++i) o[i] = c[i] ? x[i] : y[i];
+    for (int64_t i = 0; i < n; ++i) o[i] = blend(c[i], x[i], y[i]);
   } else if (sc == 1 && sx == 1 && sy == 0) {
     T v = y[0];
-    for (int64_t i = 0; i < n; ++i) o[i] = c[i] ? x[i] : v;
+    for (int64_t i = 0; i < n; ++i) o[i] = blend(c[i], x[i], v);
   } else if (sc == 1 && sx == 0 && sy == 1) {
     T v = x[0];
-    for (int64_t i = 0; i < n; ++i) o[i] = c[i] ? v : y[i];
+    for (int64_t i = 0; i < n; ++i) o[i] = blend(c[i], v, y[i]);
   } else {
     for (int64_t i = 0; i < n; ++i) o[i] = c[i * sc] ? x[i * sx] : y[i * sy];
   }
