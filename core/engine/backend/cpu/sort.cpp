@@ -1,4 +1,4 @@
-// Sorting kernels. Values are mapped to unsigned keys whose order is the value
+// Sorting and binary-search kernels. Values are mapped to unsigned keys whose order is the value
 // order (floats: flip the sign bit of positives, all bits of negatives), then
 // sorted with an LSD radix sort (one 8-bit digit per pass, passes where all keys
 // share the digit skipped); short lines use std::stable_sort on the same keys.
@@ -354,9 +354,42 @@ void ArgPartition::eval_cpu(const std::vector<array>& inputs, array& out) {
   partition_impl<false>(inputs[0], out, kth_, axis_);
 }
 
+void SearchSorted::eval_cpu(const std::vector<array>& inputs, array& out) {
+  auto seq = row_contiguous(inputs[0]);
+  auto vals = row_contiguous(inputs[1]);
+  out.set_data(allocator::malloc(out.nbytes()));
+  uint32_t* o = out.data<uint32_t>();
+  dispatch_dtype(seq.dtype(), [&](auto t) {
+    using T = decltype(t);
+    // A stack of sequences (vmap) serves consecutive runs of values.
+    const size_t m = seq.ndim() == 0 ? 1 : seq.shape(-1);
+    const size_t rows = m == 0 ? 1 : seq.size() / m;
+    const size_t per_row = std::max<size_t>(1, vals.size() / rows);
+    const T* v = vals.data<T>();
+    // The sort order: canonical keys put NaN last and make -0 equal +0.
+    auto before = [](const T& a, const T& b) {
+      if constexpr (cpu::is_complex_v<T>) {
+        return complex_less(a, b);
+      } else {
+        return KeyTraits<T>::canonical(a) < KeyTraits<T>::canonical(b);
+      }
+    };
+    cpu::parallel_for(vals.size(), [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) {
+        const T* first = seq.data<T>() + (i / per_row) * m;
+        const T* last = first + m;
+        auto at = right_ ? std::upper_bound(first, last, v[i], before)
+                         : std::lower_bound(first, last, v[i], before);
+        o[i] = static_cast<uint32_t>(at - first);
+      }
+    });
+  });
+}
+
 LUMEX_REGISTER_PRIMITIVE(Sort);
 LUMEX_REGISTER_PRIMITIVE(ArgSort);
 LUMEX_REGISTER_PRIMITIVE(Partition);
 LUMEX_REGISTER_PRIMITIVE(ArgPartition);
+LUMEX_REGISTER_PRIMITIVE(SearchSorted);
 
 }  // namespace lumex::core
