@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <sstream>
+#include <utility>
 #include <stdexcept>
 
 #include "engine/ops.h"
@@ -469,12 +470,38 @@ Operand multiply_all(const std::vector<Operand>& ops, Letters keep, const Stream
   return {*acc, rest};
 }
 
-Operand run_step(std::vector<Operand> ops, Letters keep, const Stream& st) {
+/// The axis letters contract_pair(a, b) produces: batch, a's free, b's free.
+std::string pair_order(const std::string& a, const std::string& b, Letters keep) {
+  Letters in_a = letters_of(a), in_b = letters_of(b);
+  std::string batch, free_a, free_b;
+  for (char c : a) {
+    if (!has(in_b, c)) {
+      free_a += c;
+    } else if (has(keep, c)) {
+      batch += c;
+    }
+  }
+  for (char c : b) {
+    if (!has(in_a, c)) free_b += c;
+  }
+  return batch + free_a + free_b;
+}
+
+/// One step of the plan; `order` (the last step's) is the wanted axis order.
+Operand run_step(std::vector<Operand> ops, Letters keep, const std::string* order,
+                 const Stream& st) {
   for (auto& op : ops) take_diagonals(op, st);
   sum_private_axes(ops, keep, st);
   if (ops.size() == 2) {
     Letters shared = letters_of(ops[0].idx) & letters_of(ops[1].idx);
-    if (shared & ~keep) return contract_pair(ops[0], ops[1], keep, st);
+    if (shared & ~keep) {
+      // Swapping the operands can give the wanted order without a transpose.
+      if (order && pair_order(ops[0].idx, ops[1].idx, keep) != *order &&
+          pair_order(ops[1].idx, ops[0].idx, keep) == *order) {
+        std::swap(ops[0], ops[1]);
+      }
+      return contract_pair(ops[0], ops[1], keep, st);
+    }
   }
   return multiply_all(ops, keep, st);
 }
@@ -503,13 +530,15 @@ array einsum(const std::string& subscripts, const std::vector<array>& operands,
   for (size_t i = 0; i < operands.size(); ++i) {
     live.push_back({operands[i], plan.inputs[i]});
   }
-  for (auto& step : plan.steps) {
+  for (size_t k = 0; k < plan.steps.size(); ++k) {
+    const auto& step = plan.steps[k];
+    bool last = k + 1 == plan.steps.size();
     std::vector<Operand> ops;
     for (int p : step.positions) ops.push_back(live[p]);
     for (auto it = step.positions.rbegin(); it != step.positions.rend(); ++it) {
       live.erase(live.begin() + *it);
     }
-    live.push_back(run_step(std::move(ops), step.keep, st));
+    live.push_back(run_step(std::move(ops), step.keep, last ? &plan.output : nullptr, st));
   }
   auto& result = live.back();
   std::vector<int> perm;
