@@ -316,8 +316,8 @@ def test_indexing_vmap(name, f, axes):
 
 
 def test_large_scatters_match_numpy():
-    # Big enough for the threaded scatter paths: rows split by element,
-    # flat updates split by destination; repeated indices apply in order.
+    # Big enough for the threaded scatter (rows split by element) and the
+    # prefetching serial one (flat updates); repeated indices apply in order.
     rng = np.random.default_rng(7)
     x = rng.standard_normal((4096, 64)).astype(np.float32)
     i = rng.integers(0, 512, 8192).astype(np.int32)
