@@ -57,9 +57,9 @@ void unary_fast_f32(const array& in, array& out,
   }
   const float* src = in.data<float>();
   float* dst = out.data<float>();
-  parallel_for(in.data_size(), [&](size_t lo, size_t hi) {
-    block(src + lo, dst + lo, hi - lo);
-  });
+  parallel_for(
+      in.data_size(), [&](size_t lo, size_t hi) { block(src + lo, dst + lo, hi - lo); },
+      Cost::heavy);
 }
 
 /// Same-dtype unary op over the dtypes allowed by Pred.

@@ -452,7 +452,7 @@ void Median::eval_cpu(const std::vector<array>& inputs, array& out) {
         y[r] = cast<T>(m);
       }
     };
-    if (in.size() >= parallel_threshold() && out.size() > 1 && num_threads() > 1) {
+    if (in.size() >= parallel_threshold(Cost::heavy) && out.size() > 1 && num_threads() > 1) {
       parallel_for_impl(out.size(), run);
     } else {
       run(0, out.size());
