@@ -201,3 +201,14 @@ def test_softmax_non_contiguous_and_donated():
     a = mx.array(x)
     _close(mx.softmax(a * 1.0, axis=-1), np.array(mx.softmax(a, axis=-1)))
     _close(a, x)
+
+
+@pytest.mark.parametrize("rows", [1, 7, 8, 9, 19, 64])
+@pytest.mark.parametrize("n", [1, 9, 33, 1000])
+def test_sum_outer_axis_row_groups(rows, n):
+    # Rows are summed in groups of eight, then one at a time.
+    x = _data(rows, n)
+    _close(mx.sum(mx.array(x), axis=0), x.sum(0), rtol=1e-5, atol=1e-5)
+    v = mx.array(_data(rows, 2 * n))[:, ::2]
+    _close(mx.sum(v, axis=0), np.array(v).sum(0), rtol=1e-5, atol=1e-5)
+    _close(mx.sum(mx.array(x)[::-1], axis=0), x.sum(0), rtol=1e-5, atol=1e-5)

@@ -132,6 +132,14 @@ Plan make_plan(const array& in, const std::vector<int>& axes,
 
 template <typename Tin, typename A, typename Op>
 void reduce_plan(const Tin* in, A* acc, const Plan& p, Op op) {
+  if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Sum<float>>) {
+    // Summing whole rows into one row of outputs (an outer axis of a matrix).
+    if (p.shape.size() == 2 && p.reduced[0] && !p.reduced[1] && p.in[1] == 1 &&
+        p.out[1] == 1) {
+      rsimd::add_rows(acc, in, p.shape[1], p.shape[0], p.in[0]);
+      return;
+    }
+  }
   strided_for_each<2>(
       p.shape, {&p.in, &p.out}, [&](const auto& off, int64_t n, const auto& st) {
         const Tin* src = in + off[0];

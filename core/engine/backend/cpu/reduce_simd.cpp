@@ -264,6 +264,32 @@ LUMEX_RCLONES void add_row(float* acc, const float* p, int64_t n) {
   for (int64_t i = 0; i < n; ++i) acc[i] += p[i];
 }
 
+LUMEX_RCLONES void add_rows(float* acc, const float* p, int64_t n, int64_t rows,
+                           int64_t stride) {
+  constexpr int64_t kGroup = 8;
+  int64_t r = 0;
+  for (; r + kGroup <= rows; r += kGroup) {
+    const float* q = p + r * stride;
+    int64_t i = 0;
+    for (; i + W <= n; i += W) {
+      vf s0 = ld(q + i) + ld(q + stride + i);
+      vf s1 = ld(q + 2 * stride + i) + ld(q + 3 * stride + i);
+      vf s2 = ld(q + 4 * stride + i) + ld(q + 5 * stride + i);
+      vf s3 = ld(q + 6 * stride + i) + ld(q + 7 * stride + i);
+      st(acc + i, ld(acc + i) + ((s0 + s1) + (s2 + s3)));
+    }
+    for (; i < n; ++i) {
+      float t = 0.0f;
+      for (int64_t k = 0; k < kGroup; ++k) t += q[k * stride + i];
+      acc[i] += t;
+    }
+  }
+  for (; r < rows; ++r) {
+    const float* q = p + r * stride;
+    for (int64_t i = 0; i < n; ++i) acc[i] += q[i];
+  }
+}
+
 LUMEX_RCLONES void mul_row(float* acc, const float* p, int64_t n) {
   for (int64_t i = 0; i < n; ++i) acc[i] *= p[i];
 }

@@ -19,6 +19,9 @@ float min(const float* p, int64_t n);
 
 // acc[i] = acc[i] op p[i]: reducing an outer axis, one input row at a time.
 void add_row(float* acc, const float* p, int64_t n);
+/// acc[i] += sum over r < rows of p[r * stride + i]: several rows per pass over
+/// acc, so the accumulator is loaded and stored once per group of rows.
+void add_rows(float* acc, const float* p, int64_t n, int64_t rows, int64_t stride);
 void mul_row(float* acc, const float* p, int64_t n);
 void max_row(float* acc, const float* p, int64_t n);
 void min_row(float* acc, const float* p, int64_t n);
