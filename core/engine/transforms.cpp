@@ -1,7 +1,6 @@
 #include "engine/transforms.h"
 
 #include <optional>
-#include <unordered_set>
 
 #include "engine/events.h"
 #include "engine/primitives.h"
@@ -10,11 +9,18 @@ namespace lumex::core {
 
 namespace {
 
+/// Sets the status of a node and of its sibling outputs.
+void set_group_status(const array& a, array::Status st) {
+  a.set_status(st);
+  for (auto& s : a.siblings()) s.set_status(st);
+}
+
 // Post-order over the pending part of the graph, depth-first with an explicit stack.
-// Each primitive appears once (through the first of its outputs that is reached).
+// Each primitive appears once (through the first of its outputs that is reached):
+// a node is marked scheduled when first visited, which doubles as the visited set
+// (no hash set, no allocation per node).
 std::vector<array> build_tape(const std::vector<array>& outputs) {
   std::vector<array> tape;
-  std::unordered_set<const void*> seen;
   struct Frame {
     array node;
     size_t next_input;
@@ -22,24 +28,29 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
   std::vector<Frame> stack;
   auto visit = [&](const array& a) {
     if (a.status() != array::Status::unscheduled) return;
-    if (!seen.insert(a.desc_ptr()).second) return;
-    for (auto& s : a.siblings()) seen.insert(s.desc_ptr());
+    set_group_status(a, array::Status::scheduled);
     stack.push_back({a, 0});
   };
-  for (auto& out : outputs) {
-    visit(out);
-    while (!stack.empty()) {
-      auto& top = stack.back();
-      auto& ins = top.node.inputs();
-      if (top.next_input < ins.size()) {
-        // Copy: visit() may grow the stack and invalidate `top`.
-        array in = ins[top.next_input++];
-        visit(in);
-      } else {
-        tape.push_back(std::move(top.node));
-        stack.pop_back();
+  try {
+    for (const auto& out : outputs) {
+      visit(out);
+      while (!stack.empty()) {
+        auto& top = stack.back();
+        auto& ins = top.node.inputs();
+        if (top.next_input < ins.size()) {
+          // Copy: visit() may grow the stack and invalidate `top`.
+          array in = ins[top.next_input++];
+          visit(in);
+        } else {
+          tape.push_back(std::move(top.node));
+          stack.pop_back();
+        }
       }
     }
+  } catch (...) {
+    for (auto& a : tape) set_group_status(a, array::Status::unscheduled);
+    for (auto& f : stack) set_group_status(f.node, array::Status::unscheduled);
+    throw;
   }
   return tape;
 }
@@ -50,10 +61,11 @@ void eval(std::vector<array> outputs) {
   auto tape = build_tape(outputs);
   // Observers see the graph as it was pending; off, this is one predictable branch.
   std::optional<events::EvalRecord> record;
-  if (events::enabled()) [[unlikely]] record.emplace(outputs, tape);
-  for (auto& a : tape) {
-    a.set_status(array::Status::scheduled);
-    for (auto& o : a.siblings()) o.set_status(array::Status::scheduled);
+  if (events::enabled()) [[unlikely]] {
+    // The snapshot shows the graph as the user left it: still unscheduled.
+    for (auto& a : tape) set_group_status(a, array::Status::unscheduled);
+    record.emplace(outputs, tape);
+    for (auto& a : tape) set_group_status(a, array::Status::scheduled);
   }
   std::vector<array> outs;  // reused: most nodes have one output
   for (size_t i = 0; i < tape.size(); ++i) {

@@ -228,6 +228,16 @@ array logsumexp(const array& a, const Axes& axes, bool keepdims,
   auto st = to_stream(s);
   auto x = astype(a, at_least_float(a.dtype()), st);
   if (ax.empty()) return x;
+  if (x.dtype() != complex64 && trailing_axes(ax, a.ndim())) {
+    // One online pass per row over the flattened trailing axes.
+    Shape rows(a.shape().begin(), a.shape().begin() + (a.ndim() - ax.size()));
+    rows.push_back(static_cast<ShapeElem>(reduced_size(a, ax)));
+    auto flat = ax.size() == 1 ? x : reshape(x, rows, st);
+    rows.back() = 1;
+    array out(std::move(rows), x.dtype(), std::make_shared<LogSumExp>(st), {flat});
+    if (ax.size() > 1) out = reshape(out, kept_shape(a.shape(), ax), st);
+    return finish(out, a, ax, keepdims, st);
+  }
   // Shift by the max for stability; an infinite max shifts by 0 instead so
   // +inf stays +inf and an all -inf row gives -inf rather than NaN.
   auto m = max(x, ax, true, st);

@@ -273,15 +273,43 @@ std::vector<array> Softmax::vjp(const std::vector<array>&,
   const auto &g = cotangents[0], &out = outputs[0];
   return {multiply(out, subtract(g, sum(multiply(g, out, s), std::vector<int>{-1}, true, s), s), s)};
 }
+namespace {
+/// Last-axis row kernels under vmap: a batch axis that is the last one moves
+/// to the front (where it becomes a row index). Returns the input and its axis.
+std::pair<array, int> rows_input(const array& in, int ax, const Stream& s) {
+  if (ax == in.ndim() - 1) return {batch_to_front(in, ax, s), 0};
+  return {in, ax};
+}
+}  // namespace
+
 Rules Softmax::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
   auto s = stream();
-  auto x = inputs[0];
-  int ax = axes[0];
-  if (ax == x.ndim() - 1) {
-    x = batch_to_front(x, ax, s);
-    ax = 0;
-  }
+  auto [x, ax] = rows_input(inputs[0], axes[0], s);
   return {{softmax(x, std::vector<int>{-1}, precise_, s)}, {ax}};
+}
+
+// d logsumexp(x) = softmax(x) . dx, with the fused softmax kernel.
+std::vector<array> LogSumExp::jvp(const std::vector<array>& primals,
+                                  const std::vector<array>& tangents,
+                                  const std::vector<int>&) {
+  auto s = stream();
+  auto p = softmax(primals[0], std::vector<int>{-1}, false, s);
+  return {sum(multiply(p, tangents[0], s), std::vector<int>{-1}, true, s)};
+}
+std::vector<array> LogSumExp::vjp(const std::vector<array>& primals,
+                                  const std::vector<array>& cotangents,
+                                  const std::vector<int>&,
+                                  const std::vector<array>&) {
+  auto s = stream();
+  auto p = softmax(primals[0], std::vector<int>{-1}, false, s);
+  return {multiply(cotangents[0], p, s)};
+}
+Rules LogSumExp::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  auto s = stream();
+  auto [x, ax] = rows_input(inputs[0], axes[0], s);
+  Shape shape = x.shape();
+  shape.back() = 1;
+  return {{array(std::move(shape), x.dtype(), std::make_shared<LogSumExp>(s), {x})}, {ax}};
 }
 
 namespace {

@@ -98,6 +98,16 @@ class Softmax : public UnaryPrimitive {
   bool precise_;
 };
 
+/// log(sum(exp(x))) over the last axis, which is kept with size 1: one online
+/// pass per row (running max, rescaled sum). Float inputs only.
+class LogSumExp : public UnaryPrimitive {
+ public:
+  explicit LogSumExp(Stream s) : UnaryPrimitive(s) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_DEFINE_NAME(LogSumExp)
+  LUMEX_TRANSFORM_RULES
+};
+
 /// Median over the last axis (which is dropped from the output); NaN if a row
 /// holds NaN. Integer inputs arrive already converted to float.
 class Median : public UnaryPrimitive {

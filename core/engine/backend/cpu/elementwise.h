@@ -98,7 +98,7 @@ void unary_fast(const array& in, array& out, F32Block block, Op op, const char* 
       auto body = [&](size_t lo, size_t hi) {
         block_run(block, src + lo, 1, dst + lo, 1, static_cast<int64_t>(hi - lo));
       };
-      if (in.data_size() < parallel_threshold()) {
+      if (in.data_size() < parallel_threshold(Cost::heavy)) {
         body(0, in.data_size());
       } else {
         parallel_chunks(in.data_size(), 16384, body);  // compute-bound: balance the threads
@@ -162,12 +162,19 @@ inline array broadcast_view(const array& in, const Shape& shape) {
 
 template <typename T, typename Tout, typename Op>
 void binary_loop(const array& a, const array& b, array& out, Op op) {
-  // Ops pass single elements without broadcasting them (see binary_node).
-  if (a.shape() != out.shape()) {
+  // Ops pass single elements without broadcasting them (see binary_node). When
+  // the other operand is dense too, the scalar path below takes them as they are
+  // (a view costs more than the op on small arrays); otherwise they get a view.
+  auto dense = [&](const array& v) {
+    return v.shape() == out.shape() && v.flags().row_contiguous &&
+           v.data_size() == v.size();
+  };
+  bool simple = (a.data_size() == 1 || dense(a)) && (b.data_size() == 1 || dense(b));
+  if (!simple && a.shape() != out.shape()) {
     binary_loop<T, Tout>(broadcast_view(a, out.shape()), b, out, op);
     return;
   }
-  if (b.shape() != out.shape()) {
+  if (!simple && b.shape() != out.shape()) {
     binary_loop<T, Tout>(a, broadcast_view(b, out.shape()), out, op);
     return;
   }

@@ -159,7 +159,7 @@ void transform_axis(std::vector<cd>& buf, const Shape& shape, int axis,
       }
     }
   };
-  if (lines > 1 && lines * n >= cpu::parallel_threshold() && cpu::num_threads() > 1) {
+  if (lines > 1 && lines * n >= cpu::parallel_threshold(cpu::Cost::heavy) && cpu::num_threads() > 1) {
     cpu::parallel_for_impl(lines, run);
   } else {
     run(0, lines);

@@ -51,7 +51,7 @@ void dispatch_index(Dtype d, F&& f) {
 /// Runs f(lo, hi) over [0, n) items of `work` elements each, in parallel when large.
 template <typename F>
 void parallel_items(size_t n, size_t work, F&& f) {
-  if (n > 1 && n * work >= cpu::parallel_threshold() && cpu::num_threads() > 1) {
+  if (n > 1 && n * work >= cpu::parallel_threshold(cpu::Cost::moderate) && cpu::num_threads() > 1) {
     cpu::parallel_for_impl(n, f);
   } else {
     f(size_t(0), n);

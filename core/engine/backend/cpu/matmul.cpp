@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "engine/backend/cpu/kernel_utils.h"
+#include "engine/backend/cpu/parallel.h"
 #include "engine/primitives.h"
 
 namespace lumex::core {
@@ -105,11 +106,23 @@ Operand<C> prepare(const array& x) {
 
 CBLAS_TRANSPOSE tr(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
+/// OpenBLAS starts as many threads as there are cores, like our pool: give it
+/// our thread count (LUMEX_NUM_THREADS=1 makes both single-threaded). Eval runs
+/// one primitive at a time, so the two pools never run together.
+void sync_blas_threads() {
+  static const bool once = [] {
+    scipy_openblas_set_num_threads(cpu::num_threads());
+    return true;
+  }();
+  (void)once;
+}
+
 /// C = alpha * op(A) @ op(B) + beta * C, row-major, ldc = N.
 template <typename C>
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, C alpha,
           const C* A, int64_t lda, const C* B, int64_t ldb, C beta, C* out,
           int64_t ldc) {
+  sync_blas_threads();
   if constexpr (std::is_same_v<C, float>) {
     scipy_cblas_sgemm(CblasRowMajor, tr(ta), tr(tb), M, N, K, alpha, A, lda, B,
                       ldb, beta, out, ldc);

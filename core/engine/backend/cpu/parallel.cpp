@@ -1,6 +1,7 @@
 #include "engine/backend/cpu/parallel.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -22,23 +23,14 @@ int env_threads() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-// Workers wait on a generation counter; each job is split into equal chunks,
-// chunk 0 runs on the caller.
+// Chunks are claimed from an atomic counter by the caller and by whichever
+// workers have woken up. The caller never waits for a worker that has not
+// started: on a busy machine a sleeping worker can take milliseconds to be
+// scheduled, and the caller simply does its share of the work meanwhile.
 class Pool {
  public:
   explicit Pool(int n) : n_(n) {
-    for (int i = 1; i < n_; ++i) {
-      workers_.emplace_back([this, i] { loop(i); });
-    }
-  }
-  ~Pool() {
-    {
-      std::lock_guard lk(mtx_);
-      stop_ = true;
-      ++gen_;
-    }
-    cv_.notify_all();
-    for (auto& w : workers_) w.join();
+    for (int i = 1; i < n_; ++i) workers_.emplace_back([this] { loop(); });
   }
   int size() const { return n_; }
 
@@ -53,29 +45,36 @@ class Pool {
       ~Reset() { inside_job = false; }
     } reset;
     std::lock_guard job_lk(job_mtx_);  // one parallel job at a time
+    size_t chunks = std::min<size_t>(n, 4 * static_cast<size_t>(n_));
+    size_t per = (n + chunks - 1) / chunks;
+    if (per >= 64) per = (per + 15) / 16 * 16;  // chunk starts aligned for SIMD stores
     {
       std::lock_guard lk(mtx_);
       job_ = &f;
       total_ = n;
-      pending_ = n_ - 1;
+      per_ = per;
+      next_.store(0, std::memory_order_relaxed);
       ++gen_;
     }
     cv_.notify_all();
-    chunk(0, f);
+    work(f);
+    // Every chunk is claimed; close the job to latecomers and wait for the
+    // workers still running one.
     std::unique_lock lk(mtx_);
-    done_cv_.wait(lk, [this] { return pending_ == 0; });
     job_ = nullptr;
+    done_cv_.wait(lk, [this] { return active_ == 0; });
   }
 
  private:
-  void chunk(int i, const std::function<void(size_t, size_t)>& f) {
-    size_t per = (total_ + n_ - 1) / n_;
-    per = (per + 15) / 16 * 16;  // keep chunk starts aligned for SIMD stores
-    size_t lo = std::min(total_, per * i);
-    size_t hi = std::min(total_, lo + per);
-    if (lo < hi) f(lo, hi);
+  void work(const std::function<void(size_t, size_t)>& f) {
+    while (true) {
+      size_t lo = next_.fetch_add(per_, std::memory_order_relaxed);
+      if (lo >= total_) return;
+      f(lo, std::min(total_, lo + per_));
+    }
   }
-  void loop(int i) {
+
+  void loop() {
     uint64_t seen = 0;
     while (true) {
       const std::function<void(size_t, size_t)>* job;
@@ -83,16 +82,15 @@ class Pool {
         std::unique_lock lk(mtx_);
         cv_.wait(lk, [&] { return gen_ != seen; });
         seen = gen_;
-        if (stop_) return;
         job = job_;
+        if (!job) continue;  // woke after the caller finished it
+        ++active_;
       }
       inside_job = true;
-      if (job) chunk(i, *job);
+      work(*job);
       inside_job = false;
-      {
-        std::lock_guard lk(mtx_);
-        if (--pending_ == 0) done_cv_.notify_one();
-      }
+      std::lock_guard lk(mtx_);
+      if (--active_ == 0) done_cv_.notify_one();
     }
   }
 
@@ -102,14 +100,15 @@ class Pool {
   std::mutex mtx_, job_mtx_;
   std::condition_variable cv_, done_cv_;
   const std::function<void(size_t, size_t)>* job_ = nullptr;
-  size_t total_ = 0;
-  int pending_ = 0;
+  size_t total_ = 0, per_ = 1;
+  std::atomic<size_t> next_{0};
+  int active_ = 0;
   uint64_t gen_ = 0;
-  bool stop_ = false;
 };
 
 Pool& pool() {
-  static Pool* p = new Pool(env_threads());  // leaked: joining at exit can deadlock
+  // Leaked, workers detached by never joining: joining at exit can deadlock.
+  static Pool* p = new Pool(env_threads());
   return *p;
 }
 
@@ -117,7 +116,24 @@ Pool& pool() {
 
 int num_threads() { return pool().size(); }
 
-size_t parallel_threshold() { return size_t(1) << 16; }
+size_t parallel_threshold(Cost cost) {
+  // LUMEX_PARALLEL_THRESHOLD overrides every class (benchmarks/parallel_threshold.py
+  // sets it to 0 to time small sizes threaded).
+  static const long forced = [] {
+    const char* e = std::getenv("LUMEX_PARALLEL_THRESHOLD");
+    return e ? std::atol(e) : -1L;
+  }();
+  if (forced >= 0) return static_cast<size_t>(forced);
+  // benchmarks/parallel_threshold.py on the 2-core Zen 4 (shared, load ~6): two
+  // threads break even for add near 2^17-2^18 elements and for exp near 2^15; a
+  // wake-up costs 5-15 us, so below that the second thread only adds latency.
+  switch (cost) {
+    case Cost::cheap: return size_t(1) << 18;
+    case Cost::moderate: return size_t(1) << 17;
+    case Cost::heavy: return size_t(1) << 15;
+  }
+  return size_t(1) << 18;
+}
 
 void parallel_for_impl(size_t n, const std::function<void(size_t, size_t)>& f) {
   pool().run(n, f);

@@ -1,4 +1,4 @@
-// Reductions (Reduce, ArgReduce), the fused last-axis Softmax and Median.
+// Reductions (Reduce, ArgReduce) and Median.
 //
 // Reduce works on any layout: the input's dims are reordered by stride so memory
 // is read in order, then each innermost run is either reduced (a contiguous run
@@ -16,16 +16,9 @@
 #include "engine/backend/cpu/copy.h"
 #include "engine/backend/cpu/kernel_utils.h"
 #include "engine/backend/cpu/parallel.h"
+#include "engine/backend/cpu/reduce_simd.h"
 #include "engine/backend/cpu/reduce_utils.h"
-#include "engine/backend/cpu/simd_math.h"
 #include "engine/primitives.h"
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define LUMEX_REDUCE_CLONES \
-  __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
-#else
-#define LUMEX_REDUCE_CLONES
-#endif
 
 namespace lumex::core {
 
@@ -60,98 +53,25 @@ A reduce_block(const Tin* p, int64_t n, Op op) {
   return op(lanes[0], tail);
 }
 
-// The float32 sum is the hot case: compiled for wider vector units too.
-LUMEX_REDUCE_CLONES float sum_block_f32(const float* p, int64_t n) {
-  float lanes[kLanes] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) lanes[j] += p[i + j];
-  }
-  float tail = 0.0f;
-  for (; i < n; ++i) tail += p[i];
-  for (int w = kLanes / 2; w >= 1; w /= 2) {
-    for (int j = 0; j < w; ++j) lanes[j] += lanes[j + w];
-  }
-  return lanes[0] + tail;
-}
-
-// Max/min of float32: GCC will not vectorize a NaN-aware select, so use vector
-// extensions. The vector max ignores NaN; a NaN seen is tracked separately.
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-
-template <bool IsMax>
-LUMEX_REDUCE_CLONES float extreme_block_f32(const float* p, int64_t n) {
-  constexpr float inf = std::numeric_limits<float>::infinity();
-  float init = IsMax ? -inf : inf;
-  v8f a0 = {init, init, init, init, init, init, init, init};
-  v8f a1 = a0;
-  v8i nan = {};
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    v8f x0, x1;
-    std::memcpy(&x0, p + i, sizeof(v8f));
-    std::memcpy(&x1, p + i + 8, sizeof(v8f));
-    if constexpr (IsMax) {
-      a0 = x0 > a0 ? x0 : a0;
-      a1 = x1 > a1 ? x1 : a1;
-    } else {
-      a0 = x0 < a0 ? x0 : a0;
-      a1 = x1 < a1 ? x1 : a1;
-    }
-    nan |= (x0 != x0) | (x1 != x1);
-  }
-  float r = init;
-  bool has_nan = false;
-  for (int j = 0; j < 8; ++j) {
-    has_nan |= nan[j] != 0;
-    r = IsMax ? std::max({r, a0[j], a1[j]}) : std::min({r, a0[j], a1[j]});
-  }
-  for (; i < n; ++i) {
-    has_nan |= p[i] != p[i];
-    r = IsMax ? std::max(r, p[i]) : std::min(r, p[i]);
-  }
-  return has_nan ? std::numeric_limits<float>::quiet_NaN() : r;
-}
-
-/// acc = max(acc, row) (or min) elementwise, NaN-propagating.
-template <bool IsMax>
-LUMEX_REDUCE_CLONES void extreme_row_f32(float* acc, const float* p, int64_t n) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    v8f a, x;
-    std::memcpy(&a, acc + i, sizeof(v8f));
-    std::memcpy(&x, p + i, sizeof(v8f));
-    auto take = IsMax ? (x > a) | (x != x) : (x < a) | (x != x);
-    a = take ? x : a;
-    std::memcpy(acc + i, &a, sizeof(v8f));
-  }
-  for (; i < n; ++i) {
-    bool take = (IsMax ? p[i] > acc[i] : p[i] < acc[i]) || p[i] != p[i];
-    acc[i] = take ? p[i] : acc[i];
-  }
-}
-
-LUMEX_REDUCE_CLONES void add_row_f32(float* acc, const float* p, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) acc[i] += p[i];
-}
-
 template <typename Tin, typename A, typename Op>
 A reduce_contiguous(const Tin* p, int64_t n, Op op) {
+  // The float32 kernels take whole runs: splitting them into many short calls
+  // measurably slows the streaming loads (the sum is pairwise inside).
+  if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Sum<float>>) {
+    return rsimd::sum(p, n);
+  } else if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Prod<float>>) {
+    return rsimd::prod(p, n);
+  } else if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Max<float>>) {
+    return rsimd::max(p, n);
+  } else if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Min<float>>) {
+    return rsimd::min(p, n);
+  }
   if (n > kBlock) {
     int64_t half = (n / 2 + kLanes - 1) / kLanes * kLanes;
     return op(reduce_contiguous<Tin, A>(p, half, op),
               reduce_contiguous<Tin, A>(p + half, n - half, op));
   }
-  if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Sum<float>>) {
-    return sum_block_f32(p, n);
-  } else if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Max<float>>) {
-    return extreme_block_f32<true>(p, n);
-  } else if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Min<float>>) {
-    return extreme_block_f32<false>(p, n);
-  } else {
-    return reduce_block<Tin, A>(p, n, op);
-  }
+  return reduce_block<Tin, A>(p, n, op);
 }
 
 template <typename Tin, typename A, typename Op>
@@ -212,6 +132,14 @@ Plan make_plan(const array& in, const std::vector<int>& axes,
 
 template <typename Tin, typename A, typename Op>
 void reduce_plan(const Tin* in, A* acc, const Plan& p, Op op) {
+  if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Sum<float>>) {
+    // Summing whole rows into one row of outputs (an outer axis of a matrix).
+    if (p.shape.size() == 2 && p.reduced[0] && !p.reduced[1] && p.in[1] == 1 &&
+        p.out[1] == 1) {
+      rsimd::add_rows(acc, in, p.shape[1], p.shape[0], p.in[0]);
+      return;
+    }
+  }
   strided_for_each<2>(
       p.shape, {&p.in, &p.out}, [&](const auto& off, int64_t n, const auto& st) {
         const Tin* src = in + off[0];
@@ -220,13 +148,16 @@ void reduce_plan(const Tin* in, A* acc, const Plan& p, Op op) {
           *dst = op(*dst, reduce_run<Tin, A>(src, n, st[0], op));
         } else if (st[0] == 1 && st[1] == 1) {
           if constexpr (std::is_same_v<Tin, float> && std::is_same_v<Op, ops::Sum<float>>) {
-            add_row_f32(dst, src, n);
+            rsimd::add_row(dst, src, n);
+          } else if constexpr (std::is_same_v<Tin, float> &&
+                               std::is_same_v<Op, ops::Prod<float>>) {
+            rsimd::mul_row(dst, src, n);
           } else if constexpr (std::is_same_v<Tin, float> &&
                                std::is_same_v<Op, ops::Max<float>>) {
-            extreme_row_f32<true>(dst, src, n);
+            rsimd::max_row(dst, src, n);
           } else if constexpr (std::is_same_v<Tin, float> &&
                                std::is_same_v<Op, ops::Min<float>>) {
-            extreme_row_f32<false>(dst, src, n);
+            rsimd::min_row(dst, src, n);
           } else {
             for (int64_t i = 0; i < n; ++i) dst[i] = op(dst[i], cast<A>(src[i]));
           }
@@ -269,19 +200,15 @@ void reduce_parallel(const Tin* in, A* acc, size_t out_size, const Plan& p,
   constexpr int64_t kMinSplit = 32;
   bool big = total >= parallel_threshold() && num_threads() > 1;
   int kept = largest_dim(p, false);
-  if (big && kept >= 0 && p.shape[kept] >= kMinSplit) {
-    // Threads own disjoint slices of the output.
-    parallel_for_impl(p.shape[kept], [&](size_t lo, size_t hi) {
-      auto s = sub_plan(p, kept, lo, hi);
-      auto l = static_cast<int64_t>(lo);
-      reduce_plan(in + l * p.in[kept], acc + l * p.out[kept], s, op);
-    });
-    return;
-  }
   int red = largest_dim(p, true);
-  if (big && red >= 0 && p.shape[red] >= kMinSplit) {
-    // Few outputs: each thread reduces part of the reduced range into its own
-    // partial result, merged under a lock (the outputs are few).
+  bool can_keep = kept >= 0 && p.shape[kept] >= kMinSplit;
+  bool can_red = red >= 0 && p.shape[red] >= kMinSplit;
+  // When whole input rows accumulate into a row of outputs (reducing an outer
+  // axis), splitting the kept columns would make every thread stride through
+  // all rows; per-thread partial rows keep the reads sequential. They cost a
+  // buffer and a merge per chunk, so only while the outputs are few.
+  bool rows_into_row = !p.reduced.back() && out_size * 64 <= total;
+  if (big && can_red && (!can_keep || rows_into_row)) {
     std::mutex mtx;
     parallel_for_impl(p.shape[red], [&](size_t lo, size_t hi) {
       auto part = filled<A>(out_size, Op::init());
@@ -289,6 +216,15 @@ void reduce_parallel(const Tin* in, A* acc, size_t out_size, const Plan& p,
       reduce_plan(in + static_cast<int64_t>(lo) * p.in[red], part.get(), s, op);
       std::lock_guard lk(mtx);
       for (size_t i = 0; i < out_size; ++i) acc[i] = op(acc[i], part[i]);
+    });
+    return;
+  }
+  if (big && can_keep) {
+    // Threads own disjoint slices of the output.
+    parallel_for_impl(p.shape[kept], [&](size_t lo, size_t hi) {
+      auto s = sub_plan(p, kept, lo, hi);
+      auto l = static_cast<int64_t>(lo);
+      reduce_plan(in + l * p.in[kept], acc + l * p.out[kept], s, op);
     });
     return;
   }
@@ -365,9 +301,30 @@ void arg_reduce_typed(const array& in0, array& out, int axis) {
     bool b = IsMax ? ops::greater(x, best) : ops::greater(best, x);
     return b || (ops::is_nan(x) && !ops::is_nan(best));
   };
-  for_rows(r, [&](int64_t o, int64_t jlo, int64_t jhi) {
+  for_rows(r, Cost::moderate, [&](int64_t o, int64_t jlo, int64_t jhi) {
     const T* base = src + o * r.n * r.inner;
     uint32_t* obase = dst + o * r.inner;
+    if constexpr (std::is_same_v<T, float>) {
+      if (r.inner == 1) {
+        obase[0] = static_cast<uint32_t>(IsMax ? rsimd::argmax(base, r.n)
+                                               : rsimd::argmin(base, r.n));
+        return;
+      }
+      int64_t m = jhi - jlo;
+      std::vector<float> best(base + jlo, base + jhi);
+      std::vector<uint32_t> idx(m, 0);
+      for (int64_t k = 1; k < r.n; ++k) {
+        const float* row = base + k * r.inner + jlo;
+        auto kk = static_cast<uint32_t>(k);
+        if constexpr (IsMax) {
+          rsimd::argmax_row(best.data(), idx.data(), row, m, kk);
+        } else {
+          rsimd::argmin_row(best.data(), idx.data(), row, m, kk);
+        }
+      }
+      std::copy(idx.begin(), idx.end(), obase + jlo);
+      return;
+    }
     if constexpr (!is_complex_v<C>) {
       if (r.inner == 1) {
         // Two passes beat one branchy pass: a vectorized extreme, then a search
@@ -412,66 +369,6 @@ void arg_reduce_typed(const array& in0, array& out, int axis) {
     }
     std::copy(idx.begin(), idx.end(), obase + jlo);
   });
-}
-
-// ---------------------------------------------------------------------------
-// Softmax
-
-LUMEX_REDUCE_CLONES void softmax_row_f32(const float* x, float* y, int64_t n) {
-  constexpr float inf = std::numeric_limits<float>::infinity();
-  // NaN-ignoring max: a NaN input still poisons the sum, so the row comes out NaN.
-  float mlanes[kLanes];
-  for (auto& m : mlanes) m = -inf;
-  int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) {
-      mlanes[j] = x[i + j] > mlanes[j] ? x[i + j] : mlanes[j];
-    }
-  }
-  float m = -inf;
-  for (; i < n; ++i) m = x[i] > m ? x[i] : m;
-  for (float v : mlanes) m = v > m ? v : m;
-
-  float slanes[kLanes] = {};
-  i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (int j = 0; j < kLanes; ++j) {
-      float e = simd_math::exp_f32(x[i + j] - m);
-      y[i + j] = e;
-      slanes[j] += e;
-    }
-  }
-  float s = 0.0f;
-  for (; i < n; ++i) {
-    float e = simd_math::exp_f32(x[i] - m);
-    y[i] = e;
-    s += e;
-  }
-  for (float v : slanes) s += v;
-
-  float inv = 1.0f / s;
-  for (i = 0; i < n; ++i) y[i] *= inv;
-}
-
-template <typename T>
-void softmax_row_generic(const T* x, T* y, int64_t n, std::vector<float>& buf) {
-  if constexpr (std::is_same_v<T, double>) {
-    double m = -std::numeric_limits<double>::infinity();
-    for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
-    double s = 0.0;
-    for (int64_t i = 0; i < n; ++i) {
-      y[i] = std::exp(x[i] - m);
-      s += y[i];
-    }
-    double inv = 1.0 / s;
-    for (int64_t i = 0; i < n; ++i) y[i] *= inv;
-  } else {
-    // Half types: widen the row, run the float32 kernel, narrow back.
-    buf.resize(2 * n);
-    for (int64_t i = 0; i < n; ++i) buf[i] = static_cast<float>(x[i]);
-    softmax_row_f32(buf.data(), buf.data() + n, n);
-    for (int64_t i = 0; i < n; ++i) y[i] = T(buf[n + i]);
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -541,34 +438,6 @@ void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
-void Softmax::eval_cpu(const std::vector<array>& inputs, array& out) {
-  array in = row_contiguous(inputs[0]);
-  out.set_data(allocator::malloc(out.nbytes()));
-  if (out.size() == 0) return;
-  int64_t n = in.shape(-1);
-  int64_t rows = static_cast<int64_t>(in.size()) / n;
-  dispatch_if<FloatType>(in.dtype(), "Softmax", [&](auto t) {
-    using T = decltype(t);
-    const T* x = in.data<T>();
-    T* y = out.data<T>();
-    auto run = [&](size_t lo, size_t hi) {
-      std::vector<float> buf;
-      for (size_t r = lo; r < hi; ++r) {
-        if constexpr (std::is_same_v<T, float>) {
-          softmax_row_f32(x + r * n, y + r * n, n);
-        } else {
-          softmax_row_generic(x + r * n, y + r * n, n, buf);
-        }
-      }
-    };
-    if (in.size() >= parallel_threshold() && rows > 1 && num_threads() > 1) {
-      parallel_for_impl(rows, run);
-    } else {
-      run(0, rows);
-    }
-  });
-}
-
 void Median::eval_cpu(const std::vector<array>& inputs, array& out) {
   array in = row_contiguous(inputs[0]);
   out.set_data(allocator::malloc(out.nbytes()));
@@ -591,7 +460,7 @@ void Median::eval_cpu(const std::vector<array>& inputs, array& out) {
         y[r] = cast<T>(m);
       }
     };
-    if (in.size() >= parallel_threshold() && out.size() > 1 && num_threads() > 1) {
+    if (in.size() >= parallel_threshold(Cost::heavy) && out.size() > 1 && num_threads() > 1) {
       parallel_for_impl(out.size(), run);
     } else {
       run(0, out.size());
@@ -601,7 +470,6 @@ void Median::eval_cpu(const std::vector<array>& inputs, array& out) {
 
 LUMEX_REGISTER_PRIMITIVE(Reduce);
 LUMEX_REGISTER_PRIMITIVE(ArgReduce);
-LUMEX_REGISTER_PRIMITIVE(Softmax);
 LUMEX_REGISTER_PRIMITIVE(Median);
 
 }  // namespace lumex::core

@@ -3,6 +3,7 @@
 // lexicographically (real part, then imaginary), as MLX does.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -150,8 +151,8 @@ inline Rows split_at(const Shape& shape, int axis) {
 /// Runs f(o, jlo, jhi) over outer rows and inner-column ranges, split across
 /// threads along whichever of the two is larger.
 template <typename F>
-void for_rows(const Rows& r, F f) {
-  bool big = static_cast<size_t>(r.outer * r.n * r.inner) >= parallel_threshold() &&
+void for_rows(const Rows& r, Cost cost, F f) {
+  bool big = static_cast<size_t>(r.outer * r.n * r.inner) >= parallel_threshold(cost) &&
              num_threads() > 1;
   if (!big) {
     for (int64_t o = 0; o < r.outer; ++o) f(o, int64_t(0), r.inner);
@@ -160,10 +161,16 @@ void for_rows(const Rows& r, F f) {
       for (size_t o = lo; o < hi; ++o) f(static_cast<int64_t>(o), int64_t(0), r.inner);
     });
   } else {
-    parallel_for_impl(r.inner, [&](size_t lo, size_t hi) {
-      for (int64_t o = 0; o < r.outer; ++o) {
-        f(o, static_cast<int64_t>(lo), static_cast<int64_t>(hi));
-      }
+    // Few wide column blocks: narrow ones would make each thread stride
+    // through every row for a few cache lines at a time.
+    int64_t blocks = std::min<int64_t>(2 * num_threads(), r.inner);
+    int64_t per = (r.inner + blocks - 1) / blocks;
+    per = (per + 15) / 16 * 16;
+    parallel_for_impl(static_cast<size_t>(blocks), [&](size_t lo, size_t hi) {
+      int64_t jlo = std::min<int64_t>(r.inner, static_cast<int64_t>(lo) * per);
+      int64_t jhi = std::min<int64_t>(r.inner, static_cast<int64_t>(hi) * per);
+      if (jlo >= jhi) return;
+      for (int64_t o = 0; o < r.outer; ++o) f(o, jlo, jhi);
     });
   }
 }

@@ -27,7 +27,7 @@ void scan_typed(const array& in0, array& out, int axis, bool reverse,
   Tout* dst = out.data<Tout>();
   int64_t first = reverse ? r.n - 1 : 0;
   int64_t step = reverse ? -1 : 1;
-  ops::for_rows(r, [&](int64_t o, int64_t jlo, int64_t jhi) {
+  ops::for_rows(r, Cost::moderate, [&](int64_t o, int64_t jlo, int64_t jhi) {
     const Tin* x = src + o * r.n * r.inner;
     Tout* y = dst + o * r.n * r.inner;
     if (r.inner == 1) {
