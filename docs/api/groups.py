@@ -1,15 +1,17 @@
 """Names shown in the API reference, grouped as in MLX's Python API docs.
 
 ``docs/conf.py`` turns each group into ``docs/api/generated/<slug>.rst`` with
-an autosummary table. Names that ``lumex.core`` does not provide (yet) are
-left out of the table and listed at the bottom of the page instead, so this
-file can list the whole MLX surface and the reference fills in as the engine
-grows.
+an autosummary table. Names that the group's module does not provide (yet)
+are left out of the table and listed at the bottom of the page instead, so
+this file can list the whole MLX surface and the reference fills in as the
+engine grows.
 
 To document a new function: add its name to the right group, in the order it
 should appear. Dotted names (``array.astype``) are looked up attribute by
 attribute. To add a group, append a ``Group`` and a line in
-``docs/api/index.md``.
+``docs/api/index.md``. ``tests/test_docs.py`` fails when a public name of
+``lumex.core``, one of its submodules, ``lumex.utils`` or
+``lumex.notebook_ext`` is in no group (or in ``UNDOCUMENTED`` below).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class Group(NamedTuple):
     title: str
     intro: str  # reStructuredText, may be empty
     names: tuple[str, ...]
+    module: str = "lumex.core"  # names are looked up in (and documented as of) this module
 
 
 def _names(text: str) -> tuple[str, ...]:

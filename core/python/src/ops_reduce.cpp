@@ -49,7 +49,11 @@ void def_reductions(nb::module_& m) {
         "stream"_a = nb::none(),                                               \
         nb::sig("def " NAME "(a: array, /, axis: None | int | Sequence[int] = None, " \
                 "keepdims: bool = False, *, stream: Stream | Device | None = None) -> array"), \
-        DOC);
+        DOC "\n\nArgs:\n    a (array): Input array.\n" \
+        "    axis (int | Sequence[int] | None): Axis or axes to reduce over; all axes when None.\n" \
+        "    keepdims (bool): Keep the reduced axes with size 1.\n" \
+        "    stream (Stream | Device | None): Stream or device to run on; the default stream when None.\n" \
+        "\nReturns:\n    array: The reduced array.");
   LUMEX_REDUCE("sum", sum, "Sum reduction over the given axes.")
   LUMEX_REDUCE("prod", prod, "Product reduction over the given axes.")
   LUMEX_REDUCE("max", max, "Maximum over the given axes (NaN propagates).")
@@ -95,7 +99,13 @@ void def_reductions(nb::module_& m) {
         nb::sig("def " NAME "(a: array, /, axis: None | int | Sequence[int] = None, " \
                 "keepdims: bool = False, ddof: int = 0, *, correction: int | None = None, " \
                 "stream: Stream | Device | None = None) -> array"),            \
-        DOC);
+        DOC "\n\nArgs:\n    a (array): Input array.\n" \
+        "    axis (int | Sequence[int] | None): Axis or axes to reduce over; all axes when None.\n" \
+        "    keepdims (bool): Keep the reduced axes with size 1.\n" \
+        "    ddof (int): Delta degrees of freedom: the sum of squares is divided by N - ddof.\n" \
+        "    correction (int | None): The array API's name for ``ddof``; overrides it.\n" \
+        "    stream (Stream | Device | None): Stream or device to run on; the default stream when None.\n" \
+        "\nReturns:\n    array: The reduced array.");
   LUMEX_VAR("var", lx::var, "Variance over the given axes, divided by N - ddof.")
   LUMEX_VAR("std", lx::std, "Standard deviation over the given axes, with N - ddof.")
 #undef LUMEX_VAR
@@ -108,7 +118,11 @@ void def_reductions(nb::module_& m) {
         "stream"_a = nb::none(),                                               \
         nb::sig("def " NAME "(a: array, /, axis: None | int = None, keepdims: bool = False, " \
                 "*, stream: Stream | Device | None = None) -> array"),         \
-        DOC);
+        DOC "\n\nArgs:\n    a (array): Input array.\n" \
+        "    axis (int | None): Axis to search along; the flattened array when None.\n" \
+        "    keepdims (bool): Keep the reduced axis with size 1.\n" \
+        "    stream (Stream | Device | None): Stream or device to run on; the default stream when None.\n" \
+        "\nReturns:\n    array: The indices, as ``uint32``.");
   LUMEX_ARG("argmax", argmax, "Index of the first maximum along an axis (uint32).")
   LUMEX_ARG("argmin", argmin, "Index of the first minimum along an axis (uint32).")
 #undef LUMEX_ARG
