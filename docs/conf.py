@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import runpy
 import shutil
 from pathlib import Path
@@ -63,6 +64,11 @@ def _lookup(name: str, module: str = "lumex.core"):
     return obj
 
 
+def _is_nanobind_function(obj) -> bool:
+    kind = type(obj)
+    return kind.__module__ == "nanobind" and kind.__name__ == "nb_func"
+
+
 # -- Project information --------------------------------------------------------
 
 project = "lumex"
@@ -96,6 +102,9 @@ nb_execution_raise_on_error = True  # a failing cell fails the build
 nb_execution_show_tb = True
 nb_execution_in_temp = True  # notebooks that save files leave nothing behind
 nb_merge_streams = True
+# lumex's notebook views send a static HTML/SVG rendering beside their live widget.
+# A static page has no kernel for the widget, so the HTML goes first.
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", 35)]
 
 autosummary_generate = True
 autosummary_generate_overwrite = True
@@ -144,8 +153,8 @@ def _dtype_table(dtypes) -> list[str]:
     return lines + [""]
 
 
-def _name_table(caption: str, rows) -> list[str]:
-    rows = [(name, desc) for name, desc in rows if _lookup(name) is not None]
+def _name_table(caption: str, rows, module: str = "lumex.core") -> list[str]:
+    rows = [(name, desc) for name, desc in rows if _lookup(name, module) is not None]
     if not rows:
         return []
     lines = [f".. list-table:: {caption}", "   :header-rows: 1", "   :widths: 3 20", ""]
@@ -163,8 +172,30 @@ def _tables(slug: str, groups: dict) -> list[str]:
     return []
 
 
+def alias_target(name: str, module: str = "lumex.core") -> str | None:
+    """The name ``name`` is another name for (``pow`` -> ``power``), or None.
+
+    Aliases are listed in a table rather than given pages of their own: their
+    docstrings carry their target's signature, which autodoc would not match.
+    """
+    obj = _lookup(name, module)
+    target = getattr(obj, "__name__", None)
+    base = name.rsplit(".", 1)[-1]
+    if not _is_nanobind_function(obj) or not target or target == base:
+        return None
+    prefix = name[: -len(base)]
+    return prefix + target if _lookup(prefix + target, module) is obj else None
+
+
+def _alias_table(names, module: str) -> list[str]:
+    rows = [(n, f":func:`{alias_target(n, module)}`") for n in names]
+    return _name_table("Aliases", rows, module) if rows else []
+
+
 def _group_page(group, groups: dict) -> tuple[str, list[str]]:
-    present = [n for n in group.names if _lookup(n, group.module) is not None]
+    found = [n for n in group.names if _lookup(n, group.module) is not None]
+    aliases = [n for n in found if alias_target(n, group.module)]
+    present = [n for n in found if n not in aliases]
     missing = [n for n in group.names if _lookup(n, group.module) is None]
     # The label is the bare slug: MLX docstrings link to e.g. :ref:`data_types`.
     lines = [f".. _{group.slug}:", "", group.title, "=" * len(group.title), ""]
@@ -174,6 +205,7 @@ def _group_page(group, groups: dict) -> tuple[str, list[str]]:
     lines += _tables(group.slug, groups)
     if present:
         lines += _autosummary(present)
+    lines += _alias_table(aliases, group.module)
     if missing:
         listed = ", ".join(f"``{n}``" for n in missing)
         lines += [
@@ -234,6 +266,7 @@ def generate_tutorial_pages() -> list[str]:
         link = f"../../tutorials/{src.name}"
         note = {
             "cell_type": "markdown",
+            "id": "lumex-docs-download",
             "metadata": {},
             "source": f"{{download}}`Download this notebook <{link}>` (stored without outputs).",
         }
@@ -266,11 +299,6 @@ def generate_tutorial_pages() -> list[str]:
 
 _MISSING = generate_api_pages()
 _TUTORIALS = generate_tutorial_pages()
-
-
-def _is_nanobind_function(obj) -> bool:
-    kind = type(obj)
-    return kind.__module__ == "nanobind" and kind.__name__ == "nb_func"
 
 
 def _teach_autodoc_about_nanobind() -> None:

@@ -65,7 +65,8 @@ void init_ops_elementwise(nb::module_& m) {
   m.attr("atanh") = m.attr("arctanh");
 
   m.def("positive", [](const ScalarOrArray& a, StreamArg) { return arr(a); },
-        nb::arg("a"), nb::kw_only(), "stream"_a = nb::none(), "Element-wise identity.");
+        nb::arg("a"), nb::kw_only(), "stream"_a = nb::none(),
+        "Element-wise identity: returns ``a`` unchanged (as ``+a`` does).");
   m.def("round",
         [](const ScalarOrArray& a, int decimals, StreamArg s) {
           return round(arr(a), decimals, to_sod(s));

@@ -436,7 +436,9 @@ Returns:
              nb::is_method(), nb::scope(cls), nb::name("view"), "dtype"_a, nb::kw_only(), "stream"_a = nb::none()));
 
   // ---- iteration: lazy slices along axis 0 ----
-  nb::class_<ArrayIterator>(m, "ArrayIterator")
+  nb::class_<ArrayIterator>(m, "ArrayIterator",
+                             "Iterator over an array's slices along its first axis "
+                             "(``iter(a)``); each slice is lazy.")
       .def("__iter__", [](nb::handle self) { return nb::borrow(self); })
       .def("__next__", [](ArrayIterator& it) {
         // Slices are lazy (as in MLX), so iterating evaluates nothing by itself.
