@@ -12,6 +12,7 @@ calls after warmup; N adapts so that a row takes about --budget seconds.
 import argparse
 import gc
 import json
+import math
 import os
 import platform
 import statistics
@@ -277,10 +278,16 @@ def run_workload(w, libs, budget, quick, min_reps=3, max_reps=10000):
 
     lumex = median("lumex")
     baselines = [t for t in (median("numpy"), median("torch")) if t is not None]
+    best = lumex / min(baselines) if lumex and baselines else None
+    versus = {"best": best,
+              "numpy": lumex / median("numpy") if lumex and median("numpy") else None,
+              "torch": lumex / median("torch") if lumex and median("torch") else None}
     return {
         "name": w.name, "desc": w.desc, "cells": cells, "check": status,
-        "lumex_over_best": lumex / min(baselines) if lumex and baselines else None,
-        "lumex_over_numpy": lumex / median("numpy") if lumex and median("numpy") else None,
+        "lumex_over_best": best,
+        "lumex_over_numpy": versus["numpy"],
+        "target": w.target, "versus": w.versus,
+        "target_ratio": versus[w.versus] if w.target is not None else None,
         "notes": notes + check_notes,
     }
 
@@ -304,8 +311,8 @@ def fmt_ratio(r):
 class Table:
     def __init__(self, frameworks):
         self.frameworks = frameworks
-        self.columns = ["workload", *frameworks, "lumex/best", "lumex/np", "check"]
-        self.widths = [22, *[10] * len(frameworks), 10, 9, 10]
+        self.columns = ["workload", *frameworks, "lumex/best", "lumex/np", "target", "check"]
+        self.widths = [22, *[10] * len(frameworks), 10, 9, 17, 10]
 
     def line(self, values):
         print("  ".join(v.ljust(w) if i == 0 else v.rjust(w)
@@ -320,7 +327,30 @@ class Table:
         self.line([r["name"],
                    *[fmt_time(r["cells"][f].get("median_s")) for f in self.frameworks],
                    fmt_ratio(r["lumex_over_best"]), fmt_ratio(r["lumex_over_numpy"]),
-                   r["check"]])
+                   fmt_target(r), r["check"]])
+
+
+def fmt_target(r):
+    """'<=1.0 vs best: met' style cell for workloads the speed issue sets a target for."""
+    if r.get("target") is None:
+        return ""
+    ratio = r.get("target_ratio")
+    if ratio is None:
+        return f"<={r['target']:g} n/a"
+    verdict = "met" if ratio <= r["target"] else "MISS"
+    who = {"best": "", "numpy": " np", "torch": " torch"}[r["versus"]]
+    return f"<={r['target']:g}{who} {verdict}"
+
+
+def summarize_targets(results):
+    """Targets met and the geometric mean of the targeted ratios (the issue asks <= 0.8)."""
+    rated = [r for r in results if r.get("target") is not None and r.get("target_ratio")]
+    if not rated:
+        return
+    met = sum(r["target_ratio"] <= r["target"] for r in rated)
+    geo = math.exp(sum(math.log(r["target_ratio"]) for r in rated) / len(rated))
+    print(f"Targets met: {met}/{len(rated)}; geometric mean of targeted ratios: {geo:.2f} "
+          f"(target <= 0.8)")
 
 
 # --- main --------------------------------------------------------------------
@@ -374,6 +404,7 @@ def main():
     env["background_load_after"] = background_load()
     print(f"\n{len(results)} workloads in {time.perf_counter() - start:.1f} s; "
           f"cells are medians; ratios < 1 mean lumex is faster; --list describes workloads.")
+    summarize_targets(results)
     print(f"Background CPU load after run: {fmt_load(env['background_load_after'])}")
     for r in results:
         for note in r["notes"]:

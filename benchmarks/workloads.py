@@ -25,13 +25,17 @@ WORKLOADS = []
 
 
 class Workload:
-    def __init__(self, name, desc, setup):
+    def __init__(self, name, desc, setup, target=None, versus="best"):
         self.name, self.desc, self.setup = name, desc, setup
+        # The speed issue's target: lumex time / baseline time must be <= target.
+        # versus names the baseline: "best" (faster of NumPy and PyTorch),
+        # "numpy" or "torch".
+        self.target, self.versus = target, versus
 
 
-def workload(name, desc):
+def workload(name, desc, target=None, versus="best"):
     def register(setup):
-        WORKLOADS.append(Workload(name, desc, setup))
+        WORKLOADS.append(Workload(name, desc, setup, target, versus))
         return setup
     return register
 
@@ -56,12 +60,12 @@ def chain(lib, x):
     return lib.sin(x) * 2 + lib.exp(-x * x)
 
 
-@workload("elementwise", "sin(x)*2 + exp(-x*x), 4M f32")
+@workload("elementwise", "sin(x)*2 + exp(-x*x), 4M f32", target=1.0)
 def elementwise():
     return (randn(N_ELEM),), same_code(chain)
 
 
-@workload("elementwise_compiled", "same, mx.compile (numpy/torch eager)")
+@workload("elementwise_compiled", "same, mx.compile (numpy/torch eager)", target=0.4)
 def elementwise_compiled():
     def build_mx(mx, x):
         f = mx.compile(lambda a: chain(mx, a))
@@ -71,7 +75,7 @@ def elementwise_compiled():
     return (randn(N_ELEM),), impls
 
 
-@workload("broadcast_add", "(4096,4096) + (4096,)")
+@workload("broadcast_add", "(4096,4096) + (4096,)", target=1.0)
 def broadcast_add():
     return (randn(4096, 4096), randn(4096)), same_code(lambda lib, a, b: a + b)
 
@@ -86,12 +90,12 @@ def _sum_over(axis):
     }
 
 
-@workload("sum_axis0", "sum over axis 0 of (4096,4096)")
+@workload("sum_axis0", "sum over axis 0 of (4096,4096)", target=1.0)
 def sum_axis0():
     return (randn(4096, 4096),), _sum_over(0)
 
 
-@workload("sum_axis1", "sum over axis 1 of (4096,4096)")
+@workload("sum_axis1", "sum over axis 1 of (4096,4096)", target=1.0)
 def sum_axis1():
     return (randn(4096, 4096),), _sum_over(1)
 
@@ -101,7 +105,7 @@ def _softmax_np(np, x):
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
-@workload("softmax", "softmax over last axis of (1024,4096)")
+@workload("softmax", "softmax over last axis of (1024,4096)", target=1.0)
 def softmax():
     return (randn(1024, 4096),), {
         "numpy": lambda np, x: lambda: _softmax_np(np, x),
@@ -118,12 +122,12 @@ def _matmul(n):
     return (a, b), same_code(lambda lib, a, b: a @ b)
 
 
-@workload("matmul_1024", "(1024,1024) @ (1024,1024)")
+@workload("matmul_1024", "(1024,1024) @ (1024,1024)", target=1.05)
 def matmul_1024():
     return _matmul(1024)
 
 
-@workload("matmul_2048", "(2048,2048) @ (2048,2048)")
+@workload("matmul_2048", "(2048,2048) @ (2048,2048)", target=1.05)
 def matmul_2048():
     return _matmul(2048)
 
@@ -162,7 +166,8 @@ def _add_chain(lib, x):
     return y
 
 
-@workload("scalar_add_chain", "1000 chained y = y + 1.0 on a 1-element array")
+@workload("scalar_add_chain", "1000 chained y = y + 1.0 on a 1-element array",
+          target=1.5, versus="numpy")
 def scalar_add_chain():
     return (np.zeros(1, dtype=np.float32),), same_code(_add_chain)
 
@@ -222,7 +227,7 @@ def _build_mlp_mx(mx, x, onehot, *params):
     return lambda: step(params, x, onehot)
 
 
-@workload("mlp_value_and_grad", "MLP 256x784->512->10 loss+grads")
+@workload("mlp_value_and_grad", "MLP 256x784->512->10 loss+grads", target=1.0, versus="torch")
 def mlp_value_and_grad():
     return _mlp_inputs(), {
         "numpy": lambda np, *a: lambda: _mlp_numpy(np, *a),
@@ -281,7 +286,7 @@ def vmap_add_naive():
     return (xs, ys), same_code(naive)
 
 
-@workload("gather", "take 4M random indices from 4M f32")
+@workload("gather", "take 4M random indices from 4M f32", target=1.0)
 def gather():
     src = randn(N_ELEM)
     idx = np.random.default_rng(1).integers(0, N_ELEM, N_ELEM).astype(np.int32)
@@ -297,7 +302,7 @@ def gather():
     }
 
 
-@workload("sort", "sort 1M f32")
+@workload("sort", "sort 1M f32", target=1.0)
 def sort():
     return (randn(1024 * 1024),), {
         "numpy": lambda np, x: lambda: np.sort(x),

@@ -65,7 +65,9 @@ def grad_graph(fun, *primals, cotangents=None) -> GraphView:
     """The forward and backward graph of ``fun`` at ``primals`` (arrays), unevaluated."""
     with mx.graph.record_sites():
         if cotangents is None:
-            probe = _as_list(fun(*primals))
+            # Probe on copies: a function that updates its argument in place
+            # (x[i] = v) must not change the caller's arrays before the trace.
+            probe = _as_list(fun(*[mx.array(p) for p in primals]))
             # Built from NumPy so the seed is data, not a pending Full op.
             cotangents = [mx.array(np.ones(o.shape, np.float32)) for o in probe]
             cotangents = [c if o.dtype == mx.float32 else c.astype(o.dtype)

@@ -122,3 +122,18 @@ def test_grad_graph_roles():
     (g,) = v.grads
     assert mx.allclose(g, mx.sin(x) + x * mx.cos(x)).item()
     assert "stroke-dasharray" in v.to_svg()
+
+
+def test_grad_graph_of_an_in_place_update_leaves_the_caller_alone():
+    x = mx.array([1.0, 2.0, 3.0])
+
+    def fun(x):
+        x[mx.array([0])] = 5.0
+        return x.sum()
+
+    v = show_grad_graph(fun, x)
+    assert x.tolist() == [1.0, 2.0, 3.0] and mx.graph.status(x) == "available"
+    primal = next(n for n in v.graph.nodes.values() if n.name == "primal0")
+    assert primal.op is None  # the caller's array, not a Scatter made by a probe call
+    assert [n.op for n in v.graph.nodes.values()].count("Scatter") == 2  # forward and backward
+    assert v.grads[0].tolist() == [0.0, 1.0, 1.0]

@@ -67,8 +67,30 @@ def _ids(paths):
     return [p.name for p in paths]
 
 
+# The tutorial series, in reading order (issue 8). Docs link 01_quickstart by name.
+EXPECTED = [
+    "01_quickstart.ipynb",
+    "02_lazy_evaluation.ipynb",
+    "03_function_transforms.ipynb",
+    "04_indexing_and_updates.ipynb",
+    "05_interop.ipynb",
+    "06_saving_and_loading.ipynb",
+    "07_autodiff_from_scratch.ipynb",
+    "08_debugging_a_graph.ipynb",
+]
+
+
 def test_tutorials_exist():
-    assert NOTEBOOKS, f"no notebooks found in {TUTORIALS}"
+    assert [p.name for p in NOTEBOOKS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_teaches_with_a_title_and_goals(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    first = "".join(nb["cells"][0]["source"]) if nb["cells"] else ""
+    assert first.startswith("# "), f"{path.name}: the first cell should be a markdown title"
+    assert "you will learn" in first.lower(), (
+        f"{path.name}: the first cell should say what the notebook teaches")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))

@@ -48,10 +48,11 @@ function render({ model, el }) {
   root.append(bar, box);
   el.append(root);
 
-  let view = null, g = null, nodeEls = new Map(), edgeEls = [];
+  let view = null, auto = true, g = null, nodeEls = new Map(), edgeEls = [], byKey = new Map();
 
   function draw() {
     g = model.get("graph");
+    byKey = new Map(g.nodes.map((n) => [n.key, n]));
     box.innerHTML = "";
     nodeEls = new Map();
     edgeEls = [];
@@ -61,9 +62,8 @@ function render({ model, el }) {
     marker.append(svgEl("path", { d: "M0,0 L10,5 L0,10 z", fill: "#868e96" }));
     defs.append(marker);
     svg.append(defs);
-    const pos = new Map(g.nodes.map((n) => [n.key, n]));
     for (const [s, d] of g.edges) {
-      const a = pos.get(s), b = pos.get(d);
+      const a = byKey.get(s), b = byKey.get(d);
       const y1 = a.y + a.h / 2, y2 = b.y - b.h / 2, my = (y1 + y2) / 2;
       const p = svgEl("path", { d: `M${a.x},${y1} C${a.x},${my} ${b.x},${my} ${b.x},${y2}`, fill: "none", stroke: "#868e96", "marker-end": "url(#lmxw-arrow)" });
       if (a.role === "forward" && b.role === "backward") p.setAttribute("stroke-dasharray", "4 3");
@@ -82,6 +82,7 @@ function render({ model, el }) {
       grp.append(t1, t2);
       grp.addEventListener("click", (ev) => {
         ev.stopPropagation();
+        if (dragged) return;
         if (n.kind === "group") {
           model.set("collapsed", model.get("collapsed").filter((x) => x !== n.group));
         } else {
@@ -93,7 +94,7 @@ function render({ model, el }) {
       nodeEls.set(n.key, grp);
     }
     box.append(svg);
-    view = view || { x: 0, y: 0, w: Math.max(g.width, 200), h: Math.max(g.height, 200) };
+    if (!view || auto) { view = initialView(); auto = true; }
     applyView(svg);
     groups.querySelectorAll("label").forEach((l) => l.remove());
     for (const name of g.groups) {
@@ -113,6 +114,16 @@ function render({ model, el }) {
     highlight();
   }
 
+  // A small graph gets a shorter box and is drawn at 1:1 (centred), not blown up to fill
+  // the box; a large one starts fitted. The box may not be laid out yet (width 0).
+  function initialView() {
+    box.style.height = `${Math.min(Math.max(g.height + 24, 160), 520)}px`;
+    const bw = box.clientWidth || g.width, bh = box.clientHeight || g.height;
+    const s = Math.max(g.width / bw, g.height / bh, 1);
+    const w = Math.max(bw * s, 100), h = Math.max(bh * s, 100);
+    return { x: (g.width - w) / 2, y: (g.height - h) / 2, w, h };
+  }
+
   function applyView(svg) {
     (svg || box.querySelector("svg")).setAttribute("viewBox", `${view.x} ${view.y} ${view.w} ${view.h}`);
   }
@@ -127,38 +138,69 @@ function render({ model, el }) {
     for (const [k, e] of nodeEls) {
       const dim = (keep && !keep.has(k)) || (q && !hits.has(k) && !keep);
       e.style.opacity = dim ? 0.15 : 1;
-      e.querySelector("rect").setAttribute("stroke-width", hits.has(k) || k === sel ? 4 : g.nodes.find((n) => n.key === k).sw);
+      e.querySelector("rect").setAttribute("stroke-width", hits.has(k) || k === sel ? 4 : byKey.get(k).sw);
     }
     for (const p of edgeEls) p.style.opacity = keep && !(keep.has(p.dataset.s) && keep.has(p.dataset.d)) ? 0.1 : 1;
-    if (q) info.textContent = `${hits.size} match(es)`;
+    info.textContent = q ? `${hits.size} match(es)` : `${g.nodes.length} nodes, ${g.edges.length} edges`;
   }
 
-  let drag = null;
-  box.addEventListener("mousedown", (e) => { drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y }; box.style.cursor = "grabbing"; });
-  window.addEventListener("mouseup", () => { drag = null; box.style.cursor = "grab"; });
+  // The SVG keeps its aspect ratio ("meet"), so one screen pixel is the larger of the two
+  // viewBox/box ratios, and the drawing is centred in the box.
+  function toGraph(clientX, clientY) {
+    const r = box.getBoundingClientRect();
+    const s = Math.max(view.w / (r.width || 1), view.h / (r.height || 1));
+    return { s, x: view.x + view.w / 2 + (clientX - r.left - r.width / 2) * s,
+             y: view.y + view.h / 2 + (clientY - r.top - r.height / 2) * s };
+  }
+
+  // `dragged` tells the click that ends a pan from a click on a node or the background.
+  let drag = null, dragged = false;
+  box.addEventListener("mousedown", (e) => {
+    drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, s: toGraph(e.clientX, e.clientY).s };
+    dragged = false;
+    box.style.cursor = "grabbing";
+  });
+  const endDrag = () => { drag = null; box.style.cursor = "grab"; };
+  window.addEventListener("mouseup", endDrag);
   box.addEventListener("mousemove", (e) => {
     if (!drag) return;
-    const s = view.w / box.clientWidth;
-    view.x = drag.vx - (e.clientX - drag.x) * s;
-    view.y = drag.vy - (e.clientY - drag.y) * s;
+    if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 3) dragged = true;
+    auto = false;
+    view.x = drag.vx - (e.clientX - drag.x) * drag.s;
+    view.y = drag.vy - (e.clientY - drag.y) * drag.s;
     applyView();
   });
   box.addEventListener("wheel", (e) => {
     e.preventDefault();
     const f = e.deltaY > 0 ? 1.15 : 1 / 1.15;
-    const r = box.getBoundingClientRect();
-    const mx = view.x + ((e.clientX - r.left) / r.width) * view.w, my = view.y + ((e.clientY - r.top) / r.height) * view.h;
-    view = { x: mx - (mx - view.x) * f, y: my - (my - view.y) * f, w: view.w * f, h: view.h * f };
+    const p = toGraph(e.clientX, e.clientY);
+    view = { x: p.x - (p.x - view.x) * f, y: p.y - (p.y - view.y) * f, w: view.w * f, h: view.h * f };
+    auto = false;
     applyView();
   }, { passive: false });
-  box.addEventListener("click", () => { model.set("selected", ""); model.save_changes(); });
+  box.addEventListener("click", () => {
+    if (dragged) return;
+    model.set("selected", "");
+    model.save_changes();
+  });
   reset.addEventListener("click", () => { view = null; draw(); });
   search.addEventListener("input", () => { model.set("search", search.value); model.save_changes(); highlight(); });
   dir.addEventListener("change", () => { model.set("direction", dir.value); model.save_changes(); });
+  // The search text and direction can also be set from Python.
+  const sync = () => {
+    dir.value = model.get("direction");
+    if (search.value !== model.get("search")) search.value = model.get("search");
+  };
   model.on("change:graph", draw);
   model.on("change:selected", highlight);
-  model.on("change:direction", highlight);
+  model.on("change:direction", () => { sync(); highlight(); });
+  model.on("change:search", () => { sync(); highlight(); });
+  // Until the user pans or zooms, follow the box's size (it is 0 until the output is laid out).
+  const resized = new ResizeObserver(() => { if (auto && g) { view = initialView(); applyView(); } });
+  resized.observe(box);
+  sync();
   draw();
+  return () => { window.removeEventListener("mouseup", endDrag); resized.disconnect(); };
 }
 
 export default { render };
