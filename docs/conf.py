@@ -95,9 +95,11 @@ myst_heading_anchors = 3
 
 nb_execution_mode = os.environ.get("LUMEX_DOCS_EXECUTE", "cache")
 nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
-# Per cell. The tutorials finish in well under a minute each; the margin is for
-# a loaded machine.
-nb_execution_timeout = 180
+# Seconds per cell (each tutorial must finish within a minute in all, see
+# tests/test_tutorials.py). nbclient also waits this long for a kernel_info reply
+# that, rarely, gets lost while a kernel starts on a loaded machine; the build
+# then goes on, so a short timeout keeps such a stall short.
+nb_execution_timeout = 60
 nb_execution_raise_on_error = True  # a failing cell fails the build
 nb_execution_show_tb = True
 nb_execution_in_temp = True  # notebooks that save files leave nothing behind
@@ -242,15 +244,6 @@ def generate_api_pages() -> dict[str, list[str]]:
     return missing
 
 
-def _notebook_title(nb: dict, fallback: str) -> str:
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "markdown":
-            for line in "".join(cell.get("source", "")).splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return fallback
-
-
 def generate_tutorial_pages() -> list[str]:
     """Copy ../tutorials/*.ipynb into docs/tutorials/ and write its index page.
 
@@ -275,7 +268,7 @@ def generate_tutorial_pages() -> list[str]:
         dst = TUTORIALS / src.name
         _write_if_changed(dst, json.dumps(nb, indent=1).encode("utf-8"))
         written.add(dst)
-        rows.append((src.stem, _notebook_title(nb, src.stem), link, src.name))
+        rows.append((src.stem, link, src.name))
     for path in TUTORIALS.glob("*.ipynb"):
         if path not in written:
             path.unlink()
@@ -290,8 +283,9 @@ def generate_tutorial_pages() -> list[str]:
         "| Notebook | Download |",
         "|---|---|",
     ]
-    for stem, title, link, name in rows:
-        lines.append(f"| {{doc}}`{title} <{stem}>` | {{download}}`{name} <{link}>` |")
+    for stem, link, name in rows:
+        # {doc} without a title shows the notebook's own first heading.
+        lines.append(f"| {{doc}}`{stem}` | {{download}}`{name} <{link}>` |")
     lines += ["", "```{toctree}", ":hidden:", ":glob:", "", "*", "```", ""]
     _write_if_changed(TUTORIALS / "index.md", "\n".join(lines).encode("utf-8"))
     return [name for *_, name in rows]

@@ -87,7 +87,8 @@ def _build(root: Path) -> Path:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=BUILD_TIMEOUT, env=env)
     took = time.monotonic() - start
     assert proc.returncode == 0, f"sphinx-build failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-10000:]}"
-    print(f"\ndocs build: {took:.1f} s, stderr lines: {len(proc.stderr.splitlines())}")
+    executed = [line.split("/docs/", 1)[-1] for line in proc.stdout.splitlines() if "Executed notebook" in line]
+    print(f"\ndocs build: {took:.1f} s", *executed, sep="\n  ")
     return out
 
 
