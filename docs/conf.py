@@ -95,10 +95,8 @@ myst_heading_anchors = 3
 
 nb_execution_mode = os.environ.get("LUMEX_DOCS_EXECUTE", "cache")
 nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
-# Seconds per cell (each tutorial must finish within a minute in all, see
-# tests/test_tutorials.py). nbclient also waits this long for a kernel_info reply
-# that, rarely, gets lost while a kernel starts on a loaded machine; the build
-# then goes on, so a short timeout keeps such a stall short.
+# Seconds per cell: each tutorial must finish within a minute in all (see
+# tests/test_tutorials.py), so a cell that takes longer is a failure.
 nb_execution_timeout = 60
 nb_execution_raise_on_error = True  # a failing cell fails the build
 nb_execution_show_tb = True
