@@ -135,7 +135,17 @@ void def_reductions(nb::module_& m) {
         "stream"_a = nb::none(),
         nb::sig("def softmax(a: array, /, axis: None | int | Sequence[int] = None, *, "
                 "precise: bool = False, stream: Stream | Device | None = None) -> array"),
-        "exp(a) / sum(exp(a)) over the given axes, computed stably.");
+        R"(``exp(a) / sum(exp(a))`` over the given axes, computed stably.
+
+Args:
+    a (array): Input array.
+    axis (int | Sequence[int] | None): Axis or axes to normalize over; all axes
+      when None.
+    precise (bool): Accumulate half-precision inputs in ``float32``.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: Non-negative values that sum to one over ``axis``.)");
 }
 
 void def_scans(nb::module_& m) {
@@ -150,7 +160,13 @@ void def_scans(nb::module_& m) {
         nb::sig("def " NAME "(a: array, /, axis: int | None = None, *, reverse: bool = False, " \
                 "inclusive: bool = True, dtype: Dtype | None = None, "          \
                 "stream: Stream | Device | None = None) -> array"),            \
-        DOC);
+        DOC "\n\nArgs:\n    a (array): Input array.\n" \
+        "    axis (int | None): The axis to scan along; the flattened array when None.\n" \
+        "    reverse (bool): Scan from the end of the axis towards its start.\n" \
+        "    inclusive (bool): Include each element in its own result (False shifts by one).\n" \
+        "    dtype (Dtype | None): The type to accumulate in and return.\n" \
+        "    stream (Stream | Device | None): Stream or device to run on.\n" \
+        "\nReturns:\n    array: The running results, with ``a``'s shape (flattened for axis=None).");
   LUMEX_SCAN_DTYPE("cumsum", cumsum, "Cumulative sum along an axis (flattened if None).")
   LUMEX_SCAN_DTYPE("cumprod", cumprod, "Cumulative product along an axis (flattened if None).")
 #undef LUMEX_SCAN_DTYPE
@@ -167,7 +183,12 @@ void def_scans(nb::module_& m) {
         "inclusive"_a = true, "stream"_a = nb::none(),                         \
         nb::sig("def " NAME "(a: array, /, axis: int | None = None, *, reverse: bool = False, " \
                 "inclusive: bool = True, stream: Stream | Device | None = None) -> array"), \
-        DOC);
+        DOC "\n\nArgs:\n    a (array): Input array.\n" \
+        "    axis (int | None): The axis to scan along; the flattened array when None.\n" \
+        "    reverse (bool): Scan from the end of the axis towards its start.\n" \
+        "    inclusive (bool): Include each element in its own result (False shifts by one).\n" \
+        "    stream (Stream | Device | None): Stream or device to run on.\n" \
+        "\nReturns:\n    array: The running results, with ``a``'s shape (flattened for axis=None).");
   LUMEX_SCAN("cummax", cummax, "Cumulative maximum along an axis (flattened if None).")
   LUMEX_SCAN("cummin", cummin, "Cumulative minimum along an axis (flattened if None).")
   LUMEX_SCAN("logcumsumexp", logcumsumexp,
