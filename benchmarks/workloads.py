@@ -351,3 +351,67 @@ def sort_rows():
         "torch": lambda torch, x: lambda: torch.sort(x, dim=-1).values,
         "mx": lambda mx, x: lambda: mx.sort(x, axis=-1),
     }
+
+
+@workload("searchsorted", "searchsorted of 1M f32 queries in 1M sorted f32")
+def searchsorted():
+    rng = np.random.default_rng(3)
+    values = np.sort(rng.standard_normal(1 << 20).astype(np.float32))
+    queries = rng.standard_normal(1 << 20).astype(np.float32)
+    return (values, queries), {
+        "numpy": lambda np, s, q: lambda: np.searchsorted(s, q).astype(np.uint32),
+        "torch": lambda torch, s, q: lambda: torch.searchsorted(s, q),
+        "mx": lambda mx, s, q: lambda: mx.searchsorted(s, q),
+    }
+
+
+@workload("einsum_bmm", "einsum('bij,bjk->bik') on (64,128,128) f32 pairs")
+def einsum_bmm():
+    impl = lambda lib, a, b: lambda: lib.einsum("bij,bjk->bik", a, b)
+    return (randn(64, 128, 128), randn(64, 128, 128)), {
+        "numpy": lambda np, a, b: lambda: np.einsum("bij,bjk->bik", a, b, optimize=True),
+        "torch": impl,
+        "mx": impl,
+    }
+
+
+@workload("einsum_chain", "einsum('ij,jk,kl->il') on three (512,512) f32")
+def einsum_chain():
+    impl = lambda lib, a, b, c: lambda: lib.einsum("ij,jk,kl->il", a, b, c)
+    return (randn(512, 512), randn(512, 512), randn(512, 512)), {
+        "numpy": lambda np, a, b, c: lambda: np.einsum("ij,jk,kl->il", a, b, c, optimize=True),
+        "torch": impl,
+        "mx": impl,
+    }
+
+
+@workload("scatter_add_rows", "x.at[idx].add(u): 64K rows of 64 into a (64K, 64) f32")
+def scatter_add_rows():
+    rng = np.random.default_rng(4)
+    idx = rng.integers(0, 65536, 65536).astype(np.int32)
+
+    def build_numpy(np, x, i, u):
+        def run():
+            out = x.copy()
+            np.add.at(out, i, u)
+            return out
+        return run
+
+    def build_torch(torch, x, i, u):
+        i = i.long()
+        return lambda: x.index_add(0, i, u)
+
+    return (randn(65536, 64), idx, randn(65536, 64)), {
+        "numpy": build_numpy,
+        "torch": build_torch,
+        "mx": lambda mx, x, i, u: lambda: x.at[i].add(u),
+    }
+
+
+@workload("rfft_batch", "rfft over the last axis of (4096, 1024) f32")
+def rfft_batch():
+    return (randn(4096, 1024),), {
+        "numpy": lambda np, x: lambda: np.fft.rfft(x, axis=-1),
+        "torch": lambda torch, x: lambda: torch.fft.rfft(x, dim=-1),
+        "mx": lambda mx, x: lambda: mx.fft.rfft(x, axis=-1),
+    }

@@ -560,3 +560,16 @@ def test_meshgrid_misc():
     assert x.shape == (1, 2)
     with pytest.raises(ValueError, match=r"\[meshgrid\] Invalid indexing value"):
         mx.meshgrid(mx.array([1]), mx.array([2]), indexing="bogus")
+
+
+def test_module_constants_are_python_floats():
+    import math
+
+    assert mx.newaxis is None
+    for name, value in [("pi", math.pi), ("e", math.e), ("euler_gamma", 0.5772156649015329),
+                        ("inf", math.inf)]:
+        got = getattr(mx, name)
+        assert type(got) is float and got == value, name
+    assert type(mx.nan) is float and math.isnan(mx.nan)
+    # Usable wherever a Python scalar is: weak-typed, so float32 stays float32.
+    assert (mx.array([1.0]) * mx.pi).dtype == mx.float32

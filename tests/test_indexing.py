@@ -313,3 +313,34 @@ def test_indexing_vmap(name, f, axes):
         else:
             args.append(rand((5, 3)))
     check_vmap(f, args, axes)
+
+
+def test_large_scatters_match_numpy():
+    # Big enough for the threaded scatter (rows split by element) and the
+    # prefetching serial one (flat updates); repeated indices apply in order.
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((4096, 64)).astype(np.float32)
+    i = rng.integers(0, 512, 8192).astype(np.int32)
+    u = rng.standard_normal((8192, 64)).astype(np.float32)
+    want = x.copy()
+    np.add.at(want, i, u)
+    got = mx.array(x).at[mx.array(i)].add(mx.array(u))
+    np.testing.assert_allclose(np.array(got), want, rtol=1e-5, atol=1e-5)
+    want = x.copy()
+    np.maximum.at(want, i, u)
+    got = mx.array(x).at[mx.array(i)].maximum(mx.array(u))
+    np.testing.assert_array_equal(np.array(got), want)
+
+    flat = rng.standard_normal(1 << 18).astype(np.float32)
+    j = rng.integers(0, 1 << 16, 1 << 18).astype(np.int32)
+    v = rng.standard_normal(1 << 18).astype(np.float32)
+    want = flat.copy()
+    np.add.at(want, j, v)
+    got = mx.array(flat).at[mx.array(j)].add(mx.array(v))
+    np.testing.assert_allclose(np.array(got), want, rtol=1e-4, atol=1e-4)
+    # Plain assignment: the last write of a repeated index wins, as in NumPy.
+    want = flat.copy()
+    want[j] = v
+    a = mx.array(flat)
+    a[mx.array(j)] = mx.array(v)
+    np.testing.assert_array_equal(np.array(a), want)

@@ -67,6 +67,50 @@ def test_searchsorted_and_diff():
                                    np.diff(x, n=n, axis=axis), rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "int32", "uint8", "float16", "int64"])
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_searchsorted_matches_numpy(dtype, side):
+    seq = np.sort((RNG.normal(size=500) * 20).astype(dtype))
+    vals = (RNG.normal(size=(7, 30)) * 25).astype(dtype)
+    vals[0, :5] = seq[:5]  # exact hits, where the sides differ
+    got = mx.searchsorted(mx.array(seq), mx.array(vals), side=side)
+    assert got.dtype == mx.uint32 and got.shape == vals.shape
+    np.testing.assert_array_equal(np.array(got), np.searchsorted(seq, vals, side=side))
+
+
+def test_searchsorted_nan_and_promotion():
+    # NaN sorts last, as in MLX's sort.
+    seq = mx.array([1.0, 2.0, float("nan")])
+    v = mx.array([float("nan"), 3.0, 1.0])
+    assert mx.searchsorted(seq, v).tolist() == [2, 2, 0]
+    assert mx.searchsorted(seq, v, side="right").tolist() == [3, 2, 1]
+    u8 = mx.array([1, 2, 3], dtype=mx.uint8)
+    assert mx.searchsorted(u8, mx.array([-1, 300])).tolist() == [0, 3]
+    assert mx.searchsorted(mx.array([1.0, 2.0]), mx.array([[[1.5]]])).shape == (1, 1, 1)
+    assert mx.searchsorted(mx.array([], dtype=mx.float32), mx.array([1.0])).tolist() == [0]
+    with pytest.raises(ValueError, match=r"\[searchsorted\] The sorted sequence must be 1-D"):
+        mx.searchsorted(mx.array(1.0), mx.array([1.0]))
+
+
+def test_searchsorted_vmap_over_values():
+    seq = mx.array([1, 2, 3])
+    out = mx.vmap(mx.searchsorted, in_axes=(None, 1))(seq, mx.array([[2, 5], [0, 1]]))
+    assert out.tolist() == [[1, 0], [3, 0]]
+
+
+@pytest.mark.lumex_only
+def test_searchsorted_vmap_over_sequences():
+    # MLX refuses a batched sequence; lumex searches each row.
+    seqs = np.sort(RNG.normal(size=(4, 50)).astype(np.float32), axis=1)
+    vals = RNG.normal(size=(4, 9)).astype(np.float32)
+    out = mx.vmap(mx.searchsorted)(mx.array(seqs), mx.array(vals))
+    want = np.stack([np.searchsorted(s, v) for s, v in zip(seqs, vals)])
+    np.testing.assert_array_equal(np.array(out), want)
+    shared = mx.vmap(mx.searchsorted, in_axes=(0, None))(mx.array(seqs), mx.array(vals[0]))
+    want = np.stack([np.searchsorted(s, vals[0]) for s in seqs])
+    np.testing.assert_array_equal(np.array(shared), want)
+
+
 def test_bad_arguments():
     a = mx.array([3, 1, 2])
     with pytest.raises((ValueError, IndexError)):

@@ -5,6 +5,7 @@
 
 #include "engine/ops/creation.h"
 #include "engine/ops/decompositions.h"
+#include "engine/ops/einsum.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/fft.h"
 #include "engine/ops/linalg.h"

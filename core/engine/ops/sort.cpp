@@ -73,16 +73,18 @@ array topk(const array& a, int k, std::optional<int> axis, StreamOrDevice s) {
 array searchsorted(const array& sorted_sequence, const array& values,
                    const std::string& side, StreamOrDevice s) {
   if (sorted_sequence.ndim() != 1) {
-    throw std::invalid_argument("[searchsorted] sorted_sequence must be 1-D.");
+    throw std::invalid_argument(
+        msg("[searchsorted] The sorted sequence must be 1-D but has ",
+            sorted_sequence.ndim(), " dimensions."));
   }
   if (side != "left" && side != "right") {
     throw std::invalid_argument(
         msg("[searchsorted] side must be 'left' or 'right', got '", side, "'."));
   }
-  // Counting comparisons: O(n * m) work, fine for the modest sequences this is used with.
-  auto v = expand_dims(values, -1, s);
-  auto hit = side == "left" ? less(sorted_sequence, v, s) : less_equal(sorted_sequence, v, s);
-  return astype(sum(hit, std::vector<int>{-1}, false, s), uint32, s);
+  auto st = to_stream(s);
+  auto dtype = promote_types(sorted_sequence.dtype(), values.dtype());
+  return array(values.shape(), uint32, std::make_shared<SearchSorted>(st, side == "right"),
+               {astype(sorted_sequence, dtype, st), astype(values, dtype, st)});
 }
 
 array diff(const array& a, int n, int axis, StreamOrDevice s) {

@@ -77,23 +77,28 @@ class Cholesky : public LapackPrimitive {
 };
 
 /// Reduced QR: Q (M, K) with orthonormal columns and upper R (K, N), K = min(M, N).
+/// Derivatives need M >= N (then R is square and invertible).
 class QRF : public LapackPrimitive {
  public:
   explicit QRF(Stream s) : LapackPrimitive(s) {}
   void eval_cpu(const std::vector<array>& inputs,
                 std::vector<array>& outputs) override;
+  LUMEX_LAPACK_GRADS
   LUMEX_DEFINE_NAME(QRF)
 
   LUMEX_LAPACK_CLONE
 };
 
 /// Singular value decomposition (gesdd): A = U diag(S) Vt with full U (M, M) and
-/// Vt (N, N); S (K,) descending. Outputs U, S, Vt, or only S.
+/// Vt (N, N); S (K,) descending. Outputs U, S, Vt, or only S. Derivatives
+/// assume distinct nonzero singular values; the columns of U and rows of Vt past
+/// K are not determined by A, so their cotangents are ignored.
 class SVD : public LapackPrimitive {
  public:
   SVD(Stream s, bool compute_uv) : LapackPrimitive(s), compute_uv_(compute_uv) {}
   void eval_cpu(const std::vector<array>& inputs,
                 std::vector<array>& outputs) override;
+  LUMEX_LAPACK_GRADS
   LUMEX_DEFINE_NAME(SVD)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;

@@ -118,4 +118,52 @@ std::pair<std::vector<array>, std::vector<int>> ArgPartition::vmap(
           {axes[0]}};
 }
 
+std::vector<std::pair<std::string, std::string>> SearchSorted::params() const {
+  return {{"side", right_ ? "right" : "left"}};
+}
+
+bool SearchSorted::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const SearchSorted*>(&other);
+  return o && o->right_ == right_;
+}
+
+std::vector<array> SearchSorted::jvp(const std::vector<array>& primals,
+                                     const std::vector<array>&, const std::vector<int>&) {
+  return {zeros(primals[1].shape(), uint32, stream())};
+}
+
+std::vector<array> SearchSorted::vjp(const std::vector<array>& primals,
+                                     const std::vector<array>&,
+                                     const std::vector<int>& argnums,
+                                     const std::vector<array>&) {
+  return integer_vjp(primals, argnums);
+}
+
+std::pair<std::vector<array>, std::vector<int>> SearchSorted::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  // The kernel takes a stack of sequences (L..., m) with values (L..., rest):
+  // a batched sequence puts its batch first in both, a shared one leaves the
+  // values' batch axis after L.
+  auto s = stream();
+  array seq = inputs[0], vals = inputs[1];
+  int out_axis;
+  if (axes[0] >= 0) {
+    seq = moveaxis(seq, axes[0], 0, s);
+    if (axes[1] >= 0) {
+      vals = moveaxis(vals, axes[1], 0, s);
+    } else {
+      Shape shape = vals.shape();
+      shape.insert(shape.begin(), seq.shape(0));
+      vals = broadcast_to(expand_dims(vals, 0, s), shape, s);
+    }
+    out_axis = 0;
+  } else {
+    out_axis = seq.ndim() - 1;
+    vals = moveaxis(vals, axes[1], out_axis, s);
+  }
+  return {{array(vals.shape(), uint32, std::make_shared<SearchSorted>(s, right_),
+                 {seq, vals})},
+          {out_axis}};
+}
+
 }  // namespace lumex::core

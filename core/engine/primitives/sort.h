@@ -64,4 +64,21 @@ class ArgPartition : public UnaryPrimitive {
   int kth_, axis_;
 };
 
+/// uint32 insertion points of values (input 1) in the 1-D ascending sequence
+/// (input 0), by binary search in sort order (NaN last, -0 == +0): the count
+/// of elements before each value ("left") or not after it ("right"). Under
+/// vmap the sequence may be a stack (L..., m) searched by values (L..., rest).
+class SearchSorted : public UnaryPrimitive {
+ public:
+  SearchSorted(Stream s, bool right) : UnaryPrimitive(s), right_(right) {}
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_TRANSFORM_RULES
+  LUMEX_DEFINE_NAME(SearchSorted)
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  bool right_;
+};
+
 }  // namespace lumex::core

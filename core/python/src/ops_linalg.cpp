@@ -7,6 +7,15 @@
 
 using namespace lx;
 
+namespace {
+/// Operands may be arrays or anything convertible to one (NumPy arrays, scalars).
+std::vector<array> einsum_operands(const nb::args& operands) {
+  std::vector<array> out;
+  for (auto h : operands) out.push_back(to_array(h));
+  return out;
+}
+}  // namespace
+
 void init_ops_linalg(nb::module_& m) {
   m.def("matmul",
         [](const array& a, const array& b, StreamArg s) {
@@ -158,6 +167,48 @@ Args:
 
 Returns:
   array: The vector dot product.)");
+
+  m.def("einsum",
+        [](const std::string& subscripts, nb::args operands, StreamArg s) {
+          return einsum(subscripts, einsum_operands(operands), to_sod(s));
+        },
+        "subscripts"_a, "operands"_a, "stream"_a = nb::none(),
+        nb::sig("def einsum(subscripts: str, *operands, stream: Stream | Device | None = None) -> array"),
+        R"(Perform the Einstein summation convention on the operands.
+
+Contractions are implemented with :func:`matmul` and have the same
+requirements.
+
+Args:
+  subscripts (str): The Einstein summation convention equation.
+  *operands (array): The input arrays.
+
+Returns:
+  array: The output array.)");
+
+  m.def("einsum_path",
+        [](const std::string& subscripts, nb::args operands) {
+          auto [path, info] = einsum_path(subscripts, einsum_operands(operands));
+          nb::list steps;
+          for (auto& step : path) {
+            nb::list positions;
+            for (int p : step) positions.append(p);
+            steps.append(nb::tuple(positions));
+          }
+          return nb::make_tuple(steps, info);
+        },
+        "subscripts"_a, "operands"_a,
+        nb::sig("def einsum_path(subscripts: str, *operands) -> tuple[list[tuple[int, ...]], str]"),
+        R"(Compute the contraction order for the given Einstein summation.
+
+Args:
+  subscripts (str): The Einstein summation convention equation.
+  *operands (array): The input arrays.
+
+Returns:
+  tuple(list(tuple(int, int)), str):
+    The einsum path and a string containing information about the
+    chosen path.)");
 
   // The @ operator (MLX has no __rmatmul__).
   nb::handle cls = m.attr("array");

@@ -1,3 +1,5 @@
+#include <limits>
+
 #include "common.h"
 #include "engine/events.h"
 #include "engine/ops.h"
@@ -91,6 +93,12 @@ struct ArrayIterator {
 
 void init_ops_shape(nb::module_& m) {
   m.attr("newaxis") = nb::none();
+  // MLX's module constants are plain Python floats, not arrays.
+  m.attr("inf") = std::numeric_limits<double>::infinity();
+  m.attr("nan") = std::numeric_limits<double>::quiet_NaN();
+  m.attr("pi") = 3.141592653589793;
+  m.attr("e") = 2.718281828459045;
+  m.attr("euler_gamma") = 0.5772156649015329;
 
   m.def("reshape",
         [](const ScalarOrArray& a, std::vector<ShapeElem> shape, StreamArg s) {

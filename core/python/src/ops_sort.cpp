@@ -89,6 +89,53 @@ Returns:
         nb::sig("def searchsorted(sorted_sequence: array, values: array, /, side: str = "
                 "'left', *, stream: StreamOrDevice = None) -> array"),
         "uint32 insertion points of `values` in the 1-D ascending `sorted_sequence`.");
+  m.def("unique",
+        [](const array& a, int size, bool return_index, bool return_inverse,
+           bool return_counts, nb::handle fill_value, StreamArg s) -> nb::object {
+          std::optional<array> fill;
+          if (!fill_value.is_none()) {
+            fill = nb::isinstance<array>(fill_value) ? nb::cast<array>(fill_value)
+                                                     : to_array_like(fill_value, &a);
+          }
+          auto parts = unique(a, size, fill, to_sod(s));
+          if (!return_index && !return_inverse && !return_counts) {
+            return nb::cast(parts[0]);
+          }
+          nb::list out;
+          out.append(parts[0]);
+          if (return_index) out.append(parts[1]);
+          if (return_inverse) out.append(parts[2]);
+          if (return_counts) out.append(parts[3]);
+          return nb::tuple(out);
+        },
+        nb::arg(), "size"_a, "return_index"_a = false, "return_inverse"_a = false,
+        "return_counts"_a = false, "fill_value"_a.none() = nb::none(), nb::kw_only(),
+        "stream"_a = nb::none(),
+        nb::sig("def unique(a: array, /, size: int, return_index: bool = False, "
+                "return_inverse: bool = False, return_counts: bool = False, "
+                "fill_value: scalar | array | None = None, *, stream: StreamOrDevice = None) "
+                "-> array | tuple[array, ...]"),
+        R"(Returns the sorted unique elements of the flattened array.
+
+The output has a static ``size`` (MLX's form), so ``a`` is not evaluated.
+Entries past the last unique element hold ``fill_value`` (default: the first
+unique element) and count ``0``; a smaller ``size`` keeps the smallest unique
+elements, and ``inverse`` then points dropped elements at the last entry.
+``-0.0`` equals ``0.0``; each NaN is a unique element of its own.
+
+Args:
+    a (array): Input array.
+    size (int): The size of the output.
+    return_index (bool, optional): Also return the index (uint32) in the
+      flattened ``a`` of each unique element's first occurrence.
+    return_inverse (bool, optional): Also return the indices (uint32, shaped
+      like ``a``) of the unique array that rebuild ``a``.
+    return_counts (bool, optional): Also return each unique element's count (int32).
+    fill_value (scalar or array, optional): The value of the padding entries.
+
+Returns:
+    array or tuple(array, ...): The unique elements, followed by the requested
+    index, inverse and counts, in that order.)");
   m.def("diff",
         [](const array& a, int n, int axis, StreamArg s) { return diff(a, n, axis, to_sod(s)); },
         nb::arg(), "n"_a = 1, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/backend/cpu/kernel_utils.h"
+#include "engine/backend/cpu/parallel.h"
 #include "engine/primitives.h"
 
 namespace lumex::core {
@@ -99,7 +100,7 @@ class Plan {
     cd t[kMaxRadix];
     for (size_t k = 0; k < m; ++k) {
       for (size_t r = 0; r < p; ++r) {
-        t[r] = r == 0 ? out[k] : out[r * m + k] * tw_[(r * k * step) % n_];
+        t[r] = r == 0 ? out[k] : out[r * m + k] * tw_[r * k * step];  // r k step < n_
       }
       if (p == 2) {
         out[k] = t[0] + t[1];
@@ -141,13 +142,14 @@ void transform_axis(std::vector<cd>& buf, const Shape& shape, int axis,
   if (n <= 1 || buf.empty()) return;
   size_t inner = 1;
   for (size_t d = axis + 1; d < shape.size(); ++d) inner *= shape[d];
-  size_t outer = buf.size() / (n * inner);
-  Plan plan(n);
-  std::vector<cd> line(n);
+  size_t lines = buf.size() / n;
   double scale = inverse ? 1.0 / static_cast<double>(n) : 1.0;
-  for (size_t o = 0; o < outer; ++o) {
-    for (size_t i = 0; i < inner; ++i) {
-      cd* base = buf.data() + o * n * inner + i;
+  // Lines are independent; each chunk gets its own plan (plans keep scratch space).
+  auto run = [&](size_t lo, size_t hi) {
+    Plan plan(n);
+    std::vector<cd> line(n);
+    for (size_t l = lo; l < hi; ++l) {
+      cd* base = buf.data() + (l / inner) * n * inner + l % inner;
       for (size_t j = 0; j < n; ++j) {
         line[j] = inverse ? std::conj(base[j * inner]) : base[j * inner];
       }
@@ -156,6 +158,11 @@ void transform_axis(std::vector<cd>& buf, const Shape& shape, int axis,
         base[j * inner] = inverse ? std::conj(line[j]) * scale : line[j];
       }
     }
+  };
+  if (lines > 1 && lines * n >= cpu::parallel_threshold() && cpu::num_threads() > 1) {
+    cpu::parallel_for_impl(lines, run);
+  } else {
+    run(0, lines);
   }
 }
 

@@ -385,13 +385,9 @@ LUMEX_REGISTER_PRIMITIVE(Eigh);
 LUMEX_REGISTER_PRIMITIVE(Eig);
 LUMEX_REGISTER_PRIMITIVE(LUF);
 LUMEX_REGISTER_PRIMITIVE(Solve);
-LUMEX_RULE_EXEMPT(QRF, jvp, "QR derivatives are not implemented yet");
-LUMEX_RULE_EXEMPT(QRF, vjp, "QR derivatives are not implemented yet");
-LUMEX_RULE_EXEMPT(SVD, jvp, "SVD derivatives are not implemented yet");
-LUMEX_RULE_EXEMPT(SVD, vjp, "SVD derivatives are not implemented yet");
-LUMEX_RULE_EXEMPT(Eig, jvp, "MLX has no derivative for the general eigenproblem");
-LUMEX_RULE_EXEMPT(Eig, vjp, "MLX has no derivative for the general eigenproblem");
-LUMEX_RULE_EXEMPT(LUF, jvp, "MLX has no LU derivative");
-LUMEX_RULE_EXEMPT(LUF, vjp, "MLX has no LU derivative");
+LUMEX_RULE_EXEMPT(Eig, jvp, "MLX 0.32 has no derivative for the general eigenproblem");
+LUMEX_RULE_EXEMPT(Eig, vjp, "MLX 0.32 has no derivative for the general eigenproblem");
+LUMEX_RULE_EXEMPT(LUF, jvp, "MLX 0.32 has no LU derivative");
+LUMEX_RULE_EXEMPT(LUF, vjp, "MLX 0.32 has no LU derivative");
 
 }  // namespace lumex::core

@@ -1,4 +1,4 @@
-// Sorting kernels. Values are mapped to unsigned keys whose order is the value
+// Sorting and binary-search kernels. Values are mapped to unsigned keys whose order is the value
 // order (floats: flip the sign bit of positives, all bits of negatives), then
 // sorted with an LSD radix sort (one 8-bit digit per pass, passes where all keys
 // share the digit skipped); short lines use std::stable_sort on the same keys.
@@ -354,9 +354,73 @@ void ArgPartition::eval_cpu(const std::vector<array>& inputs, array& out) {
   partition_impl<false>(inputs[0], out, kth_, axis_);
 }
 
+namespace {
+
+/// The first position in a[0, m) whose element does not go `before` the value
+/// (a true-then-false predicate). Branch-free halving: random queries would
+/// mispredict every branch of std::lower_bound.
+template <typename T, typename Before>
+size_t partition_point(const T* a, size_t m, Before before) {
+  size_t lo = 0, len = m;
+  while (len > 0) {
+    size_t half = len / 2;
+    bool go = before(a[lo + half]);
+    lo = go ? lo + half + 1 : lo;
+    len = go ? len - half - 1 : half;
+  }
+  return lo;
+}
+
+/// Insertion point of x in the sorted a[0, m), in sort order (NaN last, -0 == +0).
+template <typename T>
+size_t insertion_point(const T* a, size_t m, T x, bool right) {
+  if constexpr (cpu::is_complex_v<T>) {
+    return right ? partition_point(a, m, [&](const T& y) { return !complex_less(x, y); })
+                 : partition_point(a, m, [&](const T& y) { return complex_less(y, x); });
+  } else {
+    using C = cpu::compute_t<T>;
+    C v = static_cast<C>(x);
+    if constexpr (cpu::is_float_v<T>) {
+      // A NaN goes after every number (left) or after everything (right);
+      // for a number, NaNs in `a` compare false and so stay after it.
+      if (std::isnan(v)) {
+        return right ? m : partition_point(a, m, [](const T& y) {
+          return !std::isnan(static_cast<C>(y));
+        });
+      }
+    }
+    return right ? partition_point(a, m, [v](const T& y) { return static_cast<C>(y) <= v; })
+                 : partition_point(a, m, [v](const T& y) { return static_cast<C>(y) < v; });
+  }
+}
+
+}  // namespace
+
+void SearchSorted::eval_cpu(const std::vector<array>& inputs, array& out) {
+  auto seq = row_contiguous(inputs[0]);
+  auto vals = row_contiguous(inputs[1]);
+  out.set_data(allocator::malloc(out.nbytes()));
+  uint32_t* o = out.data<uint32_t>();
+  // A stack of sequences (vmap) serves consecutive runs of values.
+  const size_t m = seq.shape(-1);
+  const size_t rows = m == 0 ? 1 : seq.size() / m;
+  const size_t per_row = std::max<size_t>(1, vals.size() / rows);
+  dispatch_dtype(seq.dtype(), [&](auto t) {
+    using T = decltype(t);
+    const T* s = seq.data<T>();
+    const T* v = vals.data<T>();
+    cpu::parallel_for(vals.size(), [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) {
+        o[i] = static_cast<uint32_t>(insertion_point(s + (i / per_row) * m, m, v[i], right_));
+      }
+    });
+  });
+}
+
 LUMEX_REGISTER_PRIMITIVE(Sort);
 LUMEX_REGISTER_PRIMITIVE(ArgSort);
 LUMEX_REGISTER_PRIMITIVE(Partition);
 LUMEX_REGISTER_PRIMITIVE(ArgPartition);
+LUMEX_REGISTER_PRIMITIVE(SearchSorted);
 
 }  // namespace lumex::core
