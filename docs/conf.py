@@ -5,13 +5,24 @@ Build with (warnings are errors, as tests/test_docs.py does):
     sphinx-build -W --keep-going -b html docs docs/_build/html
 
 The API reference is generated at build time: the names listed in
-``docs/api/groups.py`` that ``lumex.core`` actually provides are written to
+``docs/api/groups.py`` that lumex actually provides are written to
 ``docs/api/generated/*.rst`` (git-ignored), and autosummary turns each of
 those into one page per function or class. lumex must be importable.
+
+The tutorials (``../tutorials/*.ipynb``, stored without outputs) are copied to
+``docs/tutorials/`` (git-ignored) with an index page, and myst-nb executes
+them, as it does the guide pages written as MyST notebooks (``guide/*.md``).
+A cell that raises fails the build. Executed notebooks are cached in
+``_build/.jupyter_cache`` keyed on their code, so a rebuild re-runs only the
+notebooks that changed; set ``LUMEX_DOCS_EXECUTE=force`` to re-run everything
+(for example after changing lumex itself).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import runpy
 import shutil
 from pathlib import Path
@@ -19,6 +30,8 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 API = DOCS / "api"
 GENERATED = API / "generated"
+TUTORIALS_SRC = DOCS.parent / "tutorials"
+TUTORIALS = DOCS / "tutorials"
 
 # -- The module being documented ----------------------------------------------
 
@@ -38,15 +51,22 @@ def _load_groups() -> dict:
     return runpy.run_path(str(API / "groups.py"))
 
 
-def _lookup(name: str):
-    """``core.<name>`` for a possibly dotted name, or None if missing."""
-    obj = core
+def _lookup(name: str, module: str = "lumex.core"):
+    """``<module>.<name>`` for a possibly dotted name, or None if missing."""
+    import importlib
+
+    obj = importlib.import_module(module)
     for part in name.split("."):
         try:
             obj = getattr(obj, part)
         except AttributeError:
             return None
     return obj
+
+
+def _is_nanobind_function(obj) -> bool:
+    kind = type(obj)
+    return kind.__module__ == "nanobind" and kind.__name__ == "nb_func"
 
 
 # -- Project information --------------------------------------------------------
@@ -60,17 +80,31 @@ version = release
 # -- General configuration ------------------------------------------------------
 
 extensions = [
-    "myst_parser",
+    "myst_nb",  # MyST markdown, plus notebooks executed at build time
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",  # lumex (like MLX) writes Google-style "Args:" docstrings
 ]
 
-source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 exclude_patterns = ["_build", "**/.ipynb_checkpoints"]
 
 myst_heading_anchors = 3
+
+# -- Executing notebooks ------------------------------------------------------------
+
+nb_execution_mode = os.environ.get("LUMEX_DOCS_EXECUTE", "cache")
+nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
+# Seconds per cell: each tutorial must finish within a minute in all (see
+# tests/test_tutorials.py), so a cell that takes longer is a failure.
+nb_execution_timeout = 60
+nb_execution_raise_on_error = True  # a failing cell fails the build
+nb_execution_show_tb = True
+nb_execution_in_temp = True  # notebooks that save files leave nothing behind
+nb_merge_streams = True
+# lumex's notebook views send a static HTML/SVG rendering beside their live widget.
+# A static page has no kernel for the widget, so the HTML goes first.
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", 35)]
 
 autosummary_generate = True
 autosummary_generate_overwrite = True
@@ -119,49 +153,144 @@ def _dtype_table(dtypes) -> list[str]:
     return lines + [""]
 
 
-def _group_page(group, dtypes) -> tuple[str, list[str]]:
-    present = [n for n in group.names if _lookup(n) is not None]
-    missing = [n for n in group.names if _lookup(n) is None]
+def _name_table(caption: str, rows, module: str = "lumex.core") -> list[str]:
+    rows = [(name, desc) for name, desc in rows if _lookup(name, module) is not None]
+    if not rows:
+        return []
+    lines = [f".. list-table:: {caption}", "   :header-rows: 1", "   :widths: 3 20", ""]
+    lines += ["   * - Name", "     - Meaning"]
+    for name, desc in rows:
+        lines += [f"   * - ``{name}``", f"     - {desc}"]
+    return lines + [""]
+
+
+def _tables(slug: str, groups: dict) -> list[str]:
+    if slug == "data_types":
+        return _dtype_table(groups["DTYPES"]) + _name_table("Type categories", groups["CATEGORIES"])
+    if slug == "constants":
+        return _name_table("Constants", groups["CONSTANTS"])
+    return []
+
+
+def alias_target(name: str, module: str = "lumex.core") -> str | None:
+    """The name ``name`` is another name for (``pow`` -> ``power``), or None.
+
+    Aliases are listed in a table rather than given pages of their own: their
+    docstrings carry their target's signature, which autodoc would not match.
+    """
+    obj = _lookup(name, module)
+    target = getattr(obj, "__name__", None)
+    base = name.rsplit(".", 1)[-1]
+    if not _is_nanobind_function(obj) or not target or target == base:
+        return None
+    prefix = name[: -len(base)]
+    return prefix + target if _lookup(prefix + target, module) is obj else None
+
+
+def _alias_table(names, module: str) -> list[str]:
+    rows = [(n, f":func:`{alias_target(n, module)}`") for n in names]
+    return _name_table("Aliases", rows, module) if rows else []
+
+
+def _group_page(group, groups: dict) -> tuple[str, list[str]]:
+    found = [n for n in group.names if _lookup(n, group.module) is not None]
+    aliases = [n for n in found if alias_target(n, group.module)]
+    present = [n for n in found if n not in aliases]
+    missing = [n for n in group.names if _lookup(n, group.module) is None]
     # The label is the bare slug: MLX docstrings link to e.g. :ref:`data_types`.
     lines = [f".. _{group.slug}:", "", group.title, "=" * len(group.title), ""]
-    lines += [".. currentmodule:: lumex.core", ""]
+    lines += [f".. currentmodule:: {group.module}", ""]
     if group.intro:
         lines += [group.intro, ""]
-    if group.slug == "data_types":
-        lines += _dtype_table(dtypes)
+    lines += _tables(group.slug, groups)
     if present:
         lines += _autosummary(present)
+    lines += _alias_table(aliases, group.module)
     if missing:
         listed = ", ".join(f"``{n}``" for n in missing)
         lines += [
             ".. rubric:: Not yet available",
             "",
-            f"Part of the MLX API but not provided by this build of ``lumex.core``: {listed}.",
+            f"Part of the MLX API but not provided by this build of ``{group.module}``: {listed}.",
             "",
         ]
     return _HEADER + "\n".join(lines), missing
 
 
+def _write_if_changed(path: Path, data: bytes) -> None:
+    # An unchanged mtime keeps Sphinx (and the notebook cache) from redoing the page.
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+
+
 def generate_api_pages() -> dict[str, list[str]]:
     """Write docs/api/generated/<slug>.rst; return the missing names per group."""
     groups = _load_groups()
-    # Start clean so stubs for names that went away do not linger (Sphinx
-    # would warn that they are in no toctree).
-    shutil.rmtree(GENERATED, ignore_errors=True)
-    GENERATED.mkdir(parents=True)
-    missing = {}
+    # Stubs for names that went away must not linger (Sphinx would warn that
+    # they are in no toctree); autosummary rewrites the rest.
+    shutil.rmtree(GENERATED / "_autosummary", ignore_errors=True)
+    GENERATED.mkdir(parents=True, exist_ok=True)
+    missing, written = {}, set()
     for group in groups["GROUPS"]:
-        text, missing[group.slug] = _group_page(group, groups["DTYPES"])
-        (GENERATED / f"{group.slug}.rst").write_text(text, encoding="utf-8")
+        text, missing[group.slug] = _group_page(group, groups)
+        path = GENERATED / f"{group.slug}.rst"
+        _write_if_changed(path, text.encode("utf-8"))
+        written.add(path)
+    for path in GENERATED.glob("*.rst"):
+        if path not in written:
+            path.unlink()
     return missing
 
 
+def generate_tutorial_pages() -> list[str]:
+    """Copy ../tutorials/*.ipynb into docs/tutorials/ and write its index page.
+
+    Whatever notebooks exist are picked up, so renaming or adding one needs no
+    change here. Each copy gets a download link (to the original, stored
+    without outputs) after its title cell; myst-nb executes the copies.
+    """
+    TUTORIALS.mkdir(exist_ok=True)
+    sources = sorted(TUTORIALS_SRC.glob("*.ipynb"))
+    rows, written = [], set()
+    for src in sources:
+        nb = json.loads(src.read_text(encoding="utf-8"))
+        link = f"../../tutorials/{src.name}"
+        note = {
+            "cell_type": "markdown",
+            "id": "lumex-docs-download",
+            "metadata": {},
+            "source": f"{{download}}`Download this notebook <{link}>` (stored without outputs).",
+        }
+        cells = nb.get("cells", [])
+        nb["cells"] = cells[:1] + [note] + cells[1:]
+        dst = TUTORIALS / src.name
+        _write_if_changed(dst, json.dumps(nb, indent=1).encode("utf-8"))
+        written.add(dst)
+        rows.append((src.stem, link, src.name))
+    for path in TUTORIALS.glob("*.ipynb"):
+        if path not in written:
+            path.unlink()
+
+    lines = [
+        "# Tutorials",
+        "",
+        "Each tutorial is a Jupyter notebook. The pages below show them with the",
+        "outputs of a run made when these docs were built. Download a notebook to",
+        "run it yourself: `pip install \".[notebook]\"`, then open it in JupyterLab.",
+        "",
+        "| Notebook | Download |",
+        "|---|---|",
+    ]
+    for stem, link, name in rows:
+        # {doc} without a title shows the notebook's own first heading.
+        lines.append(f"| {{doc}}`{stem}` | {{download}}`{name} <{link}>` |")
+    lines += ["", "```{toctree}", ":hidden:", ":glob:", "", "*", "```", ""]
+    _write_if_changed(TUTORIALS / "index.md", "\n".join(lines).encode("utf-8"))
+    return [name for *_, name in rows]
+
+
 _MISSING = generate_api_pages()
-
-
-def _is_nanobind_function(obj) -> bool:
-    kind = type(obj)
-    return kind.__module__ == "nanobind" and kind.__name__ == "nb_func"
+_TUTORIALS = generate_tutorial_pages()
 
 
 def _teach_autodoc_about_nanobind() -> None:

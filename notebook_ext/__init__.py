@@ -66,12 +66,22 @@ def view(a):
 
 
 def gradient_explorer(fun, x0=0.5, **kwargs):
+    """Sliders over ``fun``'s input showing f, f' and f'' (by ``mx.grad``) and the
+    tangent line; for ``fun(x, y)`` (``x0`` a pair), contours and the gradient field.
+
+    Keyword arguments: ``lo``/``hi`` (slider range), ``h`` (finite-difference step
+    for the check), ``points`` (samples per curve). Returns a ``GradientExplorer``
+    whose ``.widget`` displays it."""
     from .explorers.gradient import GradientExplorer
 
     return GradientExplorer(fun, x0, **kwargs)
 
 
 def vmap_explorer(fun, in_axes, out_axes, *inputs, **kwargs):
+    """Explain ``mx.vmap(fun, in_axes, out_axes)(*inputs)`` call by call: which slice of
+    each input every call sees, the per-call results, how the output is assembled along
+    ``out_axes``, and a naive Python loop timed against ``mx.vmap``. Returns a
+    ``VmapExplorer``."""
     from .explorers.vmap import VmapExplorer
 
     return VmapExplorer(fun, in_axes, out_axes, *inputs, **kwargs)

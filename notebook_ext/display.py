@@ -191,6 +191,8 @@ def array_text(a) -> str:
 
 
 def array_mimebundle(a, include=None, exclude=None) -> dict:
+    """The display bundle (``text/plain`` and ``text/html``) IPython shows for an array;
+    installed as ``array._repr_mimebundle_``. Never evaluates the array."""
     return {"text/plain": array_text(a), "text/html": array_html(a)}
 
 

@@ -1,15 +1,17 @@
 """Names shown in the API reference, grouped as in MLX's Python API docs.
 
 ``docs/conf.py`` turns each group into ``docs/api/generated/<slug>.rst`` with
-an autosummary table. Names that ``lumex.core`` does not provide (yet) are
-left out of the table and listed at the bottom of the page instead, so this
-file can list the whole MLX surface and the reference fills in as the engine
-grows.
+an autosummary table. Names that the group's module does not provide (yet)
+are left out of the table and listed at the bottom of the page instead, so
+this file can list the whole MLX surface and the reference fills in as the
+engine grows.
 
 To document a new function: add its name to the right group, in the order it
 should appear. Dotted names (``array.astype``) are looked up attribute by
 attribute. To add a group, append a ``Group`` and a line in
-``docs/api/index.md``.
+``docs/api/index.md``. ``tests/test_docs.py`` fails when a public name of
+``lumex.core``, one of its submodules, ``lumex.utils`` or
+``lumex.notebook_ext`` is in no group (or in ``UNDOCUMENTED`` below).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class Group(NamedTuple):
     title: str
     intro: str  # reStructuredText, may be empty
     names: tuple[str, ...]
+    module: str = "lumex.core"  # names are looked up in (and documented as of) this module
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -47,6 +50,34 @@ DTYPES: tuple[tuple[str, str], ...] = (
 )
 
 
+# Dtype categories, for issubdtype (``mx.issubdtype(mx.float16, mx.floating)``).
+CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("generic", "Every dtype"),
+    ("number", "Every numeric dtype"),
+    ("integer", "Signed and unsigned integers"),
+    ("signedinteger", "``int8`` ... ``int64``"),
+    ("unsignedinteger", "``uint8`` ... ``uint64``"),
+    ("inexact", "Floating point and complex"),
+    ("floating", "``bfloat16``, ``float16``, ``float32``, ``float64``"),
+    ("complexfloating", "``complex64``"),
+)
+
+# Module-level values of lumex.core, shown in a table on the constants page.
+CONSTANTS: tuple[tuple[str, str], ...] = (
+    ("pi", "π = 3.14159..."),
+    ("e", "Euler's number e = 2.71828..."),
+    ("euler_gamma", "The Euler–Mascheroni constant γ = 0.57721..."),
+    ("inf", "Positive infinity (a Python float)"),
+    ("nan", "Not a number (a Python float)"),
+    ("newaxis", "``None``, for indexing: ``a[:, mx.newaxis]`` adds an axis"),
+    ("cpu", "The CPU device type, :attr:`DeviceType.cpu`"),
+    ("gpu", "The GPU device type, :attr:`DeviceType.gpu` (not available on Linux)"),
+    ("random.state", "The global random state: a list holding the key that functions "
+     "without ``key=`` split (set by :func:`random.seed`)"),
+    ("graph.TRIGGER_KINDS", "The names an evaluation event's ``kind`` can take "
+     "(``eval``, ``item``, ``repr``, ``bool``, ...)"),
+)
+
 GROUPS: tuple[Group, ...] = (
     Group(
         "array",
@@ -55,7 +86,7 @@ GROUPS: tuple[Group, ...] = (
         "methods that mirror functions in :doc:`ops`.",
         _names(
             """
-            array
+            array ArrayAt ArrayIterator
             array.astype array.at array.item array.tolist
             array.dtype array.itemsize array.nbytes array.ndim array.shape array.size
             array.T
@@ -103,17 +134,18 @@ GROUPS: tuple[Group, ...] = (
         "",
         _names(
             """
-            abs add addmm all allclose any arange
+            abs acos acosh add addmm all allclose any arange
             arccos arccosh arcsin arcsinh arctan arctan2 arctanh
-            argmax argmin argpartition argsort array_equal asarray as_strided astype
-            atleast_1d atleast_2d atleast_3d
-            bartlett bitwise_and bitwise_invert bitwise_or bitwise_xor blackman
+            argmax argmin argpartition argsort array_equal asarray asin asinh as_strided astype
+            atan atan2 atanh atleast_1d atleast_2d atleast_3d
+            bartlett bitwise_and bitwise_invert bitwise_left_shift bitwise_or
+            bitwise_right_shift bitwise_xor blackman
             block_masked_mm broadcast_arrays broadcast_shapes broadcast_to
             can_cast ceil clip concat concatenate contiguous conj conjugate convolve
             conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d conv_general
-            cos cosh cummax cummin cumprod cumsum count_nonzero
+            cos cosh cummax cummin cumprod cumsum cumulative_prod cumulative_sum count_nonzero
             degrees depends dequantize diag diagonal diff divide divmod
-            einsum einsum_path equal erf erfinv exp expm1 expand_dims eye
+            einsum einsum_path empty empty_like equal erf erfinv exp expm1 expand_dims eye
             flatten flip floor floor_divide full full_like from_dlpack from_fp8
             gather_mm gather_qmm greater greater_equal
             hadamard_transform hamming hanning identity imag inner
@@ -121,9 +153,10 @@ GROUPS: tuple[Group, ...] = (
             left_shift less less_equal linspace load
             log log2 log10 log1p logaddexp logcumsumexp
             logical_not logical_and logical_or logical_xor logsumexp
-            matmul max maximum mean median meshgrid min minmax minimum moveaxis multiply
+            matmul matrix_transpose max maximum mean median meshgrid min minmax minimum
+            moveaxis multiply
             nan_to_num negative not_equal ones ones_like outer
-            partition pad permute_dims positive power prod put_along_axis
+            partition pad permute_dims positive pow power prod put_along_axis
             quantize quantized_matmul qqmm
             radians real reciprocal remainder repeat reshape result_type right_shift roll round rsqrt
             save savez savez_compressed save_gguf save_safetensors searchsorted segmented_mm
@@ -160,8 +193,10 @@ GROUPS: tuple[Group, ...] = (
             """
             export_to_dot graph.nodes graph.pending_count graph.status graph.site
             graph.to_dot graph.export_to_dot graph.record_sites graph.set_record_sites
+            graph.record_sites_enabled
             graph.collect_events graph.add_observer graph.remove_observer
             graph.set_growth_warning
+            graph.GraphNode graph.EvalEvent graph.EventLog graph.GraphGrowthWarning
             """
         ),
     ),
@@ -219,5 +254,49 @@ GROUPS: tuple[Group, ...] = (
             fft.fftfreq fft.rfftfreq fft.fftshift fft.ifftshift
             """
         ),
+    ),
+    Group(
+        "printing",
+        "Printing",
+        "How arrays print. Printing an array evaluates it.",
+        _names("PrintOptions get_printoptions set_printoptions printoptions"),
+    ),
+    Group(
+        "constants",
+        "Constants",
+        "Values defined in ``lumex.core`` and its submodules.",
+        (),
+    ),
+    Group(
+        "utils",
+        "Tree utilities",
+        "``lumex.utils`` works on *trees*: nested lists, tuples and dicts whose "
+        "leaves are arrays (or anything else), such as a model's parameters. "
+        "Every transform accepts trees wherever it accepts arrays.",
+        _names(
+            """
+            tree_flatten tree_unflatten tree_map tree_map_with_path tree_reduce tree_merge
+            """
+        ),
+        module="lumex.utils",
+    ),
+    Group(
+        "notebook",
+        "Notebook layer",
+        "``lumex.notebook_ext`` shows the engine inside Jupyter: array displays that "
+        "never evaluate, graph drawings, the evaluation ledger and the explorers. "
+        "It is installed automatically when lumex is imported in IPython; "
+        "``%load_ext lumex.notebook_ext`` also adds the ``%%evaltrace`` magic. "
+        "See :doc:`/guide/seeing_the_engine`.",
+        _names(
+            """
+            install uninstall show view
+            show_graph show_grad_graph grad_graph GraphView
+            EvalLedger evaltrace
+            gradient_explorer vmap_explorer
+            array_html array_mimebundle tree_html
+            """
+        ),
+        module="lumex.notebook_ext",
     ),
 )

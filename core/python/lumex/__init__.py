@@ -30,10 +30,12 @@ def _install_transforms():
     for name in ("grad", "value_and_grad", "vjp", "jvp", "vmap", "custom_function",
                  "checkpoint", "compile"):
         fn = getattr(_transforms, name)
-        try:
-            fn.__module__ = "lumex.core"
-        except (AttributeError, TypeError):
-            pass
+        members = [fn] + [m for m in vars(fn).values() if callable(m)] if isinstance(fn, type) else [fn]
+        for obj in members:  # a class's methods too, so tools see one module
+            try:
+                obj.__module__ = "lumex.core"
+            except (AttributeError, TypeError):
+                pass
         setattr(core, name, fn)
 
 

@@ -129,18 +129,44 @@ def _differentiate(fun, argnums, argnames, name, with_value):
 
 
 def value_and_grad(fun, argnums=None, argnames=[]):
-    """Returns a function computing ``fun``'s value and its gradient with respect
-    to ``argnums`` (default: the first argument) and the keyword ``argnames``.
-    ``fun`` returns a scalar array, or a tuple whose first item is the scalar
-    loss (the rest is passed through as auxiliary output)."""
+    """Returns a function computing ``fun``'s value and its gradient.
+
+    Args:
+        fun (Callable): A function of arrays (or trees of arrays) returning a
+            scalar array, or a tuple whose first item is the scalar loss (the
+            rest is passed through as auxiliary output).
+        argnums (int | Sequence[int] | None): The positional arguments to
+            differentiate with respect to; the first one when None (and no
+            ``argnames`` are given).
+        argnames (str | Sequence[str]): Keyword arguments to differentiate
+            with respect to.
+
+    Returns:
+        Callable: A function with ``fun``'s arguments returning
+        ``(value, grads)``. ``grads`` has the structure of the selected
+        argument (a tuple of them for several ``argnums``; a
+        ``(positional, keyword_dict)`` pair when ``argnames`` are given).
+    """
     return _differentiate(fun, argnums, argnames, "value_and_grad", True)
 
 
 def grad(fun, argnums=None, argnames=[]):
-    """Returns a function computing the gradient of the scalar-valued ``fun``
-    with respect to ``argnums`` (default: the first argument) and ``argnames``.
+    """Returns a function computing the gradient of the scalar-valued ``fun``.
+
     Arguments may be arrays or nested lists, tuples and dicts of arrays; each
-    gradient has its argument's structure."""
+    gradient has its argument's structure.
+
+    Args:
+        fun (Callable): A function returning a scalar array.
+        argnums (int | Sequence[int] | None): The positional arguments to
+            differentiate with respect to; the first one when None.
+        argnames (str | Sequence[str]): Keyword arguments to differentiate
+            with respect to.
+
+    Returns:
+        Callable: A function with ``fun``'s arguments returning the gradient
+        (a tuple of gradients for several ``argnums``).
+    """
     return _differentiate(fun, argnums, argnames, "grad", False)
 
 
@@ -155,8 +181,18 @@ def _as_list(outs):
 
 
 def vjp(fun, primals, cotangents):
-    """Vector-Jacobian product: ``(outputs, vjps)`` for lists of ``primals`` and
-    one cotangent per output of ``fun``."""
+    """Vector-Jacobian product: pull cotangents back through ``fun``.
+
+    Args:
+        fun (Callable): A function of arrays returning an array or a list of
+            arrays.
+        primals (list[array]): The arguments to evaluate ``fun`` at.
+        cotangents (list[array]): One cotangent per output of ``fun``.
+
+    Returns:
+        tuple[list[array], list[array]]: ``fun``'s outputs and one
+        vector-Jacobian product per primal.
+    """
     primals, cotangents = list(primals), list(cotangents)
 
     def flat_fun(flat):
@@ -172,8 +208,18 @@ def vjp(fun, primals, cotangents):
 
 
 def jvp(fun, primals, tangents):
-    """Jacobian-vector product: ``(outputs, jvps)`` for lists of ``primals`` and
-    one tangent per primal."""
+    """Jacobian-vector product: push tangents forward through ``fun``.
+
+    Args:
+        fun (Callable): A function of arrays returning an array or a list of
+            arrays.
+        primals (list[array]): The arguments to evaluate ``fun`` at.
+        tangents (list[array]): One tangent per primal.
+
+    Returns:
+        tuple[list[array], list[array]]: ``fun``'s outputs and one
+        Jacobian-vector product per output.
+    """
     outs, jvps = _core._jvp(lambda flat: _as_list(fun(*flat)), list(primals),
                             list(tangents))
     return list(outs), list(jvps)
@@ -205,9 +251,18 @@ def _axes_for(axes, tree, kind):
 
 
 def vmap(fun, in_axes=0, out_axes=0):
-    """Returns ``fun`` vectorized over the ``in_axes`` of its arguments (an int,
-    None, or a tree prefix of the arguments); outputs get their batch axis at
-    ``out_axes``."""
+    """Returns ``fun`` vectorized over a batch axis of its arguments.
+
+    Args:
+        fun (Callable): A function of arrays (or trees of arrays).
+        in_axes (int | None | tree): The batch axis of each argument: an int
+            for all of them, None for an argument that is not batched, or a
+            tree matching (a prefix of) the arguments.
+        out_axes (int | None | tree): Where the batch axis goes in each output.
+
+    Returns:
+        Callable: The vectorized function.
+    """
 
     def wrapper(*args):
         if isinstance(in_axes, (list, tuple)):
@@ -460,12 +515,23 @@ class _Compiled:
 
 
 def compile(fun, inputs=None, outputs=None, shapeless=False):
-    """Returns a compiled ``fun``: traced once per distinct input signature
-    (shapes, dtypes and non-array arguments), after which calls replay the
-    captured graph without running Python. ``inputs``/``outputs`` are trees of
-    arrays the function reads/updates implicitly (e.g. ``mx.random.state``).
-    ``shapeless=True`` is accepted; lumex retraces when shapes change, which gives
-    the same results."""
+    """Returns a compiled ``fun``.
+
+    The compiled function is traced once per distinct input signature (shapes,
+    dtypes and non-array arguments); later calls replay the captured graph
+    without running Python, with chains of elementwise operations fused.
+
+    Args:
+        fun (Callable): A function of arrays (or trees of arrays).
+        inputs (tree | None): Arrays the function reads implicitly, for
+            example ``mx.random.state`` or a model's parameters.
+        outputs (tree | None): Arrays the function updates implicitly.
+        shapeless (bool): Accepted for MLX compatibility; lumex traces again
+            when shapes change, which gives the same results.
+
+    Returns:
+        Callable: The compiled function.
+    """
     if not callable(fun):
         raise TypeError("[compile] Expected a callable.")
     return _Compiled(fun, inputs, outputs, shapeless)

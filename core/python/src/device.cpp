@@ -78,7 +78,9 @@ void init_device(nb::module_& m) {
     std::optional<Stream> prev_stream;
     std::optional<Device> prev_device;
   };
-  nb::class_<StreamContext>(m, "StreamContext")
+  nb::class_<StreamContext>(m, "StreamContext",
+                             "Context manager that makes a stream or device the default "
+                             "inside its block; what :func:`stream` returns.")
       .def("__init__",
            [](StreamContext* self, StreamArg s) {
              new (self) StreamContext{s, std::nullopt, std::nullopt};

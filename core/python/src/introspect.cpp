@@ -329,7 +329,8 @@ Nothing is evaluated.)");
   g.def("set_record_sites", &lx::sites::set_recording, "enabled"_a,
         "Record where each new graph node is created (off by default). Returns the "
         "previous setting.");
-  g.def("record_sites_enabled", &lx::sites::recording);
+  g.def("record_sites_enabled", &lx::sites::recording,
+        "Whether creation sites are being recorded (see set_record_sites).");
   nb::class_<SitesScope>(g, "_SitesScope")
       .def("__enter__", [](SitesScope& s) {
         s.previous = lx::sites::set_recording(s.on);
@@ -342,7 +343,8 @@ Nothing is evaluated.)");
   g.def("add_observer", &add_python_observer, "callback"_a,
         "Call ``callback(event)`` after every evaluation; returns a handle for "
         "remove_observer. The callback runs on the evaluating thread.");
-  g.def("remove_observer", &lx::events::remove_observer, "handle"_a);
+  g.def("remove_observer", &lx::events::remove_observer, "handle"_a,
+        "Stop calling the observer that add_observer returned ``handle`` for.");
   nb::class_<EventLog>(g, "EventLog", "The events collected by collect_events().")
       .def_ro("events", &EventLog::events)
       .def("__enter__", [](nb::handle self) {

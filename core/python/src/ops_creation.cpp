@@ -83,13 +83,29 @@ void init_ops_creation(nb::module_& m) {
           return zeros(to_shape(shape), dtype.value_or(float32), to_sod(s));
         },
         "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-        "An array of zeros.");
+        R"(An array of zeros.
+
+Args:
+    shape (int | Sequence[int]): The shape of the result.
+    dtype (Dtype | None): The type of the result; ``float32`` when None.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: The zero-filled array.)");
   m.def("ones",
         [](nb::handle shape, std::optional<Dtype> dtype, StreamArg s) {
           return ones(to_shape(shape), dtype.value_or(float32), to_sod(s));
         },
         "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
-        "An array of ones.");
+        R"(An array of ones.
+
+Args:
+    shape (int | Sequence[int]): The shape of the result.
+    dtype (Dtype | None): The type of the result; ``float32`` when None.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: The array of ones.)");
   m.def("full",
         [](nb::handle shape, const ScalarOrArray& vals, std::optional<Dtype> dtype,
            StreamArg s) {
@@ -97,7 +113,16 @@ void init_ops_creation(nb::module_& m) {
           return full(to_shape(shape), v, v.dtype(), to_sod(s));
         },
         "shape"_a, "vals"_a, "dtype"_a = nb::none(), nb::kw_only(),
-        "stream"_a = nb::none(), "An array filled with vals (broadcast to shape).");
+        "stream"_a = nb::none(), R"(An array filled with ``vals``.
+
+Args:
+    shape (int | Sequence[int]): The shape of the result.
+    vals (scalar | array): The fill value, broadcast to ``shape``.
+    dtype (Dtype | None): The type of the result; that of ``vals`` when None.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: The filled array.)");
   m.def("empty",
         [](nb::handle shape, std::optional<Dtype> dtype, StreamArg s) {
           return zeros(to_shape(shape), dtype.value_or(float32), to_sod(s));
@@ -142,7 +167,20 @@ void init_ops_creation(nb::module_& m) {
                         step ? number_value(*step) : 1.0, dtype.value_or(dt), to_sod(s));
         },
         "start"_a, "stop"_a, "step"_a = nb::none(), "dtype"_a = nb::none(), nb::kw_only(),
-        "stream"_a = nb::none(), "Evenly spaced values in [start, stop).");
+        "stream"_a = nb::none(), R"(Evenly spaced values in ``[start, stop)``.
+
+Integer arguments give ``int32`` (``int64`` when a value needs it); a float
+argument gives ``float32``.
+
+Args:
+    start (int | float): The first value.
+    stop (int | float): The end of the interval, excluded.
+    step (int | float | None): The spacing; 1 when None.
+    dtype (Dtype | None): The type of the result.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: A 1-D array of ``ceil((stop - start) / step)`` values.)");
   m.def("arange",
         [](const Number& stop, const std::optional<Number>& step, std::optional<Dtype> dtype,
            StreamArg s) {
@@ -152,7 +190,16 @@ void init_ops_creation(nb::module_& m) {
                         dtype.value_or(dt), to_sod(s));
         },
         "stop"_a, "step"_a = nb::none(), "dtype"_a = nb::none(), nb::kw_only(),
-        "stream"_a = nb::none(), "Evenly spaced values in [0, stop).");
+        "stream"_a = nb::none(), R"(Evenly spaced values in ``[0, stop)``.
+
+Args:
+    stop (int | float): The end of the interval, excluded.
+    step (int | float | None): The spacing; 1 when None.
+    dtype (Dtype | None): The type of the result.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: A 1-D array of ``ceil(stop / step)`` values.)");
   m.def("linspace",
         [](nb::handle start, nb::handle stop, int num, bool endpoint,
            std::optional<Dtype> dtype, StreamArg s) {
@@ -160,13 +207,35 @@ void init_ops_creation(nb::module_& m) {
                           dtype.value_or(float32), to_sod(s));
         },
         "start"_a, "stop"_a, "num"_a = 50, "endpoint"_a = true, "dtype"_a = float32,
-        "stream"_a = nb::none(), "num evenly spaced values from start to stop.");
+        "stream"_a = nb::none(), R"(``num`` evenly spaced values from ``start`` to ``stop``.
+
+Args:
+    start (scalar): The first value.
+    stop (scalar): The last value (or the end of the interval, excluded,
+      when ``endpoint`` is False).
+    num (int): How many values.
+    endpoint (bool): Include ``stop``.
+    dtype (Dtype): The type of the result.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: A 1-D array of ``num`` values.)");
   m.def("eye",
         [](int n, std::optional<int> m, int k, std::optional<Dtype> dtype, StreamArg s) {
           return eye(n, m.value_or(n), k, dtype.value_or(float32), to_sod(s));
         },
         "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = float32, nb::kw_only(),
-        "stream"_a = nb::none(), "Ones on the k-th diagonal, zeros elsewhere.");
+        "stream"_a = nb::none(), R"(Ones on the ``k``-th diagonal, zeros elsewhere.
+
+Args:
+    n (int): Number of rows.
+    m (int | None): Number of columns; ``n`` when None.
+    k (int): The diagonal: 0 the main one, positive above it, negative below.
+    dtype (Dtype): The type of the result.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: An ``(n, m)`` array.)");
   m.def("identity",
         [](int n, std::optional<Dtype> dtype, StreamArg s) {
           return identity(n, dtype.value_or(float32), to_sod(s));

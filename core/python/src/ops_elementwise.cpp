@@ -9,7 +9,8 @@ void init_ops_elementwise(nb::module_& m) {
   m.def(NAME, [](const ScalarOrArray& a, StreamArg s) { return FN(arr(a), to_sod(s)); }, \
         nb::arg("a"), nb::kw_only(), "stream"_a = nb::none(),                    \
         nb::sig("def " NAME "(a: array, /, *, stream: Stream | Device | None = None) -> array"), \
-        DOC);
+        DOC "\n\nArgs:\n    a (array): Input array or scalar.\n" "    stream (Stream | Device | None): Stream or device to run on; the default stream when None.\n" \
+        "\nReturns:\n    array: The result, with ``a``'s shape.");
   LUMEX_UNARY("abs", abs, "Element-wise absolute value.")
   LUMEX_UNARY("negative", negative, "Element-wise negation.")
   LUMEX_UNARY("sign", sign, "Element-wise sign.")
@@ -64,7 +65,8 @@ void init_ops_elementwise(nb::module_& m) {
   m.attr("atanh") = m.attr("arctanh");
 
   m.def("positive", [](const ScalarOrArray& a, StreamArg) { return arr(a); },
-        nb::arg("a"), nb::kw_only(), "stream"_a = nb::none(), "Element-wise identity.");
+        nb::arg("a"), nb::kw_only(), "stream"_a = nb::none(),
+        "Element-wise identity: returns ``a`` unchanged (as ``+a`` does).");
   m.def("round",
         [](const ScalarOrArray& a, int decimals, StreamArg s) {
           return round(arr(a), decimals, to_sod(s));
@@ -89,7 +91,9 @@ void init_ops_elementwise(nb::module_& m) {
         },                                                                   \
         nb::arg("a"), nb::arg("b"), nb::kw_only(), "stream"_a = nb::none(), \
         nb::sig("def " NAME "(a: scalar | array, b: scalar | array, /, *, stream: Stream | Device | None = None) -> array"), \
-        DOC);
+        DOC "\n\nArgs:\n    a (array): Input array or scalar.\n    b (array): Input array or scalar.\n" \
+        "    stream (Stream | Device | None): Stream or device to run on; the default stream when None.\n" \
+        "\nReturns:\n    array: The result, with the broadcast shape of ``a`` and ``b``.");
   LUMEX_BINARY("add", add, "Element-wise addition with broadcasting.")
   LUMEX_BINARY("subtract", subtract, "Element-wise subtraction with broadcasting.")
   LUMEX_BINARY("multiply", multiply, "Element-wise multiplication with broadcasting.")
@@ -137,7 +141,18 @@ void init_ops_elementwise(nb::module_& m) {
           return where(to_array_like(c, nullptr), xx, yy, to_sod(s));
         },
         "condition"_a, "x"_a, "y"_a, nb::kw_only(), "stream"_a = nb::none(),
-        "Select from x where condition is true, from y elsewhere.");
+        R"(Select from ``x`` where ``condition`` is true, from ``y`` elsewhere.
+
+The three inputs broadcast against each other.
+
+Args:
+    condition (array): The condition; non-zero means true.
+    x (array): Values where the condition is true.
+    y (array): Values where the condition is false.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: The selected values.)");
 
   m.def("clip",
         [](const ScalarOrArray& a, nb::handle a_min, nb::handle a_max, StreamArg s) {
@@ -148,7 +163,17 @@ void init_ops_elementwise(nb::module_& m) {
           return clip(x, lo, hi, to_sod(s));
         },
         nb::arg("a"), "a_min"_a.none(), "a_max"_a.none(), nb::kw_only(),
-        "stream"_a = nb::none(), "Clip values to [a_min, a_max].");
+        "stream"_a = nb::none(), R"(Clip values to ``[a_min, a_max]``.
+
+Args:
+    a (array): Input array.
+    a_min (scalar | array | None): Lower bound, or None for no lower bound.
+    a_max (scalar | array | None): Upper bound, or None for no upper bound.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: ``a`` with values below ``a_min`` raised to it and values above
+    ``a_max`` lowered to it.)");
 
   m.def("isclose",
         [](const ScalarOrArray& a, const ScalarOrArray& b, double rtol, double atol,
@@ -165,5 +190,13 @@ void init_ops_elementwise(nb::module_& m) {
           return astype(arr(a), dtype, to_sod(s));
         },
         nb::arg("a"), "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),
-        "Convert to another dtype.");
+        R"(Convert to another dtype.
+
+Args:
+    a (array): Input array.
+    dtype (Dtype): The type to convert to.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: ``a`` with values of type ``dtype``.)");
 }

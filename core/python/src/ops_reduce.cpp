@@ -49,7 +49,11 @@ void def_reductions(nb::module_& m) {
         "stream"_a = nb::none(),                                               \
         nb::sig("def " NAME "(a: array, /, axis: None | int | Sequence[int] = None, " \
                 "keepdims: bool = False, *, stream: Stream | Device | None = None) -> array"), \
-        DOC);
+        DOC "\n\nArgs:\n    a (array): Input array.\n" \
+        "    axis (int | Sequence[int] | None): Axis or axes to reduce over; all axes when None.\n" \
+        "    keepdims (bool): Keep the reduced axes with size 1.\n" \
+        "    stream (Stream | Device | None): Stream or device to run on; the default stream when None.\n" \
+        "\nReturns:\n    array: The reduced array.");
   LUMEX_REDUCE("sum", sum, "Sum reduction over the given axes.")
   LUMEX_REDUCE("prod", prod, "Product reduction over the given axes.")
   LUMEX_REDUCE("max", max, "Maximum over the given axes (NaN propagates).")
@@ -95,7 +99,13 @@ void def_reductions(nb::module_& m) {
         nb::sig("def " NAME "(a: array, /, axis: None | int | Sequence[int] = None, " \
                 "keepdims: bool = False, ddof: int = 0, *, correction: int | None = None, " \
                 "stream: Stream | Device | None = None) -> array"),            \
-        DOC);
+        DOC "\n\nArgs:\n    a (array): Input array.\n" \
+        "    axis (int | Sequence[int] | None): Axis or axes to reduce over; all axes when None.\n" \
+        "    keepdims (bool): Keep the reduced axes with size 1.\n" \
+        "    ddof (int): Delta degrees of freedom: the sum of squares is divided by N - ddof.\n" \
+        "    correction (int | None): The array API's name for ``ddof``; overrides it.\n" \
+        "    stream (Stream | Device | None): Stream or device to run on; the default stream when None.\n" \
+        "\nReturns:\n    array: The reduced array.");
   LUMEX_VAR("var", lx::var, "Variance over the given axes, divided by N - ddof.")
   LUMEX_VAR("std", lx::std, "Standard deviation over the given axes, with N - ddof.")
 #undef LUMEX_VAR
@@ -108,7 +118,11 @@ void def_reductions(nb::module_& m) {
         "stream"_a = nb::none(),                                               \
         nb::sig("def " NAME "(a: array, /, axis: None | int = None, keepdims: bool = False, " \
                 "*, stream: Stream | Device | None = None) -> array"),         \
-        DOC);
+        DOC "\n\nArgs:\n    a (array): Input array.\n" \
+        "    axis (int | None): Axis to search along; the flattened array when None.\n" \
+        "    keepdims (bool): Keep the reduced axis with size 1.\n" \
+        "    stream (Stream | Device | None): Stream or device to run on; the default stream when None.\n" \
+        "\nReturns:\n    array: The indices, as ``uint32``.");
   LUMEX_ARG("argmax", argmax, "Index of the first maximum along an axis (uint32).")
   LUMEX_ARG("argmin", argmin, "Index of the first minimum along an axis (uint32).")
 #undef LUMEX_ARG
@@ -121,7 +135,17 @@ void def_reductions(nb::module_& m) {
         "stream"_a = nb::none(),
         nb::sig("def softmax(a: array, /, axis: None | int | Sequence[int] = None, *, "
                 "precise: bool = False, stream: Stream | Device | None = None) -> array"),
-        "exp(a) / sum(exp(a)) over the given axes, computed stably.");
+        R"(``exp(a) / sum(exp(a))`` over the given axes, computed stably.
+
+Args:
+    a (array): Input array.
+    axis (int | Sequence[int] | None): Axis or axes to normalize over; all axes
+      when None.
+    precise (bool): Accumulate half-precision inputs in ``float32``.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: Non-negative values that sum to one over ``axis``.)");
 }
 
 void def_scans(nb::module_& m) {
@@ -136,7 +160,13 @@ void def_scans(nb::module_& m) {
         nb::sig("def " NAME "(a: array, /, axis: int | None = None, *, reverse: bool = False, " \
                 "inclusive: bool = True, dtype: Dtype | None = None, "          \
                 "stream: Stream | Device | None = None) -> array"),            \
-        DOC);
+        DOC "\n\nArgs:\n    a (array): Input array.\n" \
+        "    axis (int | None): The axis to scan along; the flattened array when None.\n" \
+        "    reverse (bool): Scan from the end of the axis towards its start.\n" \
+        "    inclusive (bool): Include each element in its own result (False shifts by one).\n" \
+        "    dtype (Dtype | None): The type to accumulate in and return.\n" \
+        "    stream (Stream | Device | None): Stream or device to run on.\n" \
+        "\nReturns:\n    array: The running results, with ``a``'s shape (flattened for axis=None).");
   LUMEX_SCAN_DTYPE("cumsum", cumsum, "Cumulative sum along an axis (flattened if None).")
   LUMEX_SCAN_DTYPE("cumprod", cumprod, "Cumulative product along an axis (flattened if None).")
 #undef LUMEX_SCAN_DTYPE
@@ -153,7 +183,12 @@ void def_scans(nb::module_& m) {
         "inclusive"_a = true, "stream"_a = nb::none(),                         \
         nb::sig("def " NAME "(a: array, /, axis: int | None = None, *, reverse: bool = False, " \
                 "inclusive: bool = True, stream: Stream | Device | None = None) -> array"), \
-        DOC);
+        DOC "\n\nArgs:\n    a (array): Input array.\n" \
+        "    axis (int | None): The axis to scan along; the flattened array when None.\n" \
+        "    reverse (bool): Scan from the end of the axis towards its start.\n" \
+        "    inclusive (bool): Include each element in its own result (False shifts by one).\n" \
+        "    stream (Stream | Device | None): Stream or device to run on.\n" \
+        "\nReturns:\n    array: The running results, with ``a``'s shape (flattened for axis=None).");
   LUMEX_SCAN("cummax", cummax, "Cumulative maximum along an axis (flattened if None).")
   LUMEX_SCAN("cummin", cummin, "Cumulative minimum along an axis (flattened if None).")
   LUMEX_SCAN("logcumsumexp", logcumsumexp,

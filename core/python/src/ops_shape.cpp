@@ -105,14 +105,33 @@ void init_ops_shape(nb::module_& m) {
           return reshape(arr(a), shape, to_sod(s));
         },
         nb::arg("a"), "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
-        "Reshape; one dimension may be -1.");
+        R"(Give the elements a new shape, read in row-major order.
+
+Contiguous data is reshaped as a view, without a copy.
+
+Args:
+    a (array): Input array.
+    shape (Sequence[int]): The new shape; one dimension may be -1, meaning
+      whatever size makes the element counts match.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: The reshaped array.)");
   auto transpose_fn = [](const ScalarOrArray& a, std::optional<std::vector<int>> axes,
                          StreamArg s) {
     if (!axes) return transpose(arr(a), to_sod(s));
     return transpose(arr(a), *axes, to_sod(s));
   };
   m.def("transpose", transpose_fn, nb::arg("a"), "axes"_a = nb::none(), nb::kw_only(),
-        "stream"_a = nb::none(), "Permute the axes (reverse them by default).");
+        "stream"_a = nb::none(), R"(Permute the axes (a view, no copy).
+
+Args:
+    a (array): Input array.
+    axes (Sequence[int] | None): The new order of the axes; reversed when None.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: The transposed array.)");
   m.def("permute_dims", transpose_fn, nb::arg("a"), "axes"_a = nb::none(), nb::kw_only(),
         "stream"_a = nb::none(), "Permute the axes (alias of transpose).");
   m.def("matrix_transpose",
@@ -169,14 +188,31 @@ void init_ops_shape(nb::module_& m) {
     return squeeze(arr(a), std::get<std::vector<int>>(axis), to_sod(s));
   };
   m.def("squeeze", squeeze_fn, nb::arg("a"), "axis"_a = nb::none(), nb::kw_only(),
-        "stream"_a = nb::none(), "Remove size-one axes.");
+        "stream"_a = nb::none(), R"(Remove size-one axes.
+
+Args:
+    a (array): Input array.
+    axis (int | Sequence[int] | None): The axes to remove (each must have size
+      one); every size-one axis when None.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: A view of ``a`` without those axes.)");
   m.def("expand_dims",
         [](const ScalarOrArray& a, std::variant<int, std::vector<int>> axis, StreamArg s) {
           if (auto* i = std::get_if<int>(&axis)) return expand_dims(arr(a), *i, to_sod(s));
           return expand_dims(arr(a), std::get<std::vector<int>>(axis), to_sod(s));
         },
         nb::arg("a"), "axis"_a, nb::kw_only(), "stream"_a = nb::none(),
-        "Insert size-one axes.");
+        R"(Insert size-one axes.
+
+Args:
+    a (array): Input array.
+    axis (int | Sequence[int]): Where the new axes go, as positions in the result.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: A view of ``a`` with the extra axes.)");
   auto swapaxes_fn = [](const ScalarOrArray& a, int axis1, int axis2, StreamArg s) {
     return swapaxes(arr(a), axis1, axis2, to_sod(s));
   };
@@ -194,7 +230,15 @@ void init_ops_shape(nb::module_& m) {
     return concatenate(in, *axis, to_sod(s));
   };
   m.def("concatenate", concat_fn, "arrays"_a, "axis"_a = 0, nb::kw_only(),
-        "stream"_a = nb::none(), "Join arrays along an axis (None: flattened).");
+        "stream"_a = nb::none(), R"(Join arrays along an existing axis.
+
+Args:
+    arrays (list[array]): The arrays; their shapes must match except along ``axis``.
+    axis (int | None): The axis to join along; None flattens the arrays first.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: The joined array.)");
   m.def("concat", concat_fn, "arrays"_a, "axis"_a = 0, nb::kw_only(),
         "stream"_a = nb::none(), "Join arrays along an axis (alias of concatenate).");
   m.def("stack",
@@ -203,7 +247,15 @@ void init_ops_shape(nb::module_& m) {
           return stack(in, axis.value_or(0), to_sod(s));
         },
         "arrays"_a, "axis"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
-        "Join arrays along a new axis.");
+        R"(Join arrays along a new axis.
+
+Args:
+    arrays (list[array]): The arrays, all of the same shape.
+    axis (int): Position of the new axis in the result.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: An array with one more axis than the inputs.)");
   m.def("unstack",
         [](const ScalarOrArray& x, int axis, StreamArg s) {
           return to_tuple(unstack(arr(x), axis, to_sod(s)));
@@ -217,7 +269,17 @@ void init_ops_shape(nb::module_& m) {
   };
   m.def("split", split_fn, nb::arg("a"), "indices_or_sections"_a, "axis"_a = 0,
         nb::kw_only(), "stream"_a = nb::none(),
-        "Split into equal parts, or at the given indices.");
+        R"(Split an array along an axis.
+
+Args:
+    a (array): Input array.
+    indices_or_sections (int | Sequence[int]): A number of equal parts, or the
+      indices at which to split.
+    axis (int): The axis to split along.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    list[array]: The parts.)");
 
   m.def("tile",
         [](const ScalarOrArray& a, std::variant<int, std::vector<int>> reps, StreamArg s) {
@@ -382,7 +444,9 @@ void init_ops_shape(nb::module_& m) {
              nb::is_method(), nb::scope(cls), nb::name("view"), "dtype"_a, nb::kw_only(), "stream"_a = nb::none()));
 
   // ---- iteration: lazy slices along axis 0 ----
-  nb::class_<ArrayIterator>(m, "ArrayIterator")
+  nb::class_<ArrayIterator>(m, "ArrayIterator",
+                             "Iterator over an array's slices along its first axis "
+                             "(``iter(a)``); each slice is lazy.")
       .def("__iter__", [](nb::handle self) { return nb::borrow(self); })
       .def("__next__", [](ArrayIterator& it) {
         // Slices are lazy (as in MLX), so iterating evaluates nothing by itself.

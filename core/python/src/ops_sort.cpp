@@ -21,7 +21,15 @@ void init_ops_sort(nb::module_& m) {
         nb::arg(), "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def sort(a: array, /, axis: None | int = -1, *, stream: StreamOrDevice = "
                 "None) -> array"),
-        "Sorted copy along an axis (of the flattened array for axis=None); NaNs last.");
+        R"(Sorted copy along an axis; NaNs sort last.
+
+Args:
+    a (array): Input array.
+    axis (int | None): The axis to sort along; the flattened array when None.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: The sorted values.)");
   m.def("argsort",
         [](const array& a, nb::handle axis, StreamArg s) {
           return argsort(a, opt_axis(axis), to_sod(s));
@@ -29,7 +37,15 @@ void init_ops_sort(nb::module_& m) {
         nb::arg(), "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def argsort(a: array, /, axis: None | int = -1, *, stream: StreamOrDevice "
                 "= None) -> array"),
-        "uint32 indices that sort the array along an axis (stable; NaNs last).");
+        R"(Indices that sort the array along an axis (a stable sort; NaNs last).
+
+Args:
+    a (array): Input array.
+    axis (int | None): The axis to sort along; the flattened array when None.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: ``uint32`` indices, such that ``take_along_axis(a, i, axis)`` is sorted.)");
   m.def("partition",
         [](const array& a, int kth, nb::handle axis, StreamArg s) {
           return partition(a, kth, opt_axis(axis), to_sod(s));
@@ -53,7 +69,16 @@ void init_ops_sort(nb::module_& m) {
         nb::arg(), "k"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def topk(a: array, /, k: int, axis: None | int = -1, *, stream: "
                 "StreamOrDevice = None) -> array"),
-        "The k largest elements along an axis, unsorted.");
+        R"(The ``k`` largest elements along an axis, in no particular order.
+
+Args:
+    a (array): Input array.
+    k (int): How many elements to keep.
+    axis (int | None): The axis to select along; the flattened array when None.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: ``a`` with ``axis`` shortened to ``k``.)");
   m.def("searchsorted",
         [](const array& seq, nb::handle values, const std::string& side, StreamArg s) {
           auto v = nb::isinstance<array>(values) ? nb::cast<array>(values)

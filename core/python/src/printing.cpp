@@ -16,7 +16,9 @@ struct PrintOptionsContext {
 }  // namespace
 
 void init_printing(nb::module_& m) {
-  nb::class_<PrintOptions>(m, "PrintOptions")
+  nb::class_<PrintOptions>(m, "PrintOptions",
+                            "How arrays print: ``precision`` is the number of digits after "
+                            "the decimal point (-1: as many as needed).")
       .def("__init__",
            [](PrintOptions* self, int precision) {
              new (self) PrintOptions();

@@ -34,7 +34,17 @@ void init_transforms(nb::module_& m) {
           nb::gil_scoped_release release;
           lx::eval(std::move(arrays));
         },
-        "Evaluate arrays (any nested lists, tuples or dicts of them).");
+        nb::sig("def eval(*args) -> None"),
+        R"(Evaluate arrays, and everything their values depend on.
+
+Computation in lumex is lazy: operations record a graph, and ``eval``
+computes it. The arrays are computed together in one pass, each shared
+intermediate once; afterwards they hold their data and no longer refer to the
+graph that produced them, so intermediates are freed.
+
+Args:
+    *args (array | list | tuple | dict): Arrays, or trees (nested lists,
+      tuples and dicts) of arrays. Other leaves are ignored.)");
   m.def("async_eval",
         [](nb::args args) {
           std::vector<lx::array> arrays;
@@ -43,5 +53,12 @@ void init_transforms(nb::module_& m) {
           nb::gil_scoped_release release;
           lx::async_eval(std::move(arrays));
         },
-        "Start evaluating arrays; today the CPU backend finishes before returning.");
+        nb::sig("def async_eval(*args) -> None"),
+        R"(Start evaluating arrays and return.
+
+Like :func:`eval` in what it computes. Today's CPU backend finishes the work
+before returning.
+
+Args:
+    *args (array | list | tuple | dict): Arrays, or trees of arrays.)");
 }
