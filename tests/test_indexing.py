@@ -344,3 +344,14 @@ def test_large_scatters_match_numpy():
     a = mx.array(flat)
     a[mx.array(j)] = mx.array(v)
     np.testing.assert_array_equal(np.array(a), want)
+
+
+def test_bare_none_index_get_set_and_at():
+    a = mx.arange(12).reshape(3, 4)
+    assert a[None].shape == (1, 3, 4)
+    np.testing.assert_array_equal(np.array(a[None]), np.arange(12).reshape(1, 3, 4))
+    b = mx.zeros((3, 4), dtype=mx.int32)
+    b[None] = a
+    np.testing.assert_array_equal(np.array(b), np.arange(12).reshape(3, 4))
+    c = mx.zeros((2,))
+    np.testing.assert_array_equal(np.array(c.at[None].add(1.0)), [1.0, 1.0])

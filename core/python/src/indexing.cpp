@@ -86,7 +86,7 @@ struct ArrayAt {
   nb::object idx;
   array apply(nb::handle v, Scatter::ReduceType r, bool negate = false,
               bool invert = false) const {
-    if (!idx.is_valid() || idx.is_none()) {
+    if (!idx.is_valid()) {  // a.at without [idx]; a.at[None] is a valid index
       throw nb::value_error("Indices are not set: use a.at[indices].");
     }
     auto u = update_value(a, v);
@@ -109,7 +109,7 @@ void init_indexing(nb::module_& m) {
   auto cls = nb::type<array>();
   cls.attr("__getitem__") = nb::cpp_function(
       [](const array& a, nb::handle idx) { return getitem(a, idx); }, nb::is_method(),
-      nb::name("__getitem__"), nb::scope(cls), "index"_a);
+      nb::name("__getitem__"), nb::scope(cls), "index"_a.none());
   cls.attr("__setitem__") = nb::cpp_function(
       [](array& a, nb::handle idx, nb::handle v) {
         auto u = update_value(a, v);
@@ -121,13 +121,14 @@ void init_indexing(nb::module_& m) {
         // Every Python reference to this array sees the update.
         a.overwrite_descriptor(out);
       },
-      nb::is_method(), nb::name("__setitem__"), nb::scope(cls), "index"_a, "value"_a);
+      nb::is_method(), nb::name("__setitem__"), nb::scope(cls), "index"_a.none(), "value"_a);
 
   nb::class_<ArrayAt>(m, "ArrayAt",
                       "The object `a.at` returns: `a.at[idx].add(v)` and friends return a "
                       "copy of `a` updated at idx, accumulating repeated indices.")
       .def("__getitem__",
-           [](const ArrayAt& self, nb::object idx) { return ArrayAt{self.a, idx}; })
+           [](const ArrayAt& self, nb::object idx) { return ArrayAt{self.a, idx}; },
+           "index"_a.none())
       .def("add", [](const ArrayAt& s, nb::handle v) { return s.apply(v, Scatter::Sum); },
            "value"_a)
       .def("subtract",
@@ -148,7 +149,7 @@ void init_indexing(nb::module_& m) {
            [](const ArrayAt& s, nb::handle v) { return s.apply(v, Scatter::Min); },
            "value"_a);
   cls.attr("at") = nb::module_::import_("builtins").attr("property")(nb::cpp_function(
-      [](const array& a) { return ArrayAt{a, nb::none()}; }, nb::is_method()));
+      [](const array& a) { return ArrayAt{a, nb::object()}; }, nb::is_method()));
 
   m.def("take",
         [](const array& a, nb::handle indices, nb::handle axis, StreamArg s) {
