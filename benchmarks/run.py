@@ -224,18 +224,23 @@ def to_numpy(out):
     return np.asarray(out)
 
 
+def as_float(a):
+    """float64, or complex128 for complex results (keeping the imaginary part)."""
+    return a.astype(np.complex128 if np.iscomplexobj(a) else np.float64)
+
+
 def check(outs):
     """Compare each framework's result with NumPy's; returns (cell text, notes)."""
     if "numpy" not in outs:
         return "-", []
-    ref = to_numpy(outs["numpy"]).astype(np.float64)
+    ref = as_float(to_numpy(outs["numpy"]))
     scale = max(float(np.abs(ref).max(initial=0.0)), 1e-30)
     bad, notes = [], []
     for name, out in outs.items():
         if name == "numpy":
             continue
         try:
-            got = to_numpy(out).astype(np.float64)
+            got = as_float(to_numpy(out))
         except Exception as e:
             bad.append(name)
             notes.append(f"{name}: result not convertible to NumPy ({short_error(e)})")
