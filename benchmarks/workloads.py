@@ -415,3 +415,32 @@ def rfft_batch():
         "torch": lambda torch, x: lambda: torch.fft.rfft(x, dim=-1),
         "mx": lambda mx, x: lambda: mx.fft.rfft(x, axis=-1),
     }
+
+
+def crandn(*shape):
+    rng = np.random.default_rng(1)
+    return (rng.standard_normal(shape, dtype=np.float32)
+            + 1j * rng.standard_normal(shape, dtype=np.float32)).astype(np.complex64)
+
+
+def same_fft(f):
+    """impls for f(fft_module, x): numpy.fft, torch.fft and mx.fft share these names."""
+    build = lambda lib, x: lambda: f(lib.fft, x)
+    return {"numpy": build, "torch": build, "mx": build}
+
+
+def fft_workload(name, desc, shape, f):
+    """A workload applying f to complex64 data of `shape` (made when it runs)."""
+    workload(name, desc)(lambda: ((crandn(*shape),), same_fft(f)))
+
+
+fft_workload("fft_batch", "complex fft over the last axis of (2048, 1024) c64",
+             (2048, 1024), lambda f, x: f.fft(x))
+fft_workload("fft_1000", "complex fft of length 1000 (mixed radix) over (2048, 1000) c64",
+             (2048, 1000), lambda f, x: f.fft(x))
+fft_workload("fft_prime", "complex fft of prime length 1009 (Bluestein) over (1024, 1009) c64",
+             (1024, 1009), lambda f, x: f.fft(x))
+fft_workload("fft2_1024", "fft2 of a (1024, 1024) c64 image",
+             (1024, 1024), lambda f, x: f.fft2(x))
+fft_workload("irfft_batch", "irfft over the last axis of (4096, 513) c64 -> (4096, 1024) f32",
+             (4096, 513), lambda f, x: f.irfft(x))

@@ -1,211 +1,313 @@
-// CPU kernel for FFT: a mixed-radix Cooley-Tukey transform in double precision
-// for lengths whose prime factors are small, and Bluestein's chirp-z algorithm
-// (a power-of-two convolution) when a prime factor is large.
-#include <cmath>
-#include <complex>
+// CPU kernel for FFT. Each axis is one pass over the lines along it: groups of
+// 8 lines are gathered (any strides, negative included) into split real and
+// imaginary lane buffers, transformed together in float32 (fft_kernels.h),
+// and scattered back. Real transforms of even length n run a complex
+// transform of length n / 2 on packed samples plus a split pass. Groups are
+// independent, so large passes are spread over the thread pool.
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <vector>
 
+#include "engine/backend/cpu/fft_kernels.h"
 #include "engine/backend/cpu/kernel_utils.h"
 #include "engine/backend/cpu/parallel.h"
+#include "engine/backend/cpu/target_clones.h"
 #include "engine/primitives.h"
 
 namespace lumex::core {
 
 namespace {
 
-using cd = std::complex<double>;
-constexpr double kPi = 3.14159265358979323846;
+using namespace cpu::fft;
 
-/// Largest prime factor that the direct radix-p butterfly handles.
-constexpr size_t kMaxRadix = 61;
+enum class Mode { c2c, r2c, c2r };
 
-/// A forward transform of one length: factors, twiddles, and for Bluestein the
-/// chirp and the transformed convolution kernel.
-class Plan {
- public:
-  explicit Plan(size_t n) : n_(n) {
-    size_t m = n;
-    for (size_t p : {4, 2, 3, 5}) {
-      while (m % p == 0) {
-        factors_.push_back(p);
-        m /= p;
-      }
-    }
-    for (size_t p = 7; p * p <= m; p += 2) {
-      while (m % p == 0) {
-        factors_.push_back(p);
-        m /= p;
-      }
-    }
-    if (m > 1) factors_.push_back(m);
-    for (size_t p : factors_) {
-      if (p > kMaxRadix) bluestein_ = true;
-    }
-    if (bluestein_) {
-      size_t len = 1;
-      while (len < 2 * n - 1) len *= 2;
-      conv_ = std::make_unique<Plan>(len);
-      chirp_.resize(n);
-      for (size_t j = 0; j < n; ++j) {
-        // j^2 mod 2n keeps the angle exact for large j.
-        size_t j2 = (j * j) % (2 * n);
-        chirp_[j] = std::polar(1.0, -kPi * static_cast<double>(j2) / n);
-      }
-      kernel_.assign(len, cd(0));
-      kernel_[0] = std::conj(chirp_[0]);
-      for (size_t j = 1; j < n; ++j) {
-        kernel_[j] = kernel_[len - j] = std::conj(chirp_[j]);
-      }
-      conv_->forward(kernel_.data());
-    } else {
-      tw_.resize(n);
-      for (size_t j = 0; j < n; ++j) {
-        tw_[j] = std::polar(1.0, -2.0 * kPi * static_cast<double>(j) / n);
-      }
-      scratch_.resize(n);
-    }
-  }
-
-  /// In-place forward DFT of x[0..n).
-  void forward(cd* x) {
-    if (n_ <= 1) return;
-    if (bluestein_) {
-      size_t len = kernel_.size();
-      std::vector<cd> a(len, cd(0));
-      for (size_t j = 0; j < n_; ++j) a[j] = x[j] * chirp_[j];
-      conv_->forward(a.data());
-      for (size_t j = 0; j < len; ++j) a[j] = std::conj(a[j] * kernel_[j]);
-      conv_->forward(a.data());  // conj(F(conj(.))) / len is the inverse
-      double scale = 1.0 / static_cast<double>(len);
-      for (size_t k = 0; k < n_; ++k) x[k] = std::conj(a[k]) * scale * chirp_[k];
-      return;
-    }
-    std::copy(x, x + n_, scratch_.begin());
-    recurse(scratch_.data(), x, n_, 1, 0);
-  }
-
- private:
-  /// out[0..n) = DFT of in[0], in[stride], ..., recursing over factors_[level:].
-  void recurse(const cd* in, cd* out, size_t n, size_t stride, size_t level) {
-    if (n == 1) {
-      out[0] = in[0];
-      return;
-    }
-    size_t p = factors_[level];
-    size_t m = n / p;
-    for (size_t r = 0; r < p; ++r) {
-      recurse(in + r * stride, out + r * m, m, stride * p, level + 1);
-    }
-    size_t step = n_ / n;  // W_n^t = tw_[t * step]
-    cd t[kMaxRadix];
-    for (size_t k = 0; k < m; ++k) {
-      for (size_t r = 0; r < p; ++r) {
-        t[r] = r == 0 ? out[k] : out[r * m + k] * tw_[r * k * step];  // r k step < n_
-      }
-      if (p == 2) {
-        out[k] = t[0] + t[1];
-        out[k + m] = t[0] - t[1];
-      } else if (p == 4) {
-        cd a = t[0] + t[2], b = t[0] - t[2];
-        cd c = t[1] + t[3], d = t[1] - t[3];
-        cd di(d.imag(), -d.real());  // -i * d
-        out[k] = a + c;
-        out[k + m] = b + di;
-        out[k + 2 * m] = a - c;
-        out[k + 3 * m] = b - di;
-      } else {
-        size_t pstep = n_ / p;
-        for (size_t q = 0; q < p; ++q) {
-          cd acc = t[0];
-          for (size_t r = 1; r < p; ++r) acc += t[r] * tw_[((r * q) % p) * pstep];
-          out[k + q * m] = acc;
-        }
-      }
-    }
-  }
-
-  size_t n_;
-  std::vector<size_t> factors_;
-  std::vector<cd> tw_;
-  std::vector<cd> scratch_;
-  bool bluestein_ = false;
-  std::unique_ptr<Plan> conv_;
-  std::vector<cd> chirp_;
-  std::vector<cd> kernel_;
+/// One transform over every line along one axis.
+struct Pass {
+  Mode mode;
+  bool inverse;
+  size_t n;  // transform length (the real length for r2c and c2r)
+  const void* src;
+  void* dst;
+  std::vector<int64_t> src_off, dst_off;  // first element of each line
+  int64_t src_st, dst_st;                 // element stride along the axis
+  float scale;
+  std::shared_ptr<const ComplexPlan> cplan;  // c2c, and the inner plan of r2c/c2r
+  std::shared_ptr<const RealPlan> rplan;
 };
 
-/// Transforms every line of the row-major buffer `buf` (shape `shape`) along
-/// `axis`; inverse = conjugate, forward, conjugate, scale by 1/n.
-void transform_axis(std::vector<cd>& buf, const Shape& shape, int axis,
-                    bool inverse) {
-  size_t n = shape[axis];
-  if (n <= 1 || buf.empty()) return;
-  size_t inner = 1;
-  for (size_t d = axis + 1; d < shape.size(); ++d) inner *= shape[d];
-  size_t lines = buf.size() / n;
-  double scale = inverse ? 1.0 / static_cast<double>(n) : 1.0;
-  // Lines are independent; each chunk gets its own plan (plans keep scratch space).
-  auto run = [&](size_t lo, size_t hi) {
-    Plan plan(n);
-    std::vector<cd> line(n);
-    for (size_t l = lo; l < hi; ++l) {
-      cd* base = buf.data() + (l / inner) * n * inner + l % inner;
-      for (size_t j = 0; j < n; ++j) {
-        line[j] = inverse ? std::conj(base[j * inner]) : base[j * inner];
+/// Offsets of the first element of every line along `axis`, lines in
+/// row-major order of the other dimensions (so neighbouring lines of an inner
+/// axis are adjacent in a row-major array).
+std::vector<int64_t> line_offsets(const Shape& shape, const Strides& strides, int axis) {
+  size_t lines = 1;
+  for (int d = 0; d < static_cast<int>(shape.size()); ++d) {
+    if (d != axis) lines *= shape[d];
+  }
+  std::vector<int64_t> off(lines);
+  Shape idx(shape.size(), 0);
+  int64_t cur = 0;
+  for (size_t l = 0; l < lines; ++l) {
+    off[l] = cur;
+    for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
+      if (d == axis) continue;
+      if (++idx[d] < shape[d]) {
+        cur += strides[d];
+        break;
       }
-      plan.forward(line.data());
-      for (size_t j = 0; j < n; ++j) {
-        base[j * inner] = inverse ? std::conj(line[j]) * scale : line[j];
-      }
+      cur -= strides[d] * (shape[d] - 1);
+      idx[d] = 0;
     }
-  };
-  if (lines > 1 && lines * n >= cpu::parallel_threshold(cpu::Cost::heavy) && cpu::num_threads() > 1) {
-    cpu::parallel_for_impl(lines, run);
+  }
+  return off;
+}
+
+template <int W>
+struct Group {
+  using V = typename Lanes<W>::V;
+  const int64_t* src_off;
+  const int64_t* dst_off;
+  int count;  // lanes in use; the rest repeat lane 0 and are not written back
+
+  LUMEX_FFT_INLINE int64_t src(int l) const { return src_off[l < count ? l : 0]; }
+};
+
+template <class V>
+LUMEX_FFT_INLINE float lane(const V& v, int l) {
+  if constexpr (sizeof(V) == sizeof(float)) {
+    return v;
   } else {
-    run(0, lines);
+    return v[l];
   }
 }
 
-/// Row-major complex<double> copy of `a` (real or complex64), any layout.
-std::vector<cd> load(const array& a) {
-  std::vector<cd> buf(a.size());
-  if (a.size() == 0) return buf;
-  Strides dense = row_strides(a.shape());
-  auto copy = [&](auto* src) {
-    cpu::strided_for_each<2>(a.shape(), {&a.strides(), &dense},
-                             [&](const auto& off, int64_t n, const auto& st) {
-                               for (int64_t i = 0; i < n; ++i) {
-                                 auto v = src[off[0] + i * st[0]];
-                                 buf[off[1] + i * st[1]] = cd(v);
-                               }
-                             });
-  };
-  if (a.dtype() == complex64) {
-    copy(a.data<complex64_t>());
-  } else {
-    copy(a.data<float>());
-  }
-  return buf;
+/// Lane buffers as floats: entry j of lane l is at j * W + l.
+template <int W>
+LUMEX_FFT_INLINE float* flat(typename Lanes<W>::V* v) {
+  return reinterpret_cast<float*>(v);
 }
 
-/// Copies `buf` (shape `from`) into a buffer of shape `to`, which differs only
-/// on `axis` (crop; the caller fills any extra entries).
-std::vector<cd> resize_axis(const std::vector<cd>& buf, const Shape& from,
-                            const Shape& to, int axis) {
-  size_t inner = 1;
-  for (size_t d = axis + 1; d < from.size(); ++d) inner *= from[d];
-  size_t nf = from[axis], nt = to[axis];
-  size_t outer = nf * inner == 0 ? 0 : buf.size() / (nf * inner);
-  std::vector<cd> out(shape_size(to), cd(0));
-  size_t keep = std::min(nf, nt);
-  for (size_t o = 0; o < outer; ++o) {
-    for (size_t j = 0; j < keep; ++j) {
-      for (size_t i = 0; i < inner; ++i) {
-        out[(o * nt + j) * inner + i] = buf[(o * nf + j) * inner + i];
+template <int W>
+LUMEX_FFT_INLINE void gather_complex(const complex64_t* src, const Group<W>& g, int64_t st,
+                                     size_t n, float* re, float* im) {
+  for (int l = 0; l < W; ++l) {
+    const complex64_t* p = src + g.src(l);
+    for (size_t j = 0; j < n; ++j) {
+      re[j * W + l] = p[j * st].real();
+      im[j * W + l] = p[j * st].imag();
+    }
+  }
+}
+
+template <int W>
+LUMEX_FFT_INLINE void scatter_complex(const Pass& ps, const Group<W>& g, size_t n,
+                                      const float* re, const float* im) {
+  auto* dst = static_cast<complex64_t*>(ps.dst);
+  for (int l = 0; l < g.count; ++l) {
+    complex64_t* p = dst + g.dst_off[l];
+    for (size_t j = 0; j < n; ++j) {
+      p[j * ps.dst_st] = {re[j * W + l] * ps.scale, im[j * W + l] * ps.scale};
+    }
+  }
+}
+
+/// Complex to complex: gather, transform, scatter.
+template <int W>
+LUMEX_FFT_INLINE void run_c2c(const Pass& ps, const Group<W>& g, Work<typename Lanes<W>::V>& w) {
+  size_t n = ps.n;
+  gather_complex<W>(static_cast<const complex64_t*>(ps.src), g, ps.src_st, n,
+                    flat<W>(w.re[0]), flat<W>(w.im[0]));
+  w.cur = 0;
+  if (ps.inverse) {
+    inverse(*ps.cplan, w);
+  } else {
+    forward(*ps.cplan, w);
+  }
+  scatter_complex<W>(ps, g, n, flat<W>(w.re[w.cur]), flat<W>(w.im[w.cur]));
+}
+
+/// Real to complex. Even n packs z_j = x_{2j} + i x_{2j+1}; with Z = DFT(z),
+/// the even and odd samples' spectra are E_k = (Z_k + conj Z_{h-k}) / 2 and
+/// O_k = -i (Z_k - conj Z_{h-k}) / 2, and X_k = E_k + W_n^k O_k.
+template <int W>
+LUMEX_FFT_INLINE void run_r2c(const Pass& ps, const Group<W>& g, Work<typename Lanes<W>::V>& w) {
+  using V = typename Lanes<W>::V;
+  const RealPlan& rp = *ps.rplan;
+  const auto* src = static_cast<const float*>(ps.src);
+  auto* dst = static_cast<complex64_t*>(ps.dst);
+  size_t m = rp.cplx->n;  // complex length
+  float* re = flat<W>(w.re[0]);
+  float* im = flat<W>(w.im[0]);
+  int64_t st = ps.src_st;
+  for (int l = 0; l < W; ++l) {
+    const float* p = src + g.src(l);
+    if (rp.packed()) {
+      for (size_t j = 0; j < m; ++j) {
+        re[j * W + l] = p[2 * j * st];
+        im[j * W + l] = p[(2 * j + 1) * st];
+      }
+    } else {
+      for (size_t j = 0; j < m; ++j) {
+        re[j * W + l] = p[j * st];
+        im[j * W + l] = 0.0f;
       }
     }
   }
-  return out;
+  w.cur = 0;
+  forward(*rp.cplx, w);
+  const V *zr = w.re[w.cur], *zi = w.im[w.cur];
+  size_t bins = ps.n / 2 + 1;
+  for (size_t k = 0; k < bins; ++k) {
+    Cx<V> x;
+    if (rp.packed()) {
+      size_t a = k == m ? 0 : k, b = k == 0 ? 0 : m - k;
+      Cx<V> zk{zr[a], zi[a]}, zc{zr[b], -zi[b]};
+      Cx<V> e = scale(zk + zc, 0.5f), o = neg_i(scale(zk - zc, 0.5f));
+      x = e + mul(o, rp.w_re[k], rp.w_im[k]);
+    } else {
+      x = {zr[k], zi[k]};
+    }
+    for (int l = 0; l < g.count; ++l) {
+      dst[g.dst_off[l] + k * ps.dst_st] = {lane(x.re, l) * ps.scale, lane(x.im, l) * ps.scale};
+    }
+  }
+}
+
+/// Complex (n / 2 + 1 Hermitian bins) to real. Even n inverts the r2c split:
+/// Z_k = (X_k + conj X_{h-k}) + i conj(W_n^k) (X_k - conj X_{h-k}), whose
+/// inverse transform is 2 (x_{2j} + i x_{2j+1}). Odd n extends the bins to the
+/// full spectrum. The imaginary parts of X_0 (and X_{n/2}) are ignored, as in
+/// NumPy.
+template <int W>
+LUMEX_FFT_INLINE void run_c2r(const Pass& ps, const Group<W>& g, Work<typename Lanes<W>::V>& w) {
+  using V = typename Lanes<W>::V;
+  const RealPlan& rp = *ps.rplan;
+  const auto* src = static_cast<const complex64_t*>(ps.src);
+  auto* dst = static_cast<float*>(ps.dst);
+  size_t m = rp.cplx->n, bins = ps.n / 2 + 1;
+  // The bins go to buffer 1 (sized buf_len() + 1) first for packed lengths.
+  float* re = flat<W>(w.re[rp.packed() ? 1 : 0]);
+  float* im = flat<W>(w.im[rp.packed() ? 1 : 0]);
+  gather_complex<W>(src, g, ps.src_st, bins, re, im);
+  for (int l = 0; l < W; ++l) im[l] = 0.0f;
+  if (rp.packed()) {
+    for (int l = 0; l < W; ++l) im[m * W + l] = 0.0f;
+    const V *xr = w.re[1], *xi = w.im[1];
+    V *zr = w.re[0], *zi = w.im[0];
+    for (size_t k = 0; k < m; ++k) {
+      Cx<V> xk{xr[k], xi[k]}, xc{xr[m - k], -xi[m - k]};
+      Cx<V> d = mul(xk - xc, rp.w_re[k], -rp.w_im[k]);
+      Cx<V> z = xk + xc + Cx<V>{-d.im, d.re};  // + i d
+      zr[k] = z.re;
+      zi[k] = z.im;
+    }
+  } else {
+    for (size_t k = bins; k < m; ++k) {
+      for (int l = 0; l < W; ++l) {
+        re[k * W + l] = re[(m - k) * W + l];
+        im[k * W + l] = -im[(m - k) * W + l];
+      }
+    }
+  }
+  w.cur = 0;
+  inverse(*rp.cplx, w);
+  const float* zr = flat<W>(w.re[w.cur]);
+  const float* zi = flat<W>(w.im[w.cur]);
+  int64_t st = ps.dst_st;
+  for (int l = 0; l < g.count; ++l) {
+    float* p = dst + g.dst_off[l];
+    if (rp.packed()) {
+      for (size_t j = 0; j < m; ++j) {
+        p[2 * j * st] = zr[j * W + l] * ps.scale;
+        p[(2 * j + 1) * st] = zi[j * W + l] * ps.scale;
+      }
+    } else {
+      for (size_t j = 0; j < m; ++j) p[j * st] = zr[j * W + l] * ps.scale;
+    }
+  }
+}
+
+/// Aligned lane buffers for one thread: two ping-pong buffers of real and
+/// imaginary parts, one spare entry each (c2r reads bin n / 2 from buffer 1).
+template <int W>
+struct Scratch {
+  using V = typename Lanes<W>::V;
+  std::unique_ptr<V[], decltype(&std::free)> mem{nullptr, &std::free};
+  Work<V> work;
+  explicit Scratch(size_t len) {
+    size_t per = len + 1;
+    mem.reset(static_cast<V*>(std::aligned_alloc(64, ((4 * per * sizeof(V) + 63) / 64) * 64)));
+    for (int b = 0; b < 2; ++b) {
+      work.re[b] = mem.get() + (2 * b) * per;
+      work.im[b] = mem.get() + (2 * b + 1) * per;
+    }
+  }
+};
+
+template <int W>
+LUMEX_FFT_INLINE void run_groups(const Pass& ps, size_t g0, size_t g1) {
+  const ComplexPlan& plan = ps.rplan ? *ps.rplan->cplx : *ps.cplan;
+  Scratch<W> scratch(plan.buf_len());
+  size_t lines = ps.src_off.size();
+  for (size_t g = g0; g < g1; ++g) {
+    size_t l0 = g * W;
+    Group<W> grp{ps.src_off.data() + l0, ps.dst_off.data() + l0,
+                 static_cast<int>(std::min<size_t>(W, lines - l0))};
+    switch (ps.mode) {
+      case Mode::c2c: run_c2c<W>(ps, grp, scratch.work); break;
+      case Mode::r2c: run_r2c<W>(ps, grp, scratch.work); break;
+      case Mode::c2r: run_c2r<W>(ps, grp, scratch.work); break;
+    }
+  }
+}
+
+// The entry points compiled per instruction set. Eight lanes fill an AVX2
+// register of floats; a single line runs one lane rather than waste seven.
+LUMEX_CLONES void run_groups_w8(const Pass& ps, size_t g0, size_t g1) {
+  run_groups<8>(ps, g0, g1);
+}
+LUMEX_CLONES void run_groups_w1(const Pass& ps, size_t g0, size_t g1) {
+  run_groups<1>(ps, g0, g1);
+}
+
+void run_pass(const Pass& ps) {
+  size_t lines = ps.src_off.size();
+  if (lines == 0) return;
+  // Eight lanes need 8x the scratch; very long lines run one at a time.
+  bool wide = lines > 1 && ps.n <= (size_t(1) << 18);
+  size_t width = wide ? 8 : 1;
+  size_t groups = (lines + width - 1) / width;
+  auto body = [&](size_t g0, size_t g1) {
+    if (wide) {
+      run_groups_w8(ps, g0, g1);
+    } else {
+      run_groups_w1(ps, g0, g1);
+    }
+  };
+  if (groups > 1 && lines * ps.n >= cpu::parallel_threshold(cpu::Cost::heavy) &&
+      cpu::num_threads() > 1) {
+    cpu::parallel_for_impl(groups, body);
+  } else {
+    body(0, groups);
+  }
+}
+
+Pass make_pass(Mode mode, bool inverse, size_t n, const void* src, const Shape& src_shape,
+               const Strides& src_strides, void* dst, const Shape& dst_shape, int axis) {
+  Pass ps{mode, inverse, n, src, dst, {}, {}, 0, 0, 1.0f, nullptr, nullptr};
+  Strides dst_strides = row_strides(dst_shape);
+  ps.src_off = line_offsets(src_shape, src_strides, axis);
+  ps.dst_off = line_offsets(dst_shape, dst_strides, axis);
+  ps.src_st = src_strides[axis];
+  ps.dst_st = dst_strides[axis];
+  if (inverse) ps.scale = 1.0f / static_cast<float>(n);
+  if (mode == Mode::c2c) {
+    ps.cplan = complex_plan(n);
+  } else {
+    ps.rplan = real_plan(n);
+  }
+  return ps;
 }
 
 }  // namespace
@@ -214,51 +316,40 @@ void FFT::eval_cpu(const std::vector<array>& inputs, array& out) {
   const array& in = inputs[0];
   out.set_data(allocator::malloc(out.nbytes()));
   if (out.size() == 0) return;
-  std::vector<cd> buf = load(in);
-  Shape shape = in.shape();
   int last = axes_.back();
-  if (real_ && !inverse_) {
-    transform_axis(buf, shape, last, false);
-    Shape half = shape;
-    half[last] = out.shape(last);
-    buf = resize_axis(buf, shape, half, last);
-    shape = half;
+  const Shape& os = out.shape();
+  if (!real_) {
+    // The first pass reads the input in place (any strides); later ones
+    // transform the output in place.
+    const void* src = in.data<complex64_t>();
+    Shape shape = in.shape();
+    Strides strides = in.strides();
+    for (auto it = axes_.rbegin(); it != axes_.rend(); ++it) {
+      run_pass(make_pass(Mode::c2c, inverse_, os[*it], src, shape, strides,
+                         out.data<complex64_t>(), os, *it));
+      src = out.data<complex64_t>();
+      strides = row_strides(os);
+    }
+  } else if (!inverse_) {
+    run_pass(make_pass(Mode::r2c, false, in.shape(last), in.data<float>(), in.shape(),
+                       in.strides(), out.data<complex64_t>(), os, last));
     for (size_t i = 0; i + 1 < axes_.size(); ++i) {
-      transform_axis(buf, shape, axes_[i], false);
+      run_pass(make_pass(Mode::c2c, false, os[axes_[i]], out.data<complex64_t>(), os,
+                         row_strides(os), out.data<complex64_t>(), os, axes_[i]));
     }
-  } else if (real_) {
+  } else {
+    const void* src = in.data<complex64_t>();
+    Strides strides = in.strides();
+    std::vector<complex64_t> tmp;
+    if (axes_.size() > 1) tmp.resize(in.size());
     for (size_t i = 0; i + 1 < axes_.size(); ++i) {
-      transform_axis(buf, shape, axes_[i], true);
+      run_pass(make_pass(Mode::c2c, true, in.shape(axes_[i]), src, in.shape(), strides,
+                         tmp.data(), in.shape(), axes_[i]));
+      src = tmp.data();
+      strides = row_strides(in.shape());
     }
-    // Hermitian extension of the n/2 + 1 bins to the full length n.
-    Shape full = shape;
-    size_t n = out.shape(last), m = shape[last];
-    full[last] = n;
-    auto ext = resize_axis(buf, shape, full, last);
-    size_t inner = 1;
-    for (size_t d = last + 1; d < full.size(); ++d) inner *= full[d];
-    size_t outer = ext.size() / (n * inner);
-    for (size_t o = 0; o < outer; ++o) {
-      for (size_t k = m; k < n; ++k) {
-        for (size_t i = 0; i < inner; ++i) {
-          size_t src = n - k;
-          ext[(o * n + k) * inner + i] =
-              src < m ? std::conj(buf[(o * m + src) * inner + i]) : cd(0);
-        }
-      }
-    }
-    buf = std::move(ext);
-    shape = full;
-    transform_axis(buf, shape, last, true);
-  } else {
-    for (int ax : axes_) transform_axis(buf, shape, ax, inverse_);
-  }
-  if (out.dtype() == complex64) {
-    auto* o = out.data<complex64_t>();
-    for (size_t i = 0; i < buf.size(); ++i) o[i] = complex64_t(buf[i]);
-  } else {
-    auto* o = out.data<float>();
-    for (size_t i = 0; i < buf.size(); ++i) o[i] = static_cast<float>(buf[i].real());
+    run_pass(make_pass(Mode::c2r, true, os[last], src, in.shape(), strides,
+                       out.data<float>(), os, last));
   }
 }
 

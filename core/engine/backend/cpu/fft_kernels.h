@@ -1,0 +1,223 @@
+// FFT arithmetic on W lines at once: lane l of every vector belongs to line l,
+// so each butterfly is plain vertical SIMD with scalar (broadcast) twiddles,
+// whatever the length or radix. Data is split into real and imaginary arrays
+// of vectors; passes ping-pong between two such buffers (Stockham autosort, so
+// no bit reversal). Everything here is force-inlined into the target_clones
+// entry points in fft.cpp, which compile it once per instruction set.
+#pragma once
+
+#include <cstddef>
+
+#include "engine/backend/cpu/fft_plan.h"
+
+namespace lumex::core::cpu::fft {
+
+#define LUMEX_FFT_INLINE [[gnu::always_inline]] inline
+
+template <int W>
+struct Lanes {
+  // may_alias: the buffers are also read and written as plain floats.
+  typedef float V __attribute__((vector_size(4 * W), may_alias));
+};
+template <>
+struct Lanes<1> {
+  using V = float;
+};
+
+template <class V>
+struct Cx {
+  V re, im;
+};
+
+template <class V>
+LUMEX_FFT_INLINE Cx<V> operator+(Cx<V> a, Cx<V> b) { return {a.re + b.re, a.im + b.im}; }
+template <class V>
+LUMEX_FFT_INLINE Cx<V> operator-(Cx<V> a, Cx<V> b) { return {a.re - b.re, a.im - b.im}; }
+/// a * (wr + i wi) for a scalar twiddle.
+template <class V>
+LUMEX_FFT_INLINE Cx<V> mul(Cx<V> a, float wr, float wi) {
+  return {a.re * wr - a.im * wi, a.re * wi + a.im * wr};
+}
+/// -i * a
+template <class V>
+LUMEX_FFT_INLINE Cx<V> neg_i(Cx<V> a) { return {a.im, -a.re}; }
+template <class V>
+LUMEX_FFT_INLINE Cx<V> scale(Cx<V> a, float c) { return {a.re * c, a.im * c}; }
+
+/// Two buffers of real and imaginary parts; `cur` says which holds the data.
+template <class V>
+struct Work {
+  V* re[2];
+  V* im[2];
+  int cur = 0;
+  /// The same memory with real and imaginary parts exchanged: a forward
+  /// transform through this view is the unnormalized inverse transform.
+  Work swapped() const { return {{im[0], im[1]}, {re[0], re[1]}, cur}; }
+};
+
+/// a[t] <- sum_r a[r] W_P^{rt} for the radices with closed-form butterflies.
+template <int P, class V>
+LUMEX_FFT_INLINE void butterfly(Cx<V>* a) {
+  if constexpr (P == 2) {
+    Cx<V> t = a[0] - a[1];
+    a[0] = a[0] + a[1];
+    a[1] = t;
+  } else if constexpr (P == 3) {
+    constexpr float s = 0.866025403784438647f;  // sin(2 pi / 3)
+    Cx<V> b = a[1] + a[2], d = neg_i(scale(a[1] - a[2], s));
+    Cx<V> e = a[0] - scale(b, 0.5f);
+    a[0] = a[0] + b;
+    a[1] = e + d;
+    a[2] = e - d;
+  } else if constexpr (P == 4) {
+    Cx<V> t0 = a[0] + a[2], t1 = a[0] - a[2];
+    Cx<V> t2 = a[1] + a[3], t3 = neg_i(a[1] - a[3]);
+    a[0] = t0 + t2;
+    a[1] = t1 + t3;
+    a[2] = t0 - t2;
+    a[3] = t1 - t3;
+  } else {
+    static_assert(P == 5);
+    constexpr float c1 = 0.309016994374947424f, c2 = -0.809016994374947424f;
+    constexpr float s1 = 0.951056516295153572f, s2 = 0.587785252292473129f;
+    Cx<V> b1 = a[1] + a[4], b2 = a[2] + a[3], d1 = a[1] - a[4], d2 = a[2] - a[3];
+    Cx<V> e1 = a[0] + scale(b1, c1) + scale(b2, c2);
+    Cx<V> e2 = a[0] + scale(b1, c2) + scale(b2, c1);
+    Cx<V> f1 = neg_i(scale(d1, s1) + scale(d2, s2));
+    Cx<V> f2 = neg_i(scale(d1, s2) - scale(d2, s1));
+    a[0] = a[0] + b1 + b2;
+    a[1] = e1 + f1;
+    a[4] = e1 - f1;
+    a[2] = e2 + f2;
+    a[3] = e2 - f2;
+  }
+}
+
+/// One Stockham pass with a closed-form radix-P butterfly.
+template <int P, class V>
+LUMEX_FFT_INLINE void pass_fixed(const Stage& st, const ComplexPlan& plan, const V* xr,
+                                 const V* xi, V* yr, V* yi) {
+  const size_t m = st.m, s = st.s;
+  const float* twr = plan.tw_re.data() + st.tw;
+  const float* twi = plan.tw_im.data() + st.tw;
+  for (size_t j = 0; j < m; ++j) {
+    float wr[P], wi[P];
+    for (int t = 1; t < P; ++t) {
+      wr[t] = twr[j * (P - 1) + t - 1];
+      wi[t] = twi[j * (P - 1) + t - 1];
+    }
+    const V *ar = xr + s * j, *ai = xi + s * j;
+    V *br = yr + s * P * j, *bi = yi + s * P * j;
+    for (size_t q = 0; q < s; ++q) {
+      Cx<V> a[P];
+      for (int r = 0; r < P; ++r) a[r] = {ar[q + s * m * r], ai[q + s * m * r]};
+      butterfly<P>(a);
+      br[q] = a[0].re;
+      bi[q] = a[0].im;
+      for (int t = 1; t < P; ++t) {
+        // j == 0 twiddles are 1 (the whole last pass): skip the multiply.
+        Cx<V> b = j == 0 ? a[t] : mul(a[t], wr[t], wi[t]);
+        br[q + s * t] = b.re;
+        bi[q + s * t] = b.im;
+      }
+    }
+  }
+}
+
+/// One Stockham pass with a direct O(p^2) DFT for a prime radix p > 5.
+template <class V>
+LUMEX_FFT_INLINE void pass_generic(const Stage& st, const ComplexPlan& plan, const V* xr,
+                                   const V* xi, V* yr, V* yi) {
+  const int p = st.p;
+  const size_t m = st.m, s = st.s;
+  const float* twr = plan.tw_re.data() + st.tw;
+  const float* twi = plan.tw_im.data() + st.tw;
+  const float* rr = plan.tw_re.data() + st.root;
+  const float* ri = plan.tw_im.data() + st.root;
+  Cx<V> a[kMaxRadix];
+  for (size_t j = 0; j < m; ++j) {
+    for (size_t q = 0; q < s; ++q) {
+      for (int r = 0; r < p; ++r) a[r] = {xr[q + s * (j + m * r)], xi[q + s * (j + m * r)]};
+      for (int t = 0; t < p; ++t) {
+        Cx<V> b = a[0];
+        for (int r = 1, k = t; r < p; ++r, k = k + t >= p ? k + t - p : k + t) {
+          b = b + mul(a[r], rr[k], ri[k]);
+        }
+        if (t > 0) {
+          b = mul(b, twr[j * (p - 1) + t - 1], twi[j * (p - 1) + t - 1]);
+        }
+        yr[q + s * (p * j + t)] = b.re;
+        yi[q + s * (p * j + t)] = b.im;
+      }
+    }
+  }
+}
+
+/// Forward DFT of the data in w.cur by mixed-radix passes (no Bluestein).
+template <class V>
+LUMEX_FFT_INLINE void stockham(const ComplexPlan& plan, Work<V>& w) {
+  for (const Stage& st : plan.stages) {
+    const V *xr = w.re[w.cur], *xi = w.im[w.cur];
+    V *yr = w.re[1 - w.cur], *yi = w.im[1 - w.cur];
+    switch (st.p) {
+      case 2: pass_fixed<2>(st, plan, xr, xi, yr, yi); break;
+      case 3: pass_fixed<3>(st, plan, xr, xi, yr, yi); break;
+      case 4: pass_fixed<4>(st, plan, xr, xi, yr, yi); break;
+      case 5: pass_fixed<5>(st, plan, xr, xi, yr, yi); break;
+      default: pass_generic(st, plan, xr, xi, yr, yi); break;
+    }
+    w.cur = 1 - w.cur;
+  }
+}
+
+/// Forward DFT of the first plan.n entries of w.cur (buffers hold buf_len()).
+/// Bluestein: X_k = c_k sum_j (x_j c_j) conj(c_{k-j}) with the chirp
+/// c_j = exp(-i pi j^2 / n); the sum is a cyclic convolution done by a
+/// power-of-two forward transform, a product with the precomputed kernel
+/// spectrum, and an inverse transform.
+template <class V>
+LUMEX_FFT_INLINE void forward(const ComplexPlan& plan, Work<V>& w) {
+  if (!plan.conv) {
+    stockham(plan, w);
+    return;
+  }
+  const size_t n = plan.n, len = plan.conv->n;
+  const float *cr = plan.chirp_re.data(), *ci = plan.chirp_im.data();
+  V *xr = w.re[w.cur], *xi = w.im[w.cur];
+  for (size_t j = 0; j < n; ++j) {
+    Cx<V> v = mul(Cx<V>{xr[j], xi[j]}, cr[j], ci[j]);
+    xr[j] = v.re;
+    xi[j] = v.im;
+  }
+  for (size_t j = n; j < len; ++j) xr[j] = xi[j] = V{} + 0.0f;
+  stockham(*plan.conv, w);
+  xr = w.re[w.cur];
+  xi = w.im[w.cur];
+  const float *kr = plan.kern_re.data(), *ki = plan.kern_im.data();
+  for (size_t j = 0; j < len; ++j) {
+    Cx<V> v = mul(Cx<V>{xr[j], xi[j]}, kr[j], ki[j]);
+    xr[j] = v.re;
+    xi[j] = v.im;
+  }
+  Work<V> inv = w.swapped();
+  stockham(*plan.conv, inv);
+  w.cur = inv.cur;
+  xr = w.re[w.cur];
+  xi = w.im[w.cur];
+  for (size_t j = 0; j < n; ++j) {
+    Cx<V> v = mul(Cx<V>{xr[j], xi[j]}, cr[j], ci[j]);
+    xr[j] = v.re;
+    xi[j] = v.im;
+  }
+}
+
+/// Unnormalized inverse DFT: the forward transform with real and imaginary
+/// parts exchanged on the way in and out.
+template <class V>
+LUMEX_FFT_INLINE void inverse(const ComplexPlan& plan, Work<V>& w) {
+  Work<V> inv = w.swapped();
+  forward(plan, inv);
+  w.cur = inv.cur;
+}
+
+}  // namespace lumex::core::cpu::fft

@@ -1,0 +1,53 @@
+// FFT plans: the per-length tables (factorization, twiddles, Bluestein chirp
+// and kernel, real-transform twiddles) that the kernels in fft_kernels.h read.
+// Plans are immutable once built and shared through a thread-safe cache, so
+// repeated transforms of one length pay for the trigonometry once.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace lumex::core::cpu::fft {
+
+/// Largest prime handled by a direct radix-p pass; lengths with a larger prime
+/// factor go through Bluestein's algorithm.
+constexpr int kMaxRadix = 31;
+
+/// One Stockham autosort pass: `s` interleaved sub-transforms of length p * m
+/// are each split into p of length m. Twiddles W_{pm}^{jt} for j < m and
+/// 0 < t < p start at `tw`, laid out [j][t - 1]; a radix above 5 also keeps
+/// the roots W_p^k, k < p, at `root`.
+struct Stage {
+  int p;
+  size_t m, s, tw, root;
+};
+
+/// Forward complex DFT of length n (the inverse swaps real and imaginary parts
+/// on the way in and out). Mixed radix when every prime factor is at most
+/// kMaxRadix, else Bluestein: a convolution through a power-of-two plan.
+struct ComplexPlan {
+  size_t n = 0;
+  std::vector<Stage> stages;
+  std::vector<float> tw_re, tw_im;
+  std::shared_ptr<const ComplexPlan> conv;  // Bluestein only
+  std::vector<float> chirp_re, chirp_im;    // exp(-i pi j^2 / n), j < n
+  std::vector<float> kern_re, kern_im;      // DFT of the conjugate chirp, / conv->n
+  /// Elements each work buffer needs (the convolution length for Bluestein).
+  size_t buf_len() const { return conv ? conv->n : n; }
+};
+
+/// Real transform of length n. Even n: a complex transform of n / 2 packed
+/// samples (even + i odd) and a split pass with twiddles W_n^k, k <= n / 2.
+/// Odd n: a complex transform of length n.
+struct RealPlan {
+  size_t n = 0;
+  std::shared_ptr<const ComplexPlan> cplx;
+  std::vector<float> w_re, w_im;
+  bool packed() const { return n % 2 == 0; }
+};
+
+std::shared_ptr<const ComplexPlan> complex_plan(size_t n);
+std::shared_ptr<const RealPlan> real_plan(size_t n);
+
+}  // namespace lumex::core::cpu::fft
