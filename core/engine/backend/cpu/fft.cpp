@@ -4,12 +4,17 @@
 // and scattered back. Real transforms of even length n run a complex
 // transform of length n / 2 on packed samples plus a split pass. Groups are
 // independent, so large passes are spread over the thread pool.
+// Every function that takes or returns vectors is force-inlined into a
+// target clone, so no vector crosses a real call and the ABI note is moot.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <vector>
 
 #include "engine/backend/cpu/fft_kernels.h"
+#include "engine/backend/cpu/fft_transfer.h"
 #include "engine/backend/cpu/kernel_utils.h"
 #include "engine/backend/cpu/parallel.h"
 #include "engine/backend/cpu/target_clones.h"
@@ -30,8 +35,10 @@ struct Pass {
   size_t n;  // transform length (the real length for r2c and c2r)
   const void* src;
   void* dst;
-  std::vector<int64_t> src_off, dst_off;  // first element of each line
-  int64_t src_st, dst_st;                 // element stride along the axis
+  // In floats (a complex64 element is two): each line's first element, and
+  // the stride along the axis.
+  std::vector<int64_t> src_off, dst_off;
+  int64_t src_st, dst_st;
   float scale;
   std::shared_ptr<const ComplexPlan> cplan;  // c2c, and the inner plan of r2c/c2r
   std::shared_ptr<const RealPlan> rplan;
@@ -40,7 +47,8 @@ struct Pass {
 /// Offsets of the first element of every line along `axis`, lines in
 /// row-major order of the other dimensions (so neighbouring lines of an inner
 /// axis are adjacent in a row-major array).
-std::vector<int64_t> line_offsets(const Shape& shape, const Strides& strides, int axis) {
+std::vector<int64_t> line_offsets(const Shape& shape, const Strides& strides, int axis,
+                                  int64_t unit) {
   size_t lines = 1;
   for (int d = 0; d < static_cast<int>(shape.size()); ++d) {
     if (d != axis) lines *= shape[d];
@@ -49,7 +57,7 @@ std::vector<int64_t> line_offsets(const Shape& shape, const Strides& strides, in
   Shape idx(shape.size(), 0);
   int64_t cur = 0;
   for (size_t l = 0; l < lines; ++l) {
-    off[l] = cur;
+    off[l] = cur * unit;
     for (int d = static_cast<int>(shape.size()) - 1; d >= 0; --d) {
       if (d == axis) continue;
       if (++idx[d] < shape[d]) {
@@ -63,115 +71,66 @@ std::vector<int64_t> line_offsets(const Shape& shape, const Strides& strides, in
   return off;
 }
 
-template <int W>
-struct Group {
-  using V = typename Lanes<W>::V;
-  const int64_t* src_off;
-  const int64_t* dst_off;
-  int count;  // lanes in use; the rest repeat lane 0 and are not written back
-
-  LUMEX_FFT_INLINE int64_t src(int l) const { return src_off[l < count ? l : 0]; }
-};
-
-template <class V>
-LUMEX_FFT_INLINE float lane(const V& v, int l) {
-  if constexpr (sizeof(V) == sizeof(float)) {
-    return v;
-  } else {
-    return v[l];
-  }
-}
-
 /// Lane buffers as floats: entry j of lane l is at j * W + l.
-template <int W>
-LUMEX_FFT_INLINE float* flat(typename Lanes<W>::V* v) {
+template <class V>
+LUMEX_FFT_INLINE float* flat(V* v) {
   return reinterpret_cast<float*>(v);
-}
-
-template <int W>
-LUMEX_FFT_INLINE void gather_complex(const complex64_t* src, const Group<W>& g, int64_t st,
-                                     size_t n, float* re, float* im) {
-  for (int l = 0; l < W; ++l) {
-    const complex64_t* p = src + g.src(l);
-    for (size_t j = 0; j < n; ++j) {
-      re[j * W + l] = p[j * st].real();
-      im[j * W + l] = p[j * st].imag();
-    }
-  }
-}
-
-template <int W>
-LUMEX_FFT_INLINE void scatter_complex(const Pass& ps, const Group<W>& g, size_t n,
-                                      const float* re, const float* im) {
-  auto* dst = static_cast<complex64_t*>(ps.dst);
-  for (int l = 0; l < g.count; ++l) {
-    complex64_t* p = dst + g.dst_off[l];
-    for (size_t j = 0; j < n; ++j) {
-      p[j * ps.dst_st] = {re[j * W + l] * ps.scale, im[j * W + l] * ps.scale};
-    }
-  }
 }
 
 /// Complex to complex: gather, transform, scatter.
 template <int W>
-LUMEX_FFT_INLINE void run_c2c(const Pass& ps, const Group<W>& g, Work<typename Lanes<W>::V>& w) {
-  size_t n = ps.n;
-  gather_complex<W>(static_cast<const complex64_t*>(ps.src), g, ps.src_st, n,
-                    flat<W>(w.re[0]), flat<W>(w.im[0]));
+LUMEX_FFT_INLINE void run_c2c(const Pass& ps, size_t l0, int count, Work<typename Lanes<W>::V>& w) {
+  LineSet in{ps.src_off.data() + l0, ps.src_st, 1, count};
+  LineSet out{ps.dst_off.data() + l0, ps.dst_st, 1, count};
+  gather<W>(static_cast<const float*>(ps.src), in, ps.n, flat(w.re[0]), flat(w.im[0]));
   w.cur = 0;
   if (ps.inverse) {
     inverse(*ps.cplan, w);
   } else {
     forward(*ps.cplan, w);
   }
-  scatter_complex<W>(ps, g, n, flat<W>(w.re[w.cur]), flat<W>(w.im[w.cur]));
+  scatter<W>(static_cast<float*>(ps.dst), out, ps.n, flat(w.re[w.cur]), flat(w.im[w.cur]),
+             ps.scale);
 }
 
 /// Real to complex. Even n packs z_j = x_{2j} + i x_{2j+1}; with Z = DFT(z),
 /// the even and odd samples' spectra are E_k = (Z_k + conj Z_{h-k}) / 2 and
 /// O_k = -i (Z_k - conj Z_{h-k}) / 2, and X_k = E_k + W_n^k O_k.
 template <int W>
-LUMEX_FFT_INLINE void run_r2c(const Pass& ps, const Group<W>& g, Work<typename Lanes<W>::V>& w) {
+LUMEX_FFT_INLINE void run_r2c(const Pass& ps, size_t l0, int count, Work<typename Lanes<W>::V>& w) {
   using V = typename Lanes<W>::V;
   const RealPlan& rp = *ps.rplan;
-  const auto* src = static_cast<const float*>(ps.src);
-  auto* dst = static_cast<complex64_t*>(ps.dst);
   size_t m = rp.cplx->n;  // complex length
-  float* re = flat<W>(w.re[0]);
-  float* im = flat<W>(w.im[0]);
-  int64_t st = ps.src_st;
-  for (int l = 0; l < W; ++l) {
-    const float* p = src + g.src(l);
-    if (rp.packed()) {
-      for (size_t j = 0; j < m; ++j) {
-        re[j * W + l] = p[2 * j * st];
-        im[j * W + l] = p[(2 * j + 1) * st];
-      }
-    } else {
-      for (size_t j = 0; j < m; ++j) {
-        re[j * W + l] = p[j * st];
-        im[j * W + l] = 0.0f;
-      }
-    }
+  LineSet in{ps.src_off.data() + l0, 2 * ps.src_st, ps.src_st, count};
+  const auto* src = static_cast<const float*>(ps.src);
+  if (rp.packed()) {
+    gather<W>(src, in, m, flat(w.re[0]), flat(w.im[0]));
+  } else {
+    in.im_step = 0;  // reads x_j as the real part; the imaginary part is zeroed below
+    in.pair_step = ps.src_st;
+    gather<W>(src, in, m, flat(w.re[0]), flat(w.im[0]));
+    for (size_t j = 0; j < m; ++j) w.im[0][j] = V{};
   }
   w.cur = 0;
   forward(*rp.cplx, w);
   const V *zr = w.re[w.cur], *zi = w.im[w.cur];
+  V *xr = w.re[1 - w.cur], *xi = w.im[1 - w.cur];
   size_t bins = ps.n / 2 + 1;
-  for (size_t k = 0; k < bins; ++k) {
-    Cx<V> x;
-    if (rp.packed()) {
+  if (rp.packed()) {
+    for (size_t k = 0; k < bins; ++k) {
       size_t a = k == m ? 0 : k, b = k == 0 ? 0 : m - k;
       Cx<V> zk{zr[a], zi[a]}, zc{zr[b], -zi[b]};
       Cx<V> e = scale(zk + zc, 0.5f), o = neg_i(scale(zk - zc, 0.5f));
-      x = e + mul(o, rp.w_re[k], rp.w_im[k]);
-    } else {
-      x = {zr[k], zi[k]};
+      Cx<V> x = e + mul(o, rp.w_re[k], rp.w_im[k]);
+      xr[k] = x.re;
+      xi[k] = x.im;
     }
-    for (int l = 0; l < g.count; ++l) {
-      dst[g.dst_off[l] + k * ps.dst_st] = {lane(x.re, l) * ps.scale, lane(x.im, l) * ps.scale};
-    }
+  } else {
+    xr = w.re[w.cur];
+    xi = w.im[w.cur];
   }
+  LineSet out{ps.dst_off.data() + l0, ps.dst_st, 1, count};
+  scatter<W>(static_cast<float*>(ps.dst), out, bins, flat(xr), flat(xi), ps.scale);
 }
 
 /// Complex (n / 2 + 1 Hermitian bins) to real. Even n inverts the r2c split:
@@ -180,20 +139,18 @@ LUMEX_FFT_INLINE void run_r2c(const Pass& ps, const Group<W>& g, Work<typename L
 /// full spectrum. The imaginary parts of X_0 (and X_{n/2}) are ignored, as in
 /// NumPy.
 template <int W>
-LUMEX_FFT_INLINE void run_c2r(const Pass& ps, const Group<W>& g, Work<typename Lanes<W>::V>& w) {
+LUMEX_FFT_INLINE void run_c2r(const Pass& ps, size_t l0, int count, Work<typename Lanes<W>::V>& w) {
   using V = typename Lanes<W>::V;
   const RealPlan& rp = *ps.rplan;
-  const auto* src = static_cast<const complex64_t*>(ps.src);
-  auto* dst = static_cast<float*>(ps.dst);
   size_t m = rp.cplx->n, bins = ps.n / 2 + 1;
-  // The bins go to buffer 1 (sized buf_len() + 1) first for packed lengths.
-  float* re = flat<W>(w.re[rp.packed() ? 1 : 0]);
-  float* im = flat<W>(w.im[rp.packed() ? 1 : 0]);
-  gather_complex<W>(src, g, ps.src_st, bins, re, im);
-  for (int l = 0; l < W; ++l) im[l] = 0.0f;
+  // Packed lengths read the bins into buffer 1 (sized buf_len() + 1) first.
+  int b = rp.packed() ? 1 : 0;
+  LineSet in{ps.src_off.data() + l0, ps.src_st, 1, count};
+  gather<W>(static_cast<const float*>(ps.src), in, bins, flat(w.re[b]), flat(w.im[b]));
+  V *xr = w.re[b], *xi = w.im[b];
+  xi[0] = V{};
   if (rp.packed()) {
-    for (int l = 0; l < W; ++l) im[m * W + l] = 0.0f;
-    const V *xr = w.re[1], *xi = w.im[1];
+    xi[m] = V{};
     V *zr = w.re[0], *zi = w.im[0];
     for (size_t k = 0; k < m; ++k) {
       Cx<V> xk{xr[k], xi[k]}, xc{xr[m - k], -xi[m - k]};
@@ -204,27 +161,22 @@ LUMEX_FFT_INLINE void run_c2r(const Pass& ps, const Group<W>& g, Work<typename L
     }
   } else {
     for (size_t k = bins; k < m; ++k) {
-      for (int l = 0; l < W; ++l) {
-        re[k * W + l] = re[(m - k) * W + l];
-        im[k * W + l] = -im[(m - k) * W + l];
-      }
+      xr[k] = xr[m - k];
+      xi[k] = -xi[m - k];
     }
   }
   w.cur = 0;
   inverse(*rp.cplx, w);
-  const float* zr = flat<W>(w.re[w.cur]);
-  const float* zi = flat<W>(w.im[w.cur]);
-  int64_t st = ps.dst_st;
-  for (int l = 0; l < g.count; ++l) {
-    float* p = dst + g.dst_off[l];
-    if (rp.packed()) {
-      for (size_t j = 0; j < m; ++j) {
-        p[2 * j * st] = zr[j * W + l] * ps.scale;
-        p[(2 * j + 1) * st] = zi[j * W + l] * ps.scale;
-      }
-    } else {
-      for (size_t j = 0; j < m; ++j) p[j * st] = zr[j * W + l] * ps.scale;
-    }
+  LineSet out{ps.dst_off.data() + l0, 2 * ps.dst_st, ps.dst_st, count};
+  auto* dst = static_cast<float*>(ps.dst);
+  if (rp.packed()) {
+    scatter<W>(dst, out, m, flat(w.re[w.cur]), flat(w.im[w.cur]), ps.scale);
+  } else {
+    // Odd lengths keep only the real part: one "pair" per sample, both halves
+    // written to the same place, the real part last.
+    out.pair_step = ps.dst_st;
+    out.im_step = 0;
+    scatter<W>(dst, out, m, flat(w.im[w.cur]), flat(w.re[w.cur]), ps.scale);
   }
 }
 
@@ -252,12 +204,11 @@ LUMEX_FFT_INLINE void run_groups(const Pass& ps, size_t g0, size_t g1) {
   size_t lines = ps.src_off.size();
   for (size_t g = g0; g < g1; ++g) {
     size_t l0 = g * W;
-    Group<W> grp{ps.src_off.data() + l0, ps.dst_off.data() + l0,
-                 static_cast<int>(std::min<size_t>(W, lines - l0))};
+    int count = static_cast<int>(std::min<size_t>(W, lines - l0));
     switch (ps.mode) {
-      case Mode::c2c: run_c2c<W>(ps, grp, scratch.work); break;
-      case Mode::r2c: run_r2c<W>(ps, grp, scratch.work); break;
-      case Mode::c2r: run_c2r<W>(ps, grp, scratch.work); break;
+      case Mode::c2c: run_c2c<W>(ps, l0, count, scratch.work); break;
+      case Mode::r2c: run_r2c<W>(ps, l0, count, scratch.work); break;
+      case Mode::c2r: run_c2r<W>(ps, l0, count, scratch.work); break;
     }
   }
 }
@@ -297,10 +248,11 @@ Pass make_pass(Mode mode, bool inverse, size_t n, const void* src, const Shape& 
                const Strides& src_strides, void* dst, const Shape& dst_shape, int axis) {
   Pass ps{mode, inverse, n, src, dst, {}, {}, 0, 0, 1.0f, nullptr, nullptr};
   Strides dst_strides = row_strides(dst_shape);
-  ps.src_off = line_offsets(src_shape, src_strides, axis);
-  ps.dst_off = line_offsets(dst_shape, dst_strides, axis);
-  ps.src_st = src_strides[axis];
-  ps.dst_st = dst_strides[axis];
+  int64_t src_w = mode == Mode::r2c ? 1 : 2, dst_w = mode == Mode::c2r ? 1 : 2;
+  ps.src_off = line_offsets(src_shape, src_strides, axis, src_w);
+  ps.dst_off = line_offsets(dst_shape, dst_strides, axis, dst_w);
+  ps.src_st = src_w * src_strides[axis];
+  ps.dst_st = dst_w * dst_strides[axis];
   if (inverse) ps.scale = 1.0f / static_cast<float>(n);
   if (mode == Mode::c2c) {
     ps.cplan = complex_plan(n);
