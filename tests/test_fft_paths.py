@@ -138,3 +138,26 @@ def test_float32_accuracy(n):
     close(mx.fft.fft(mx.array(x)), ref, tol=5e-6)
     r = x.real.copy()
     close(mx.fft.rfft(mx.array(r)), np.fft.rfft(r.astype(np.float64)), tol=5e-6)
+
+
+@pytest.mark.parametrize("n", [4096, 6000, 8191, 2 * 4099, 1 << 15])
+def test_long_lines(n):
+    # Fewer than eight long lines take the four-step path (Bluestein for the
+    # prime and twice-prime lengths), strided and reversed ones included.
+    x = cplx(3, n)
+    close(mx.fft.fft(mx.array(x)), np.fft.fft(x))
+    close(mx.fft.ifft(mx.array(x), norm="ortho"), np.fft.ifft(x, norm="ortho"))
+    m, a = mx.array(x)[:, ::-1], x[:, ::-1]
+    close(mx.fft.fft(m), np.fft.fft(a))
+    t = np.ascontiguousarray(x.T)
+    close(mx.fft.fft(mx.array(t), axis=0), np.fft.fft(t, axis=0))
+    r = x.real.copy()
+    close(mx.fft.rfft(mx.array(r)), np.fft.rfft(r))
+    close(mx.fft.rfft(mx.array(r)[:, ::-1]), np.fft.rfft(r[:, ::-1]))
+    close(mx.fft.rfft(mx.array(np.ascontiguousarray(r.T)), axis=0), np.fft.rfft(r.T, axis=0))
+    h = x[:, : n // 2 + 1].copy()
+    close(mx.fft.irfft(mx.array(h), n), np.fft.irfft(h, n))
+    close(mx.fft.irfft(mx.array(h)[::-1], n, norm="forward"),
+          np.fft.irfft(h[::-1], n, norm="forward"))
+    close(mx.fft.irfft(mx.array(np.ascontiguousarray(h.T)), n, axis=0),
+          np.fft.irfft(h.T, n, axis=0))

@@ -109,6 +109,23 @@ std::shared_ptr<RealPlan> build_real(size_t n) {
   return plan;
 }
 
+std::shared_ptr<FourStep> build_four_step(size_t n) {
+  auto plan = std::make_shared<FourStep>();
+  for (size_t d = 1; d * d <= n; ++d) {
+    if (n % d == 0) plan->n1 = d;
+  }
+  plan->n2 = n / plan->n1;
+  plan->tw.reserve(2 * n);
+  for (size_t k1 = 0; k1 < plan->n1; ++k1) {
+    for (size_t j2 = 0; j2 < plan->n2; ++j2) {
+      cd w = root(j2 * k1, n);
+      plan->tw.push_back(static_cast<float>(w.real()));
+      plan->tw.push_back(static_cast<float>(w.imag()));
+    }
+  }
+  return plan;
+}
+
 /// A small map guarded by a mutex. Plans in use stay alive through their
 /// shared_ptr when the cache is cleared, which bounds it for programs that
 /// transform many distinct lengths.
@@ -132,6 +149,10 @@ std::shared_ptr<const Plan> cached(size_t n, Build build) {
 
 std::shared_ptr<const ComplexPlan> complex_plan(size_t n) {
   return cached<ComplexPlan>(n, build_complex);
+}
+
+std::shared_ptr<const FourStep> four_step_plan(size_t n) {
+  return cached<FourStep>(n, build_four_step);
 }
 
 std::shared_ptr<const RealPlan> real_plan(size_t n) {

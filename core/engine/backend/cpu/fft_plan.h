@@ -47,7 +47,16 @@ struct RealPlan {
   bool packed() const { return n % 2 == 0; }
 };
 
+/// Four-step split of a long length n = n1 * n2, n1 the largest divisor up to
+/// sqrt(n): n2 transforms of length n1, twiddles W_n^{j2 k1} (interleaved
+/// re, im, laid out [k1][j2]), then n1 transforms of length n2.
+struct FourStep {
+  size_t n1 = 1, n2 = 1;
+  std::vector<float> tw;
+};
+
 std::shared_ptr<const ComplexPlan> complex_plan(size_t n);
+std::shared_ptr<const FourStep> four_step_plan(size_t n);
 std::shared_ptr<const RealPlan> real_plan(size_t n);
 
 }  // namespace lumex::core::cpu::fft

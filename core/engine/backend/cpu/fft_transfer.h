@@ -90,7 +90,7 @@ LUMEX_FFT_INLINE void gather(const float* base, const LineSet& s, size_t n, floa
       }
     } else if (layout == 2) {
       for (; j0 < n; ++j0) {
-        const float* p = base + s.off[0] + j0 * s.pair_step;
+        const float* p = base + s.off[0] + static_cast<int64_t>(j0) * s.pair_step;
         V8 a = load8(p), b = load8(p + 8);
         store8(re + j0 * 8, LUMEX_FFT_SHUFFLE(a, b, 0, 2, 4, 6, 8, 10, 12, 14));
         store8(im + j0 * 8, LUMEX_FFT_SHUFFLE(a, b, 1, 3, 5, 7, 9, 11, 13, 15));
@@ -100,8 +100,9 @@ LUMEX_FFT_INLINE void gather(const float* base, const LineSet& s, size_t n, floa
   for (int l = 0; l < W; ++l) {
     const float* p = base + s.off[l < s.count ? l : 0];
     for (size_t j = j0; j < n; ++j) {
-      re[j * W + l] = p[j * s.pair_step];
-      im[j * W + l] = p[j * s.pair_step + s.im_step];
+      const float* q = p + static_cast<int64_t>(j) * s.pair_step;
+      re[j * W + l] = q[0];
+      im[j * W + l] = q[s.im_step];
     }
   }
 }
@@ -127,7 +128,7 @@ LUMEX_FFT_INLINE void scatter(float* base, const LineSet& s, size_t n, const flo
     } else if (layout == 2) {
       for (; j0 < n; ++j0) {
         V8 a = load8(re + j0 * 8) * c, b = load8(im + j0 * 8) * c;
-        float* p = base + s.off[0] + j0 * s.pair_step;
+        float* p = base + s.off[0] + static_cast<int64_t>(j0) * s.pair_step;
         store8(p, LUMEX_FFT_SHUFFLE(a, b, 0, 8, 1, 9, 2, 10, 3, 11));
         store8(p + 8, LUMEX_FFT_SHUFFLE(a, b, 4, 12, 5, 13, 6, 14, 7, 15));
       }
@@ -136,8 +137,9 @@ LUMEX_FFT_INLINE void scatter(float* base, const LineSet& s, size_t n, const flo
   for (int l = 0; l < s.count; ++l) {
     float* p = base + s.off[l];
     for (size_t j = j0; j < n; ++j) {
-      p[j * s.pair_step] = re[j * W + l] * c;
-      p[j * s.pair_step + s.im_step] = im[j * W + l] * c;
+      float* q = p + static_cast<int64_t>(j) * s.pair_step;
+      q[0] = re[j * W + l] * c;
+      q[s.im_step] = im[j * W + l] * c;
     }
   }
 }
