@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "engine/backend/cpu/fft_plan.h"
 
@@ -170,6 +171,56 @@ LUMEX_FFT_INLINE void stockham(const ComplexPlan& plan, Work<V>& w) {
   }
 }
 
+/// Pointwise product of the first len entries of w.cur with a kernel spectrum.
+template <class V>
+LUMEX_FFT_INLINE void multiply(Work<V>& w, const float* kr, const float* ki, size_t len) {
+  V *xr = w.re[w.cur], *xi = w.im[w.cur];
+  for (size_t j = 0; j < len; ++j) {
+    Cx<V> v = mul(Cx<V>{xr[j], xi[j]}, kr[j], ki[j]);
+    xr[j] = v.re;
+    xi[j] = v.im;
+  }
+}
+
+/// Cyclic convolution of the first conv.n entries of w.cur with the kernel
+/// whose spectrum (over conv.n, divided by it) is kr + i ki.
+template <class V>
+LUMEX_FFT_INLINE void convolve(const ComplexPlan& conv, const float* kr, const float* ki,
+                               Work<V>& w) {
+  stockham(conv, w);
+  multiply(w, kr, ki, conv.n);
+  Work<V> inv = w.swapped();
+  stockham(conv, inv);
+  w.cur = inv.cur;
+}
+
+/// Rader for a prime n: X_0 is the sum; the other outputs, in the order
+/// g^-a, are x_0 plus the convolution of the inputs in the order g^b.
+template <class V>
+LUMEX_FFT_INLINE void rader(const ComplexPlan& plan, Work<V>& w) {
+  const size_t m = plan.n - 1;
+  const uint32_t *pin = plan.perm_in.data(), *pout = plan.perm_out.data();
+  const V *xr = w.re[w.cur], *xi = w.im[w.cur];
+  V *ar = w.re[1 - w.cur], *ai = w.im[1 - w.cur];
+  Cx<V> x0{xr[0], xi[0]}, sum = x0;
+  for (size_t b = 0; b < m; ++b) {
+    ar[b] = xr[pin[b]];
+    ai[b] = xi[pin[b]];
+    sum = sum + Cx<V>{ar[b], ai[b]};
+  }
+  w.cur = 1 - w.cur;
+  convolve(*plan.conv, plan.kern_re.data(), plan.kern_im.data(), w);
+  const V *cr = w.re[w.cur], *ci = w.im[w.cur];
+  V *yr = w.re[1 - w.cur], *yi = w.im[1 - w.cur];
+  yr[0] = sum.re;
+  yi[0] = sum.im;
+  for (size_t a = 0; a < m; ++a) {
+    yr[pout[a]] = cr[a] + x0.re;
+    yi[pout[a]] = ci[a] + x0.im;
+  }
+  w.cur = 1 - w.cur;
+}
+
 /// Forward DFT of the first plan.n entries of w.cur (buffers hold buf_len()).
 /// Bluestein: X_k = c_k sum_j (x_j c_j) conj(c_{k-j}) with the chirp
 /// c_j = exp(-i pi j^2 / n); the sum is a cyclic convolution done by a
@@ -181,34 +232,16 @@ LUMEX_FFT_INLINE void forward(const ComplexPlan& plan, Work<V>& w) {
     stockham(plan, w);
     return;
   }
+  if (plan.rader) {
+    rader(plan, w);
+    return;
+  }
   const size_t n = plan.n, len = plan.conv->n;
-  const float *cr = plan.chirp_re.data(), *ci = plan.chirp_im.data();
   V *xr = w.re[w.cur], *xi = w.im[w.cur];
-  for (size_t j = 0; j < n; ++j) {
-    Cx<V> v = mul(Cx<V>{xr[j], xi[j]}, cr[j], ci[j]);
-    xr[j] = v.re;
-    xi[j] = v.im;
-  }
-  for (size_t j = n; j < len; ++j) xr[j] = xi[j] = V{} + 0.0f;
-  stockham(*plan.conv, w);
-  xr = w.re[w.cur];
-  xi = w.im[w.cur];
-  const float *kr = plan.kern_re.data(), *ki = plan.kern_im.data();
-  for (size_t j = 0; j < len; ++j) {
-    Cx<V> v = mul(Cx<V>{xr[j], xi[j]}, kr[j], ki[j]);
-    xr[j] = v.re;
-    xi[j] = v.im;
-  }
-  Work<V> inv = w.swapped();
-  stockham(*plan.conv, inv);
-  w.cur = inv.cur;
-  xr = w.re[w.cur];
-  xi = w.im[w.cur];
-  for (size_t j = 0; j < n; ++j) {
-    Cx<V> v = mul(Cx<V>{xr[j], xi[j]}, cr[j], ci[j]);
-    xr[j] = v.re;
-    xi[j] = v.im;
-  }
+  for (size_t j = n; j < len; ++j) xr[j] = xi[j] = V{};
+  multiply(w, plan.chirp_re.data(), plan.chirp_im.data(), n);
+  convolve(*plan.conv, plan.kern_re.data(), plan.kern_im.data(), w);
+  multiply(w, plan.chirp_re.data(), plan.chirp_im.data(), n);
 }
 
 /// Unnormalized inverse DFT: the forward transform with real and imaginary

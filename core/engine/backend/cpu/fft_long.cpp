@@ -2,8 +2,8 @@
 // four-step into two lane passes over shorter lines (a column and a row
 // transform of the line viewed as an n1 x n2 matrix, with twiddles between),
 // which also spreads one line over the thread pool. Lengths with a large prime
-// factor go through Bluestein at this level, so its power-of-two convolution
-// is split the same way. Real lines are packed into a complex line of half the
+// factor go through Rader or Bluestein at this level, so their convolutions
+// are split the same way. Real lines are packed into a complex line of half the
 // length, as in the lane kernels.
 #include <complex>
 #include <vector>
@@ -41,26 +41,48 @@ void each(size_t n, F&& f) {
 void line_c2c(const std::shared_ptr<const ComplexPlan>& plan, bool inverse, Line in, Line out,
               float scale);
 
-/// Bluestein on one line: chirp, convolve through the (four-step) plan of the
-/// convolution length, chirp again. The inverse exchanges real and imaginary
-/// parts on the way in and out.
-void bluestein_line(const ComplexPlan& plan, bool inverse, Line in, Line out, float scale) {
-  size_t n = plan.n, len = plan.conv->n;
-  auto swap = [&](cf v) { return inverse ? cf(v.imag(), v.real()) : v; };
-  std::vector<cf> a(len, cf(0));
-  each(n, [&](size_t j) { a[j] = swap(in.get(j)) * cf(plan.chirp_re[j], plan.chirp_im[j]); });
+/// Cyclic convolution of `a` (length plan.conv->n) with the plan's kernel.
+void convolve_line(const ComplexPlan& plan, std::vector<cf>& a) {
   Line buf = contiguous(a);
   line_c2c(plan.conv, false, buf, buf, 1.0f);
-  each(len, [&](size_t j) { a[j] *= cf(plan.kern_re[j], plan.kern_im[j]); });
+  each(a.size(), [&](size_t j) { a[j] *= cf(plan.kern_re[j], plan.kern_im[j]); });
   line_c2c(plan.conv, true, buf, buf, 1.0f);
-  each(n, [&](size_t k) {
-    out.set(k, swap(a[k] * cf(plan.chirp_re[k], plan.chirp_im[k]) * scale));
-  });
+}
+
+/// Exchanges real and imaginary parts: a forward transform between two
+/// swaps is the unnormalized inverse.
+cf swap_if(bool inverse, cf v) { return inverse ? cf(v.imag(), v.real()) : v; }
+
+/// Bluestein on one line: chirp, convolve, chirp again.
+void bluestein_line(const ComplexPlan& plan, bool inverse, Line in, Line out, float scale) {
+  size_t n = plan.n;
+  auto chirp = [&](size_t j) { return cf(plan.chirp_re[j], plan.chirp_im[j]); };
+  std::vector<cf> a(plan.conv->n, cf(0));
+  each(n, [&](size_t j) { a[j] = swap_if(inverse, in.get(j)) * chirp(j); });
+  convolve_line(plan, a);
+  each(n, [&](size_t k) { out.set(k, swap_if(inverse, a[k] * chirp(k) * scale)); });
+}
+
+/// Rader on one line: permute, convolve, add x_0, permute back.
+void rader_line(const ComplexPlan& plan, bool inverse, Line in, Line out, float scale) {
+  size_t m = plan.n - 1;
+  cf x0 = swap_if(inverse, in.get(0));
+  std::vector<cf> a(m);
+  each(m, [&](size_t b) { a[b] = swap_if(inverse, in.get(plan.perm_in[b])); });
+  std::complex<double> sum = x0;
+  for (cf v : a) sum += std::complex<double>(v);
+  convolve_line(plan, a);
+  out.set(0, swap_if(inverse, cf(sum) * scale));
+  each(m, [&](size_t k) { out.set(plan.perm_out[k], swap_if(inverse, (a[k] + x0) * scale)); });
 }
 
 /// DFT of one complex line (unnormalized inverse when `inverse`), times scale.
 void line_c2c(const std::shared_ptr<const ComplexPlan>& plan, bool inverse, Line in, Line out,
               float scale) {
+  if (plan->rader) {
+    rader_line(*plan, inverse, in, out, scale);
+    return;
+  }
   if (plan->conv) {
     bluestein_line(*plan, inverse, in, out, scale);
     return;

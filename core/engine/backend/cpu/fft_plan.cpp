@@ -26,6 +26,13 @@ void push(std::vector<float>& re, std::vector<float>& im, cd v) {
   im.push_back(static_cast<float>(v.imag()));
 }
 
+bool is_prime(size_t n) {
+  for (size_t d = 2; d * d <= n; ++d) {
+    if (n % d == 0) return false;
+  }
+  return n > 1;
+}
+
 /// Radices in pass order, or an empty list if a prime factor exceeds kMaxRadix.
 std::vector<int> factorize(size_t n) {
   std::vector<int> f;
@@ -39,26 +46,74 @@ std::vector<int> factorize(size_t n) {
   return f;
 }
 
-/// In-place double-precision radix-2 DFT (power-of-two n); only used to
-/// transform the Bluestein kernel once per plan.
-void dft_pow2(std::vector<cd>& x) {
-  size_t n = x.size();
-  for (size_t i = 1, j = 0; i < n; ++i) {
-    size_t bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) std::swap(x[i], x[j]);
+/// Double-precision DFT of a length whose prime factors are small (the
+/// power-of-two Bluestein and smooth Rader convolutions): recursive
+/// decimation in time. Only used to transform a kernel once per plan.
+/// `roots` holds exp(-2 pi i k / N) for the top-level length N.
+std::vector<cd> dft_double(const std::vector<cd>& x, const std::vector<cd>& roots) {
+  size_t n = x.size(), p = 2;
+  if (n == 1) return x;
+  while (n % p != 0) ++p;
+  size_t m = n / p, step = roots.size() / n;
+  std::vector<std::vector<cd>> sub(p);
+  for (size_t r = 0; r < p; ++r) {
+    std::vector<cd> part(m);
+    for (size_t j = 0; j < m; ++j) part[j] = x[j * p + r];
+    sub[r] = dft_double(part, roots);
   }
-  for (size_t len = 2; len <= n; len <<= 1) {
-    for (size_t i = 0; i < n; i += len) {
-      for (size_t k = 0; k < len / 2; ++k) {
-        cd w = root(k, len);
-        cd u = x[i + k], v = x[i + k + len / 2] * w;
-        x[i + k] = u + v;
-        x[i + k + len / 2] = u - v;
-      }
-    }
+  std::vector<cd> out(n);
+  for (size_t k = 0; k < n; ++k) {
+    cd acc = 0;
+    for (size_t r = 0; r < p; ++r) acc += sub[r][k % m] * roots[(r * k % n) * step];
+    out[k] = acc;
   }
+  return out;
+}
+
+std::vector<cd> dft_double(const std::vector<cd>& x) {
+  std::vector<cd> roots(x.size());
+  for (size_t k = 0; k < x.size(); ++k) roots[k] = root(k, x.size());
+  return dft_double(x, roots);
+}
+
+size_t pow_mod(size_t b, size_t e, size_t p) {
+  size_t r = 1;
+  for (b %= p; e; e >>= 1, b = b * b % p) {
+    if (e & 1) r = r * b % p;
+  }
+  return r;
+}
+
+/// Smallest generator of the multiplicative group mod the prime p.
+size_t primitive_root(size_t p) {
+  std::vector<size_t> qs;
+  size_t m = p - 1;
+  for (size_t q = 2; q * q <= m; ++q) {
+    if (m % q == 0) qs.push_back(q);
+    while (m % q == 0) m /= q;
+  }
+  if (m > 1) qs.push_back(m);
+  for (size_t g = 2;; ++g) {
+    bool gen = true;
+    for (size_t q : qs) gen = gen && pow_mod(g, (p - 1) / q, p) != 1;
+    if (gen) return g;
+  }
+}
+
+/// Rader: for prime n, X_{g^-a} = x_0 + sum_b x_{g^b} W_n^{g^(b-a)}, a cyclic
+/// convolution of length n - 1 (g a primitive root), done through the
+/// mixed-radix plan of that length.
+void build_rader(ComplexPlan& plan) {
+  size_t n = plan.n, m = n - 1, g = primitive_root(n), ginv = pow_mod(g, n - 2, n);
+  plan.conv = complex_plan(m);
+  plan.rader = true;
+  std::vector<cd> kern(m);
+  for (size_t b = 0, gb = 1, gi = 1; b < m; ++b, gb = gb * g % n, gi = gi * ginv % n) {
+    plan.perm_in.push_back(static_cast<uint32_t>(gb));
+    plan.perm_out.push_back(static_cast<uint32_t>(gi));
+    kern[b] = root(gi, n);
+  }
+  for (cd v : dft_double(kern)) push(plan.kern_re, plan.kern_im, v / static_cast<double>(m));
 }
 
 std::shared_ptr<ComplexPlan> build_complex(size_t n) {
@@ -82,6 +137,10 @@ std::shared_ptr<ComplexPlan> build_complex(size_t n) {
     }
     return plan;
   }
+  if (is_prime(n) && !factorize(n - 1).empty()) {
+    build_rader(*plan);
+    return plan;
+  }
   size_t len = 1;
   while (len < 2 * n - 1) len *= 2;
   plan->conv = complex_plan(len);
@@ -94,8 +153,7 @@ std::shared_ptr<ComplexPlan> build_complex(size_t n) {
     kern[j] = std::conj(c);
     if (j > 0) kern[len - j] = std::conj(c);
   }
-  dft_pow2(kern);
-  for (cd v : kern) push(plan->kern_re, plan->kern_im, v / static_cast<double>(len));
+  for (cd v : dft_double(kern)) push(plan->kern_re, plan->kern_im, v / static_cast<double>(len));
   return plan;
 }
 

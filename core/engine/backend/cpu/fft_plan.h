@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -25,16 +26,19 @@ struct Stage {
 
 /// Forward complex DFT of length n (the inverse swaps real and imaginary parts
 /// on the way in and out). Mixed radix when every prime factor is at most
-/// kMaxRadix, else Bluestein: a convolution through a power-of-two plan.
+/// kMaxRadix; otherwise a cyclic convolution through a mixed-radix plan:
+/// Rader's for a prime n whose n - 1 has small factors, else Bluestein's.
 struct ComplexPlan {
   size_t n = 0;
   std::vector<Stage> stages;
   std::vector<float> tw_re, tw_im;
-  std::shared_ptr<const ComplexPlan> conv;  // Bluestein only
-  std::vector<float> chirp_re, chirp_im;    // exp(-i pi j^2 / n), j < n
-  std::vector<float> kern_re, kern_im;      // DFT of the conjugate chirp, / conv->n
-  /// Elements each work buffer needs (the convolution length for Bluestein).
-  size_t buf_len() const { return conv ? conv->n : n; }
+  std::shared_ptr<const ComplexPlan> conv;  // the convolution's plan
+  bool rader = false;
+  std::vector<float> chirp_re, chirp_im;    // Bluestein: exp(-i pi j^2 / n), j < n
+  std::vector<uint32_t> perm_in, perm_out;  // Rader: g^b and g^-b mod n, b < n - 1
+  std::vector<float> kern_re, kern_im;      // the convolution kernel's DFT, / conv->n
+  /// Elements each work buffer needs.
+  size_t buf_len() const { return conv && conv->n > n ? conv->n : n; }
 };
 
 /// Real transform of length n. Even n: a complex transform of n / 2 packed
