@@ -46,34 +46,65 @@ std::vector<int> factorize(size_t n) {
   return f;
 }
 
-/// Double-precision DFT of a length whose prime factors are small (the
-/// power-of-two Bluestein and smooth Rader convolutions): recursive
+/// out[0..n) = double-precision DFT of x[0], x[xs], ..., for a length whose
+/// prime factors are small (the Bluestein and Rader convolutions): recursive
 /// decimation in time. Only used to transform a kernel once per plan.
 /// `roots` holds exp(-2 pi i k / N) for the top-level length N.
-std::vector<cd> dft_double(const std::vector<cd>& x, const std::vector<cd>& roots) {
-  size_t n = x.size(), p = 2;
-  if (n == 1) return x;
+void dft_double(const cd* x, size_t xs, cd* out, size_t n, const std::vector<cd>& roots) {
+  if (n == 1) {
+    out[0] = x[0];
+    return;
+  }
+  size_t p = 2;
   while (n % p != 0) ++p;
   size_t m = n / p, step = roots.size() / n;
-  std::vector<std::vector<cd>> sub(p);
-  for (size_t r = 0; r < p; ++r) {
-    std::vector<cd> part(m);
-    for (size_t j = 0; j < m; ++j) part[j] = x[j * p + r];
-    sub[r] = dft_double(part, roots);
+  for (size_t r = 0; r < p; ++r) dft_double(x + r * xs, xs * p, out + r * m, m, roots);
+  std::vector<cd> t(p);
+  for (size_t k2 = 0; k2 < m; ++k2) {
+    for (size_t r = 0; r < p; ++r) t[r] = out[r * m + k2];
+    for (size_t q = 0; q < p; ++q) {
+      size_t k = k2 + q * m;
+      cd acc = t[0];
+      // r k < n when p == 2, which is every level of a power-of-two length.
+      for (size_t r = 1; r < p; ++r) acc += t[r] * roots[(p == 2 ? k : r * k % n) * step];
+      out[k] = acc;
+    }
   }
-  std::vector<cd> out(n);
-  for (size_t k = 0; k < n; ++k) {
-    cd acc = 0;
-    for (size_t r = 0; r < p; ++r) acc += sub[r][k % m] * roots[(r * k % n) * step];
-    out[k] = acc;
-  }
-  return out;
 }
 
-std::vector<cd> dft_double(const std::vector<cd>& x) {
-  std::vector<cd> roots(x.size());
-  for (size_t k = 0; k < x.size(); ++k) roots[k] = root(k, x.size());
-  return dft_double(x, roots);
+/// In place, for a power-of-two length: iterative radix 2 after a bit-reversal
+/// permutation, which stays cache friendly for the long Bluestein kernels.
+void dft_pow2(std::vector<cd>& x, const std::vector<cd>& roots) {
+  size_t n = x.size();
+  for (size_t i = 1, j = 0; i < n; ++i) {
+    size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) std::swap(x[i], x[j]);
+  }
+  for (size_t len = 2; len <= n; len <<= 1) {
+    size_t half = len / 2, step = n / len;
+    for (size_t i = 0; i < n; i += len) {
+      for (size_t k = 0; k < half; ++k) {
+        cd u = x[i + k], v = x[i + k + half] * roots[k * step];
+        x[i + k] = u + v;
+        x[i + k + half] = u - v;
+      }
+    }
+  }
+}
+
+std::vector<cd> dft_double(std::vector<cd> x) {
+  size_t n = x.size();
+  std::vector<cd> roots(n);
+  for (size_t k = 0; k < n; ++k) roots[k] = root(k, n);
+  if ((n & (n - 1)) == 0) {
+    dft_pow2(x, roots);
+    return x;
+  }
+  std::vector<cd> out(n);
+  dft_double(x.data(), 1, out.data(), n, roots);
+  return out;
 }
 
 size_t pow_mod(size_t b, size_t e, size_t p) {
