@@ -161,3 +161,15 @@ def test_long_lines(n):
           np.fft.irfft(h[::-1], n, norm="forward"))
     close(mx.fft.irfft(mx.array(np.ascontiguousarray(h.T)), n, axis=0),
           np.fft.irfft(h.T, n, axis=0))
+
+
+@pytest.mark.parametrize("n", [7, 8, 9, 16])
+def test_columns(n):
+    # Lines along axis 0 of wide arrays: whole lane groups adjacent in memory.
+    x = cplx(n, 40)
+    r = x.real.copy()
+    close(mx.fft.fft(mx.array(x), axis=0), np.fft.fft(x, axis=0))
+    close(mx.fft.rfft(mx.array(r), axis=0), np.fft.rfft(r, axis=0))
+    for m in [n, n + 1]:
+        close(mx.fft.irfft(mx.array(x), n=m, axis=0), np.fft.irfft(x, n=m, axis=0))
+        close(mx.fft.irfft(mx.array(x)[::-1], n=m, axis=0), np.fft.irfft(x[::-1], n=m, axis=0))

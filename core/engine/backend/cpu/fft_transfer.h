@@ -2,8 +2,8 @@
 // A line is a sequence of (re, im) pairs: complex64 elements, or the packed
 // even/odd samples of a real line. Rows that are contiguous go through 8x8
 // transposes, lines of an inner axis (neighbouring lanes adjacent in memory)
-// through even/odd shuffles; anything else (strided, reversed, partial
-// groups) element by element.
+// through even/odd shuffles or straight vector copies; anything else
+// (strided, reversed, partial groups) element by element.
 #pragma once
 
 #include <cstdint>
@@ -57,15 +57,18 @@ LUMEX_FFT_INLINE void transpose8(V8* r) {
   }
 }
 
-/// Which fast layout eight full lines have: 1 contiguous rows, 2 adjacent
-/// lines (an inner axis), 0 neither.
+/// Which fast layout eight full lines have: 1 contiguous rows of pairs,
+/// 2 lines of complex values adjacent in memory (an inner axis), 3 lines of
+/// real values adjacent in memory, 0 none of these.
 LUMEX_FFT_INLINE int layout8(const LineSet& s) {
-  if (s.count != 8 || s.im_step != 1) return 0;
-  if (s.pair_step == 2) return 1;
+  if (s.count != 8) return 0;
+  if (s.pair_step == 2 && s.im_step == 1) return 1;
+  bool complex_adjacent = s.im_step == 1, real_adjacent = true;
   for (int l = 1; l < 8; ++l) {
-    if (s.off[l] != s.off[0] + 2 * l) return 0;
+    complex_adjacent = complex_adjacent && s.off[l] == s.off[0] + 2 * l;
+    real_adjacent = real_adjacent && s.off[l] == s.off[0] + l;
   }
-  return 2;
+  return complex_adjacent ? 2 : real_adjacent ? 3 : 0;
 }
 
 }  // namespace detail
@@ -94,6 +97,12 @@ LUMEX_FFT_INLINE void gather(const float* base, const LineSet& s, size_t n, floa
         V8 a = load8(p), b = load8(p + 8);
         store8(re + j0 * 8, LUMEX_FFT_SHUFFLE(a, b, 0, 2, 4, 6, 8, 10, 12, 14));
         store8(im + j0 * 8, LUMEX_FFT_SHUFFLE(a, b, 1, 3, 5, 7, 9, 11, 13, 15));
+      }
+    } else if (layout == 3) {
+      for (; j0 < n; ++j0) {
+        const float* p = base + s.off[0] + static_cast<int64_t>(j0) * s.pair_step;
+        store8(re + j0 * 8, load8(p));
+        store8(im + j0 * 8, load8(p + s.im_step));
       }
     }
   }
@@ -131,6 +140,13 @@ LUMEX_FFT_INLINE void scatter(float* base, const LineSet& s, size_t n, const flo
         float* p = base + s.off[0] + static_cast<int64_t>(j0) * s.pair_step;
         store8(p, LUMEX_FFT_SHUFFLE(a, b, 0, 8, 1, 9, 2, 10, 3, 11));
         store8(p + 8, LUMEX_FFT_SHUFFLE(a, b, 4, 12, 5, 13, 6, 14, 7, 15));
+      }
+    } else if (layout == 3) {
+      // The real part first, then the imaginary: with im_step 0 the second wins.
+      for (; j0 < n; ++j0) {
+        float* p = base + s.off[0] + static_cast<int64_t>(j0) * s.pair_step;
+        store8(p, load8(re + j0 * 8) * c);
+        store8(p + s.im_step, load8(im + j0 * 8) * c);
       }
     }
   }
