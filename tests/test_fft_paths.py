@@ -173,3 +173,29 @@ def test_columns(n):
     for m in [n, n + 1]:
         close(mx.fft.irfft(mx.array(x), n=m, axis=0), np.fft.irfft(x, n=m, axis=0))
         close(mx.fft.irfft(mx.array(x)[::-1], n=m, axis=0), np.fft.irfft(x[::-1], n=m, axis=0))
+
+
+NORMED = [
+    ("fft", lambda x, norm: mx.imag(mx.fft.fft(x, norm=norm)), (6,)),
+    ("ifft", lambda x, norm: mx.real(mx.fft.ifft(x, n=8, norm=norm)), (6,)),
+    ("rfft", lambda x, norm: mx.real(mx.fft.rfft(x, norm=norm)), (8,)),
+    ("irfft", lambda x, norm: mx.fft.irfft(x.astype(mx.complex64), norm=norm), (5,)),
+    ("rfft2", lambda x, norm: mx.imag(mx.fft.rfft2(x, norm=norm)), (3, 4)),
+]
+
+
+@pytest.mark.parametrize("norm", ["ortho", "forward"])
+@pytest.mark.parametrize("name,f,shape", NORMED, ids=[t[0] for t in NORMED])
+def test_norm_grad_and_vmap(name, f, shape, norm):
+    # The norm is a scale: vjp and jvp carry it, and so does vmap.
+    fn = lambda x: f(x, norm)
+    x = mx.array(real(*shape))
+    w = mx.array(real(*fn(x).shape))
+    v = mx.array(real(*shape))
+    _, (g,) = mx.vjp(fn, [x], [w])
+    lhs = float(np.sum(np.array(w) * np.array(fn(v))))
+    assert np.isclose(lhs, float(np.sum(np.array(g) * np.array(v))), rtol=2e-3, atol=2e-3)
+    _, (t,) = mx.jvp(fn, [x], [v])
+    close(t, np.array(fn(v)), tol=1e-5)
+    xs = real(3, *shape)
+    close(mx.vmap(fn)(mx.array(xs)), np.stack([np.array(fn(mx.array(r))) for r in xs]), tol=1e-5)

@@ -1,5 +1,5 @@
 // FFT ops: argument handling (axes, lengths, norm), cropping/padding, and the
-// FFT primitive; the norm is applied as a scale on top of it.
+// FFT primitive, which applies the norm's scale itself.
 #include "engine/ops/fft.h"
 
 #include <cmath>
@@ -81,17 +81,15 @@ array fft_impl(const array& a, std::optional<Shape> n,
   if (real && !inverse) out_shape[ax.back()] = (*n).back() / 2 + 1;
   if (real && inverse) out_shape[ax.back()] = (*n).back();
   Dtype out_dtype = real && inverse ? float32 : complex64;
-  array out(out_shape, out_dtype,
-            std::make_shared<FFT>(to_stream(s), ax, inverse, real,
-                                  real && inverse ? n->back() : 0),
-            {in});
   double total = 1;
   for (auto v : *n) total *= static_cast<double>(v);
   double scale = 1.0;
   if (norm == "ortho") scale = inverse ? std::sqrt(total) : 1.0 / std::sqrt(total);
   if (norm == "forward") scale = inverse ? total : 1.0 / total;
-  if (scale != 1.0) out = multiply(out, array(static_cast<float>(scale)), s);
-  return out;
+  return array(out_shape, out_dtype,
+               std::make_shared<FFT>(to_stream(s), ax, inverse, real,
+                                     real && inverse ? n->back() : 0, scale),
+               {in});
 }
 
 std::optional<Shape> one(std::optional<int> n) {

@@ -1,6 +1,6 @@
 // Transform rules of FFT. The DFT is linear, so jvp applies it to the tangent and
-// vjp its transpose; the real variants add the zero-padding and Hermitian
-// weighting transposes.
+// vjp its transpose (the norm's scale carries over to both); the real variants
+// add the zero-padding and Hermitian weighting transposes.
 #include "engine/ops.h"
 #include "engine/primitives.h"
 #include "engine/utils.h"
@@ -8,16 +8,19 @@
 namespace lumex::core {
 
 std::vector<std::pair<std::string, std::string>> FFT::params() const {
-  return {{"axes", tuple_str(axes_)},
-          {"inverse", inverse_ ? "True" : "False"},
-          {"real", real_ ? "True" : "False"}};
+  std::vector<std::pair<std::string, std::string>> p = {
+      {"axes", tuple_str(axes_)},
+      {"inverse", inverse_ ? "True" : "False"},
+      {"real", real_ ? "True" : "False"}};
+  if (scale_ != 1.0) p.emplace_back("scale", std::to_string(scale_));
+  return p;
 }
 
 bool FFT::is_equivalent(const Primitive& other) const {
   if (!Primitive::is_equivalent(other)) return false;
   auto& o = static_cast<const FFT&>(other);
   return o.axes_ == axes_ && o.inverse_ == inverse_ && o.real_ == real_ &&
-         o.out_len_ == out_len_;
+         o.out_len_ == out_len_ && o.scale_ == scale_;
 }
 
 Shape FFT::out_shape(const Shape& in, const std::vector<int>& axes) const {
@@ -30,7 +33,7 @@ std::vector<array> FFT::jvp(const std::vector<array>& primals,
                             const std::vector<array>& tangents,
                             const std::vector<int>&) {
   auto t = astype(tangents[0], primals[0].dtype(), stream());
-  auto p = std::make_shared<FFT>(stream(), axes_, inverse_, real_, out_len_);
+  auto p = std::make_shared<FFT>(stream(), axes_, inverse_, real_, out_len_, scale_);
   return {array(out_shape(t.shape(), axes_), real_ && inverse_ ? float32 : complex64,
                 p, {t})};
 }
@@ -46,7 +49,7 @@ std::vector<array> FFT::vjp(const std::vector<array>& primals,
   int last = axes_.back();
   auto g = astype(cotangents[0], complex64, s);
   if (!real_) {
-    auto p = std::make_shared<FFT>(s, axes_, inverse_, false);
+    auto p = std::make_shared<FFT>(s, axes_, inverse_, false, 0, scale_);
     return {array(g.shape(), complex64, p, {g})};
   }
   if (!inverse_) {
@@ -55,13 +58,13 @@ std::vector<array> FFT::vjp(const std::vector<array>& primals,
     auto n = x.shape(last);
     auto padded = pad(g, {last}, {0}, {n - g.shape(last)}, array(0.0f, complex64),
                       "constant", s);
-    auto p = std::make_shared<FFT>(s, axes_, false, false);
+    auto p = std::make_shared<FFT>(s, axes_, false, false, 0, scale_);
     auto r = array(padded.shape(), complex64, p, {padded});
     return {astype(core::real(r, s), x.dtype(), s)};
   }
   // irfft reads each interior bin twice (itself and its conjugate mirror):
   // the inverse transform of g, cropped to the n/2 + 1 bins, weighted 2 there.
-  auto p = std::make_shared<FFT>(s, axes_, true, false);
+  auto p = std::make_shared<FFT>(s, axes_, true, false, 0, scale_);
   auto full = array(g.shape(), complex64, p, {g});
   auto m = x.shape(last);
   Shape stop = full.shape();
@@ -81,7 +84,7 @@ std::pair<std::vector<array>, std::vector<int>> FFT::vmap(
   auto x = axes[0] > 0 ? moveaxis(inputs[0], axes[0], 0, stream()) : inputs[0];
   std::vector<int> shifted;
   for (int a : axes_) shifted.push_back(a + 1);
-  auto p = std::make_shared<FFT>(stream(), shifted, inverse_, real_, out_len_);
+  auto p = std::make_shared<FFT>(stream(), shifted, inverse_, real_, out_len_, scale_);
   return {{array(out_shape(x.shape(), shifted), real_ && inverse_ ? float32 : complex64,
                  p, {x})},
           {0}};

@@ -76,6 +76,13 @@ void FFT::eval_cpu(const std::vector<array>& inputs, array& out) {
   if (out.size() == 0) return;
   int last = axes_.back();
   const Shape& os = out.shape();
+  // The norm's scale rides on the first pass (the passes are linear).
+  double pending = scale_;
+  auto run = [&](Pass ps) {
+    ps.scale = static_cast<float>(ps.scale * pending);
+    pending = 1.0;
+    run_pass(ps);
+  };
   if (!real_) {
     // The first pass reads the input in place (any strides); later ones
     // transform the output in place.
@@ -83,16 +90,16 @@ void FFT::eval_cpu(const std::vector<array>& inputs, array& out) {
     Shape shape = in.shape();
     Strides strides = in.strides();
     for (auto it = axes_.rbegin(); it != axes_.rend(); ++it) {
-      run_pass(make_pass(Mode::c2c, inverse_, os[*it], src, shape, strides,
+      run(make_pass(Mode::c2c, inverse_, os[*it], src, shape, strides,
                          out.data<complex64_t>(), os, *it));
       src = out.data<complex64_t>();
       strides = row_strides(os);
     }
   } else if (!inverse_) {
-    run_pass(make_pass(Mode::r2c, false, in.shape(last), in.data<float>(), in.shape(),
+    run(make_pass(Mode::r2c, false, in.shape(last), in.data<float>(), in.shape(),
                        in.strides(), out.data<complex64_t>(), os, last));
     for (size_t i = 0; i + 1 < axes_.size(); ++i) {
-      run_pass(make_pass(Mode::c2c, false, os[axes_[i]], out.data<complex64_t>(), os,
+      run(make_pass(Mode::c2c, false, os[axes_[i]], out.data<complex64_t>(), os,
                          row_strides(os), out.data<complex64_t>(), os, axes_[i]));
     }
   } else {
@@ -101,12 +108,12 @@ void FFT::eval_cpu(const std::vector<array>& inputs, array& out) {
     std::vector<complex64_t> tmp;
     if (axes_.size() > 1) tmp.resize(in.size());
     for (size_t i = 0; i + 1 < axes_.size(); ++i) {
-      run_pass(make_pass(Mode::c2c, true, in.shape(axes_[i]), src, in.shape(), strides,
+      run(make_pass(Mode::c2c, true, in.shape(axes_[i]), src, in.shape(), strides,
                          tmp.data(), in.shape(), axes_[i]));
       src = tmp.data();
       strides = row_strides(in.shape());
     }
-    run_pass(make_pass(Mode::c2r, true, os[last], src, in.shape(), strides,
+    run(make_pass(Mode::c2r, true, os[last], src, in.shape(), strides,
                        out.data<float>(), os, last));
   }
 }
