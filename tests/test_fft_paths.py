@@ -199,3 +199,13 @@ def test_norm_grad_and_vmap(name, f, shape, norm):
     close(t, np.array(fn(v)), tol=1e-5)
     xs = real(3, *shape)
     close(mx.vmap(fn)(mx.array(xs)), np.stack([np.array(fn(mx.array(r))) for r in xs]), tol=1e-5)
+
+
+def test_many_huge_lines():
+    # Lines past 65536 elements run four-step even when there are many.
+    x = cplx(9, 65538)
+    close(mx.fft.fft(mx.array(x)), np.fft.fft(x))
+    r = real(8, 1 << 17)
+    y = np.fft.rfft(r)
+    close(mx.fft.rfft(mx.array(r)), y)
+    close(mx.fft.irfft(mx.array(y.astype(np.complex64))), r)

@@ -41,9 +41,10 @@ std::vector<int64_t> line_offsets(const Shape& shape, const Strides& strides, in
   return off;
 }
 
-/// Few long lines are split four-step; many lines run side by side in lanes.
+/// Few long lines, and any very long ones (whose lane buffers would leave the
+/// caches), are split four-step; the rest run side by side in lanes.
 void run_pass(const Pass& ps) {
-  if (ps.src_off.size() < 8 && ps.n >= kLongLine) {
+  if ((ps.src_off.size() < 8 && ps.n >= kLongLine) || ps.n > kHugeLine) {
     run_long(ps);
   } else {
     run_lanes(ps);
