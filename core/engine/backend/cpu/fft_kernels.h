@@ -51,9 +51,12 @@ struct Work {
   V* re[2];
   V* im[2];
   int cur = 0;
+  /// Two small buffers of kBlockLen for blocked transforms, or null.
+  Work* small = nullptr;
   /// The same memory with real and imaginary parts exchanged: a forward
   /// transform through this view is the unnormalized inverse transform.
-  Work swapped() const { return {{im[0], im[1]}, {re[0], re[1]}, cur}; }
+  /// (Data is copied in and out of `small`, so it needs no exchange.)
+  Work swapped() const { return {{im[0], im[1]}, {re[0], re[1]}, cur, small}; }
 };
 
 /// a[t] <- sum_r a[r] W_P^{rt} for the radices with closed-form butterflies.
@@ -154,9 +157,81 @@ LUMEX_FFT_INLINE void pass_generic(const Stage& st, const ComplexPlan& plan, con
   }
 }
 
+/// One in-place decimation-in-frequency pass over a block of length P * m:
+/// x[j + t m] <- W_{Pm}^{jt} sum_r x[j + r m] W_P^{rt}.
+template <int P, class V>
+LUMEX_FFT_INLINE void pass_in_place(const Stage& st, const ComplexPlan& plan, V* xr, V* xi) {
+  const size_t m = st.m;
+  const float* twr = plan.tw_re.data() + st.tw;
+  const float* twi = plan.tw_im.data() + st.tw;
+  for (size_t j = 0; j < m; ++j) {
+    Cx<V> a[P];
+    for (int r = 0; r < P; ++r) a[r] = {xr[j + m * r], xi[j + m * r]};
+    butterfly<P>(a);
+    xr[j] = a[0].re;
+    xi[j] = a[0].im;
+    for (int t = 1; t < P; ++t) {
+      Cx<V> b = mul(a[t], twr[j * (P - 1) + t - 1], twi[j * (P - 1) + t - 1]);
+      xr[j + m * t] = b.re;
+      xi[j + m * t] = b.im;
+    }
+  }
+}
+
+template <class V>
+LUMEX_FFT_INLINE void stockham_passes(const ComplexPlan& plan, Work<V>& w);
+
+/// Forward DFT of a long transform that is cut into cache-sized blocks: the
+/// first plan.split passes run in place over the whole buffer, then each block
+/// is copied to the small buffers, finished there, and written out strided.
+template <class V>
+LUMEX_FFT_INLINE void blocked(const ComplexPlan& plan, Work<V>& w) {
+  V *xr = w.re[w.cur], *xi = w.im[w.cur];
+  size_t len = plan.n;
+  for (size_t i = 0; i < plan.split; ++i) {
+    const Stage& st = plan.stages[i];
+    for (size_t b = 0; b < plan.n; b += len) {
+      switch (st.p) {
+        case 2: pass_in_place<2>(st, plan, xr + b, xi + b); break;
+        case 3: pass_in_place<3>(st, plan, xr + b, xi + b); break;
+        case 4: pass_in_place<4>(st, plan, xr + b, xi + b); break;
+        default: pass_in_place<5>(st, plan, xr + b, xi + b); break;
+      }
+    }
+    len /= st.p;
+  }
+  const size_t blocks = plan.n / len;
+  V *yr = w.re[1 - w.cur], *yi = w.im[1 - w.cur];
+  Work<V>& sm = *w.small;
+  for (size_t b = 0; b < blocks; ++b) {
+    sm.cur = 0;
+    for (size_t j = 0; j < len; ++j) {
+      sm.re[0][j] = xr[b * len + j];
+      sm.im[0][j] = xi[b * len + j];
+    }
+    stockham_passes(*plan.block, sm);
+    const V *zr = sm.re[sm.cur], *zi = sm.im[sm.cur];
+    V *outr = yr + plan.block_out[b], *outi = yi + plan.block_out[b];
+    for (size_t k = 0; k < len; ++k) {
+      outr[k * blocks] = zr[k];
+      outi[k * blocks] = zi[k];
+    }
+  }
+  w.cur = 1 - w.cur;
+}
+
 /// Forward DFT of the data in w.cur by mixed-radix passes (no Bluestein).
 template <class V>
 LUMEX_FFT_INLINE void stockham(const ComplexPlan& plan, Work<V>& w) {
+  if (plan.block && w.small) {
+    blocked(plan, w);
+  } else {
+    stockham_passes(plan, w);
+  }
+}
+
+template <class V>
+LUMEX_FFT_INLINE void stockham_passes(const ComplexPlan& plan, Work<V>& w) {
   for (const Stage& st : plan.stages) {
     const V *xr = w.re[w.cur], *xi = w.im[w.cur];
     V *yr = w.re[1 - w.cur], *yi = w.im[1 - w.cur];

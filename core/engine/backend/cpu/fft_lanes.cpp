@@ -131,19 +131,24 @@ LUMEX_FFT_INLINE void run_c2r(const Pass& ps, size_t l0, int count, Work<typenam
 }
 
 /// Aligned lane buffers for one thread: two ping-pong buffers of real and
-/// imaginary parts, one spare entry each (c2r reads bin n / 2 from buffer 1).
+/// imaginary parts, one spare entry each (c2r reads bin n / 2 from buffer 1),
+/// and with eight lanes the small buffers of blocked transforms.
 template <int W>
 struct Scratch {
   using V = typename Lanes<W>::V;
   std::unique_ptr<V[], decltype(&std::free)> mem{nullptr, &std::free};
-  Work<V> work;
+  Work<V> work, small;
   explicit Scratch(size_t len) {
-    size_t per = len + 1;
-    mem.reset(static_cast<V*>(std::aligned_alloc(64, ((4 * per * sizeof(V) + 63) / 64) * 64)));
+    size_t per = len + 1, blk = W == 8 && len > kBlockLen ? kBlockLen : 0;
+    size_t bytes = (4 * per + 4 * blk) * sizeof(V);
+    mem.reset(static_cast<V*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
     for (int b = 0; b < 2; ++b) {
       work.re[b] = mem.get() + (2 * b) * per;
       work.im[b] = mem.get() + (2 * b + 1) * per;
+      small.re[b] = mem.get() + 4 * per + (2 * b) * blk;
+      small.im[b] = mem.get() + 4 * per + (2 * b + 1) * blk;
     }
+    if (blk) work.small = &small;
   }
 };
 

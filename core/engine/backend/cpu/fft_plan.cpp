@@ -147,6 +147,32 @@ void build_rader(ComplexPlan& plan) {
   for (cd v : dft_double(kern)) push(plan.kern_re, plan.kern_im, v / static_cast<double>(m));
 }
 
+/// Picks the in-place stages that cut a long transform into blocks of at most
+/// kBlockLen (closed-form radices only), and where each block's output goes:
+/// after stages of radices p0, p1, ..., the block at digits (t0, t1, ...)
+/// holds the outputs t0 + p0 t1 + p0 p1 t2 + ... (mod the block count).
+void plan_blocks(ComplexPlan& plan) {
+  size_t blocks = 1, split = 0;
+  while (plan.n / blocks > kBlockLen && split < plan.stages.size() &&
+         plan.stages[split].p <= 5) {
+    blocks *= plan.stages[split++].p;
+  }
+  if (split == 0 || plan.n / blocks > kBlockLen) return;
+  plan.split = split;
+  plan.block = complex_plan(plan.n / blocks);
+  for (size_t b = 0; b < blocks; ++b) {
+    size_t rest = b, scale = blocks, out = 0, weight = 1;
+    for (size_t i = 0; i < split; ++i) {
+      size_t p = plan.stages[i].p;
+      scale /= p;
+      out += (rest / scale) * weight;
+      rest %= scale;
+      weight *= p;
+    }
+    plan.block_out.push_back(static_cast<uint32_t>(out));
+  }
+}
+
 std::shared_ptr<ComplexPlan> build_complex(size_t n) {
   auto plan = std::make_shared<ComplexPlan>();
   plan->n = n;
@@ -166,6 +192,7 @@ std::shared_ptr<ComplexPlan> build_complex(size_t n) {
       plan->stages.push_back(stage);
       s *= p;
     }
+    plan_blocks(*plan);
     return plan;
   }
   if (is_prime(n) && !factorize(n - 1).empty()) {

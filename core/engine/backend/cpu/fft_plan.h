@@ -12,8 +12,13 @@
 namespace lumex::core::cpu::fft {
 
 /// Largest prime handled by a direct radix-p pass; lengths with a larger prime
-/// factor go through Bluestein's algorithm.
+/// factor go through Rader's or Bluestein's algorithm.
 constexpr int kMaxRadix = 31;
+
+/// Longest transform whose two lane buffers (eight lanes) stay in a 32 KiB L1
+/// cache; longer ones run their first passes in place until the blocks left
+/// are this short, then finish each block in a small buffer.
+constexpr size_t kBlockLen = 256;
 
 /// One Stockham autosort pass: `s` interleaved sub-transforms of length p * m
 /// are each split into p of length m. Twiddles W_{pm}^{jt} for j < m and
@@ -37,6 +42,12 @@ struct ComplexPlan {
   std::vector<float> chirp_re, chirp_im;    // Bluestein: exp(-i pi j^2 / n), j < n
   std::vector<uint32_t> perm_in, perm_out;  // Rader: g^b and g^-b mod n, b < n - 1
   std::vector<float> kern_re, kern_im;      // the convolution kernel's DFT, / conv->n
+  // Blocking: stages[0, split) run in place (decimation in frequency), leaving
+  // n / block->n contiguous blocks; block b's spectrum lands at block_out[b]
+  // + (n / block->n) k.
+  size_t split = 0;
+  std::shared_ptr<const ComplexPlan> block;
+  std::vector<uint32_t> block_out;
   /// Elements each work buffer needs.
   size_t buf_len() const { return conv && conv->n > n ? conv->n : n; }
 };
