@@ -140,7 +140,7 @@ def test_float32_accuracy(n):
     close(mx.fft.rfft(mx.array(r)), np.fft.rfft(r.astype(np.float64)), tol=5e-6)
 
 
-@pytest.mark.parametrize("n", [4096, 6000, 8191, 2 * 4099, 1 << 15])
+@pytest.mark.parametrize("n", [4096, 6000, 8191, 2 * 4099, 3 ** 8, 1 << 15])
 def test_long_lines(n):
     # Fewer than eight long lines take the four-step path (Bluestein for the
     # prime and twice-prime lengths), strided and reversed ones included.
@@ -154,6 +154,9 @@ def test_long_lines(n):
     r = x.real.copy()
     close(mx.fft.rfft(mx.array(r)), np.fft.rfft(r))
     close(mx.fft.rfft(mx.array(r)[:, ::-1]), np.fft.rfft(r[:, ::-1]))
+    for norm in NORMS:
+        close(mx.fft.rfft(mx.array(r), norm=norm), np.fft.rfft(r, norm=norm))
+        close(mx.fft.fft(mx.array(x), norm=norm), np.fft.fft(x, norm=norm))
     close(mx.fft.rfft(mx.array(np.ascontiguousarray(r.T)), axis=0), np.fft.rfft(r.T, axis=0))
     h = x[:, : n // 2 + 1].copy()
     close(mx.fft.irfft(mx.array(h), n), np.fft.irfft(h, n))

@@ -114,42 +114,58 @@ void line_c2c(const std::shared_ptr<const ComplexPlan>& plan, bool inverse, Line
   run_lanes(rows);
 }
 
-/// Real line of even length n = 2h: the packed complex line's transform Z is
-/// split as X_k = (Z_k + conj Z_{h-k}) / 2 - i W_n^k (Z_k - conj Z_{h-k}) / 2.
-void line_r2c(const RealPlan& rp, const float* src, int64_t off, int64_t st, Line out) {
+/// Real line of length n. Even n = 2h: the packed complex line's transform Z
+/// is split as X_k = (Z_k + conj Z_{h-k}) / 2 - i W_n^k (Z_k - conj Z_{h-k}) / 2.
+/// Odd n: a complex transform with zero imaginary parts.
+void line_r2c(const RealPlan& rp, const float* src, int64_t off, int64_t st, Line out,
+              float scale) {
   size_t h = rp.cplx->n;
   std::vector<cf> z(h);
-  each(h, [&](size_t j) {
-    const float* p = src + off + 2 * static_cast<int64_t>(j) * st;
-    z[j] = {p[0], p[st]};
-  });
+  auto x = [&](int64_t j) { return src[off + j * st]; };
+  if (!rp.packed()) {
+    each(h, [&](size_t j) { z[j] = {x(j), 0.0f}; });
+    line_c2c(rp.cplx, false, contiguous(z), contiguous(z), scale);
+    each(rp.n / 2 + 1, [&](size_t k) { out.set(k, z[k]); });
+    return;
+  }
+  each(h, [&](size_t j) { z[j] = {x(2 * j), x(2 * j + 1)}; });
   line_c2c(rp.cplx, false, contiguous(z), contiguous(z), 1.0f);
   each(h + 1, [&](size_t k) {
     cf zk = z[k == h ? 0 : k], zc = std::conj(z[k == 0 ? 0 : h - k]);
     cf o = (zk - zc) * cf(0.0f, -0.5f);
-    out.set(k, (zk + zc) * 0.5f + o * cf(rp.w_re[k], rp.w_im[k]));
+    out.set(k, ((zk + zc) * 0.5f + o * cf(rp.w_re[k], rp.w_im[k])) * scale);
   });
 }
 
-/// Inverse of line_r2c: Z_k = (X_k + conj X_{h-k}) + i conj(W_n^k) (X_k -
-/// conj X_{h-k}) transforms back to 2 (x_{2j} + i x_{2j+1}).
+/// Inverse of line_r2c. Even n: Z_k = (X_k + conj X_{h-k}) + i conj(W_n^k)
+/// (X_k - conj X_{h-k}) transforms back to 2 (x_{2j} + i x_{2j+1}). Odd n:
+/// the bins extended to the full Hermitian spectrum. The imaginary parts of
+/// X_0 (and X_{n/2}) are ignored.
 void line_c2r(const RealPlan& rp, Line in, float* dst, int64_t off, int64_t st, float scale) {
-  size_t h = rp.cplx->n;
+  size_t h = rp.cplx->n, bins = rp.n / 2 + 1;
   std::vector<cf> z(h);
   auto bin = [&](size_t k) {
     cf x = in.get(k);
-    return k == 0 || k == h ? cf(x.real(), 0.0f) : x;
+    return k == 0 || (rp.packed() && k == h) ? cf(x.real(), 0.0f) : x;
   };
-  each(h, [&](size_t k) {
-    cf xk = bin(k), xc = std::conj(bin(h - k));
-    z[k] = xk + xc + cf(0.0f, 1.0f) * std::conj(cf(rp.w_re[k], rp.w_im[k])) * (xk - xc);
-  });
+  if (rp.packed()) {
+    each(h, [&](size_t k) {
+      cf xk = bin(k), xc = std::conj(bin(h - k));
+      z[k] = xk + xc + cf(0.0f, 1.0f) * std::conj(cf(rp.w_re[k], rp.w_im[k])) * (xk - xc);
+    });
+  } else {
+    each(h, [&](size_t k) { z[k] = k < bins ? bin(k) : std::conj(bin(h - k)); });
+  }
   line_c2c(rp.cplx, true, contiguous(z), contiguous(z), 1.0f);
-  each(h, [&](size_t j) {
-    float* p = dst + off + 2 * static_cast<int64_t>(j) * st;
-    p[0] = z[j].real() * scale;
-    p[st] = z[j].imag() * scale;
-  });
+  auto* p = dst + off;
+  if (rp.packed()) {
+    each(h, [&](size_t j) {
+      p[2 * int64_t(j) * st] = z[j].real() * scale;
+      p[(2 * int64_t(j) + 1) * st] = z[j].imag() * scale;
+    });
+  } else {
+    each(h, [&](size_t j) { p[int64_t(j) * st] = z[j].real() * scale; });
+  }
 }
 
 }  // namespace
@@ -161,16 +177,10 @@ void run_long(const Pass& ps) {
     int64_t so = ps.src_off[l], dof = ps.dst_off[l];
     if (ps.mode == Mode::c2c) {
       line_c2c(ps.cplan, ps.inverse, {src, so, ps.src_st}, {dst, dof, ps.dst_st}, ps.scale);
-    } else if (ps.mode == Mode::r2c && ps.rplan->packed()) {
-      line_r2c(*ps.rplan, src, so, ps.src_st, {dst, dof, ps.dst_st});
-    } else if (ps.mode == Mode::c2r && ps.rplan->packed()) {
-      line_c2r(*ps.rplan, {src, so, ps.src_st}, dst, dof, ps.dst_st, ps.scale);
+    } else if (ps.mode == Mode::r2c) {
+      line_r2c(*ps.rplan, src, so, ps.src_st, {dst, dof, ps.dst_st}, ps.scale);
     } else {
-      // Odd real lengths are rare enough to run on a single lane.
-      Pass one = ps;
-      one.src_off = {so};
-      one.dst_off = {dof};
-      run_lanes(one);
+      line_c2r(*ps.rplan, {src, so, ps.src_st}, dst, dof, ps.dst_st, ps.scale);
     }
   }
 }
