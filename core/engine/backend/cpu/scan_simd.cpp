@@ -49,9 +49,12 @@ LUMEX_INLINE void st(T* p, vec_t<T> v) {
   std::memcpy(p, &v, sizeof(v));
 }
 
+// Lane by lane: adding x to a zero vector would turn -0.0 into +0.0.
 template <typename T>
 LUMEX_INLINE vec_t<T> splat(T x) {
-  return vec_t<T>{} + x;
+  vec_t<T> v;
+  for (int j = 0; j < Vec<T>::L; ++j) v[j] = x;
+  return v;
 }
 
 /// Lanes moved S places towards the end (Up) or the start, vacated lanes taken
