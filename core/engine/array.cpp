@@ -164,7 +164,7 @@ void array::detach() {
 }
 
 void array::set_data(allocator::Buffer buf) {
-  desc_->data = std::allocate_shared<Data>(node_pool::Allocator<Data>(), buf);
+  desc_->data = node_pool::make_shared<Data>(buf);
   desc_->data_ptr = buf.ptr;
   desc_->data_size = size();
   desc_->strides = row_strides(shape());
@@ -179,7 +179,7 @@ void array::set_data(allocator::Buffer buf) {
 
 void array::set_data(allocator::Buffer buf, size_t data_size, Strides strides,
                      Flags flags) {
-  desc_->data = std::allocate_shared<Data>(node_pool::Allocator<Data>(), buf);
+  desc_->data = node_pool::make_shared<Data>(buf);
   desc_->data_ptr = buf.ptr;
   desc_->data_size = data_size;
   desc_->strides = std::move(strides);

@@ -212,8 +212,7 @@ class array {
   /// Descriptors (with their reference counts) come from the node pool.
   template <typename... Args>
   static std::shared_ptr<ArrayDesc> make_desc(Args&&... args) {
-    return std::allocate_shared<ArrayDesc>(node_pool::Allocator<ArrayDesc>(),
-                                           std::forward<Args>(args)...);
+    return node_pool::make_shared<ArrayDesc>(std::forward<Args>(args)...);
   }
   void init_scalar_or_copy(const void* src, Dtype src_dtype);
 

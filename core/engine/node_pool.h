@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <new>
+#include <utility>
 
 namespace lumex::core::node_pool {
 
@@ -33,5 +35,11 @@ struct Allocator {
   template <typename U>
   bool operator==(const Allocator<U>&) const noexcept { return true; }
 };
+
+/// std::make_shared with the block (object and counts) from the pool.
+template <typename T, typename... Args>
+std::shared_ptr<T> make_shared(Args&&... args) {
+  return std::allocate_shared<T>(Allocator<T>(), std::forward<Args>(args)...);
+}
 
 }  // namespace lumex::core::node_pool
