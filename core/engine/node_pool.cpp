@@ -63,7 +63,7 @@ void* allocate(size_t bytes) {
       return b;
     }
     if (!c.registered && !c.dead) register_reaper();
-    // Whole class size, so the block can serve any request of its class later.
+    // The whole class size, so the block can serve any request of its class later.
     return ::operator new((k + 1) * kGrain);
   }
   return ::operator new(bytes);
@@ -76,6 +76,8 @@ void deallocate(void* p, size_t bytes) noexcept {
     size_t k = class_of(bytes);
     size_t size = (k + 1) * kGrain;
     if (!c.dead && c.free_bytes + size <= kMaxFreeBytes) {
+      // A thread may only ever release blocks: it still has to return them.
+      if (!c.registered) register_reaper();
       auto* b = static_cast<Block*>(p);
       b->next = c.head[k];
       c.head[k] = b;
