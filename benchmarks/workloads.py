@@ -114,6 +114,26 @@ def softmax():
     }
 
 
+# --- scans -------------------------------------------------------------------
+
+def _cumsum_over(axis):
+    return {
+        "numpy": lambda np, a: lambda: np.cumsum(a, axis=axis),
+        "torch": lambda torch, a: lambda: torch.cumsum(a, dim=axis),
+        "mx": lambda mx, a: lambda: mx.cumsum(a, axis=axis),
+    }
+
+
+@workload("cumsum_axis0", "cumsum over axis 0 of (4096,4096)")
+def cumsum_axis0():
+    return (randn(4096, 4096),), _cumsum_over(0)
+
+
+@workload("cumsum_axis1", "cumsum over axis 1 of (4096,4096)")
+def cumsum_axis1():
+    return (randn(4096, 4096),), _cumsum_over(1)
+
+
 # --- matmul ------------------------------------------------------------------
 
 def _matmul(n):

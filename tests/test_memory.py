@@ -109,3 +109,38 @@ def test_get_array_buffer_size():
     lazy = a + 1
     with pytest.raises(ValueError, match=r"\[get_array_buffer_size\] Arrays must be evaluated before querying buffer size"):
         mx.get_array_buffer_size(lazy)
+
+
+def test_nodes_released_on_other_threads():
+    # Graph nodes come from per-thread pools: nodes built on one thread and
+    # released on another (and threads that end holding released blocks) must
+    # leave every value and the memory accounting intact.
+    import threading
+
+    need("add", "array")
+    gc.collect()
+    before = mx.get_active_memory()
+    made, pending = [], []
+
+    def build(start):
+        y = mx.array([start], dtype=mx.float32)
+        for _ in range(3000):
+            y = y + 1.0
+        pending.append(y + 1.0)  # released unevaluated, elsewhere
+        mx.eval(y)
+        made.append(y)
+
+    def release():
+        made.clear()
+        pending.clear()
+
+    for k in range(4):
+        t = threading.Thread(target=build, args=(float(k),))
+        t.start()
+        t.join()
+    assert sorted(v.item() for v in made) == [3000.0, 3001.0, 3002.0, 3003.0]
+    t = threading.Thread(target=release)
+    t.start()
+    t.join()
+    gc.collect()
+    assert mx.get_active_memory() == before

@@ -125,6 +125,37 @@ def test_softmax_rows(n):
     _close(mx.softmax(mx.array(x), axis=-1), ref, rtol=1e-4, atol=1e-7)
 
 
+def test_softmax_accuracy_over_the_exp_range():
+    # Terms from 1 down past float32 underflow: entries are within a few ulps
+    # of the float64 result (the exp kernel is 1 ulp; the sum adds the rest).
+    x = np.linspace(-120, 0, 4 * 4099, dtype=np.float32).reshape(4, 4099)
+    x = RNG.permuted(x, axis=1)
+    x64 = x.astype(np.float64)
+    ref = np.exp(x64 - x64.max(-1, keepdims=True))
+    ref /= ref.sum(-1, keepdims=True)
+    out = np.array(mx.softmax(mx.array(x), axis=-1))
+    big = ref > 1e-30
+    np.testing.assert_allclose(out[big], ref[big], rtol=5e-6)
+    assert np.all(np.abs(out[~big]) <= 1e-30)
+
+
+@pytest.mark.parametrize("n", [3, 40, 5000, 20000])
+def test_softmax_special_values(n):
+    # As MLX: a NaN or +inf anywhere, or a row of only -inf, gives NaN; -inf
+    # entries among finite ones give 0.
+    inf, nan = np.inf, np.nan
+    rows = np.zeros((5, n), np.float32)
+    rows[0, :] = -inf
+    rows[1, n // 2] = inf
+    rows[2, n - 1] = nan
+    rows[3, 0] = nan
+    rows[4, : n // 2] = -inf
+    out = np.array(mx.softmax(mx.array(rows), axis=-1))
+    assert np.isnan(out[:4]).all()
+    np.testing.assert_array_equal(out[4, : n // 2], 0)
+    np.testing.assert_allclose(out[4, n // 2 :], 1 / (n - n // 2), rtol=1e-5)
+
+
 @pytest.mark.parametrize("n", [1, 7, 33, 4099, 50000])
 def test_logsumexp_rows(n):
     x = 4 * _data(5, n)

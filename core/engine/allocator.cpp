@@ -10,6 +10,8 @@
 #include <mutex>
 #include <new>
 
+#include "engine/node_pool.h"
+
 namespace lumex::core::allocator {
 
 namespace {
@@ -56,8 +58,10 @@ void* map_huge(size_t r) {
 
 void* system_alloc(size_t r) {
   if (r >= kHugeMin) return map_huge(r);
-  // Small blocks (graph constants, scalars): plain malloc is 16-byte aligned,
-  // enough for every dtype, and much cheaper than aligned_alloc.
+  // Scalars and other tiny buffers of graph nodes: the node pool. Small blocks:
+  // plain malloc. Both are 16-byte aligned, enough for every dtype, and much
+  // cheaper than aligned_alloc.
+  if (r <= node_pool::kMaxPooled) return node_pool::allocate(r);
   if (r < kCacheMin) return std::malloc(r);
   return std::aligned_alloc(kAlign, r);
 }
@@ -65,6 +69,8 @@ void* system_alloc(size_t r) {
 void system_free(void* p, size_t r) {
   if (r >= kHugeMin) {
     munmap(p, r);
+  } else if (r <= node_pool::kMaxPooled) {
+    node_pool::deallocate(p, r);
   } else {
     std::free(p);
   }

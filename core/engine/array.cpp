@@ -87,12 +87,12 @@ array::~array() {
 
 array::array(Shape shape, Dtype dtype, std::shared_ptr<Primitive> primitive,
              std::vector<array> inputs)
-    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype,
+    : desc_(make_desc(std::move(shape), dtype,
                                         std::move(primitive), std::move(inputs))) {}
 
 array::array(std::shared_ptr<Data> data, Shape shape, Dtype dtype,
              Strides strides, size_t offset_bytes, size_t data_size, Flags flags)
-    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
+    : desc_(make_desc(std::move(shape), dtype)) {
   desc_->strides = std::move(strides);
   desc_->data_ptr = static_cast<char*>(data->buffer.ptr) + offset_bytes;
   desc_->data = std::move(data);
@@ -102,7 +102,7 @@ array::array(std::shared_ptr<Data> data, Shape shape, Dtype dtype,
 }
 
 array array::empty_buffer(Shape shape, Dtype dtype) {
-  array out(std::make_shared<ArrayDesc>(std::move(shape), dtype));
+  array out(make_desc(std::move(shape), dtype));
   out.set_data(allocator::malloc(out.nbytes()));
   out.desc_->status = Status::available;
   return out;
@@ -164,7 +164,7 @@ void array::detach() {
 }
 
 void array::set_data(allocator::Buffer buf) {
-  desc_->data = std::make_shared<Data>(buf);
+  desc_->data = node_pool::make_shared<Data>(buf);
   desc_->data_ptr = buf.ptr;
   desc_->data_size = size();
   desc_->strides = row_strides(shape());
@@ -179,7 +179,7 @@ void array::set_data(allocator::Buffer buf) {
 
 void array::set_data(allocator::Buffer buf, size_t data_size, Strides strides,
                      Flags flags) {
-  desc_->data = std::make_shared<Data>(buf);
+  desc_->data = node_pool::make_shared<Data>(buf);
   desc_->data_ptr = buf.ptr;
   desc_->data_size = data_size;
   desc_->strides = std::move(strides);

@@ -15,6 +15,7 @@
 #include "engine/allocator.h"
 #include "engine/device.h"
 #include "engine/dtype.h"
+#include "engine/node_pool.h"
 
 namespace lumex::core {
 
@@ -208,6 +209,11 @@ class array {
   };
 
   explicit array(std::shared_ptr<ArrayDesc> desc) : desc_(std::move(desc)) {}
+  /// Descriptors (with their reference counts) come from the node pool.
+  template <typename... Args>
+  static std::shared_ptr<ArrayDesc> make_desc(Args&&... args) {
+    return node_pool::make_shared<ArrayDesc>(std::forward<Args>(args)...);
+  }
   void init_scalar_or_copy(const void* src, Dtype src_dtype);
 
   std::shared_ptr<ArrayDesc> desc_;
@@ -224,19 +230,19 @@ size_t shape_size(const Shape& shape);
 void convert_elements(const void* src, Dtype from, void* dst, Dtype to, size_t n);
 
 template <typename T>
-array::array(T val, Dtype dtype) : desc_(std::make_shared<ArrayDesc>(Shape{}, dtype)) {
+array::array(T val, Dtype dtype) : desc_(make_desc(Shape{}, dtype)) {
   init_scalar_or_copy(&val, dtype_of<T>);
 }
 
 template <typename T>
 array::array(const T* data, Shape shape, Dtype dtype)
-    : desc_(std::make_shared<ArrayDesc>(std::move(shape), dtype)) {
+    : desc_(make_desc(std::move(shape), dtype)) {
   init_scalar_or_copy(data, dtype_of<T>);
 }
 
 template <typename T>
 array::array(std::initializer_list<T> data, Dtype dtype)
-    : desc_(std::make_shared<ArrayDesc>(
+    : desc_(make_desc(
           Shape{static_cast<ShapeElem>(data.size())}, dtype)) {
   init_scalar_or_copy(data.begin(), dtype_of<T>);
 }

@@ -177,10 +177,11 @@ LUMEX_INLINE void arg_row(float* best, uint32_t* idx, const float* row, int64_t 
   }
 }
 
-// Plain loops over arrays: the loop vectorizer turns exp_f32 into vector code
-// (it does not for lanes of a vector-extension value).
+// Plain loops over arrays: the loop vectorizer turns the exp into vector code
+// at the clone's full width (it does not for lanes of a vector-extension
+// value). m is at least every non-NaN x, so the arguments are <= 0.
 LUMEX_INLINE void exp_shift(const float* x, float* y, int64_t n, float m) {
-  for (int64_t i = 0; i < n; ++i) y[i] = simd_math::exp_f32(x[i] - m);
+  for (int64_t i = 0; i < n; ++i) y[i] = simd_math::exp_nonpos(x[i] - m);
 }
 
 LUMEX_INLINE void scale(float* y, int64_t n, float c) {
@@ -340,10 +341,15 @@ LUMEX_RCLONES void softmax_row(const float* x, float* y, int64_t n) {
     return;
   }
   float m = -kInf, s = 0.0f;
+  bool any_nan = false;
   float buf[kOnlineBlock];
   for (int64_t b = 0; b < n; b += kOnlineBlock) {
     int64_t len = n - b < kOnlineBlock ? n - b : kOnlineBlock;
     float bm = extreme<true>(x + b, len, nan);
+    any_nan |= nan;
+    // A block of -inf adds nothing (and -inf - -inf would make a NaN); a row
+    // of only -inf still comes out NaN from the last pass, as in MLX.
+    if (bm == -kInf) continue;
     if (bm > m) {
       s *= simd_math::exp_f32(m - bm);
       m = bm;
@@ -351,7 +357,7 @@ LUMEX_RCLONES void softmax_row(const float* x, float* y, int64_t n) {
     exp_shift(x + b, buf, len, m);
     s += sum_v(buf, len);
   }
-  float inv = 1.0f / s;
+  float inv = any_nan ? std::numeric_limits<float>::quiet_NaN() : 1.0f / s;
   for (int64_t b = 0; b < n; b += kOnlineBlock) {
     int64_t len = n - b < kOnlineBlock ? n - b : kOnlineBlock;
     exp_shift(x + b, y + b, len, m);
