@@ -212,3 +212,14 @@ def test_many_huge_lines():
     y = np.fft.rfft(r)
     close(mx.fft.rfft(mx.array(r)), y)
     close(mx.fft.irfft(mx.array(y.astype(np.complex64))), r)
+
+
+@pytest.mark.parametrize("shape", [(8,), (10,), (5, 64), (3, 4096), (1, 1 << 17)])
+def test_real_dc_and_nyquist_bins_are_real(shape):
+    # A real signal's DC and (even n) Nyquist bins are real numbers: their
+    # imaginary parts are exactly 0, as in NumPy and MLX, not rounding residue.
+    x = real(*shape)
+    y = np.array(mx.fft.rfft(mx.array(x)))
+    assert np.all(y[..., 0].imag == 0)
+    assert np.all(y[..., -1].imag == 0)
+    close(y, np.fft.rfft(x))

@@ -15,9 +15,17 @@ namespace {
 using cd = std::complex<double>;
 constexpr double kPi = 3.14159265358979323846;
 
-/// exp(-2 pi i k / n), with k reduced first so large k loses no precision.
+/// exp(-2 pi i k / n), with k reduced first so large k loses no precision. The
+/// quarter turns are exact (cos and sin of a rounded pi are not), so the DC and
+/// Nyquist bins of a real transform come out with an imaginary part of exactly 0.
 cd root(size_t k, size_t n) {
-  double a = -2.0 * kPi * static_cast<double>(k % n) / static_cast<double>(n);
+  k %= n;
+  if ((4 * k) % n == 0) {
+    static constexpr double kRe[4] = {1, 0, -1, 0}, kIm[4] = {0, -1, 0, 1};
+    size_t q = 4 * k / n;
+    return {kRe[q], kIm[q]};
+  }
+  double a = -2.0 * kPi * static_cast<double>(k) / static_cast<double>(n);
   return {std::cos(a), std::sin(a)};
 }
 
