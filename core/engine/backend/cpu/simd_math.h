@@ -29,10 +29,12 @@ inline uint32_t float_to_bits(float f) {
   return u;
 }
 
+// 1.5 * 2^23: v + kShifter rounds v to an integer kept in the low mantissa bits.
+constexpr float kShifter = 12582912.0f;
+
 /// Round to nearest (ties to even) for |v| < 2^22, with plain adds so that it
 /// vectorizes on every ISA (SSE2 has no vector nearbyint).
 inline float round_nearest(float v) {
-  constexpr float kShifter = 12582912.0f;  // 1.5 * 2^23
   return (v + kShifter) - kShifter;
 }
 
@@ -60,14 +62,19 @@ inline float expm1_reduced(float r) {
 }
 
 inline float exp_f32(float x) {
-  float xc = x > 88.8f ? 88.8f : (x < -104.0f ? -104.0f : x);
-  float n = round_nearest(xc * kLog2e);
-  float r = (xc - n * kLn2Hi) - n * kLn2Lo;
+  // No clamping: outside [-87.9, 88.72] the selects at the end replace whatever
+  // the reduction made of x (with -fno-trapping-math that is harmless).
+  float t = x * kLog2e + kShifter;
+  float n = t - kShifter;
+  float r = (x - n * kLn2Hi) - n * kLn2Lo;
   float p = expm1_reduced(r) + 1.0f;
-  // 2^n split in two factors so results down to the subnormal range stay exact.
-  auto ni = static_cast<int32_t>(n);
-  int32_t n1 = ni / 2;
-  float y = p * pow2i(n1) * pow2i(ni - n1);
+  // 2^n for n in [-127, 128] as 2^(n - d) * 2^d with d = +-1: both factors are
+  // normal, and the second product rounds only when the result is subnormal.
+  // The low bits of t hold n, so adding the biased exponent and shifting out the
+  // rest gives the bits of 2^(n - d) without an integer conversion.
+  bool up = x > 0.0f;
+  float scale = bits_to_float((float_to_bits(t) + (up ? 126u : 128u)) << 23);
+  float y = p * scale * (up ? 2.0f : 0.5f);
   y = x > 88.72283935546875f ? INFINITY : y;
   y = x < -87.9f ? 0.0f : y;  // MLX flushes deep underflow to zero
   return x != x ? x : y;
@@ -80,7 +87,6 @@ inline float exp_f32(float x) {
 /// with FMA, 1.2 without (measured over every 7th float in [-87.3, 0]).
 inline float exp_nonpos(float x) {
   constexpr float kLo = -87.33654f;        // ln(2^-126)
-  constexpr float kShifter = 12582912.0f;  // 1.5 * 2^23: n lands in the low bits of t
   float xc = x < kLo ? kLo : x;
   float t = xc * kLog2e + kShifter;
   float n = t - kShifter;
