@@ -168,7 +168,9 @@ constexpr float kTrigMax = 65536.0f;
 /// as 0; callers route them elsewhere.
 inline float trig_reduce(float x, float& t, int32_t& quadrant) {
   float xs = std::fabs(x) <= kTrigMax ? x : 0.0f;
-  float k = round_nearest(xs * 0.636619772f);
+  // k lands in the low mantissa bits of ks, which give the quadrant directly.
+  float ks = xs * 0.636619772f + kShifter;
+  float k = ks - kShifter;
   // Exact: the products are exact and the differences cancel (Sterbenz).
   float r = (xs - k * kPio2_1) - k * kPio2_2;
   // The next two subtractions keep their rounding errors (TwoSum) in t.
@@ -181,7 +183,7 @@ inline float trig_reduce(float x, float& t, int32_t& quadrant) {
   float v2 = s2 - s;
   float e2 = (s - (s2 - v2)) - (b2 + v2);
   t = (e1 + e2) - k * kPio2_5;
-  quadrant = static_cast<int32_t>(k) & 3;
+  quadrant = static_cast<int32_t>(float_to_bits(ks) & 3u);
   return s2;
 }
 
@@ -209,7 +211,8 @@ inline float sin_shifted(float x, int32_t shift) {
   sincos_reduced(r, t, s, c);
   q += shift;
   float v = (q & 1) ? c : s;
-  return (q & 2) ? -v : v;
+  // Quadrants 2 and 3 flip the sign: bit 1 of q moved to the sign bit.
+  return bits_to_float(float_to_bits(v) ^ ((static_cast<uint32_t>(q) & 2u) << 30));
 }
 
 inline float sin_f32(float x) { return x == 0.0f ? x : sin_shifted(x, 0); }  // keeps -0
