@@ -130,7 +130,8 @@ std::pair<std::vector<array>, std::vector<array>> jvp(
   std::unordered_set<uint64_t> sources;
   for (size_t i = 0; i < copies.size(); ++i) {
     sources.insert(copies[i].id());
-    tans.emplace(copies[i].id(), astype(tangents[i], copies[i].dtype()));
+    // Tangents keep their own dtype (an int primal may carry a float tangent), as MLX.
+    tans.emplace(copies[i].id(), tangents[i]);
   }
   auto tape = detail::tape_between(sources, outputs);
   for (auto& node : tape) {

@@ -53,6 +53,9 @@ std::vector<array> vmap(const ArrayFun& fun, const std::vector<array>& inputs,
     sources.insert(p.id());
     traced.push_back(std::move(p));
   }
+  if (batch < 0) {
+    throw std::invalid_argument("At least one of in_axes must be non-None.");
+  }
   std::vector<array> outputs;
   {
     array::TracingScope tracing;

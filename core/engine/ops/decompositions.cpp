@@ -83,6 +83,13 @@ std::vector<array> svd(const array& a, bool compute_uv, StreamOrDevice s) {
   us.insert(us.end(), {m, m});
   ss.push_back(k);
   vs.insert(vs.end(), {n, n});
+  if (a.size() == 0) {
+    // No values, and (as NumPy and MLX) identity factors where they are not empty.
+    auto sv = zeros(ss, a.dtype(), s);
+    if (!compute_uv) return {sv};
+    return {broadcast_to(eye(static_cast<int>(m), a.dtype(), s), us, s), sv,
+            broadcast_to(eye(static_cast<int>(n), a.dtype(), s), vs, s)};
+  }
   auto p = std::make_shared<SVD>(to_stream(s), compute_uv);
   if (!compute_uv) return {array(ss, a.dtype(), p, {a})};
   return array::make_arrays({us, ss, vs}, {a.dtype(), a.dtype(), a.dtype()}, p, {a});
@@ -189,7 +196,17 @@ array solve_triangular(const array& a, const array& b, bool upper, StreamOrDevic
   return matmul(ai, b, s);
 }
 
-std::pair<array, array> slogdet(const array& a, StreamOrDevice s) {
+std::pair<array, array> slogdet(const array& a_in, StreamOrDevice s) {
+  // As MLX: integers and bool promote to float32; float16/bfloat16 are factored in
+  // float32 and give results of their own type.
+  Dtype t = a_in.dtype();
+  bool half = t == float16 || t == bfloat16;
+  if (!is_complex(t) && t != float32 && t != float64) {
+    auto r = slogdet(astype(a_in, float32, s), s);
+    if (!half) return r;
+    return {astype(r.first, t, s), astype(r.second, t, s)};
+  }
+  const array& a = a_in;
   check_matrix(a, "linalg::slogdet");
   auto o = luf(a, s);
   auto n = a.shape(-1);
@@ -212,6 +229,12 @@ array det(const array& a, StreamOrDevice s) {
 
 array pinv(const array& a, StreamOrDevice s) {
   check_matrix(a, "linalg::pinv", false);
+  if (a.size() == 0) {
+    // Empty: the (empty) transposed shape, as NumPy and MLX.
+    Shape t = a.shape();
+    std::swap(t[t.size() - 1], t[t.size() - 2]);
+    return zeros(t, a.dtype(), s);
+  }
   auto usv = svd(a, true, s);
   auto m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
   Shape zero(a.ndim(), 0);
@@ -322,8 +345,10 @@ array matrix_norm(const array& a, const NormOrd& ord, std::vector<int> ax, bool 
 
 }  // namespace
 
-array norm(const array& a, const NormOrd& ord, const std::optional<std::vector<int>>& axis,
+array norm(const array& a_in, const NormOrd& ord, const std::optional<std::vector<int>>& axis,
            bool keepdims, StreamOrDevice s) {
+  // Integer and bool inputs are measured in float32, as MLX.
+  auto a = is_inexact(a_in.dtype()) ? a_in : astype(a_in, float32, s);
   std::vector<int> ax;
   if (axis) {
     for (int x : *axis) ax.push_back(normalize_axis(x, a.ndim(), "linalg::norm"));

@@ -138,7 +138,8 @@ array irfft(const array& a, std::optional<int> n, int axis, const std::string& n
 }
 
 array fftfreq(int n, double d, StreamOrDevice s) {
-  if (n <= 0) throw std::invalid_argument("[fftfreq] n must be greater than 0.");
+  if (n <= 0) throw std::invalid_argument("[fftfreq] `n` must be greater than 0.");
+  if (d == 0) throw std::invalid_argument("[fftfreq] `d` must be non-zero.");
   std::vector<float> v(n);
   for (int i = 0; i < n; ++i) {
     int k = i < (n + 1) / 2 ? i : i - n;
@@ -148,7 +149,8 @@ array fftfreq(int n, double d, StreamOrDevice s) {
 }
 
 array rfftfreq(int n, double d, StreamOrDevice s) {
-  if (n <= 0) throw std::invalid_argument("[rfftfreq] n must be greater than 0.");
+  if (n <= 0) throw std::invalid_argument("[rfftfreq] `n` must be greater than 0.");
+  if (d == 0) throw std::invalid_argument("[rfftfreq] `d` must be non-zero.");
   int m = n / 2 + 1;
   std::vector<float> v(m);
   for (int i = 0; i < m; ++i) v[i] = static_cast<float>(i / (n * d));

@@ -181,19 +181,27 @@ array slice_update(const array& a, const array& update, Shape start, Shape stop,
 
 array slice(const array& a, const array& start_indices, std::vector<int> axes,
             const Shape& slice_size, StreamOrDevice s) {
-  // MLX gives the whole output shape; one size per entry of `axes` is accepted too.
-  if (start_indices.size() != axes.size() ||
-      (static_cast<int>(slice_size.size()) != a.ndim() && slice_size.size() != axes.size())) {
+  if (start_indices.ndim() > 1) {
+    throw std::invalid_argument(
+        msg("[slice] array of starting indices must be zero or one dimensional but has "
+            "dimension ", start_indices.ndim(), "."));
+  }
+  if (!is_integral(start_indices.dtype())) {
+    throw std::invalid_argument(msg("[slice] Start indices must be integers, got type ",
+                                    dtype_name(start_indices.dtype()), "."));
+  }
+  if (start_indices.size() != axes.size()) {
+    throw std::invalid_argument(msg("[slice] Number of starting indices ",
+                                    start_indices.size(), " does not match number of axes ",
+                                    axes.size(), "."));
+  }
+  axes = check_axes(std::move(axes), a.ndim(), "slice");
+  // As MLX, slice_size gives the whole output shape: one size per dimension.
+  if (static_cast<int>(slice_size.size()) != a.ndim()) {
     throw std::invalid_argument(
         msg("[slice] Invalid slice size for array with ", a.ndim(), " dimensions."));
   }
-  axes = check_axes(std::move(axes), a.ndim(), "slice");
-  Shape sizes = a.shape();
-  if (static_cast<int>(slice_size.size()) == a.ndim()) {
-    sizes = slice_size;
-  } else {
-    for (size_t i = 0; i < axes.size(); ++i) sizes[axes[i]] = slice_size[i];
-  }
+  Shape sizes = slice_size;
   auto starts = reshape(start_indices, {static_cast<ShapeElem>(axes.size())}, s);
   std::vector<array> idx;
   for (size_t i = 0; i < axes.size(); ++i) {

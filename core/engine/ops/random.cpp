@@ -140,8 +140,11 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
       throw std::invalid_argument(
           "[normal] Can only generate normal numbers with floating point type.");
     }
-    auto u = uniform(array(std::nextafter(-1.0f, 0.0f), dtype), array(1.0f, dtype),
-                     shape, dtype, key, s);
+    // float64: float32 uniform bits, the inverse error function in float64 (as MLX).
+    auto udt = dtype == float64 ? float32 : dtype;
+    auto u = uniform(array(std::nextafter(-1.0f, 0.0f), udt), array(1.0f, udt), shape,
+                     udt, key, s);
+    u = astype(u, dtype, s);
     out = multiply(array(static_cast<float>(std::sqrt(2.0)), dtype), erfinv(u, s), s);
   }
   if (scale) out = multiply(*scale, out, s);
@@ -158,7 +161,8 @@ array randint(const array& low, const array& high, const Shape& shape,
   auto lo = astype(low, float32, s);
   auto hi = astype(high, float32, s);
   auto u = floor(uniform(lo, hi, shape, float32, key, s), s);
-  u = minimum(maximum(u, lo, s), subtract(hi, array(1.0f), s), s);
+  // An empty range [low, high) gives low, as MLX.
+  u = maximum(minimum(u, subtract(hi, array(1.0f), s), s), lo, s);
   return astype(u, dtype, s);
 }
 

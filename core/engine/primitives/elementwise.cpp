@@ -21,13 +21,17 @@ std::vector<array> Elementwise::jvp(const std::vector<array>& primals,
   auto s = stream();
   auto out = apply(primals);
   auto d = partials(primals, out);
-  if (d.empty()) return {zeros_like(out, s)};
+  // As MLX, tangents keep their own (promoted) dtype, not the output's; only a
+  // real-valued function of a complex input takes the real part.
+  if (d.empty()) return {zeros(out.shape(), tangents[0].dtype(), s)};
   std::optional<array> acc;
   for (size_t i = 0; i < argnums.size(); ++i) {
-    auto term = multiply(tangents[i], d[argnums[i]], s);
+    auto t = antilinear() ? conjugate(tangents[i], s) : tangents[i];
+    auto term = multiply(t, d[argnums[i]], s);
     acc = acc ? add(*acc, term, s) : term;
   }
-  return {broadcast_to(astype(*acc, out.dtype(), s), out.shape(), s)};
+  if (is_complex(acc->dtype()) && !is_complex(out.dtype())) acc = real(*acc, s);
+  return {broadcast_to(*acc, out.shape(), s)};
 }
 
 std::vector<array> Elementwise::vjp(const std::vector<array>& primals,
@@ -42,7 +46,8 @@ std::vector<array> Elementwise::vjp(const std::vector<array>& primals,
     if (d.empty()) {
       vjps.push_back(zeros_like(x, s));
     } else {
-      auto g = multiply(cotangents[0], d[i], s);
+      auto ct = antilinear() ? conjugate(cotangents[0], s) : cotangents[0];
+      auto g = multiply(ct, conjugate_partials() ? conjugate(d[i], s) : d[i], s);
       vjps.push_back(astype(unbroadcast(g, x.shape(), s), x.dtype(), s));
     }
   }
@@ -152,7 +157,9 @@ array Equal::apply(const std::vector<array>& in) const {
   std::vector<array> NAME::partials(const std::vector<array>& in,        \
                                     const array& out) const
 
-LUMEX_PARTIALS_OF(Abs) { return {sign(in[0], stream())}; }
+// For complex z, d|z| = Re(conj(z) t) / |z|: the partial is conj(sign(z)), whose
+// conjugate makes the vjp cotangent * sign(z), as MLX.
+LUMEX_PARTIALS_OF(Abs) { return {conjugate(sign(in[0], stream()), stream())}; }
 LUMEX_PARTIALS_OF(Negative) { return {scalar_like(-1, out)}; }
 LUMEX_PARTIALS_OF(Square) {
   return {multiply(scalar_like(2, out), in[0], stream())};

@@ -19,6 +19,11 @@ class Elementwise : public UnaryPrimitive {
                                       const array& out) const {
     return {};
   }
+  /// MLX's complex convention: a vjp is cotangent * conj(partial). Power keeps
+  /// the partial unconjugated, as MLX does.
+  virtual bool conjugate_partials() const { return true; }
+  /// Conjugation itself is antilinear: its rules conjugate the (co)tangent.
+  virtual bool antilinear() const { return false; }
 };
 
 #define LUMEX_ELEMENTWISE(NAME, SMOOTH)                                   \
@@ -65,7 +70,7 @@ LUMEX_ZERO_GRAD_PRIMITIVE(Floor)
 LUMEX_ZERO_GRAD_PRIMITIVE(Ceil)
 LUMEX_SIMPLE_PRIMITIVE(Real)
 LUMEX_SIMPLE_PRIMITIVE(Imag)
-LUMEX_SIMPLE_PRIMITIVE(Conjugate)
+LUMEX_ELEMENTWISE(Conjugate, LUMEX_PARTIALS bool antilinear() const override { return true; })
 LUMEX_ZERO_GRAD_PRIMITIVE(LogicalNot)
 LUMEX_ZERO_GRAD_PRIMITIVE(BitwiseInvert)
 LUMEX_ZERO_GRAD_PRIMITIVE(IsNaN)
@@ -81,7 +86,8 @@ LUMEX_SIMPLE_PRIMITIVE(Multiply)
 LUMEX_SIMPLE_PRIMITIVE(Divide)
 LUMEX_ZERO_GRAD_PRIMITIVE(FloorDivide)
 LUMEX_SIMPLE_PRIMITIVE(Remainder)
-LUMEX_SIMPLE_PRIMITIVE(Power)
+LUMEX_ELEMENTWISE(Power,
+                  LUMEX_PARTIALS bool conjugate_partials() const override { return false; })
 LUMEX_SIMPLE_PRIMITIVE(Maximum)
 LUMEX_SIMPLE_PRIMITIVE(Minimum)
 LUMEX_SIMPLE_PRIMITIVE(ArcTan2)

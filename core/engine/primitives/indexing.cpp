@@ -172,8 +172,9 @@ std::vector<array> Scatter::jvp(const std::vector<array>& primals,
 std::vector<array> Scatter::vjp(const std::vector<array>& primals,
                                 const std::vector<array>& cotangents,
                                 const std::vector<int>& argnums,
-                                const std::vector<array>&) {
-  if (reduce_ != None && reduce_ != Sum) {
+                                const std::vector<array>& outputs) {
+  bool extremum = reduce_ == Max || reduce_ == Min;
+  if (reduce_ != None && reduce_ != Sum && !extremum) {
     throw std::invalid_argument(
         msg("[Scatter::vjp] Not supported for reduce type ", reduce_name(reduce_), "."));
   }
@@ -182,6 +183,27 @@ std::vector<array> Scatter::vjp(const std::vector<array>& primals,
   const array& upd = primals[nu];
   std::vector<array> idx(primals.begin() + 1, primals.end() - 1);
   std::vector<array> out;
+  if (extremum) {
+    // The cotangent reaches every operand equal to the result it produced.
+    auto s = stream();
+    const array& res = outputs[0];
+    int ni = idx.empty() ? 0 : idx[0].ndim();
+    Shape sizes(upd.shape().begin() + ni, upd.shape().end());
+    auto pick = [&](const array& a) {
+      return reshape(gather(a, idx, axes_, sizes, s), upd.shape(), s);
+    };
+    auto zero = zeros_like(ct, s);
+    for (int a : argnums) {
+      if (a == 0) {
+        out.push_back(where(equal(res, primals[0], s), ct, zero, s));
+      } else if (static_cast<size_t>(a) == nu) {
+        out.push_back(where(equal(pick(res), upd, s), pick(ct), zeros_like(upd, s), s));
+      } else {
+        out.push_back(zeros_like(primals[a], s));
+      }
+    }
+    return out;
+  }
   for (int a : argnums) {
     if (a == 0) {
       out.push_back(reduce_ == None ? scatter(ct, idx, zeros_like(upd, stream()), axes_, stream())

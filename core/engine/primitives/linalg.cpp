@@ -46,8 +46,9 @@ std::vector<array> Matmul::vjp(const std::vector<array>& primals,
   const auto& g = cotangents[0];
   std::vector<array> vjps;
   for (int i : argnums) {
-    vjps.push_back(i == 0 ? matmul(g, mT(primals[1], s), s)
-                          : matmul(mT(primals[0], s), g, s));
+    // MLX's complex convention: the cotangent meets the conjugate transpose.
+    vjps.push_back(i == 0 ? matmul(g, conjugate(mT(primals[1], s), s), s)
+                          : matmul(conjugate(mT(primals[0], s), s), g, s));
   }
   return vjps;
 }
@@ -86,10 +87,10 @@ std::vector<array> AddMM::vjp(const std::vector<array>& primals,
     if (i == 0) {
       vjps.push_back(unbroadcast(multiply(beta, g, s), primals[0].shape(), s));
     } else if (i == 1) {
-      vjps.push_back(unbroadcast(multiply(alpha, matmul(g, mT(primals[2], s), s), s),
+      vjps.push_back(unbroadcast(multiply(alpha, matmul(g, conjugate(mT(primals[2], s), s), s), s),
                                  primals[1].shape(), s));
     } else {
-      vjps.push_back(unbroadcast(multiply(alpha, matmul(mT(primals[1], s), g, s), s),
+      vjps.push_back(unbroadcast(multiply(alpha, matmul(conjugate(mT(primals[1], s), s), g, s), s),
                                  primals[2].shape(), s));
     }
   }

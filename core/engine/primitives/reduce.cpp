@@ -114,7 +114,7 @@ std::vector<array> Reduce::vjp(const std::vector<array>& primals,
     case Type::Sum:
       return {broadcast_to(g, x.shape(), s)};
     case Type::Prod:
-      return {multiply(g, product_of_others(x, axes_, s), s)};
+      return {multiply(g, conjugate(product_of_others(x, axes_, s), s), s)};
     case Type::Min:
     case Type::Max:
       return {multiply(g, extremum_weights(x, outputs[0], axes_, s), s)};
@@ -211,10 +211,7 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals,
     case Type::Sum:
       return {cumsum(g, axis_, !reverse_, inclusive_, std::nullopt, s)};
     case Type::Prod:
-      // Each x_i scales every later prefix product: sum_j g_j out_j / x_i.
-      return {divide(cumsum(multiply(g, out, s), axis_, !reverse_, inclusive_,
-                            std::nullopt, s),
-                     x, s)};
+      return {cumprod_vjp(x, inclusive_ ? g : shift_exclusive(g, axis_, reverse_, s), s)};
     case Type::LogAddExp:
       // d x_i = exp(x_i) * sum_{j: i in prefix j} g_j exp(-out_j)
       return {multiply(signed_log_scan(g, negative(out, s), axis_, !reverse_,
@@ -226,6 +223,25 @@ std::vector<array> Scan::vjp(const std::vector<array>& primals,
       return {scatter_add_axis(zeros_like(x, s), extremum_sources(x, s), gi, axis_, s)};
     }
   }
+}
+
+array Scan::cumprod_vjp(const array& x, const array& g, const Stream& s) const {
+  // For the inclusive scan, d x_i = sum_{j >= i} g_j out_j / x_i before the first
+  // zero (in scan order). At the first zero z the products after it are those of
+  // x with x_z = 1, and d x_z = sum_{j >= z} g_j out'_j; later inputs get 0.
+  auto zero = array(0, x.dtype());
+  auto one = array(1, x.dtype());
+  auto is_zero = equal(x, zero, s);
+  auto seen = cumsum(astype(is_zero, int32, s), axis_, reverse_, true, std::nullopt, s);
+  auto before = equal(seen, array(int32_t{0}), s);
+  auto first = logical_and(is_zero, equal(seen, array(int32_t{1}), s), s);
+  auto out = cumprod(x, axis_, reverse_, true, std::nullopt, s);
+  auto out1 = cumprod(where(first, one, x, s), axis_, reverse_, true, std::nullopt, s);
+  auto tail = [&](const array& o) {
+    return cumsum(multiply(g, o, s), axis_, !reverse_, true, std::nullopt, s);
+  };
+  auto early = divide(tail(out), where(before, x, one, s), s);
+  return where(before, early, where(first, tail(out1), zero, s), s);
 }
 
 array Scan::extremum_sources(const array& x, const Stream& s) const {

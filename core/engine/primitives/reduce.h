@@ -72,6 +72,8 @@ class Scan : public UnaryPrimitive {
   /// cummax/cummin: the position (int32, along the axis) of the input each
   /// inclusive output copies; the rules route tangents and cotangents through it.
   array extremum_sources(const array& x, const Stream& s) const;
+  /// vjp of the inclusive cumprod, exact where x has zeros.
+  array cumprod_vjp(const array& x, const array& g, const Stream& s) const;
   Type type_;
   int axis_;
   bool reverse_;

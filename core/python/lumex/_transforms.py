@@ -50,16 +50,60 @@ def _normalize_argnums(argnums, argnames, name):
     elif isinstance(argnums, int):
         positions, single = (argnums,), True
     else:
-        positions, single = tuple(argnums), False
+        positions = tuple(argnums)
+        for i in positions:
+            if not isinstance(i, int):
+                # MLX's binding rejects the argument type itself.
+                raise TypeError(
+                    f"{name}(): incompatible function arguments: argnums must be an "
+                    f"int, a sequence of ints or None, got {_type_name(i)}.")
+        # MLX unwraps a one-element sequence and orders the gradients by position.
+        positions, single = tuple(sorted(positions)), len(positions) == 1
     for i in positions:
-        if not isinstance(i, int):
-            raise ValueError(f"[{name}] argnums must be integers, got {_type_name(i)}.")
         if i < 0:
             raise ValueError(
                 f"[{name}] Can't compute the gradient of negative argument index {i}")
     if len(set(positions)) != len(positions):
         raise ValueError(f"[{name}] Duplicate argument index in argnums.")
+    if not positions and not argnames:
+        raise ValueError(f"[{name}] Gradient wrt no argument requested")
     return positions, single, argnames
+
+
+def _fill_in_place(tree, it):
+    """Replaces the array leaves of `tree` by the next items of `it`, mutating its
+    lists and dicts (as MLX does, so the function sees the caller's containers)."""
+    if isinstance(tree, _array):
+        return next(it)
+    if isinstance(tree, list):
+        for i, v in enumerate(tree):
+            tree[i] = _fill_in_place(v, it)
+        return tree
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            tree[k] = _fill_in_place(v, it)
+        return tree
+    if isinstance(tree, tuple):
+        children = [_fill_in_place(v, it) for v in tree]
+        return type(tree)(*children) if hasattr(tree, "_fields") else type(tree)(children)
+    return tree
+
+
+def _restore(tree, originals):
+    """Puts back the caller's arrays where a tracer (an id in `originals`) is still
+    in place; whatever the function stored in the containers stays."""
+    if isinstance(tree, list):
+        for i, v in enumerate(tree):
+            tree[i] = _restore(v, originals)
+    elif isinstance(tree, dict):
+        for k, v in tree.items():
+            tree[k] = _restore(v, originals)
+    elif isinstance(tree, tuple):
+        for v in tree:
+            _restore(v, originals)
+    elif isinstance(tree, _array):
+        return originals.get(id(tree), tree)
+    return tree
 
 
 def _differentiate(fun, argnums, argnames, name, with_value):
@@ -82,14 +126,19 @@ def _differentiate(fun, argnums, argnames, name, with_value):
         trees = [args[i] for i in positions] + [kwargs[n] for n in argnames]
         flat_trees = [_array_leaves(t) for t in trees]
         primals = [x for leaves in flat_trees for x in leaves]
+        # The function may change the caller's containers: keep their shapes now.
+        skeletons = [tree_map(lambda _: None, t) for t in trees]
         result = {}
+        originals = {}
 
         def flat_fun(flat):
             new_args, new_kwargs = list(args), dict(kwargs)
+            for x, p in zip(flat, primals):
+                originals[id(x)] = p
             start = 0
             for k, tree in enumerate(trees):
                 n = len(flat_trees[k])
-                filled = _fill(tree, flat[start:start + n])
+                filled = _fill_in_place(tree, iter(flat[start:start + n]))
                 start += n
                 if k < len(positions):
                     new_args[positions[k]] = filled
@@ -108,15 +157,21 @@ def _differentiate(fun, argnums, argnames, name, with_value):
                 "to compute should be a scalar array; but "
                 f"{_type_name(out)} was returned.")
 
-        _, grads = _core._vjp(flat_fun, primals, [_array(1.0)])
+        try:
+            _, grads = _core._vjp(flat_fun, primals, [_array(1.0)])
+        finally:
+            for t in trees:
+                _restore(t, originals)
         out_trees, start = [], 0
-        for k, tree in enumerate(trees):
+        for k, tree in enumerate(skeletons):
             n = len(flat_trees[k])
             out_trees.append(_fill(tree, grads[start:start + n]))
             start += n
         positional = out_trees[:len(positions)]
-        if single:
-            positional = positional[0] if positional else None
+        if not positional:
+            positional = None
+        elif single:
+            positional = positional[0]
         else:
             positional = tuple(positional)
         if argnames:
@@ -278,7 +333,12 @@ def vmap(fun, in_axes=0, out_axes=0):
             return _array_leaves(out)
 
         def flat_out_axes():
-            return _axes_for(out_axes, result["tree"], "axis")
+            tree, axes = result["tree"], out_axes
+            # MLX accepts a one-element sequence for a single output.
+            if (isinstance(tree, _array) and isinstance(axes, (list, tuple))
+                    and len(axes) == 1):
+                axes = axes[0]
+            return _axes_for(axes, tree, "axis")
 
         outs = _core._vmap(flat_fun, inputs, flat_in, flat_out_axes)
         return _fill(result["tree"], outs)

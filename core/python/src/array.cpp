@@ -192,7 +192,7 @@ std::vector<int> axes_from_args(nb::args args) {
 void add_dlpack_methods(nb::class_<array>& cls);  // dlpack.cpp
 
 void init_array(nb::module_& m) {
-  nb::class_<array> cls(m, "array", nb::type_slots(array_slots),
+  nb::class_<array> cls(m, "array", nb::type_slots(array_slots), nb::is_weak_referenceable(),
                         "An N-dimensional array: a node of the lazy compute graph.");
   cls.def("__init__",
           [](array* self, nb::handle val, std::optional<Dtype> dtype) {

@@ -58,7 +58,7 @@ void init_device(nb::module_& m) {
         "Whether a device is available (only the CPU in this build).");
   m.def("device_count", &device_count, "device_type"_a,
         "Number of devices of a type.");
-  m.def("synchronize", [](std::optional<Stream>) {}, "stream"_a = nb::none(),
+  m.def("synchronize", [](StreamArg) {}, "stream"_a = nb::none(),
         "Wait for a stream's work to finish (CPU work is synchronous today).");
   m.def("device_info",
         [](std::optional<Device>) {

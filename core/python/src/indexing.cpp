@@ -114,9 +114,12 @@ void init_indexing(nb::module_& m) {
       [](array& a, nb::handle idx, nb::handle v) {
         auto u = update_value(a, v);
         auto entries = to_entries(idx);
+        // MLX quirk kept for compatibility: `a[...] = array` takes the update's dtype.
+        bool replace = idx.ptr() == Py_Ellipsis && nb::isinstance<array>(v);
+        if (replace) u = nb::cast<array>(v);
         array out = [&] {
           nb::gil_scoped_release release;
-          return index_update(a, std::move(entries), u);
+          return index_update(replace ? astype(a, u.dtype()) : a, std::move(entries), u);
         }();
         // Every Python reference to this array sees the update.
         a.overwrite_descriptor(out);

@@ -129,7 +129,10 @@ void init_ops_elementwise(nb::module_& m) {
         [](const ScalarOrArray& a, const ScalarOrArray& b, StreamArg s) {
           auto [x, y] = to_arrays(a, b);
           auto r = divmod(x, y, to_sod(s));
-          return nb::make_tuple(r[0], r[1]);
+          nb::list out;  // a list, as MLX
+          out.append(nb::cast(r[0]));
+          out.append(nb::cast(r[1]));
+          return out;
         },
         nb::arg("a"), nb::arg("b"), nb::kw_only(), "stream"_a = nb::none(),
         "Quotient and remainder, as one two-output operation.");

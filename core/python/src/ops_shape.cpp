@@ -147,7 +147,8 @@ Returns:
         [](nb::args arrays, StreamArg s) {
           std::vector<array> in;
           for (auto h : arrays) in.push_back(arr(h));
-          return to_tuple(broadcast_arrays(in, to_sod(s)));
+          auto out = broadcast_arrays(in, to_sod(s));
+          return nb::list(nb::cast(out));  // a list, as MLX
         },
         "arrays"_a, "stream"_a = nb::none(), "Broadcast arrays against each other.");
   m.def("broadcast_shapes",

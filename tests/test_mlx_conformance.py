@@ -1,0 +1,81 @@
+"""MLX's own test suite never regresses on lumex.
+
+Runs the conformance runner (``../shared/tools/mlx_conformance.py``, next to the repository
+as in CI) on each file of the committed floor, ``tests/mlx_conformance_floor.json``: the
+reference tests (those the real MLX wheel passes) that lumex passes today. A test in the
+floor that stops passing fails here. Raise the floor as tests start passing:
+
+    python tests/test_mlx_conformance.py --update      # rewrites the floor from a full run
+
+MLX's tests compare with PyTorch (they skip without it), so this needs torch.
+"""
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+RUNNER = SHARED / "tools" / "mlx_conformance.py"
+MLX_TESTS = SHARED / "mlx-tests"
+FLOOR = Path(__file__).resolve().parent / "mlx_conformance_floor.json"
+
+
+def _floor():
+    return json.loads(FLOOR.read_text())
+
+
+def _skip_reason():
+    if not (RUNNER.is_file() and MLX_TESTS.is_dir()):
+        return f"MLX's tests are not next to the repository ({MLX_TESTS} missing)"
+    if importlib.util.find_spec("torch") is None:
+        return "torch is not installed: MLX's tests need it to compare results"
+    return None
+
+
+def _run(files, timeout=900):
+    """{file: set of passing reference tests} from one runner invocation."""
+    env = dict(os.environ)
+    # The runner runs pytest from MLX's test folder: relative entries would break.
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in paths)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.json"
+        subprocess.run([sys.executable, str(RUNNER), "--files", ",".join(files),
+                        "--json", str(out), "--timeout", str(timeout)],
+                       env=env, check=False, capture_output=True, text=True)
+        report = json.loads(out.read_text())
+    reference = json.loads((MLX_TESTS / "reference_pass.json").read_text())
+    return {name: set(reference[name]) - set(r["failing"]) for name, r in report.items()}
+
+
+@pytest.mark.parametrize("name", sorted(_floor()))
+def test_mlx_tests_still_pass(name):
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    passing = _run([name])[name]
+    lost = sorted(set(_floor()[name]) - passing)
+    assert not lost, f"{name}: {len(lost)} MLX tests stopped passing: {lost}"
+
+
+def test_floor_lists_only_reference_tests():
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    reference = json.loads((MLX_TESTS / "reference_pass.json").read_text())
+    for name, tests in _floor().items():
+        assert set(tests) <= set(reference.get(name, [])), name
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
+    reference = json.loads((MLX_TESTS / "reference_pass.json").read_text())
+    result = _run(sorted(reference))
+    FLOOR.write_text(json.dumps({k: sorted(v) for k, v in sorted(result.items())},
+                                indent=1) + "\n")
+    print(f"{sum(map(len, result.values()))} tests in the floor")
