@@ -81,6 +81,12 @@ array arange(double start, double stop, double step, Dtype dtype,
   }
   auto len = static_cast<ShapeElem>(std::max(0.0, n));
   auto st = to_stream(s);
+  if (!is_inexact(dtype)) {
+    // As MLX: the length comes from the float values, the elements from start and
+    // step converted to the integer type (arange(0, 3, 0.2, int32) is 15 zeros).
+    start = std::trunc(start);
+    step = std::trunc(step);
+  }
   return array({len}, dtype, std::make_shared<Arange>(st, start, stop, step), {});
 }
 

@@ -140,12 +140,14 @@ array normal(const Shape& shape, Dtype dtype, const std::optional<array>& loc,
       throw std::invalid_argument(
           "[normal] Can only generate normal numbers with floating point type.");
     }
-    // float64: float32 uniform bits, the inverse error function in float64 (as MLX).
-    auto udt = dtype == float64 ? float32 : dtype;
-    auto u = uniform(array(std::nextafter(-1.0f, 0.0f), udt), array(1.0f, udt), shape,
-                     udt, key, s);
-    u = astype(u, dtype, s);
-    out = multiply(array(static_cast<float>(std::sqrt(2.0)), dtype), erfinv(u, s), s);
+    // Uniform bits in float32 (float16's erfinv of its largest value below 1 would
+    // overflow); the inverse error function in float64 for float64, as MLX.
+    auto work = dtype == float64 ? float64 : float32;
+    auto u = uniform(array(std::nextafter(-1.0f, 0.0f)), array(1.0f), shape, float32,
+                     key, s);
+    u = astype(u, work, s);
+    out = multiply(array(std::sqrt(2.0), work), erfinv(u, s), s);
+    out = astype(out, dtype, s);
   }
   if (scale) out = multiply(*scale, out, s);
   if (loc) out = add(*loc, out, s);
@@ -227,6 +229,9 @@ array categorical_impl(const array& logits, int axis, const Shape& shape,
   Shape gshape(shape);
   int offset = axis + static_cast<int>(shape.size()) - logits.ndim() + 1;
   gshape.insert(gshape.begin() + offset, logits.shape(axis));
+  for (auto d : shape) {
+    if (d == 0) return zeros(shape, uint32, s);  // no samples to draw
+  }
   auto g = gumbel(gshape, float32, key, s);
   return argmax(add(g, logits, s), offset, false, s);
 }

@@ -42,15 +42,15 @@ std::vector<array> FFT::vjp(const std::vector<array>& primals,
                             const std::vector<array>& cotangents,
                             const std::vector<int>&,
                             const std::vector<array>& outputs) {
-  // Cotangents follow the transpose convention (as for every complex op here):
-  // the DFT matrix is symmetric, so a complex transform is its own transpose.
+  // MLX's convention: the cotangent meets the conjugate transpose, F^H g =
+  // conj(F^T conj(g)); the DFT matrix is symmetric, so F^T is the transform itself.
   const array& x = primals[0];
   auto s = stream();
   int last = axes_.back();
-  auto g = astype(cotangents[0], complex64, s);
+  auto g = conjugate(astype(cotangents[0], complex64, s), s);
   if (!real_) {
     auto p = std::make_shared<FFT>(s, axes_, inverse_, false, 0, scale_);
-    return {array(g.shape(), complex64, p, {g})};
+    return {conjugate(array(g.shape(), complex64, p, {g}), s)};
   }
   if (!inverse_) {
     // rfft keeps the first n/2 + 1 bins: zero-pad them back, transform, and
@@ -76,7 +76,7 @@ std::vector<array> FFT::vjp(const std::vector<array>& primals,
   if (n % 2 == 0) w[m - 1] = 1.0f;
   Shape wshape(full.ndim(), 1);
   wshape[last] = m;
-  return {multiply(bins, array(w.data(), wshape, float32), s)};
+  return {conjugate(multiply(bins, array(w.data(), wshape, float32), s), s)};
 }
 
 std::pair<std::vector<array>, std::vector<int>> FFT::vmap(

@@ -323,7 +323,8 @@ def vmap(fun, in_axes=0, out_axes=0):
         if isinstance(in_axes, (list, tuple)):
             flat_in = _axes_for(tuple(in_axes), args, "axis")
         else:
-            flat_in = _axes_for(in_axes, args, "axis")
+            # An int, None or a dict applies to every argument, as MLX.
+            flat_in = [a for arg in args for a in _axes_for(in_axes, arg, "axis")]
         inputs = _array_leaves(args)
         result = {}
 
@@ -392,6 +393,10 @@ class custom_function:
             it = iter(flat)
             return tree_map(lambda x: next(it) if isinstance(x, _array) else x, args)
 
+        def one(t):
+            # As MLX, the rules get a lone positional argument by itself, not in a tuple.
+            return t[0] if len(args) == 1 else t
+
         def flat_fun(flat):
             out = self._fun(*rebuild(flat), **kwargs)
             structure["out"] = out
@@ -424,19 +429,19 @@ class custom_function:
             vjp_rule = functools.partial(self._flat_vjp, flat_fun)
         elif self._vjp is not None:
             def vjp_rule(primals, cotangents, outs):
-                res = self._vjp(rebuild(primals), _fill(out_tree, cotangents),
+                res = self._vjp(one(rebuild(primals)), _fill(out_tree, cotangents),
                                 _fill(out_tree, outs))
                 return per_input(res)
         if self._jvp is not None:
             def jvp_rule(primals, tangents):
-                res = self._jvp(rebuild(primals), rebuild(tangents))
+                res = self._jvp(one(rebuild(primals)), one(rebuild(tangents)))
                 return _array_leaves(res)
         if self._vmap is not None:
             def vmap_rule(ins, axes):
                 it = iter(axes)
                 ax_tree = tree_map(lambda x: next(it) if isinstance(x, _array) else None,
                                    args)
-                outs, oaxes = self._vmap(rebuild(ins), ax_tree)
+                outs, oaxes = self._vmap(one(rebuild(ins)), one(ax_tree))
                 flat_outs = _array_leaves(outs)
                 if oaxes is None or isinstance(oaxes, int):
                     flat_axes = [oaxes] * len(flat_outs)
