@@ -30,7 +30,9 @@ with the same seed, the same as MLX's).
     ),
     code(
         """
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -238,13 +240,14 @@ moments and the step count included).
     ),
     code(
         """
-model.save_weights("mlp.safetensors")
-mx.save_safetensors("adam.safetensors", dict(tree_flatten(optimizer.state)))
+folder = Path(tempfile.mkdtemp(prefix="lumex-tutorial-"))
+model.save_weights(str(folder / "mlp.safetensors"))
+mx.save_safetensors(str(folder / "adam.safetensors"), dict(tree_flatten(optimizer.state)))
 
 restored = MLP([2, 32, 32, 3])
-restored.load_weights("mlp.safetensors")
+restored.load_weights(str(folder / "mlp.safetensors"))
 restored_optimizer = optim.Adam(learning_rate=0.01)
-restored_optimizer.state = tree_unflatten(list(mx.load("adam.safetensors").items()))
+restored_optimizer.state = tree_unflatten(list(mx.load(str(folder / "adam.safetensors")).items()))
 
 print("step count restored:", restored_optimizer.step.item())
 print("same predictions:", mx.array_equal(restored(X_test), model(X_test)).item())
