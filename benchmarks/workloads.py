@@ -571,3 +571,8 @@ def conv_transpose2d_up2():
     return (randn(16, 32, 32, 64), randn(64, 4, 4, 64) * 0.05), {
         "mx": lambda mx, x, w: lambda: mx.conv_transpose2d(x, w, stride=2, padding=1),
         "torch": build_torch}
+
+
+# --- training steps (forward, backward, optimizer update): training.py -------
+
+import training  # noqa: E402,F401  (registers its workloads here)
