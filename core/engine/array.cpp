@@ -4,7 +4,7 @@
 
 #include "engine/introspect.h"
 #include "engine/primitives.h"
-#include "engine/transforms.h"
+#include "engine/eval.h"
 
 namespace lumex::core {
 

@@ -6,7 +6,7 @@
 #include "engine/events.h"
 #include "engine/ops.h"
 #include "engine/print.h"
-#include "engine/transforms.h"
+#include "engine/eval.h"
 #include "engine/utils.h"
 
 using namespace lx;

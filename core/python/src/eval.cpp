@@ -1,6 +1,6 @@
 #include "common.h"
 #include "engine/events.h"
-#include "engine/transforms.h"
+#include "engine/eval.h"
 
 namespace {
 
@@ -22,10 +22,7 @@ void collect_arrays(nb::handle tree, std::vector<lx::array>& out) {
 
 }  // namespace
 
-void init_autodiff(nb::module_& m);
-
-void init_transforms(nb::module_& m) {
-  init_autodiff(m);
+void init_eval(nb::module_& m) {
   m.def("eval",
         [](nb::args args) {
           std::vector<lx::array> arrays;

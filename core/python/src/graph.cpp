@@ -192,7 +192,7 @@ nb::object source_line(uint32_t site) {
 
 }  // namespace
 
-void init_introspect(nb::module_& m) {
+void init_graph(nb::module_& m) {
   if (auto pkg = nb::module_::import_("sys").attr("modules").attr("get")("lumex");
       !pkg.is_none() && nb::hasattr(pkg, "__path__")) {
     auto path = nb::cast<std::string>(nb::list(pkg.attr("__path__"))[0]);

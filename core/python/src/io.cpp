@@ -8,7 +8,7 @@
 #include "common.h"
 #include "engine/events.h"
 #include "engine/io/io.h"
-#include "engine/transforms.h"
+#include "engine/eval.h"
 #include "engine/utils.h"
 
 namespace io = lx::io;

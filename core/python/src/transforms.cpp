@@ -22,7 +22,7 @@ std::vector<int> to_axes(const OptAxes& axes) {
 
 }  // namespace
 
-void init_autodiff(nb::module_& m) {
+void init_transforms(nb::module_& m) {
   m.def("_vjp", &lx::vjp, "fun"_a, "primals"_a, "cotangents"_a,
         "Flat vjp: (outputs, cotangents of the primals).");
   m.def("_jvp", &lx::jvp, "fun"_a, "primals"_a, "tangents"_a,
