@@ -328,3 +328,17 @@ def make_layout(layout, name, rng, lo=-3.0, hi=3.0):
         # every other row and every other column: shape (3, 4)
         return mx.as_strided(x, (3, 4), (16, 2)), xn[::2, ::2]
     raise ValueError(layout)
+
+
+def vmap_loop(f, x):
+    """The reference for mx.vmap(f)(x): f applied to each x[i], stacked (NumPy)."""
+    xs = np.array(x)
+    return np.stack([np.array(f(mx.array(xs[i]))) for i in range(xs.shape[0])])
+
+
+def assert_vmap_matches_loop(f, x, tol=1e-4):
+    """mx.vmap(f) over axis 0 of x (3-D), and over axis 2 of x moved there, matches the loop."""
+    expected = vmap_loop(f, x)
+    np.testing.assert_allclose(np.array(mx.vmap(f)(x)), expected, rtol=tol, atol=tol)
+    xt = mx.moveaxis(x, 0, 2)
+    np.testing.assert_allclose(np.array(mx.vmap(f, in_axes=2)(xt)), expected, rtol=tol, atol=tol)
