@@ -94,4 +94,6 @@ std::pair<std::vector<array>, std::vector<int>> Fused::vmap(
   return {core::vmap(f, inputs, in_axes, std::vector<int>{0}), {0}};
 }
 
+LUMEX_REGISTER_PRIMITIVE(Fused);
+
 }  // namespace lumex::core

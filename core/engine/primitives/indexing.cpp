@@ -403,4 +403,10 @@ std::pair<std::vector<array>, std::vector<int>> ScatterAxis::vmap(
   return {{scatter_axis_with(reduce_, src, idx, upd, axis_ + 1, stream())}, {0}};
 }
 
+LUMEX_REGISTER_PRIMITIVE(Gather);
+LUMEX_REGISTER_PRIMITIVE(Scatter);
+LUMEX_REGISTER_PRIMITIVE(SliceUpdate);
+LUMEX_REGISTER_PRIMITIVE(GatherAxis);
+LUMEX_REGISTER_PRIMITIVE(ScatterAxis);
+
 }  // namespace lumex::core

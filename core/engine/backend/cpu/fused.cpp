@@ -167,6 +167,4 @@ void Fused::eval_cpu(const std::vector<array>& inputs, array& out) {
   }
 }
 
-LUMEX_REGISTER_PRIMITIVE(Fused);
-
 }  // namespace lumex::core
