@@ -54,6 +54,7 @@ NodeInfo describe(const array& a) {
     n.primitive_id = reinterpret_cast<uintptr_t>(a.primitive_ptr().get());
     n.op = a.primitive().name();
     n.params = a.primitive().params();
+    n.stream = a.primitive().stream();
     for (auto& in : a.inputs()) n.inputs.push_back(in.id());
     for (auto& s : a.siblings()) n.siblings.push_back(s.id());
   }

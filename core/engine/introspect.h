@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -23,6 +24,7 @@ struct NodeInfo {
   uintptr_t primitive_id = 0;  // shared by sibling outputs; 0 for graph sources
   std::string op;              // primitive name, empty for graph sources
   std::vector<std::pair<std::string, std::string>> params;
+  std::optional<Stream> stream;  // the primitive's stream, none for graph sources
   std::vector<uint64_t> inputs;
   std::vector<uint64_t> siblings;  // other outputs of the same primitive
   Shape shape;

@@ -242,6 +242,7 @@ Nothing is evaluated.)");
         for (auto& [k, v] : n.params) d[k.c_str()] = v;
         return d;
       }, "The primitive's parameters as strings.")
+      .def_ro("stream", &NodeInfo::stream, "The primitive's stream, None for graph sources.")
       .def_prop_ro("inputs", [](const NodeInfo& n) { return nb::tuple(nb::cast(n.inputs)); })
       .def_prop_ro("siblings", [](const NodeInfo& n) { return nb::tuple(nb::cast(n.siblings)); })
       .def_prop_ro("shape", [](const NodeInfo& n) { return nb::tuple(nb::cast(n.shape)); })
