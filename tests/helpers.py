@@ -35,18 +35,25 @@ def has(name, obj=None):
 
 
 def need(*names):
-    """Skip the calling test unless every (dotted) name exists on ``mx``.
+    """Fail the calling test unless every (dotted) name exists on ``mx``.
 
     ``need("sum", "linalg.norm", "array.mT")`` -- ``array.X`` checks the
-    array class for a method or property.
+    array class for a method or property. A missing name is a failure, so a
+    removed binding cannot pass unnoticed; a test of something not built yet
+    says so with ``@pytest.mark.not_built("name", ...)``. Against the reference
+    (LUMEX_TEST_BACKEND=mlx) a name MLX lacks skips: it is a lumex extension.
     """
     missing = [n for n in names if not has(n)]
-    if missing:
-        pytest.skip("not implemented yet: " + ", ".join(missing))
+    if not missing:
+        return
+    if IS_MLX:
+        pytest.skip("not in the reference: " + ", ".join(missing))
+    pytest.fail("lumex.core lacks " + ", ".join(missing)
+                + " (mark the test not_built(...) if it is not built yet)", pytrace=False)
 
 
 def need_method(*names):
-    """Skip unless the array class has every method/property in ``names``."""
+    """need() for methods/properties of the array class."""
     need(*("array." + n for n in names))
 
 

@@ -365,6 +365,7 @@ def test_bitwise_invert_values():
     assert_equal(mx.bitwise_invert(mx.array([0, 255], dtype=mx.uint8)), np.array([255, 0]), "uint8")
     assert_equal(mx.bitwise_invert(mx.array([True, False])), np.array([False, True]), "bool_")
     assert_equal(~mx.array([5], dtype=mx.int16), np.array([-6]), "int16")
+    assert_equal(~mx.array([True, False]), np.array([False, True]), "bool_")
     with pytest.raises(ValueError):
         ~mx.array([1.0])
 
