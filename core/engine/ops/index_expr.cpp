@@ -452,4 +452,20 @@ array index_update(const array& a, std::vector<IndexEntry> entries, const array&
   return reshape(out, a.shape(), s);
 }
 
+array index_update(const array& a, std::vector<IndexEntry> entries, const array& update,
+                   AtUpdate how, StreamOrDevice s) {
+  switch (how) {
+    case AtUpdate::add: return index_update(a, std::move(entries), update, Scatter::Sum, s);
+    case AtUpdate::subtract:
+      return index_update(a, std::move(entries), negative(update, s), Scatter::Sum, s);
+    case AtUpdate::multiply:
+      return index_update(a, std::move(entries), update, Scatter::Prod, s);
+    case AtUpdate::divide:
+      return index_update(a, std::move(entries), reciprocal(update, s), Scatter::Prod, s);
+    case AtUpdate::maximum: return index_update(a, std::move(entries), update, Scatter::Max, s);
+    case AtUpdate::minimum: return index_update(a, std::move(entries), update, Scatter::Min, s);
+  }
+  return index_update(a, std::move(entries), update, Scatter::Sum, s);
+}
+
 }  // namespace lumex::core

@@ -255,6 +255,10 @@ array take(const array& a, const array& indices, StreamOrDevice s) {
   return take(flatten(a, s), indices, 0, s);
 }
 
+array take(const array& a, int index, StreamOrDevice s) {
+  return take(a, array(index), s);
+}
+
 array take(const array& a, int index, int axis, StreamOrDevice s) {
   axis = normalize_axis(axis, a.ndim(), "take");
   ShapeElem n = a.shape(axis);
