@@ -200,12 +200,4 @@ void array::copy_shared_buffer(const array& other) {
   copy_shared_buffer(other, other.strides(), other.flags(), other.data_size());
 }
 
-void array::move_shared_buffer(array other) {
-  desc_->data = std::move(other.desc_->data);
-  desc_->data_ptr = other.desc_->data_ptr;
-  desc_->strides = other.desc_->strides;
-  desc_->flags = other.desc_->flags;
-  desc_->data_size = other.desc_->data_size;
-}
-
 }  // namespace lumex::core

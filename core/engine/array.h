@@ -172,8 +172,6 @@ class array {
   void copy_shared_buffer(const array& other, Strides strides, Flags flags,
                           size_t data_size, int64_t offset_elems = 0);
   void copy_shared_buffer(const array& other);
-  /// Takes over `other`'s buffer (buffer donation; `other` must not be read after).
-  void move_shared_buffer(array other);
 
   /// Replaces this handle's node by `other`'s: used by Python in-place operators,
   /// which must keep the Python object and make every alias see the new value.

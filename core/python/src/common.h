@@ -34,6 +34,26 @@ inline lx::StreamOrDevice to_sod(const StreamArg& s) {
 /// An `axis` argument: None, an int, or a sequence of ints.
 using AxisArg = std::variant<std::monostate, int, std::vector<int>>;
 
+/// AxisArg as the engine takes it: no value for None (all axes).
+inline std::optional<std::vector<int>> to_axes(const AxisArg& a) {
+  if (std::holds_alternative<int>(a)) return std::vector<int>{std::get<int>(a)};
+  if (std::holds_alternative<std::vector<int>>(a)) return std::get<std::vector<int>>(a);
+  return std::nullopt;
+}
+
+/// A single `axis=` that may be None.
+inline std::optional<int> opt_axis(nb::handle h) {
+  if (h.is_none()) return std::nullopt;
+  return nb::cast<int>(h);
+}
+
+/// Several results as a Python tuple.
+inline nb::tuple to_tuple(const std::vector<lx::array>& v) {
+  nb::list l;
+  for (auto& a : v) l.append(nb::cast(a));
+  return nb::tuple(l);
+}
+
 /// A scalar or array operand, converted lazily (keeps MLX's weak scalar rules).
 using ScalarOrArray = nb::object;
 

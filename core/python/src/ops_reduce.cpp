@@ -7,14 +7,6 @@ using namespace lx;
 
 namespace {
 
-Axes to_axes(const AxisArg& a) {
-  if (std::holds_alternative<int>(a)) return std::vector<int>{std::get<int>(a)};
-  if (std::holds_alternative<std::vector<int>>(a)) {
-    return std::get<std::vector<int>>(a);
-  }
-  return std::nullopt;
-}
-
 using ReduceFn = array (*)(const array&, const Axes&, bool, StreamOrDevice);
 using ScanFn = array (*)(const array&, std::optional<int>, bool, bool, StreamOrDevice);
 using ArgFn = array (*)(const array&, std::optional<int>, bool, StreamOrDevice);

@@ -29,12 +29,6 @@ std::vector<array> array_list(nb::handle h, const char* op) {
   return out;
 }
 
-nb::tuple to_tuple(const std::vector<array>& v) {
-  nb::list l;
-  for (auto& a : v) l.append(nb::cast(a));
-  return nb::tuple(l);
-}
-
 nb::list to_list(const std::vector<array>& v) {
   nb::list l;
   for (auto& a : v) l.append(nb::cast(a));

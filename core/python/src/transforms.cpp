@@ -93,4 +93,12 @@ void init_transforms(nb::module_& m) {
           return out;
         },
         "(primitive, rule, reason) for rules a primitive deliberately lacks.");
+  m.def("_make_primitive",
+        [](const std::string& name, const lx::PrimitiveParams& params) {
+          auto p = lx::make_primitive(name, lx::default_stream(lx::default_device()), params);
+          return std::make_pair(std::string(p->name()), p->params());
+        },
+        "name"_a, "params"_a,
+        "(name, params) of the primitive the registry makes from `name` and `params` "
+        "(the factory graph import will use).");
 }
