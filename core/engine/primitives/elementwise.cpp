@@ -319,6 +319,16 @@ std::pair<std::vector<array>, std::vector<int>> AsType::vmap(
   return {{astype(inputs[0], dtype_, stream())}, {axes[0]}};
 }
 
+std::shared_ptr<Primitive> AsType::from_params(Stream s, const PrimitiveParams& params) {
+  if (params.size() == 1 && params[0].first == "dtype") {
+    for (Dtype d : {bool_, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16,
+                    float32, float64, bfloat16, complex64}) {
+      if (params[0].second == dtype_name(d)) return std::make_shared<AsType>(s, d);
+    }
+  }
+  throw_bad_params("AsType", params);
+}
+
 LUMEX_REGISTER_PRIMITIVE(Equal);
 LUMEX_REGISTER_PRIMITIVE(DivMod);
 LUMEX_REGISTER_PRIMITIVE(Select);
