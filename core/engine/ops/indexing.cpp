@@ -63,6 +63,7 @@ void norm_slice(ShapeElem n, ShapeElem& start, ShapeElem& stop, ShapeElem step,
 
 }  // namespace detail
 
+using detail::norm_slice;
 using detail::prepare_indices;
 
 namespace {
