@@ -503,16 +503,6 @@ OUTER = [((2,), (3,), "int32", "int32"), ((2, 2), (3,), "float32", "float32"), (
          ((2,), (1,), "int8", "float32"), ((3,), (2,), "float16", "float16")]
 
 
-@pytest.mark.parametrize("sa,sb,da,db", OUTER, ids=[str(i) for i in range(len(OUTER))])
-def test_outer(sa, sb, da, db, rng):
-    need("outer")
-    a, an = random_mx(sa, da, rng, -3, 3)
-    b, bn = random_mx(sb, db, rng, -3, 3)
-    out = mx.outer(a, b)
-    assert out.dtype == dt(PROMOTION[(da, db)])
-    assert_array(out, np.outer(an.astype(np.float64), bn.astype(np.float64)))
-
-
 TENSORDOT = [
     ((2, 3, 4), (3, 4, 5), 2),
     ((2, 3, 4), (4, 5), 1),
@@ -546,11 +536,15 @@ KRON = [((2,), (2,), "int32", "int32"), ((2, 2), (3, 1), "float32", "float32"), 
         ((), (2,), "int32", "int32"), ((2,), (1,), "int8", "float32"), ((2, 3, 1), (2, 2), "float32", "int32")]
 
 
-@pytest.mark.parametrize("sa,sb,da,db", KRON, ids=[str(i) for i in range(len(KRON))])
-def test_kron_table(sa, sb, da, db, rng):
-    need("kron")
+OUTER_KRON = [("outer", *c) for c in OUTER] + [("kron", *c) for c in KRON]
+
+
+@pytest.mark.parametrize("op,sa,sb,da,db", OUTER_KRON,
+                         ids=[f"{c[0]}{i}" for i, c in enumerate(OUTER_KRON)])
+def test_outer_kron_table(op, sa, sb, da, db, rng):
+    need(op)
     a, an = random_mx(sa, da, rng, -3, 3)
     b, bn = random_mx(sb, db, rng, -3, 3)
-    out = mx.kron(a, b)
+    out = getattr(mx, op)(a, b)
     assert out.dtype == dt(PROMOTION[(da, db)])
-    assert_array(out, np.kron(an.astype(np.float64), bn.astype(np.float64)))
+    assert_array(out, getattr(np, op)(an.astype(np.float64), bn.astype(np.float64)))
