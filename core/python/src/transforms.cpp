@@ -94,7 +94,9 @@ void init_transforms(nb::module_& m) {
         },
         "(primitive, rule, reason) for rules a primitive deliberately lacks.");
   m.def("_make_primitive",
-        [](const std::string& name, const lx::PrimitiveParams& params) {
+        [](const std::string& name, nb::dict given) {
+          lx::PrimitiveParams params;
+          for (auto [k, v] : given) params.emplace_back(nb::str(k).c_str(), nb::str(v).c_str());
           auto p = lx::make_primitive(name, lx::default_stream(lx::default_device()), params);
           return std::make_pair(std::string(p->name()), p->params());
         },
