@@ -67,10 +67,7 @@ def savez(file, *args, **kwargs):
         args (array): Arrays to save.
         kwargs (array): Arrays to save, under the keyword's name.
     """
-    from . import core
-
-    with core._SaveScope():
-        _npz.savez(file, args, kwargs, False)
+    _npz.savez(file, args, kwargs, compressed=False)
 
 
 def savez_compressed(file, *args, **kwargs):
@@ -83,7 +80,4 @@ def savez_compressed(file, *args, **kwargs):
         args (array): Arrays to save.
         kwargs (array): Arrays to save, under the keyword's name.
     """
-    from . import core
-
-    with core._SaveScope():
-        _npz.savez(file, args, kwargs, True)
+    _npz.savez(file, args, kwargs, compressed=True)
