@@ -174,11 +174,20 @@ def reference(op, x_np, out_name):
         return ref(ref_input(x_np, "complex64" if np.iscomplexobj(x_np) else out_name))
 
 
+# MLX ops in the table that lumex has not built yet: their rows fail (strictly) until
+# they exist, then the entry here must go.
+NOT_BUILT = {"trunc"}
+
+
+def _row(op, *rest):
+    return pytest.param(op, *rest, marks=[pytest.mark.not_built(op)] if op in NOT_BUILT else [])
+
+
 def _cases():
     for op, (_, _, _, ok, bad) in UNARY.items():
         for name in DTYPE_NAMES:
             if name in ok or name in bad:
-                yield op, name
+                yield _row(op, name)
 
 
 @pytest.mark.parametrize("op,name", list(_cases()))
@@ -199,7 +208,7 @@ def test_unary_dtypes(op, name, rng):
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("op", sorted(UNARY))
+@pytest.mark.parametrize("op", [_row(op) for op in sorted(UNARY)])
 def test_unary_layouts(op, layout, rng):
     need(op)
     _, (lo, hi), rule, ok, bad = UNARY[op]
