@@ -88,8 +88,8 @@ class ALiBi(Module):
     @staticmethod
     def create_alibi_matrix(q_sequence_length: int, k_sequence_length: int, num_heads: int,
                             offset: int = 0, dtype: mx.Dtype = mx.float32) -> mx.array:
-        """The bias ``(1, num_heads, q_len - offset, k_len)`` for queries at
-        positions ``offset .. q_sequence_length - 1``."""
+        """The bias, shape ``(1, num_heads, q_len - offset, k_len)``, for the
+        queries at positions ``offset`` to ``q_sequence_length - 1``."""
         q = mx.arange(offset, q_sequence_length)
         k = mx.arange(0, k_sequence_length)
         distance = -mx.abs(mx.expand_dims(q[:, None] - k[None, :], axis=(0, 1)))
