@@ -6,8 +6,8 @@ untouched. myst-nb executes the tutorials and the guide pages during the
 build, without a cache, so a notebook that fails fails the build.
 
 The coverage tests need no build: every public name of ``lumex.core``, its
-submodules, ``lumex.utils``, ``lumex.nn`` (with ``losses``, ``init``, ``utils``) and
-``lumex.notebook_ext`` must be listed in
+submodules, ``lumex.utils``, ``lumex.nn`` (with ``losses``, ``init``, ``utils``),
+``lumex.optimizers`` and ``lumex.notebook_ext`` must be listed in
 ``docs/api/groups.py`` (or in its tables of dtypes and constants) and carry a
 docstring whose first line is its signature.
 
@@ -189,6 +189,7 @@ def _public_modules() -> list[types.ModuleType]:
     modules.append(importlib.import_module("lumex.utils"))
     for name in ("lumex.nn", "lumex.nn.losses", "lumex.nn.init", "lumex.nn.utils"):
         modules.append(importlib.import_module(name))
+    modules.append(importlib.import_module("lumex.optimizers"))
     modules.append(importlib.import_module("lumex.notebook_ext"))
     return modules
 

@@ -37,7 +37,7 @@ CompiledGraph::CompiledGraph(const ArrayFun& fun, const std::vector<array>& inpu
     array::TracingScope tracing;
     outputs_ = fun(placeholders_);
   }
-  for (auto& node : detail::tape_between(sources, outputs_, nullptr, false)) {
+  for (auto& node : detail::tape_between(sources, outputs_)) {
     Step step{node.primitive_ptr(), node.inputs(), {}, {}, {}};
     for (auto& o : detail::primitive_outputs(node)) {
       step.out_ids.push_back(o.id());

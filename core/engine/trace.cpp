@@ -8,7 +8,7 @@ namespace lumex::core::detail {
 
 /// Nodes on a path from `sources` to `outputs`, in topological order (inputs
 /// first), one entry per primitive. Iterative depth-first search; sources are
-/// not included. Gradient-stopped nodes and graph leaves end a path.
+/// not included. Graph leaves (and, for autodiff, gradient-stopped nodes) end a path.
 std::vector<array> tape_between(const std::unordered_set<uint64_t>& sources,
                                 const std::vector<array>& outputs,
                                 std::unordered_set<uint64_t>* on_path,

@@ -65,7 +65,7 @@ std::vector<array> vmap(const ArrayFun& fun, const std::vector<array>& inputs,
             ") must match the number of outputs (", outputs.size(), ")."));
   }
   std::unordered_set<uint64_t> on_path;
-  auto tape = detail::tape_between(sources, outputs, &on_path, false);
+  auto tape = detail::tape_between(sources, outputs, &on_path);
 
   std::unordered_map<uint64_t, std::pair<array, int>> batched;
   for (size_t i = 0; i < inputs.size(); ++i) {
