@@ -598,3 +598,39 @@ def test_single_process_sharded_layers():
     clipped, norm = nn.utils.clip_grad_norm_sharded(g, 1.0)
     close(norm, math.sqrt(2))
     close(clipped["w"], np.ones(2) / math.sqrt(2), atol=1e-5)
+
+
+def test_gradients_of_the_remaining_layers():
+    check_module_grad(nn.SinusoidalPositionalEncoding(4, cos_first=True, full_turns=True),
+                      mx.array(randn(3)))
+    check_module_grad(nn.ShardedToAllLinear(3, 2), mx.array(randn(2, 3)))
+    check_module_grad(nn.Sequential(nn.Linear(3, 3), nn.Tanh(), nn.Identity()),
+                      mx.array(randn(2, 3)))
+    drop = nn.Dropout(0.5)
+    drop.eval()
+    check_module_grad(drop, mx.array(randn(2, 3)))
+    # in training mode the gradient is the mask scaled by 1 / (1 - p)
+    mx.random.seed(5)
+    x = mx.array(randn(50))
+    train = nn.Dropout(0.25)
+    key_state = mx.random.state[0]
+    y = train(x)
+    mx.random.state[0] = key_state
+    g = mx.grad(lambda x: train(x).sum())(x)
+    np.testing.assert_allclose(np.array(g), (np.array(y) != 0) / 0.75, rtol=1e-6)
+
+
+@pytest.mark.skipif(helpers.IS_MLX, reason="lumex names the module in errors")
+def test_other_exceptions_pass_through_unchanged():
+    class Boom(nn.Module):
+        def __call__(self, x):
+            raise KeyError("inner")
+
+    with pytest.raises(KeyError, match="inner"):
+        nn.Sequential(Boom())(mx.zeros(1))
+    err = None
+    try:
+        nn.Sequential(nn.Linear(2, 2))(mx.zeros((1, 3)))
+    except ValueError as exc:
+        err = exc
+    assert str(err).startswith("[layers.0 (Linear)]") and err.__traceback__ is not None
