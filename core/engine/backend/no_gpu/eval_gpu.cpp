@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/primitives.h"
+#include "engine/primitives/conv.h"
 
 namespace lumex::core {
 
@@ -118,6 +119,7 @@ LUMEX_NO_GPU(ArgSort)
 LUMEX_NO_GPU(Partition)
 LUMEX_NO_GPU(ArgPartition)
 LUMEX_NO_GPU(SearchSorted)
+LUMEX_NO_GPU(Convolution)
 
 LUMEX_NO_GPU_MULTI(CustomTransforms)
 LUMEX_NO_GPU_MULTI(DivMod)
