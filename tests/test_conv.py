@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import lumex.core as mx
 
@@ -44,7 +45,7 @@ def np_conv(x, w, stride=1, padding=0, kernel_dilation=1, input_dilation=1, grou
     else:
         lo = hi = per_dim(padding, sd)
     # input dilation, then padding (negative crops)
-    shape = [x.shape[0]] + [(n - 1) * D[i] + 1 for i, n in enumerate(x.shape[1:-1])] + [x.shape[-1]]
+    shape = [x.shape[0]] + [(n - 1) * D[i] + 1 if n else 0 for i, n in enumerate(x.shape[1:-1])] + [x.shape[-1]]
     xd = np.zeros(shape)
     xd[(slice(None),) + tuple(slice(None, None, Di) for Di in D)] = x
     for i in range(sd):
@@ -428,3 +429,51 @@ def test_negative_padding_crops_like_mlx():
     out = mx.conv1d(mx.array(x), mx.array(w), padding=-1)
     close(out, np_conv(x, w, 1, -1))
     assert mx.conv_transpose1d(mx.ones((2, 8, 4)), mx.ones((6, 3, 4)), output_padding=-1).shape == (2, 9, 6)
+
+
+# ---------------------------------------------------------------------------
+# property test: any geometry either matches NumPy or raises ValueError
+
+
+@settings(max_examples=120, deadline=None)
+@given(data=st.data())
+def test_random_geometry_matches_numpy_or_raises(data):
+    sd = data.draw(st.integers(1, 3))
+    groups = data.draw(st.integers(1, 3))
+    cg, og = data.draw(st.integers(0, 3)), data.draw(st.integers(0, 3))
+    n = data.draw(st.integers(0, 2))
+    L = [data.draw(st.integers(0, 7)) for _ in range(sd)]
+    K = [data.draw(st.integers(1, 4)) for _ in range(sd)]
+    small = st.integers(-2, 3)
+    stride = [data.draw(st.integers(0, 3)) for _ in range(sd)]
+    kd = [data.draw(st.integers(0, 3)) for _ in range(sd)]
+    idil = [data.draw(st.integers(0, 3)) for _ in range(sd)]
+    lo = [data.draw(small) for _ in range(sd)]
+    hi = [data.draw(small) for _ in range(sd)]
+    flip = data.draw(st.booleans())
+    # channels sometimes deliberately mismatched
+    c_in = groups * cg + data.draw(st.sampled_from([0, 0, 0, 1]))
+    x = rand(n, *L, c_in)
+    w = rand(groups * og, *K, cg)
+    try:
+        out = mx.conv_general(mx.array(x), mx.array(w), stride=stride, padding=(lo, hi),
+                              kernel_dilation=kd, input_dilation=idil, groups=groups, flip=flip)
+        mx.eval(out)
+    except ValueError:
+        valid = (c_in == groups * cg and min(stride + kd + idil) > 0 and all(
+            (max(L[i] - 1, -1) * idil[i] + 1 + lo[i] + hi[i] if L[i] else lo[i] + hi[i])
+            >= (K[i] - 1) * kd[i] + 1 for i in range(sd)))
+        assert not valid, "a valid convolution raised"
+        return
+    close(out, np_conv(x, w, stride, (lo, hi), kd, idil, groups, flip))
+    # The rules, for the same geometry: conv is bilinear, so the vjp is exact
+    # adjoint of the forward map in each argument: <g, conv(tx, w)> = <dx, tx>.
+    f = lambda a, b: mx.conv_general(a, b, stride=stride, padding=(lo, hi), kernel_dilation=kd,
+                                     input_dilation=idil, groups=groups, flip=flip)
+    f64 = lambda a: mx.array(a, dtype=mx.float64)
+    xm, wm, g = f64(x), f64(w), f64(rand(*out.shape))
+    tx, tw = f64(rand(*x.shape)), f64(rand(*w.shape))
+    _, (dx, dw) = mx.vjp(f, [xm, wm], [g])
+    assert dx.shape == x.shape and dw.shape == w.shape
+    for lhs, rhs in [(mx.sum(g * f(tx, wm)), mx.sum(dx * tx)), (mx.sum(g * f(xm, tw)), mx.sum(dw * tw))]:
+        assert abs(float(lhs) - float(rhs)) <= 1e-9 * max(1.0, abs(float(lhs)))
