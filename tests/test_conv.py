@@ -44,19 +44,17 @@ def np_conv(x, w, stride=1, padding=0, kernel_dilation=1, input_dilation=1, grou
         lo, hi = padding
     else:
         lo = hi = per_dim(padding, sd)
-    # input dilation, then padding (negative crops)
+    # as MLX: negative padding removes input elements, then dilation, then padding
+    for i in range(sd):
+        ax, n = i + 1, x.shape[i + 1]
+        a = min(max(-lo[i], 0), n)
+        b = max(a, n - max(-hi[i], 0))
+        x = np.take(x, range(a, b), axis=ax)
     shape = [x.shape[0]] + [(n - 1) * D[i] + 1 if n else 0 for i, n in enumerate(x.shape[1:-1])] + [x.shape[-1]]
     xd = np.zeros(shape)
     xd[(slice(None),) + tuple(slice(None, None, Di) for Di in D)] = x
-    for i in range(sd):
-        ax = i + 1
-        if lo[i] < 0:
-            xd = np.take(xd, range(-lo[i], xd.shape[ax]), axis=ax)
-        if hi[i] < 0:
-            xd = np.take(xd, range(0, xd.shape[ax] + hi[i]), axis=ax)
-        pw = [(0, 0)] * xd.ndim
-        pw[ax] = (max(lo[i], 0), max(hi[i], 0))
-        xd = np.pad(xd, pw)
+    pw = [(0, 0)] + [(max(lo[i], 0), max(hi[i], 0)) for i in range(sd)] + [(0, 0)]
+    xd = np.pad(xd, pw)
     if flip:
         w = w[(slice(None),) + (slice(None, None, -1),) * sd]
     O, K, Cg = w.shape[0], w.shape[1:-1], w.shape[-1]
@@ -424,10 +422,19 @@ def test_bad_argument_types():
 
 
 def test_negative_padding_crops_like_mlx():
-    # MLX accepts negative padding as a crop; so do we.
+    # MLX accepts negative padding: it removes input elements before dilation.
     x, w = rand(2, 8, 4), rand(6, 3, 4)
     out = mx.conv1d(mx.array(x), mx.array(w), padding=-1)
     close(out, np_conv(x, w, 1, -1))
+    x = mx.arange(1, 6, dtype=mx.float32).reshape(1, 5, 1)
+    w = mx.ones((1, 1, 1))
+    for pad, dil, expect in [(([-1], [0]), 2, [2, 0, 3, 0, 4, 0, 5]),
+                             (([2], [-1]), 2, [0, 0, 1, 0, 2, 0, 3, 0, 4]),
+                             (([-3], [0]), 2, [4, 0, 5])]:  # values from MLX 0.32
+        y = mx.conv_general(x, w, padding=pad, input_dilation=dil)
+        assert np.array(y).ravel().tolist() == expect
+    assert mx.conv_general(mx.zeros((1, 0, 1)), w, padding=([2], [-1])).shape == (1, 2, 1)
+    assert mx.conv_general(mx.zeros((1, 1, 1)), w, padding=([2], [-3])).shape == (1, 2, 1)
     assert mx.conv_transpose1d(mx.ones((2, 8, 4)), mx.ones((6, 3, 4)), output_padding=-1).shape == (2, 9, 6)
 
 
@@ -460,8 +467,9 @@ def test_random_geometry_matches_numpy_or_raises(data):
                               kernel_dilation=kd, input_dilation=idil, groups=groups, flip=flip)
         mx.eval(out)
     except ValueError:
+        kept = [max(0, L[i] - max(-lo[i], 0) - max(-hi[i], 0)) for i in range(sd)]
         valid = (c_in == groups * cg and min(stride + kd + idil) > 0 and all(
-            (max(L[i] - 1, -1) * idil[i] + 1 + lo[i] + hi[i] if L[i] else lo[i] + hi[i])
+            ((kept[i] - 1) * idil[i] + 1 if kept[i] else 0) + max(lo[i], 0) + max(hi[i], 0)
             >= (K[i] - 1) * kd[i] + 1 for i in range(sd)))
         assert not valid, "a valid convolution raised"
         return
