@@ -477,3 +477,34 @@ def test_compile_with_random_state_matches_uncompiled_sequence():
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w)
     assert not np.allclose(got[0], got[1])
+
+
+def test_stop_gradient_inside_compile_and_vmap():
+    # stop_gradient blocks derivatives only: compile and vmap trace through it
+    def f(x):
+        return x - mx.stop_gradient(mx.max(x, axis=-1, keepdims=True))
+
+    x = mx.array([[1.0, 3.0], [2.0, -1.0]])
+    expected = np.array([[-2.0, 0.0], [0.0, -3.0]], dtype=np.float32)
+    np.testing.assert_array_equal(np.array(mx.compile(f)(x)), expected)
+    np.testing.assert_array_equal(np.array(mx.vmap(f)(x)), expected)
+    g = mx.grad(lambda x: mx.compile(f)(x).sum())(x)
+    np.testing.assert_array_equal(np.array(g), np.ones((2, 2), np.float32))
+
+
+def test_grad_fills_dict_arguments_in_place_and_restores_them():
+    # as MLX: the function sees the dict (or dict subclass) it was given
+    class Tree(dict):
+        pass
+
+    w = mx.array(2.0)
+    tree = Tree(w=w)
+    seen = []
+
+    def f(t):
+        seen.append(t)
+        return t["w"] * 3
+
+    g = mx.grad(f)(tree)
+    assert seen[0] is tree and tree["w"] is w
+    assert g["w"].item() == 3.0
