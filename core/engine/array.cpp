@@ -47,7 +47,10 @@ array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_,
   if (array::in_tracing()) {
     for (auto& in : inputs) tracer |= in.desc_->tracer;
   }
-  if (sites::recording()) [[unlikely]] site = sites::capture();
+  if (sites::recording()) [[unlikely]] {
+    site = sites::capture();
+    call = sites::current_call();
+  }
 }
 
 // Graphs can be chains of millions of nodes: releasing them recursively through

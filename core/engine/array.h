@@ -142,6 +142,8 @@ class array {
   uint64_t id() const { return desc_->id; }
   /// Where the user created this node (see sites:: in introspect.h); 0 if unknown.
   uint32_t site() const { return desc_->site; }
+  /// The public op call that created this node (sites::current_call); 0 if unknown.
+  uint32_t call() const { return desc_->call; }
   const void* desc_ptr() const { return desc_.get(); }
 
   Flags flags() const { return desc_->flags; }
@@ -200,6 +202,7 @@ class array {
     int position = 0;
     bool tracer = false;
     uint32_t site = 0;
+    uint32_t call = 0;  // fills the padding before id
     uint64_t id;
 
     ArrayDesc(Shape shape, Dtype dtype);

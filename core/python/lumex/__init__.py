@@ -49,14 +49,19 @@ def _install_notebook_displays():
 
     if "IPython" not in sys.modules or _os.environ.get("LUMEX_NO_NOTEBOOK"):
         return
+    if sys.modules["IPython"].get_ipython() is None:
+        return
     try:
-        if sys.modules["IPython"].get_ipython() is None:
-            return
         from .notebook_ext import install
-
+    except ImportError:  # installed without the notebook extra: plain reprs
+        return
+    try:
         install()
-    except Exception:  # a display nicety must never break `import lumex`
-        pass
+    except Exception as e:  # a display nicety must not break `import lumex`, but say so
+        import warnings
+
+        warnings.warn(f"lumex: notebook displays not installed ({type(e).__name__}: {e})",
+                      RuntimeWarning, stacklevel=2)
 
 
 _install_notebook_displays()

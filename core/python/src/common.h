@@ -13,6 +13,7 @@
 
 #include "convert.h"
 #include "engine/device.h"
+#include "engine/introspect.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
