@@ -161,7 +161,8 @@ void free(Buffer buf) {
 
 size_t get_active_memory() { return state().active.load(); }
 size_t get_peak_memory() { return state().peak.load(); }
-void reset_peak_memory() { state().peak.store(state().active.load()); }
+// MLX resets the peak to zero, not to the memory active now.
+void reset_peak_memory() { state().peak.store(0); }
 size_t get_cache_memory() {
   std::lock_guard lk(state().mtx);
   return state().cached;

@@ -40,6 +40,7 @@ def _install_transforms():
 
 
 _install_transforms()
+core.__version__ = __version__  # noqa: F821 - `core` is bound by _install_transforms' import
 
 
 def _install_notebook_displays():

@@ -58,3 +58,6 @@ void init_linalg(nb::module_& m);
 void init_fft(nb::module_& m);
 void init_io(nb::module_& m);
 void init_introspect(nb::module_& m);
+void init_backends(nb::module_& m);
+void init_distributed(nb::module_& m);
+void init_fast(nb::module_& m);

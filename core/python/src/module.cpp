@@ -1,5 +1,7 @@
 #include "common.h"
 
+void init_quantized(nb::module_& m);
+
 NB_MODULE(core, m) {
   m.doc() = "lumex.core: the lazy array engine (the mlx.core API).";
   init_dtype(m);
@@ -21,4 +23,8 @@ NB_MODULE(core, m) {
   init_linalg(m);
   init_io(m);
   init_introspect(m);
+  init_backends(m);
+  init_distributed(m);
+  init_fast(m);
+  init_quantized(m);
 }
