@@ -464,3 +464,4 @@ fft_workload("fft2_1024", "fft2 of a (1024, 1024) c64 image",
              (1024, 1024), lambda f, x: f.fft2(x))
 fft_workload("irfft_batch", "irfft over the last axis of (4096, 513) c64 -> (4096, 1024) f32",
              (4096, 513), lambda f, x: f.irfft(x))
+import workloads_fast  # noqa: E402,F401  (registers the mx.fast and quantized rows)

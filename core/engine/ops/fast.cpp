@@ -1,11 +1,13 @@
-// mlx.core.fast ops, validated as MLX validates them and built from other ops (so
-// every transform comes from their rules).
+// mlx.core.fast ops, validated as MLX validates them. The normalizations are fused
+// primitives (primitives/fast.h); rope and attention are built from other ops, so
+// every transform comes from their rules.
 #include "engine/ops/fast.h"
 
 #include <cmath>
 #include <limits>
 
 #include "engine/ops.h"
+#include "engine/primitives/fast.h"
 #include "engine/utils.h"
 
 namespace lumex::core::fast {
@@ -44,10 +46,11 @@ array rms_norm(const array& x, const std::optional<array>& weight, float eps,
   Dtype out_type = weight ? promote_types(x.dtype(), weight->dtype()) : x.dtype();
   check_input("rms_norm", x, out_type);
   if (weight) check_param("rms_norm", "(*weight)", *weight, x);
-  auto xf = astype(x, float32, s);
-  auto ms = mean(square(xf, s), std::vector<int>{-1}, true, s);
-  auto y = astype(multiply(xf, rsqrt(add(ms, array(eps), s), s), s), out_type, s);
-  return weight ? multiply(y, *weight, s) : y;
+  auto st = to_stream(s);
+  std::vector<array> inputs{astype(x, out_type, st)};
+  if (weight) inputs.push_back(astype(*weight, out_type, st));
+  return array(x.shape(), out_type, std::make_shared<RMSNorm>(st, eps, weight.has_value()),
+               std::move(inputs));
 }
 
 array layer_norm(const array& x, const std::optional<array>& weight,
@@ -58,14 +61,13 @@ array layer_norm(const array& x, const std::optional<array>& weight,
   if (weight) check_param("layer_norm", "weight", *weight, x);
   if (bias) check_param("layer_norm", "bias", *bias, x);
   check_input("layer_norm", x, out_type);
-  auto xf = astype(x, float32, s);
-  auto mu = mean(xf, std::vector<int>{-1}, true, s);
-  auto xc = subtract(xf, mu, s);
-  auto var_ = mean(square(xc, s), std::vector<int>{-1}, true, s);
-  auto y = astype(multiply(xc, rsqrt(add(var_, array(eps), s), s), s), out_type, s);
-  if (weight) y = multiply(y, *weight, s);
-  if (bias) y = add(y, *bias, s);
-  return y;
+  auto st = to_stream(s);
+  std::vector<array> inputs{astype(x, out_type, st)};
+  if (weight) inputs.push_back(astype(*weight, out_type, st));
+  if (bias) inputs.push_back(astype(*bias, out_type, st));
+  return array(x.shape(), out_type,
+               std::make_shared<LayerNorm>(st, eps, weight.has_value(), bias.has_value()),
+               std::move(inputs));
 }
 
 array rope(const array& x, int dims, bool traditional, std::optional<float> base,

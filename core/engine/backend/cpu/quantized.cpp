@@ -260,14 +260,90 @@ void Dequantize::eval_cpu(const std::vector<array>& inputs, array& out) {
 
 namespace {
 
-/// out[m, n] for all m of a few rows and n in [lo, hi): w stored (N, K).
+/// Dot product of a group (a multiple of 16 long): sixteen partial sums keep
+/// the loop vectorized without reassociating one float sum.
 LUMEX_CLONES
+float group_dot(const float* a, const float* b, int n) {
+  float acc[16] = {};
+  for (int i = 0; i < n; i += 16) {
+    for (int j = 0; j < 16; ++j) acc[j] += a[i + j] * b[i + j];
+  }
+  float s = 0.0f;
+  for (int j = 0; j < 16; ++j) s += acc[j];
+  return s;
+}
+
+/// Affine levels of one group dotted with x without unpacking to memory: x is
+/// stored permuted per group as xp[k * W + j] = x[j * per + k] (word j, slot k),
+/// so each step loads W words, shifts them all by the same amount and multiplies
+/// lane by lane: whole vectors, no gathers.
+template <int W>
+LUMEX_CLONES float packed_dot(const uint32_t* w, const float* xp, int per, int bits) {
+  const uint32_t mask = (1u << bits) - 1u;
+  float acc[W] = {};
+  for (int k = 0; k < per; ++k) {
+    const int sh = k * bits;
+    for (int j = 0; j < W; ++j) {
+      acc[j] += static_cast<float>((w[j] >> sh) & mask) * xp[k * W + j];
+    }
+  }
+  float s = 0.0f;
+  for (int j = 0; j < W; ++j) s += acc[j];
+  return s;
+}
+
+using PackedDot = float (*)(const uint32_t*, const float*, int, int);
+
+/// The packed kernel for groups of W words, or null (then groups are unpacked).
+PackedDot packed_dot_for(const QuantParams& p) {
+  if (p.mode != QuantMode::affine || 32 % p.bits != 0) return nullptr;
+  switch (p.group_size * p.bits / 32) {
+    case 4: return &packed_dot<4>;
+    case 8: return &packed_dot<8>;
+    case 16: return &packed_dot<16>;
+    case 32: return &packed_dot<32>;
+    default: return nullptr;
+  }
+}
+
+/// x rows (M, K) permuted group by group into the layout packed_dot reads.
+std::vector<float> permute_for_packed(const float* x, int64_t M, int64_t K, const QuantParams& p) {
+  const int per = 32 / p.bits, W = p.group_size / per;
+  std::vector<float> xp(M * K);
+  for (int64_t r = 0; r < M * K / p.group_size; ++r) {
+    const float* src = x + r * p.group_size;
+    float* dst = xp.data() + r * p.group_size;
+    for (int j = 0; j < W; ++j) {
+      for (int k = 0; k < per; ++k) dst[k * W + j] = src[j * per + k];
+    }
+  }
+  return xp;
+}
+
+/// out[m, n] for all m of a few rows and n in [lo, hi): w stored (N, K).
 void qmv_rows(const float* x, int64_t M, int64_t K, const uint32_t* w, int64_t words_per_row,
               const float* scales, const float* biases, const uint8_t* scodes,
               const GroupDecoder& dec, const float* xsums, float* out, int64_t N, int64_t lo,
-              int64_t hi) {
+              int64_t hi, PackedDot pdot) {
   const int gs = dec.p.group_size;
   const int64_t G = K / gs;
+  if (pdot) {
+    // x arrives permuted (permute_for_packed); affine scales and biases apply per group.
+    const int per = 32 / dec.p.bits;
+    const int64_t wpg = gs / per;
+    for (int64_t n = lo; n < hi; ++n) {
+      const uint32_t* row = w + n * words_per_row;
+      for (int64_t m = 0; m < M; ++m) {
+        float acc = 0.0f;
+        for (int64_t g = 0; g < G; ++g) {
+          float dot = pdot(row + g * wpg, x + m * K + g * gs, per, dec.p.bits);
+          acc += scales[n * G + g] * dot + biases[n * G + g] * xsums[m * G + g];
+        }
+        out[m * N + n] = acc;
+      }
+    }
+    return;
+  }
   std::vector<float> buf(gs);
   std::vector<float> acc(M);
   for (int64_t n = lo; n < hi; ++n) {
@@ -276,9 +352,7 @@ void qmv_rows(const float* x, int64_t M, int64_t K, const uint32_t* w, int64_t w
     for (int64_t g = 0; g < G; ++g) {
       dec(row, g * gs, scodes ? scodes[n * G + g] : 0, buf.data());
       for (int64_t m = 0; m < M; ++m) {
-        const float* xg = x + m * K + g * gs;
-        float dot = 0.0f;
-        for (int j = 0; j < gs; ++j) dot += buf[j] * xg[j];
+        float dot = group_dot(buf.data(), x + m * K + g * gs, gs);
         if (scales) {
           acc[m] += scales[n * G + g] * dot + biases[n * G + g] * xsums[m * G + g];
         } else {
@@ -320,15 +394,22 @@ void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, array& out) {
       }
     }
     const int64_t wpr = w.shape(1);
-    parallel_for(
-        N,
-        [&](size_t lo, size_t hi) {
-          qmv_rows(x.data<float>(), M, K, w.data<uint32_t>(), wpr,
-                   affine ? sc.data<float>() : nullptr, affine ? bi->data<float>() : nullptr,
-                   affine ? nullptr : sc.data<uint8_t>(), dec, xsums.data(),
-                   out.data<float>(), N, lo, hi);
-        },
-        Cost::heavy);
+    PackedDot pdot = packed_dot_for(p_);
+    std::vector<float> xp;
+    if (pdot) xp = permute_for_packed(x.data<float>(), M, K, p_);
+    const float* xin = pdot ? xp.data() : x.data<float>();
+    auto rows_of = [&](size_t lo, size_t hi) {
+      qmv_rows(xin, M, K, w.data<uint32_t>(), wpr,
+               affine ? sc.data<float>() : nullptr, affine ? bi->data<float>() : nullptr,
+               affine ? nullptr : sc.data<uint8_t>(), dec, xsums.data(), out.data<float>(), N,
+               lo, hi, pdot);
+    };
+    // The work is the whole matrix, not the N outputs: split rows once it is large.
+    if (N * K >= static_cast<int64_t>(parallel_threshold(Cost::moderate)) && N > 1) {
+      parallel_for_impl(N, rows_of);
+    } else {
+      rows_of(0, N);
+    }
     return;
   }
   // Expand the matrix once (rows x cols, as stored) and multiply with BLAS.
