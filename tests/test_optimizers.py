@@ -461,3 +461,28 @@ def test_bad_hyperparameters_raise_value_error(make, match):
 def test_base_class_rules_are_abstract():
     with pytest.raises(NotImplementedError):
         optim.Optimizer().apply_gradients({"w": mx.ones((1,))}, {"w": mx.ones((1,))})
+
+
+def test_compiled_nn_training_step_matches_eager():
+    # The pattern of MLX's examples: model and optimizer state captured by compile.
+    import lumex.nn as nn
+
+    def run(compiled):
+        mx.random.seed(3)
+        model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
+        opt = optim.AdamW(learning_rate=optim.linear_schedule(0.0, 0.05, 4))
+        loss_and_grad = nn.value_and_grad(model, lambda m, x, y: mx.mean(nn.losses.cross_entropy(m(x), y)))
+
+        def step(x, y):
+            loss, grads = loss_and_grad(model, x, y)
+            opt.update(model, grads)
+            return loss
+
+        if compiled:
+            state = [model.state, opt.state]
+            step = mx.compile(step, inputs=state, outputs=state)
+        x = mx.array(np.random.default_rng(0).standard_normal((8, 6)).astype(np.float32))
+        y = mx.array([0, 1, 2, 0, 1, 2, 0, 1])
+        return [step(x, y).item() for _ in range(6)]
+
+    np.testing.assert_allclose(run(True), run(False), rtol=1e-6)

@@ -1,6 +1,7 @@
 #include "common.h"
 
 void init_quantized(nb::module_& m);
+void init_ops_conv(nb::module_& m);
 
 NB_MODULE(core, m) {
   m.doc() = "lumex.core: the lazy array engine (the mlx.core API).";
@@ -12,6 +13,7 @@ NB_MODULE(core, m) {
   init_ops_shape(m);
   init_ops_reduce(m);
   init_ops_linalg(m);
+  init_ops_conv(m);
   init_indexing(m);
   init_ops_sort(m);
   init_memory(m);

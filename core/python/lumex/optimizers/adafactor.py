@@ -8,10 +8,6 @@ from .. import core as mx
 from .base import Optimizer, Schedule
 
 
-def _rms(x: mx.array) -> mx.array:
-    return mx.sqrt(mx.mean(mx.square(x)))
-
-
 class Adafactor(Optimizer):
     r"""Adafactor (Shazeer and Stern, 2018).
 
@@ -77,7 +73,12 @@ class Adafactor(Optimizer):
         if self.beta_1 is not None:
             state["exp_avg"] = mx.zeros_like(parameter)
 
-    def _step_size(self, step, parameter_rms):
+    # The private helpers keep MLX's names: MLX's tests and subclasses call them.
+    @staticmethod
+    def _compute_rms(x: mx.array) -> mx.array:
+        return mx.sqrt(mx.mean(mx.square(x)))
+
+    def _compute_learning_rate(self, step, parameter_rms):
         if self.relative_step:
             ceiling = 1e-6 * step if self.warmup_init else 1e-2
             size = mx.minimum(ceiling, mx.rsqrt(step))
@@ -88,7 +89,7 @@ class Adafactor(Optimizer):
         return scale * size
 
     @staticmethod
-    def _factored_rsqrt(row, col):
+    def _approximate_exp_moving_avg(row, col):
         # rsqrt of the rank-1 estimate row * col / mean(row), as two factors.
         r = mx.rsqrt(row / mx.mean(row, axis=-1, keepdims=True))
         c = mx.rsqrt(col)
@@ -97,8 +98,8 @@ class Adafactor(Optimizer):
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One Adafactor step for one parameter; keeps its moment estimates in ``state``."""
         step = self.step
-        parameter_rms = _rms(parameter)
-        size = self._step_size(step, parameter_rms)
+        parameter_rms = self._compute_rms(parameter)
+        size = self._compute_learning_rate(step, parameter_rms)
         beta_2 = 1.0 - (step**self.decay_rate).astype(parameter_rms.dtype)
         sq = mx.square(gradient) + self.eps[0]
         if gradient.ndim >= 2:
@@ -106,12 +107,12 @@ class Adafactor(Optimizer):
             col = (beta_2 * state["exp_avg_sq_col"]) + ((1 - beta_2) * mx.mean(sq, axis=-2))
             state["exp_avg_sq_row"] = row
             state["exp_avg_sq_col"] = col
-            update = self._factored_rsqrt(row, col) * gradient
+            update = self._approximate_exp_moving_avg(row, col) * gradient
         else:
             avg = (beta_2 * state["exp_avg_sq"]) + ((1 - beta_2) * sq)
             state["exp_avg_sq"] = avg
             update = mx.rsqrt(avg) * gradient
-        update = update / mx.maximum(1.0, _rms(update) / self.clip_threshold)
+        update = update / mx.maximum(1.0, self._compute_rms(update) / self.clip_threshold)
         update = size * update
         if self.beta_1 is not None:
             update = (self.beta_1 * state["exp_avg"]) + ((1 - self.beta_1) * update)

@@ -46,6 +46,8 @@ def leaky_relu(x, negative_slope=0.01):
 @_compiled
 def log_softmax(x, axis=-1):
     r"""Log of the softmax along ``axis``: :math:`x - \log\sum e^{x}`."""
+    # shift by the max first: adding the normalizer to a huge max would round it away
+    x = x - mx.stop_gradient(mx.max(x, axis=axis, keepdims=True))
     return x - mx.logsumexp(x, axis=axis, keepdims=True)
 
 
