@@ -228,3 +228,43 @@ def test_errors_name_the_op():
         mx.quantized_matmul(x, wq, s, b, group_size=32)
     with pytest.raises(ValueError, match="quantized_matmul"):
         mx.quantized_matmul(x, wq.astype(mx.int32), s, b)
+
+
+def test_gather_mm_against_numpy():
+    a = RNG.standard_normal((3, 4, 5)).astype(np.float32)
+    b = RNG.standard_normal((2, 5, 6)).astype(np.float32)
+    li, ri = np.array([0, 2, 1]), np.array([1, 1, 0])
+    y = mx.gather_mm(mx.array(a), mx.array(b), mx.array(li), mx.array(ri))
+    np.testing.assert_allclose(np.array(y), a[li] @ b[ri], rtol=1e-5, atol=1e-5)
+    y = mx.gather_mm(mx.array(a[0]), mx.array(b), None, mx.array([[1], [0]]))
+    assert y.shape == (2, 1, 4, 6)
+    np.testing.assert_allclose(np.array(y)[:, 0], a[0] @ b[[1, 0]], rtol=1e-5, atol=1e-5)
+    g = mx.grad(lambda t: mx.gather_mm(t, mx.array(b), mx.array(li), mx.array(ri)).sum())(mx.array(a))
+    ref = np.zeros_like(a)
+    for i, j in zip(li, ri):
+        ref[i] += np.broadcast_to(b[j].sum(-1), (4, 5))
+    np.testing.assert_allclose(np.array(g), ref, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="gather_mm"):
+        mx.gather_mm(mx.array(a), mx.array(b), mx.array([0.5]))
+    with pytest.raises(ValueError, match="gather_mm"):
+        mx.gather_mm(mx.array(a), mx.array(b[:, :4]), mx.array([0]), mx.array([0]))
+    with pytest.raises(ValueError, match="gather_mm"):
+        mx.gather_mm(mx.array(a).astype(mx.int32), mx.array(b).astype(mx.int32))
+
+
+def test_gather_qmm_matches_quantized_matmul_per_index():
+    w = RNG.standard_normal((4, 32, 128)).astype(np.float32)
+    x = RNG.standard_normal((3, 2, 128)).astype(np.float32)
+    wq, s, b = mx.quantize(mx.array(w), 64, 4)
+    ri = [2, 0, 3]
+    y = mx.gather_qmm(mx.array(x), wq, s, b, rhs_indices=mx.array(ri), group_size=64, bits=4)
+    for k, r in enumerate(ri):
+        ref = mx.quantized_matmul(mx.array(x[k]), wq[r], s[r], b[r], True, 64, 4)
+        np.testing.assert_allclose(np.array(y[k]), np.array(ref), rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="gather_qmm"):
+        mx.gather_qmm(mx.array(x), wq, s, None, rhs_indices=mx.array(ri))
+    for mode in ("mxfp4", "mxfp8"):
+        wq4, s4 = mx.quantize(mx.array(w), mode=mode)
+        with pytest.raises(ValueError):
+            mx.grad(lambda sc: mx.gather_qmm(mx.array(x), wq4, sc, rhs_indices=mx.array(ri),
+                                             mode=mode).sum())(s4)

@@ -95,10 +95,11 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
                  " but got shape " + tuple_str(freqs->shape()) + ".");
   }
   const ShapeElem T = x.shape(-2);
-  // Positions (T) or, with one offset per batch row, (B, 1.., T); float32 throughout.
-  array pos = arange(0.0, static_cast<double>(T), 1.0, float32, s);
+  const Dtype ct = x.dtype() == float64 ? float64 : float32;  // computation type
+  // Positions (T) or, with one offset per batch row, (B, 1.., T); in the computation type.
+  array pos = arange(0.0, static_cast<double>(T), 1.0, ct, s);
   if (std::holds_alternative<int>(offset)) {
-    pos = add(pos, array(static_cast<float>(std::get<int>(offset))), s);
+    pos = add(pos, array(static_cast<double>(std::get<int>(offset)), ct), s);
   } else {
     const array& off = std::get<array>(offset);
     if (!is_integral(off.dtype())) {
@@ -110,7 +111,7 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
                    tuple_str(off.shape()) + ".");
     }
     if (off.size() == 1) {
-      pos = add(pos, astype(reshape(off, {}, s), float32, s), s);
+      pos = add(pos, astype(reshape(off, {}, s), ct, s), s);
     } else {
       if (off.shape(0) != x.shape(0)) {
         fail(op, "offset must have one value per batch element: got " +
@@ -119,17 +120,17 @@ array rope(const array& x, int dims, bool traditional, std::optional<float> base
       }
       Shape oshape(x.ndim() - 1, 1);
       oshape[0] = off.shape(0);
-      pos = add(pos, reshape(astype(off, float32, s), oshape, s), s);
+      pos = add(pos, reshape(astype(off, ct, s), oshape, s), s);
     }
   }
-  pos = multiply(pos, array(scale), s);
-  array inv_freq = freqs ? reciprocal(astype(*freqs, float32, s), s)
-                         : exp(multiply(arange(0.0, half, 1.0, float32, s),
-                                        array(static_cast<float>(-std::log(*base) / half)), s),
+  pos = multiply(pos, array(static_cast<double>(scale), ct), s);
+  array inv_freq = freqs ? reciprocal(astype(*freqs, ct, s), s)
+                         : exp(multiply(arange(0.0, half, 1.0, ct, s),
+                                        array(-std::log(static_cast<double>(*base)) / half, ct), s),
                                s);
   auto theta = multiply(expand_dims(pos, -1, s), inv_freq, s);
   auto c = cos(theta, s), sn = sin(theta, s);
-  auto xf = astype(x, float32, s);
+  auto xf = astype(x, ct, s);
   const int nd = x.ndim();
   auto last = [&](ShapeElem start, ShapeElem stop, ShapeElem step) {
     Shape st(nd, 0), sp = x.shape(), str(nd, 1);
@@ -212,8 +213,10 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
                         {B, Nq, Tq, Tkv}, s);
   // A masked score gets the lowest finite value: a fully masked row then averages
   // the values, as MLX does, instead of producing NaN.
-  auto lowest = array(-std::numeric_limits<float>::max(), float32);
-  scores = astype(scores, float32, s);
+  // Softmax in float32 (float64 stays float64).
+  const Dtype acc = out_type == float64 ? float64 : float32;
+  auto lowest = array(-std::numeric_limits<float>::max(), acc);
+  scores = astype(scores, acc, s);
   if (causal) {
     auto qi = add(arange(0.0, Tq, 1.0, int32, s), array(static_cast<int>(Tkv - Tq)), s);
     auto keep = greater_equal(expand_dims(qi, -1, s), arange(0.0, Tkv, 1.0, int32, s), s);
@@ -222,11 +225,11 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
   if (mask_arr) {
     scores = mask_arr->dtype() == bool_
                  ? where(*mask_arr, scores, lowest, s)
-                 : add(scores, astype(*mask_arr, float32, s), s);
+                 : add(scores, astype(*mask_arr, acc, s), s);
   }
   array probs = scores;
   if (sinks) {
-    auto sk = broadcast_to(reshape(astype(*sinks, float32, s), {1, Nq, 1, 1}, s),
+    auto sk = broadcast_to(reshape(astype(*sinks, acc, s), {1, Nq, 1, 1}, s),
                            {B, Nq, Tq, 1}, s);
     auto full = softmax(concatenate({sk, scores}, -1, s), std::vector<int>{-1}, true, s);
     probs = slice(full, {0, 0, 0, 1}, {B, Nq, Tq, Tkv + 1}, s);

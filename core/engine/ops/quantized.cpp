@@ -66,6 +66,11 @@ ShapeElem check_packed(const char* op, const QuantParams& p, const array& w,
   if (p.mode == QuantMode::affine && !biases) {
     fail(op, "Biases must be provided for affine quantization.");
   }
+  if (p.mode == QuantMode::affine &&
+      (!is_floating_point(scales.dtype()) || !is_floating_point(biases->dtype()))) {
+    fail(op, std::string("Scales and biases must be floating point but got ") +
+                 dtype_name(scales.dtype()) + " and " + dtype_name(biases->dtype()) + ".");
+  }
   if (p.mode != QuantMode::affine) {
     if (biases) {
       fail(op, std::string("Biases must be null for quantization mode '") +

@@ -19,7 +19,10 @@ std::string fmt(float v) {
 
 const std::vector<int> kLast{-1};
 
-array f32(const array& a, const Stream& s) { return astype(a, float32, s); }
+/// Half types compute in float32; float32 and float64 stay as they are.
+array f32(const array& a, const Stream& s) {
+  return astype(a, a.dtype() == float64 ? float64 : float32, s);
+}
 
 /// Sums `g` over every axis but the last: the cotangent of a per-feature parameter.
 array feature_sum(const array& g, const Stream& s) {

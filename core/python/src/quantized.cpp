@@ -3,6 +3,7 @@
 
 #include "common.h"
 #include "engine/ops.h"
+#include "engine/ops/gather_matmul.h"
 #include "engine/ops/quantized.h"
 
 using namespace lx;
@@ -109,4 +110,60 @@ void init_quantized(nb::module_& m) {
              "    mode (str): The quantization mode. Default: ``\"affine\"``.\n"
              "    stream (Stream | Device | None): Stream or device to run on.\n\n"
              "Returns:\n    array: The product."));
+  m.def("gather_qmm",
+        [](const ScalarOrArray& x, const ScalarOrArray& w, const ScalarOrArray& scales,
+           const nb::object& biases, const nb::object& lhs, const nb::object& rhs,
+           bool transpose, std::optional<int> gs, std::optional<int> bits,
+           const std::string& mode, const nb::object& global_scale, bool, StreamArg s) {
+          if (!global_scale.is_none()) {
+            throw nb::value_error("[gather_qmm] global_scale is not supported yet.");
+          }
+          return gather_qmm(arr(x), arr(w), arr(scales), opt_arr(biases), opt_arr(lhs),
+                            opt_arr(rhs), transpose, gs, bits, mode, to_sod(s));
+        },
+        "x"_a, "w"_a, "scales"_a, "biases"_a = nb::none(), "lhs_indices"_a = nb::none(),
+        "rhs_indices"_a = nb::none(), "transpose"_a = true, "group_size"_a = nb::none(),
+        "bits"_a = nb::none(), "mode"_a = "affine", "global_scale"_a = nb::none(),
+        nb::kw_only(), "sorted_indices"_a = false, "stream"_a = nb::none(),
+        nb::sig("def gather_qmm(x: array, w: array, /, scales: array, biases: array | None = "
+                "None, lhs_indices: array | None = None, rhs_indices: array | None = None, "
+                "transpose: bool = True, group_size: int | None = None, bits: int | None = "
+                "None, mode: str = 'affine', global_scale: array | None = None, *, "
+                "sorted_indices: bool = False, stream: Stream | Device | None = None) -> array"),
+        "Quantized matrix products with matrix-level gather: "
+        ":func:`quantized_matmul` of ``x[lhs_indices]`` and ``w[rhs_indices]`` (with "
+        "their scales and biases), the indices being flat positions in the batch dims "
+        "and broadcasting together.\n\n"
+        "Args:\n    x (array): Input array.\n    w (array): Packed uint32 matrices.\n"
+        "    scales (array): Scales, with ``w``'s batch dims.\n"
+        "    biases (array, optional): Biases (affine only).\n"
+        "    lhs_indices (array, optional): Integer indices into ``x``'s batch.\n"
+        "    rhs_indices (array, optional): Integer indices into ``w``'s batch.\n"
+        "    transpose (bool): Multiply by the transposed matrices. Default: ``True``.\n"
+        "    group_size (int, optional): Elements per scale.\n"
+        "    bits (int, optional): Bits per element.\n"
+        "    mode (str): The quantization mode. Default: ``\"affine\"``.\n"
+        "    global_scale (array, optional): Not supported yet.\n"
+        "    sorted_indices (bool): Accepted for MLX compatibility.\n"
+        "    stream (Stream | Device | None): Stream or device to run on.\n\n"
+        "Returns:\n    array: The products, shaped ``indices.shape + (M, N)``.");
+  m.def("gather_mm",
+        [](const ScalarOrArray& a, const ScalarOrArray& b, const nb::object& lhs,
+           const nb::object& rhs, bool, StreamArg s) {
+          return gather_mm(arr(a), arr(b), opt_arr(lhs), opt_arr(rhs), to_sod(s));
+        },
+        "a"_a, "b"_a, "lhs_indices"_a = nb::none(), "rhs_indices"_a = nb::none(),
+        nb::kw_only(), "sorted_indices"_a = false, "stream"_a = nb::none(),
+        nb::sig("def gather_mm(a: array, b: array, /, lhs_indices: array | None = None, "
+                "rhs_indices: array | None = None, *, sorted_indices: bool = False, "
+                "stream: Stream | Device | None = None) -> array"),
+        "Matrix products with matrix-level gather: ``a[lhs_indices] @ b[rhs_indices]``, "
+        "the indices being flat positions in the batch dims (all but the last two) and "
+        "broadcasting together; a missing index array walks its operand's batch.\n\n"
+        "Args:\n    a (array): Input array.\n    b (array): Input array.\n"
+        "    lhs_indices (array, optional): Integer indices into ``a``'s batch.\n"
+        "    rhs_indices (array, optional): Integer indices into ``b``'s batch.\n"
+        "    sorted_indices (bool): Accepted for MLX compatibility.\n"
+        "    stream (Stream | Device | None): Stream or device to run on.\n\n"
+        "Returns:\n    array: The products, shaped ``indices.shape + (M, N)``.");
 }
