@@ -195,7 +195,7 @@ GROUPS: tuple[Group, ...] = (
             """
             export_to_dot graph.nodes graph.pending_count graph.status graph.site
             graph.to_dot graph.export_to_dot graph.record_sites graph.set_record_sites
-            graph.record_sites_enabled
+            graph.record_sites_enabled graph.scope graph.current_scope
             graph.collect_events graph.add_observer graph.remove_observer
             graph.set_growth_warning
             graph.GraphNode graph.EvalEvent graph.EventLog graph.GraphGrowthWarning
@@ -444,11 +444,10 @@ GROUPS: tuple[Group, ...] = (
         "See :doc:`/guide/seeing_the_engine`.",
         _names(
             """
-            install uninstall show view
-            show_graph show_grad_graph grad_graph GraphView
-            EvalLedger evaltrace
+            install show view
+            show_graph show_grad_graph
+            EvalLedger
             gradient_explorer vmap_explorer
-            array_html array_mimebundle tree_html
             """
         ),
         module="lumex.notebook_ext",

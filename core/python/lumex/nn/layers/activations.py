@@ -1,16 +1,20 @@
 """Activation functions and their module forms (MLX's ``mlx.nn`` activations).
 
-The elementwise ones are compiled (``shapeless=True``) as in MLX, so their
-chains of ops run fused.
+MLX compiles the elementwise ones; here they are plain lazy ops: a compiled
+call in lumex replays its graph at once with a fixed cost (about 50 us) that
+costs more than the fusion saves below a million elements, and it would hide
+the activation from graph views. The ops and their order are MLX's, so the
+values are the same.
 """
 
 import math
-from functools import partial
 
 import lumex.core as mx
 from .base import Module
 
-_compiled = partial(mx.compile, shapeless=True)
+
+def _compiled(fn):
+    return fn
 
 
 @_compiled
