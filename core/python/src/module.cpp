@@ -1,5 +1,6 @@
 #include "common.h"
 
+void init_quantized(nb::module_& m);
 void init_ops_conv(nb::module_& m);
 
 NB_MODULE(core, m) {
@@ -25,4 +26,8 @@ NB_MODULE(core, m) {
   init_linalg(m);
   init_io(m);
   init_graph(m);
+  init_backends(m);
+  init_distributed(m);
+  init_fast(m);
+  init_quantized(m);
 }
