@@ -1,6 +1,21 @@
 #include "common.h"
+#include "engine/graph_lock.h"
+
+namespace {
+// A thread waiting for another's evaluation must not hold the GIL: that
+// evaluation may need it before it can finish.
+void wait_without_gil(void (*wait)()) {
+  if (PyGILState_Check()) {
+    nb::gil_scoped_release release;
+    wait();
+  } else {
+    wait();
+  }
+}
+}  // namespace
 
 NB_MODULE(core, m) {
+  lx::set_graph_wait_hook(&wait_without_gil);
   m.doc() = "lumex.core: the lazy array engine (the mlx.core API).";
   init_dtype(m);
   init_device(m);

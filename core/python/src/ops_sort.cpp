@@ -8,7 +8,7 @@ namespace {
 
 std::optional<int> opt_axis(nb::handle h) {
   if (h.is_none()) return std::nullopt;
-  return nb::cast<int>(h);
+  return cast_arg<int>(h, "axis");
 }
 
 }  // namespace
