@@ -464,3 +464,115 @@ fft_workload("fft2_1024", "fft2 of a (1024, 1024) c64 image",
              (1024, 1024), lambda f, x: f.fft2(x))
 fft_workload("irfft_batch", "irfft over the last axis of (4096, 513) c64 -> (4096, 1024) f32",
              (4096, 513), lambda f, x: f.irfft(x))
+
+
+# --- convolutions (channels-last as MLX; torch runs its native NCHW) ----------
+
+def _np_conv2d(np, x, w, pad, stride=1):
+    """NumPy's best plain spelling: sliding windows contracted by tensordot (BLAS)."""
+    kh, kw = w.shape[1:3]
+    xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(1, 2))
+    win = win[:, ::stride, ::stride]  # (N, H, W, C, kh, kw)
+    return np.tensordot(win, w, axes=([3, 4, 5], [3, 1, 2]))
+
+
+def _nchw(torch, *arrays):
+    return [torch.movedim(a, -1, 1).contiguous() for a in arrays]
+
+
+def _conv2d_impls(pad, groups=1):
+    def build_torch(torch, x, w):
+        xt, wt = _nchw(torch, x, w)
+        # movedim back to channels-last is a view: the check compares layouts alike
+        return lambda: torch.nn.functional.conv2d(xt, wt, padding=pad, groups=groups).movedim(1, -1)
+
+    impls = {"mx": lambda mx, x, w: lambda: mx.conv2d(x, w, padding=pad, groups=groups),
+             "torch": build_torch}
+    if groups == 1:
+        impls["numpy"] = lambda np, x, w: lambda: _np_conv2d(np, x, w, pad)
+    else:  # depthwise: a sum of shifted, per-channel-scaled copies
+        def build_numpy(np, x, w):
+            def run():
+                kh, kw = w.shape[1:3]
+                xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+                H, W = x.shape[1], x.shape[2]
+                out = np.zeros(x.shape[:3] + (w.shape[0],), np.float32)
+                for i in range(kh):
+                    for j in range(kw):
+                        out += xp[:, i:i + H, j:j + W] * w[:, i, j, 0]
+                return out
+            return run
+        impls["numpy"] = build_numpy
+    return impls
+
+
+@workload("conv2d_3x3", "conv2d 3x3 stride 1 pad 1, (64,32,32,64) -> 64 ch", target=1.2,
+          versus="torch")
+def conv2d_3x3():
+    return (randn(64, 32, 32, 64), randn(64, 3, 3, 64) * 0.05), _conv2d_impls(1)
+
+
+@workload("conv2d_3x3_grad", "same, forward + backward (grads of x and w)", target=1.2,
+          versus="torch")
+def conv2d_3x3_grad():
+    def build_mx(mx, x, w):
+        step = mx.value_and_grad(lambda x, w: mx.sum(mx.conv2d(x, w, padding=1)), argnums=(0, 1))
+        return lambda: step(x, w)
+
+    def build_torch(torch, x, w):
+        xt, wt = _nchw(torch, x, w)
+        xt.requires_grad_()
+        wt.requires_grad_()
+
+        def run():
+            xt.grad = wt.grad = None
+            loss = torch.nn.functional.conv2d(xt, wt, padding=1).sum()
+            loss.backward()
+            return loss, xt.grad, wt.grad
+        return run
+
+    return (randn(64, 32, 32, 64), randn(64, 3, 3, 64) * 0.05), {"mx": build_mx, "torch": build_torch}
+
+
+@workload("conv2d_depthwise", "depthwise conv2d 3x3 pad 1 on (32,56,56,128)", target=1.2,
+          versus="torch")
+def conv2d_depthwise():
+    return (randn(32, 56, 56, 128), randn(128, 3, 3, 1)), _conv2d_impls(1, groups=128)
+
+
+@workload("conv1d_k5", "conv1d k=5 pad 2, (16,1024,256) -> 256 ch", target=1.2, versus="torch")
+def conv1d_k5():
+    def build_torch(torch, x, w):
+        xt, wt = _nchw(torch, x, w)
+        return lambda: torch.nn.functional.conv1d(xt, wt, padding=2).movedim(1, -1)
+
+    def build_numpy(np, x, w):
+        def run():
+            xp = np.pad(x, ((0, 0), (2, 2), (0, 0)))
+            win = np.lib.stride_tricks.sliding_window_view(xp, 5, axis=1)  # (N, L, C, 5)
+            return np.tensordot(win, w, axes=([2, 3], [2, 1]))
+        return run
+
+    return (randn(16, 1024, 256), randn(256, 5, 256) * 0.03), {
+        "mx": lambda mx, x, w: lambda: mx.conv1d(x, w, padding=2),
+        "torch": build_torch, "numpy": build_numpy}
+
+
+@workload("conv_transpose2d_up2", "conv_transpose2d k4 s2 p1 (x2 upsampling), (16,32,32,64) -> 64 ch",
+          target=1.2, versus="torch")
+def conv_transpose2d_up2():
+    def build_torch(torch, x, w):
+        xt, = _nchw(torch, x)
+        # MLX weight (C_out, kh, kw, C_in) -> torch (C_in, C_out, kh, kw)
+        wt = w.permute(3, 0, 1, 2).contiguous()
+        return lambda: torch.nn.functional.conv_transpose2d(xt, wt, stride=2, padding=1).movedim(1, -1)
+
+    return (randn(16, 32, 32, 64), randn(64, 4, 4, 64) * 0.05), {
+        "mx": lambda mx, x, w: lambda: mx.conv_transpose2d(x, w, stride=2, padding=1),
+        "torch": build_torch}
+
+
+# --- training steps (forward, backward, optimizer update): training.py -------
+
+import training  # noqa: E402,F401  (registers its workloads here)

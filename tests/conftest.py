@@ -21,6 +21,11 @@ if BACKEND == "mlx":
     # Alias before any test module runs `import lumex.core as mx`.
     sys.modules["lumex"] = mlx
     sys.modules["lumex.core"] = mlx.core
+    import mlx.nn
+    import mlx.utils
+
+    sys.modules["lumex.nn"] = mlx.nn
+    sys.modules["lumex.utils"] = mlx.utils
 elif BACKEND != "lumex":
     raise RuntimeError(
         f"LUMEX_TEST_BACKEND must be 'lumex' or 'mlx', got {BACKEND!r}"

@@ -6,7 +6,7 @@ untouched. myst-nb executes the tutorials and the guide pages during the
 build, without a cache, so a notebook that fails fails the build.
 
 The coverage tests need no build: every public name of ``lumex.core``, its
-submodules, ``lumex.utils`` and ``lumex.notebook_ext`` must be listed in
+submodules, ``lumex.utils``, ``lumex.optimizers`` and ``lumex.notebook_ext`` must be listed in
 ``docs/api/groups.py`` (or in its tables of dtypes and constants) and carry a
 docstring whose first line is its signature.
 
@@ -186,6 +186,7 @@ def _public_modules() -> list[types.ModuleType]:
         if isinstance(obj, types.ModuleType) and obj.__name__.startswith("lumex.core."):
             modules.append(obj)
     modules.append(importlib.import_module("lumex.utils"))
+    modules.append(importlib.import_module("lumex.optimizers"))
     modules.append(importlib.import_module("lumex.notebook_ext"))
     return modules
 

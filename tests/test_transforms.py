@@ -356,6 +356,24 @@ def test_compile_composes_with_grad_and_vmap():
     close(mx.vmap(cf)(mx.ones((3, 2))), f(mx.ones((3, 2))))
 
 
+def test_compile_and_vmap_replay_stop_gradient():
+    # stop_gradient blocks derivatives only: compile and vmap must replay it
+    # like any op, not capture its traced value (which would read the tracers).
+    x = mx.array([1.0, 2.0, 4.0])
+    centred = lambda x: x - mx.stop_gradient(mx.max(x))
+    assert mx.compile(centred)(x).tolist() == [-3.0, -2.0, 0.0]
+    assert mx.compile(centred)(x * 2).tolist() == [-6.0, -4.0, 0.0]
+    rows = mx.arange(6.0).reshape(3, 2)
+    assert mx.vmap(lambda r: mx.stop_gradient(r) * 2 + r)(rows).tolist() == (rows * 3).tolist()
+    # ... and differentiation still sees it as a constant, transformed or not.
+    g = mx.grad(lambda x: (x * mx.stop_gradient(x)).sum())
+    assert mx.compile(g)(rows).tolist() == rows.tolist()
+    assert mx.vmap(g)(rows).tolist() == rows.tolist()
+    loss = lambda w, x: mx.mean(w * x - mx.stop_gradient(mx.max(w * x)))
+    value, grad = mx.compile(mx.value_and_grad(loss))(mx.ones((3,)), x)
+    assert value.item() == pytest.approx(7 / 3 - 4) and grad.tolist() == pytest.approx((x / 3).tolist())
+
+
 def test_compile_rejects_eval_while_tracing():
     with pytest.raises(ValueError, match="not allowed"):
         mx.compile(lambda x: x * x.sum().item())(mx.ones((2,)))

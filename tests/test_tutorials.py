@@ -77,6 +77,7 @@ EXPECTED = [
     "06_saving_and_loading.ipynb",
     "07_autodiff_from_scratch.ipynb",
     "08_debugging_a_graph.ipynb",
+    "09_training_a_model.ipynb",
 ]
 
 

@@ -63,7 +63,7 @@ std::pair<std::vector<array>, std::vector<array>> vjp(
   for (auto& c : copies) sources.insert(c.id());
   std::vector<array> seeded(outputs.begin(), outputs.begin() + cotangents.size());
   std::unordered_set<uint64_t> on_path;
-  auto tape = detail::tape_between(sources, seeded, &on_path);
+  auto tape = detail::tape_between(sources, seeded, &on_path, /*stop_gradients=*/true);
 
   for (auto it = tape.rbegin(); it != tape.rend(); ++it) {
     auto& node = *it;
@@ -132,7 +132,7 @@ std::pair<std::vector<array>, std::vector<array>> jvp(
     sources.insert(copies[i].id());
     tans.emplace(copies[i].id(), astype(tangents[i], copies[i].dtype()));
   }
-  auto tape = detail::tape_between(sources, outputs);
+  auto tape = detail::tape_between(sources, outputs, nullptr, /*stop_gradients=*/true);
   for (auto& node : tape) {
     auto& ins = node.inputs();
     std::vector<int> argnums;

@@ -9,10 +9,11 @@ namespace lumex::core::detail {
 
 /// Nodes on a path from `sources` to `outputs`, in topological order (inputs
 /// first), one entry per primitive. Iterative depth-first search; sources are
-/// not included. Gradient-stopped nodes and graph leaves end a path.
+/// not included. Graph leaves (and, for autodiff, gradient-stopped nodes) end a path.
 std::vector<array> tape_between(const std::unordered_set<uint64_t>& sources,
                                 const std::vector<array>& outputs,
-                                std::unordered_set<uint64_t>* on_path) {
+                                std::unordered_set<uint64_t>* on_path,
+                                bool stop_gradients) {
   GraphLock lock;  // another thread's eval may be detaching these nodes
   std::unordered_map<uint64_t, bool> depends;  // node id -> reaches a source
   for (auto id : sources) depends[id] = true;
@@ -25,7 +26,7 @@ std::vector<array> tape_between(const std::unordered_set<uint64_t>& sources,
   auto push = [&](const array& a) {
     if (depends.count(a.id())) return;
     if (!a.has_primitive() ||
-        dynamic_cast<const StopGradient*>(&a.primitive()) != nullptr) {
+        (stop_gradients && dynamic_cast<const StopGradient*>(&a.primitive()) != nullptr)) {
       depends[a.id()] = false;
       return;
     }

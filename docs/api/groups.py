@@ -10,7 +10,7 @@ To document a new function: add its name to the right group, in the order it
 should appear. Dotted names (``array.astype``) are looked up attribute by
 attribute. To add a group, append a ``Group`` and a line in
 ``docs/api/index.md``. ``tests/test_docs.py`` fails when a public name of
-``lumex.core``, one of its submodules, ``lumex.utils`` or
+``lumex.core``, one of its submodules, ``lumex.utils``, ``lumex.optimizers`` or
 ``lumex.notebook_ext`` is in no group (or in ``UNDOCUMENTED`` below).
 """
 
@@ -279,6 +279,24 @@ GROUPS: tuple[Group, ...] = (
             """
         ),
         module="lumex.utils",
+    ),
+    Group(
+        "optimizers",
+        "Optimizers",
+        "``lumex.optimizers`` is ``mlx.optimizers``: ``import lumex.optimizers as optim``. "
+        "An optimizer's ``state`` is a tree of arrays (step, learning rate, per-parameter "
+        "buffers) that ``mx.compile(inputs=..., outputs=...)`` captures and "
+        "``tree_flatten`` + ``save_safetensors`` saves. A schedule (a function of the "
+        "step) can stand wherever a learning rate is expected.",
+        _names(
+            """
+            Optimizer SGD RMSprop Adagrad AdaDelta Adam AdamW Adamax Lion Adafactor Muon
+            MultiOptimizer
+            cosine_decay exponential_decay join_schedules linear_schedule step_decay
+            clip_grad_norm
+            """
+        ),
+        module="lumex.optimizers",
     ),
     Group(
         "notebook",

@@ -52,4 +52,5 @@ ORDER = {
     "06_saving_and_loading.ipynb": "saving_and_loading",
     "07_autodiff_from_scratch.ipynb": "autodiff_from_scratch",
     "08_debugging_a_graph.ipynb": "debugging_a_graph",
+    "09_training_a_model.ipynb": "training_a_model",
 }

@@ -14,6 +14,8 @@ void wait_without_gil(void (*wait)()) {
 }
 }  // namespace
 
+void init_ops_conv(nb::module_& m);
+
 NB_MODULE(core, m) {
   lx::set_graph_wait_hook(&wait_without_gil);
   m.doc() = "lumex.core: the lazy array engine (the mlx.core API).";
@@ -25,6 +27,7 @@ NB_MODULE(core, m) {
   init_ops_shape(m);
   init_ops_reduce(m);
   init_ops_linalg(m);
+  init_ops_conv(m);
   init_indexing(m);
   init_ops_sort(m);
   init_memory(m);

@@ -1,12 +1,11 @@
 // CPU kernels for Matmul and AddMM: BLAS gemm on the operands' own memory when
 // their layout allows (row-major or transposed, any leading dimension), a compact
 // copy otherwise. Broadcast batch dims (stride 0) are never materialized.
-#include <cblas.h>
-
 #include <algorithm>
 #include <climits>
 #include <memory>
 
+#include "engine/backend/cpu/gemm.h"
 #include "engine/backend/cpu/kernel_utils.h"
 #include "engine/backend/cpu/parallel.h"
 #include "engine/primitives.h"
@@ -16,26 +15,9 @@ namespace lumex::core {
 namespace {
 
 using cpu::cast;
-
-/// An aligned scratch allocation freed on scope exit.
-class Scratch {
- public:
-  explicit Scratch(size_t bytes) : buf_(allocator::malloc(bytes)) {}
-  ~Scratch() { allocator::free(buf_); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  template <typename T>
-  T* as() const {
-    return static_cast<T*>(buf_.ptr);
-  }
-
- private:
-  allocator::Buffer buf_;
-};
-
-/// The type gemm runs in for storage type T.
-template <typename T>
-using gemm_t = std::conditional_t<cpu::is_half_v<T>, float, T>;
+using cpu::gemm;
+using cpu::gemm_t;
+using cpu::Scratch;
 
 /// One gemm operand: element (i, j) of batch matrix b is
 /// ptr[batch_offset(b) + (trans ? j * ld + i : i * ld + j)].
@@ -102,52 +84,6 @@ Operand<C> prepare(const array& x) {
   op.trans = false;
   op.ld = std::max<int64_t>(Cc, 1);
   return op;
-}
-
-CBLAS_TRANSPOSE tr(bool t) { return t ? CblasTrans : CblasNoTrans; }
-
-/// OpenBLAS starts as many threads as there are cores, like our pool: give it
-/// our thread count (LUMEX_NUM_THREADS=1 makes both single-threaded). Eval runs
-/// one primitive at a time, so the two pools never run together.
-void sync_blas_threads() {
-  static const bool once = [] {
-    scipy_openblas_set_num_threads(cpu::num_threads());
-    return true;
-  }();
-  (void)once;
-}
-
-/// C = alpha * op(A) @ op(B) + beta * C, row-major, ldc = N.
-template <typename C>
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, C alpha,
-          const C* A, int64_t lda, const C* B, int64_t ldb, C beta, C* out,
-          int64_t ldc) {
-  sync_blas_threads();
-  if constexpr (std::is_same_v<C, float>) {
-    scipy_cblas_sgemm(CblasRowMajor, tr(ta), tr(tb), M, N, K, alpha, A, lda, B,
-                      ldb, beta, out, ldc);
-  } else if constexpr (std::is_same_v<C, double>) {
-    scipy_cblas_dgemm(CblasRowMajor, tr(ta), tr(tb), M, N, K, alpha, A, lda, B,
-                      ldb, beta, out, ldc);
-  } else if constexpr (std::is_same_v<C, complex64_t>) {
-    scipy_cblas_cgemm(CblasRowMajor, tr(ta), tr(tb), M, N, K, &alpha, A, lda,
-                      B, ldb, &beta, out, ldc);
-  } else {
-    // Integer types: a plain loop (no BLAS), accumulating in C with wraparound.
-    for (int64_t i = 0; i < M; ++i) {
-      for (int64_t j = 0; j < N; ++j) {
-        C acc = C(0);
-        for (int64_t k = 0; k < K; ++k) {
-          C x = ta ? A[k * lda + i] : A[i * lda + k];
-          C y = tb ? B[j * ldb + k] : B[k * ldb + j];
-          acc = static_cast<C>(acc + static_cast<C>(x * y));
-        }
-        C& o = out[i * ldc + j];
-        o = beta == C(0) ? static_cast<C>(alpha * acc)
-                         : static_cast<C>(alpha * acc + beta * o);
-      }
-    }
-  }
 }
 
 /// True if a's batch dims and row dim walk memory with one uniform row stride,

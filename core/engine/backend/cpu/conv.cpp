@@ -1,0 +1,368 @@
+// CPU kernel of Convolution. The general case is im2col + BLAS gemm per group:
+// blocks of rows (one output position each) and of columns (kernel position x
+// input channel) are gathered into scratch and multiplied by the weight matrix,
+// accumulating over column blocks, so scratch stays bounded whatever the kernel
+// size (the weight gradient's "kernel" is the whole cotangent). A 1x1 kernel
+// multiplies the input in place; depthwise convolutions run a direct kernel
+// vectorized over channels (a gemm with one channel per group would be a loop of
+// dot products of length K).
+#include <algorithm>
+#include <cstring>
+
+#include "engine/backend/cpu/copy.h"
+#include "engine/backend/cpu/gemm.h"
+#include "engine/backend/cpu/kernel_utils.h"
+#include "engine/backend/cpu/parallel.h"
+#include "engine/backend/cpu/target_clones.h"
+#include "engine/primitives.h"
+#include "engine/primitives/conv.h"
+
+namespace lumex::core {
+
+namespace {
+
+using cpu::cast;
+using cpu::gemm;
+using cpu::gemm_t;
+using cpu::Scratch;
+
+/// Sizes of one convolution, spatial dims flattened where that is all we need.
+struct Geometry {
+  int sd;
+  int64_t N, C, O, G, Cg, Og;
+  std::vector<int64_t> L, K, T;  // input, kernel and output spatial sizes
+  std::vector<int64_t> xstride;  // element stride of each input spatial dim
+  int64_t Lprod = 1, Kprod = 1, Tprod = 1;
+
+  Geometry(const array& x, const array& w, const array& out, int groups) {
+    sd = x.ndim() - 2;
+    N = x.shape(0);
+    C = x.shape(-1);
+    O = w.shape(0);
+    G = groups;
+    Cg = C / G;
+    Og = O / G;
+    for (int i = 0; i < sd; ++i) {
+      L.push_back(x.shape(i + 1));
+      K.push_back(w.shape(i + 1));
+      T.push_back(out.shape(i + 1));
+      Lprod *= L.back();
+      Kprod *= K.back();
+      Tprod *= T.back();
+    }
+    xstride.assign(sd, C);
+    for (int i = sd - 2; i >= 0; --i) xstride[i] = xstride[i + 1] * L[i + 1];
+  }
+};
+
+/// Where kernel tap k of output position (n, t) reads the input: the element
+/// offset of its channel 0, or -1 when the tap falls on padding or on a zero
+/// inserted by input dilation.
+class Taps {
+ public:
+  Taps(const Geometry& g, const ConvParams& p) : g_(g), p_(p), base_(g.sd) {}
+
+  /// Positions the kernel's origin for output row r = n * Tprod + t.
+  void set_row(int64_t r) {
+    int64_t n = r / g_.Tprod, t = r % g_.Tprod;
+    row_off_ = n * g_.Lprod * g_.C;
+    for (int i = g_.sd - 1; i >= 0; --i) {
+      int64_t ti = t % g_.T[i];
+      t /= g_.T[i];
+      base_[i] = ti * p_.stride[i] - p_.padding_lo[i];
+    }
+  }
+
+  int64_t offset(int64_t k) {
+    int64_t off = row_off_;
+    for (int i = g_.sd - 1; i >= 0; --i) {
+      int64_t ki = k % g_.K[i];
+      k /= g_.K[i];
+      if (p_.flip) ki = g_.K[i] - 1 - ki;
+      int64_t q = base_[i] + ki * p_.kernel_dilation[i];
+      int64_t D = p_.input_dilation[i];
+      if (q < 0) return -1;
+      if (D != 1) {
+        if (q % D) return -1;
+        q /= D;
+      }
+      if (q >= g_.L[i]) return -1;
+      off += q * g_.xstride[i];
+    }
+    return off;
+  }
+
+ private:
+  const Geometry& g_;
+  const ConvParams& p_;
+  std::vector<int64_t> base_;
+  int64_t row_off_ = 0;
+};
+
+/// Runs f(lo, hi) over [0, rows), split across threads when `work` elements are
+/// enough to pay for it (a row is much more than one element here).
+template <typename F>
+void parallel_rows(int64_t rows, int64_t work, F&& f) {
+  if (work < (1 << 15) || cpu::num_threads() == 1 || rows < 2) {
+    f(size_t(0), size_t(rows));
+  } else {
+    cpu::parallel_for_impl(rows, std::function<void(size_t, size_t)>(f));
+  }
+}
+
+/// One set of output rows that read the same kernel taps: with input dilation D,
+/// output positions of each residue mod D meet the non-zero inputs only through
+/// a fixed subset of the taps (a transposed convolution of stride 2 uses a
+/// quarter of a 2-D kernel per row), so skipping the others saves the gemm those
+/// zeros would cost.
+struct Phase {
+  std::vector<int64_t> rows;  // global output rows (n * Tprod + t); empty: all
+  std::vector<int64_t> taps;  // flat kernel indices read
+};
+
+std::vector<Phase> phases(const Geometry& g, const ConvParams& p) {
+  int sd = g.sd;
+  std::vector<int64_t> D(sd);
+  int64_t nph = 1;
+  for (int i = 0; i < sd; ++i) nph *= (D[i] = p.input_dilation[i]);
+  if (nph == 1) {
+    Phase all;
+    for (int64_t k = 0; k < g.Kprod; ++k) all.taps.push_back(k);
+    return {std::move(all)};
+  }
+  std::vector<Phase> out(nph);
+  // Taps per residue vector r (r_i = t_i mod D_i).
+  for (int64_t ph = 0; ph < nph; ++ph) {
+    std::vector<int64_t> r(sd);
+    for (int64_t q = ph, i = sd - 1; i >= 0; --i) {
+      r[i] = q % D[i];
+      q /= D[i];
+    }
+    for (int64_t k = 0; k < g.Kprod; ++k) {
+      bool ok = true;
+      for (int64_t q = k, i = sd - 1; i >= 0 && ok; --i) {
+        int64_t ki = q % g.K[i];
+        q /= g.K[i];
+        if (p.flip) ki = g.K[i] - 1 - ki;
+        int64_t v = r[i] * p.stride[i] + ki * p.kernel_dilation[i] - p.padding_lo[i];
+        ok = ((v % D[i]) + D[i]) % D[i] == 0;
+      }
+      if (ok) out[ph].taps.push_back(k);
+    }
+  }
+  for (int64_t row = 0; row < g.N * g.Tprod; ++row) {
+    int64_t ph = 0, mul = 1;
+    for (int64_t t = row % g.Tprod, i = sd - 1; i >= 0; --i) {
+      ph += ((t % g.T[i]) % D[i]) * mul;
+      mul *= D[i];
+      t /= g.T[i];
+    }
+    out[ph].rows.push_back(row);
+  }
+  return out;
+}
+
+/// im2col + gemm for the rows of one phase: out (rows, O) with leading dim O,
+/// x row-contiguous in T, w (O, ntaps * Cg) in Cx with leading dim ldw.
+template <typename T, typename Cx>
+void phase_gemm(const Geometry& g, const ConvParams& p, const Phase& ph, const T* x,
+                const Cx* w, int64_t ldw, Cx* out) {
+  const int64_t M = ph.rows.empty() ? g.N * g.Tprod : ph.rows.size();
+  const int64_t Kc = static_cast<int64_t>(ph.taps.size()) * g.Cg;
+  if (M == 0) return;
+  if (Kc == 0) {
+    for (int64_t r = 0; r < M; ++r) std::fill(out + r * g.O, out + (r + 1) * g.O, Cx(0));
+    return;
+  }
+  // Blocks of about 4 MiB of float32: large enough for gemm, small enough to stay
+  // near the caches and to bound memory. Few rows (a weight gradient) take wide
+  // column blocks, accumulated into the output.
+  constexpr int64_t budget = int64_t(1) << 20;
+  int64_t kb = std::min(Kc, std::max<int64_t>(std::min<int64_t>(Kc, 1024), budget / M));
+  int64_t mb = std::max<int64_t>(1, std::min(M, budget / kb));
+  Scratch cols(static_cast<size_t>(mb * kb) * sizeof(Cx));
+  Cx* A = cols.as<Cx>();
+  for (int64_t gi = 0; gi < g.G; ++gi) {
+    const T* xg = x + gi * g.Cg;
+    for (int64_t m0 = 0; m0 < M; m0 += mb) {
+      int64_t rows = std::min(mb, M - m0);
+      for (int64_t k0 = 0; k0 < Kc; k0 += kb) {
+        int64_t kw = std::min(kb, Kc - k0);
+        parallel_rows(rows, rows * kw, [&](size_t lo, size_t hi) {
+          Taps taps(g, p);
+          for (size_t r = lo; r < hi; ++r) {
+            int64_t m = m0 + static_cast<int64_t>(r);
+            taps.set_row(ph.rows.empty() ? m : ph.rows[m]);
+            Cx* dst = A + r * kw;
+            int64_t col = k0, end = k0 + kw;
+            while (col < end) {
+              int64_t j = col / g.Cg, c = col % g.Cg;
+              int64_t n = std::min(g.Cg - c, end - col);
+              int64_t off = taps.offset(ph.taps[j]);
+              if (off < 0) {
+                std::fill(dst, dst + n, Cx(0));
+              } else if constexpr (std::is_same_v<T, Cx>) {
+                std::memcpy(dst, xg + off + c, n * sizeof(Cx));
+              } else {
+                const T* src = xg + off + c;
+                for (int64_t i = 0; i < n; ++i) dst[i] = cast<Cx>(src[i]);
+              }
+              dst += n;
+              col += n;
+            }
+          }
+        });
+        gemm<Cx>(false, true, rows, g.Og, kw, Cx(1), A, kw, w + gi * g.Og * ldw + k0, ldw,
+                 k0 == 0 ? Cx(0) : Cx(1), out + m0 * g.O + gi * g.Og, g.O);
+      }
+    }
+  }
+}
+
+/// out (N*Tprod, O) in Cx; x and w row-contiguous, w already in Cx.
+template <typename T, typename Cx>
+void conv_gemm(const Geometry& g, const ConvParams& p, const T* x, const Cx* w, Cx* out) {
+  const int64_t M = g.N * g.Tprod, Kc = g.Kprod * g.Cg;
+  bool pointwise = g.Kprod == 1;
+  for (int i = 0; i < g.sd; ++i) {
+    pointwise = pointwise && p.stride[i] == 1 && p.padding_lo[i] == 0 &&
+                p.padding_hi[i] == 0 && p.input_dilation[i] == 1;
+  }
+  if constexpr (std::is_same_v<T, Cx>) {
+    if (pointwise) {
+      // A 1x1 kernel reads the input as it is: (N*L, C) times (O, C)^T per group.
+      for (int64_t gi = 0; gi < g.G; ++gi) {
+        gemm<Cx>(false, true, M, g.Og, g.Cg, Cx(1), x + gi * g.Cg, g.C,
+                 w + gi * g.Og * Kc, Kc, Cx(0), out + gi * g.Og, g.O);
+      }
+      return;
+    }
+  }
+  auto plan = phases(g, p);
+  if (plan.size() == 1) {
+    phase_gemm<T, Cx>(g, p, plan[0], x, w, Kc, out);
+    return;
+  }
+  for (const auto& ph : plan) {
+    if (ph.rows.empty()) continue;
+    // This phase's weight columns, then its rows scattered into place.
+    int64_t kc = static_cast<int64_t>(ph.taps.size()) * g.Cg;
+    std::vector<Cx> wp(std::max<int64_t>(g.O * kc, 1));
+    for (int64_t o = 0; o < g.O; ++o) {
+      for (size_t j = 0; j < ph.taps.size(); ++j) {
+        std::copy_n(w + o * Kc + ph.taps[j] * g.Cg, g.Cg, wp.data() + o * kc + j * g.Cg);
+      }
+    }
+    std::vector<Cx> ob(ph.rows.size() * g.O);
+    phase_gemm<T, Cx>(g, p, ph, x, wp.data(), kc, ob.data());
+    for (size_t r = 0; r < ph.rows.size(); ++r) {
+      std::copy_n(ob.data() + r * g.O, g.O, out + ph.rows[r] * g.O);
+    }
+  }
+}
+
+LUMEX_CLONES void fma_row(float* acc, const float* x, const float* w, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] += x[i] * w[i];
+}
+
+/// Depthwise (one input and one output channel per group): every output row is
+/// a sum over kernel taps of input rows times per-channel weights.
+template <typename T, typename Cx>
+void conv_depthwise(const Geometry& g, const ConvParams& p, const T* x, const T* w,
+                    Cx* out) {
+  const int64_t C = g.C, M = g.N * g.Tprod;
+  // Weights as (Kprod, C) so a tap's weights are contiguous over channels.
+  std::vector<Cx> wt(g.Kprod * C);
+  for (int64_t c = 0; c < C; ++c) {
+    for (int64_t k = 0; k < g.Kprod; ++k) wt[k * C + c] = cast<Cx>(w[c * g.Kprod + k]);
+  }
+  parallel_rows(M, M * g.Kprod * C, [&](size_t lo, size_t hi) {
+    Taps taps(g, p);
+    std::vector<Cx> xrow(std::is_same_v<T, Cx> ? 0 : C);
+    for (size_t r = lo; r < hi; ++r) {
+      taps.set_row(static_cast<int64_t>(r));
+      Cx* acc = out + r * C;
+      std::fill(acc, acc + C, Cx(0));
+      for (int64_t k = 0; k < g.Kprod; ++k) {
+        int64_t off = taps.offset(k);
+        if (off < 0) continue;
+        const Cx* src;
+        if constexpr (std::is_same_v<T, Cx>) {
+          src = x + off;
+        } else {
+          for (int64_t c = 0; c < C; ++c) xrow[c] = cast<Cx>(x[off + c]);
+          src = xrow.data();
+        }
+        if constexpr (std::is_same_v<Cx, float>) {
+          fma_row(acc, src, wt.data() + k * C, C);
+        } else {
+          const Cx* wk = wt.data() + k * C;
+          for (int64_t c = 0; c < C; ++c) acc[c] += src[c] * wk[c];
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void conv_impl(const array& x_in, const array& w_in, array& out, const ConvParams& p) {
+  using Cx = gemm_t<T>;
+  out.set_data(allocator::malloc(out.nbytes()));
+  if (out.size() == 0) return;
+  auto dense = [](const array& a) {
+    if (a.flags().row_contiguous && a.data_size() == a.size()) return a;
+    auto c = array::empty_buffer(a.shape(), a.dtype());
+    cpu::copy_row_contiguous(a, c);
+    return c;
+  };
+  Geometry g(x_in, w_in, out, p.groups);
+  if (x_in.size() == 0 || w_in.size() == 0) {
+    std::memset(out.data<T>(), 0, out.nbytes());  // an empty sum
+    return;
+  }
+  array x = dense(x_in), w = dense(w_in);
+
+  Cx* dst;
+  std::unique_ptr<Scratch> obuf;
+  if constexpr (std::is_same_v<T, Cx>) {
+    dst = out.data<Cx>();
+  } else {
+    obuf = std::make_unique<Scratch>(out.size() * sizeof(Cx));
+    dst = obuf->template as<Cx>();
+  }
+
+  bool depthwise = g.Cg == 1 && g.Og == 1;
+  for (int d : p.input_dilation) depthwise = depthwise && d == 1;
+  if (depthwise) {
+    conv_depthwise<T, Cx>(g, p, x.data<T>(), w.data<T>(), dst);
+  } else if constexpr (std::is_same_v<T, Cx>) {
+    conv_gemm<T, Cx>(g, p, x.data<T>(), w.data<T>(), dst);
+  } else {
+    std::vector<Cx> wc(w.size());
+    const T* ws = w.data<T>();
+    for (size_t i = 0; i < wc.size(); ++i) wc[i] = cast<Cx>(ws[i]);
+    conv_gemm<T, Cx>(g, p, x.data<T>(), wc.data(), dst);
+  }
+
+  if constexpr (!std::is_same_v<T, Cx>) {
+    T* o = out.data<T>();
+    size_t n = out.size();
+    for (size_t i = 0; i < n; ++i) o[i] = cast<T>(dst[i]);
+  }
+}
+
+}  // namespace
+
+void Convolution::eval_cpu(const std::vector<array>& inputs, array& out) {
+  dispatch_dtype(out.dtype(), [&](auto t) {
+    using T = decltype(t);
+    if constexpr (cpu::is_float_v<T>) {
+      conv_impl<T>(inputs[0], inputs[1], out, p_);
+    } else {
+      throw std::invalid_argument(
+          msg("[conv] Unsupported dtype ", dtype_name(out.dtype()), "."));
+    }
+  });
+}
+
+}  // namespace lumex::core
