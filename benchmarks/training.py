@@ -82,7 +82,8 @@ def _mlp_inputs():
     return (x, y, *weights)
 
 
-def _build_mlp_mx(compiled, mx, x, y, *weights):
+def make_mlp_mx(mx, *weights):
+    """(model, optimizer, loss_fn) of the MLP on an mx engine, with the given weights."""
     nn, optim = _nn_and_optim(mx)
 
     class MLP(nn.Module):
@@ -101,10 +102,15 @@ def _build_mlp_mx(compiled, mx, x, y, *weights):
     def loss_fn(model, x, y):
         return mx.mean(nn.losses.cross_entropy(model(x), y))
 
-    return _mx_step(mx, model, optim.SGD(learning_rate=0.1), loss_fn, compiled, x, y)
+    return model, optim.SGD(learning_rate=0.1), loss_fn
 
 
-def _build_mlp_torch(torch, x, y, *weights):
+def _build_mlp_mx(compiled, mx, x, y, *weights):
+    return _mx_step(mx, *make_mlp_mx(mx, *weights), compiled, x, y)
+
+
+def make_mlp_torch(torch, *weights):
+    """(model, optimizer, loss_fn) of the MLP in PyTorch, with the given weights."""
     layers = []
     for w, b in zip(weights[::2], weights[1::2]):
         linear = torch.nn.Linear(w.shape[1], w.shape[0])
@@ -117,7 +123,11 @@ def _build_mlp_torch(torch, x, y, *weights):
     def loss_fn(model, x, y):
         return torch.nn.functional.cross_entropy(model(x), y)
 
-    return _torch_step(torch, model, torch.optim.SGD(model.parameters(), lr=0.1), loss_fn, x, y.long())
+    return model, torch.optim.SGD(model.parameters(), lr=0.1), loss_fn
+
+
+def _build_mlp_torch(torch, x, y, *weights):
+    return _torch_step(torch, *make_mlp_torch(torch, *weights), x, y.long())
 
 
 def _mlp(compiled):
@@ -143,7 +153,8 @@ def _lm_inputs():
     return tokens[:, :-1].copy(), tokens[:, 1:].copy()
 
 
-def _build_lm_mx(compiled, mx, x, y):
+def make_lm_mx(mx):
+    """(model, optimizer, loss_fn) of the transformer LM on an mx engine."""
     nn, optim = _nn_and_optim(mx)
 
     class TransformerLM(nn.Module):
@@ -163,9 +174,11 @@ def _build_lm_mx(compiled, mx, x, y):
     def loss_fn(model, x, y):
         return mx.mean(nn.losses.cross_entropy(model(x), y))
 
-    model = TransformerLM()
-    optimizer = optim.AdamW(learning_rate=1e-3, weight_decay=0.01)
-    return _mx_step(mx, model, optimizer, loss_fn, compiled, x, y)
+    return TransformerLM(), optim.AdamW(learning_rate=1e-3, weight_decay=0.01), loss_fn
+
+
+def _build_lm_mx(compiled, mx, x, y):
+    return _mx_step(mx, *make_lm_mx(mx), compiled, x, y)
 
 
 def _sinusoids(length, dims):
@@ -175,7 +188,8 @@ def _sinusoids(length, dims):
     return np.concatenate([np.sin(angles), np.cos(angles)], axis=1).astype(np.float32)
 
 
-def _build_lm_torch(torch, x, y):
+def make_lm_torch(torch):
+    """(model, optimizer, loss_fn) of the transformer LM in PyTorch."""
     nn = torch.nn
     d = LM["dims"]
 
@@ -198,8 +212,11 @@ def _build_lm_torch(torch, x, y):
         return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
 
     model = TransformerLM()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
-    return _torch_step(torch, model, optimizer, loss_fn, x.long(), y.long())
+    return model, torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01), loss_fn
+
+
+def _build_lm_torch(torch, x, y):
+    return _torch_step(torch, *make_lm_torch(torch), x.long(), y.long())
 
 
 def _lm(compiled):

@@ -6,6 +6,7 @@ Colours come from JupyterLab's CSS variables (``--jp-...``) with light fallbacks
 
 from __future__ import annotations
 
+import base64
 import html
 
 # Status of an array (mx.graph.status) -> (label, colour). Also used by the graph view.
@@ -75,3 +76,9 @@ def dtype_name(dtype) -> str:
 def shape_text(shape) -> str:
     shape = tuple(shape)
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def data_uri(svg: str) -> str:
+    """An SVG document as a data URI: an <img> with it survives HTML sanitisers
+    (untrusted notebooks), nbconvert and Sphinx, where inline <svg> may not."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()

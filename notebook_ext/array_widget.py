@@ -1,20 +1,10 @@
-"""An array view with an *Evaluate* button (ipywidgets), for evaluating on demand."""
+"""``view(a)``: an array with an *Evaluate* button (ipywidgets), for evaluating on demand."""
 
 from __future__ import annotations
 
 import lumex.core as mx
 
-from .display import array_mimebundle, array_html, has_data
-
-
-class ArrayDisplay:
-    """Displays an array with the lazy-safe HTML view (what ``show(a)`` returns)."""
-
-    def __init__(self, a):
-        self.array = a
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return array_mimebundle(self.array)
+from .display import array_html, has_data
 
 
 def view(a):

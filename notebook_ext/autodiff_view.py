@@ -14,10 +14,7 @@ import numpy as np
 import lumex.core as mx
 
 from .graph_model import Graph, array_id, from_snapshot
-from .graph_view import ROLE_FILL, ROLE_NOTE, GraphView
-
-ROLE_FILL.setdefault("backward-primal", "#eebefa")
-ROLE_NOTE.setdefault("backward-primal", "made for the backward pass from primals only")
+from .graph_view import GraphView
 
 
 def _as_list(x):
@@ -36,7 +33,7 @@ def classify(graph: Graph, forward_keys: set, cotangent_keys: set) -> None:
             depends.add(k)
     for k, n in graph.nodes.items():
         if k in cotangent_keys:
-            n.role, n.name, n.group = "cotangent", n.name or "cotangent", ""
+            n.role, n.name = "cotangent", n.name or "cotangent"
         elif k in depends:
             n.role = "backward"
         elif k in forward_keys:
@@ -45,10 +42,6 @@ def classify(graph: Graph, forward_keys: set, cotangent_keys: set) -> None:
             n.role = "backward-primal"
         if n.kind in ("input", "constant") and n.role != "cotangent":
             n.role = "forward" if k in forward_keys else n.role
-        if n.role in ("backward", "backward-primal"):
-            n.group = "backward pass"
-        elif n.group:
-            n.group = f"forward: {n.group}"
 
 
 def saved_values(graph: Graph) -> dict:
@@ -61,8 +54,9 @@ def saved_values(graph: Graph) -> dict:
     return out
 
 
-def grad_graph(fun, *primals, cotangents=None) -> GraphView:
-    """The forward and backward graph of ``fun`` at ``primals`` (arrays), unevaluated."""
+def show_grad_graph(fun, *primals, cotangents=None, internals: bool = False) -> GraphView:
+    """The forward and backward graph of ``fun`` at ``primals`` (arrays), unevaluated:
+    forward and backward are groups of their own, arguments in call order."""
     with mx.graph.record_sites():
         if cotangents is None:
             # Probe on copies: a function that updates its argument in place
@@ -88,10 +82,9 @@ def grad_graph(fun, *primals, cotangents=None) -> GraphView:
     for k, readers in saved.items():
         ops = ", ".join(f"{graph.nodes[r].op}#{r}" for r in readers)
         graph.nodes[k].params = {**graph.nodes[k].params, "read by backward": ops}
-    view = GraphView(graph, title=f"forward + backward of {getattr(fun, '__name__', 'fun')}")
+    view = GraphView(graph, title=f"forward + backward of {getattr(fun, '__name__', 'fun')}",
+                     internals=internals)
     view.saved = saved
     view.outputs, view.grads = outs, grads
     return view
 
-
-show_grad_graph = grad_graph

@@ -190,9 +190,8 @@ def array_text(a) -> str:
             f"{info['status']}{op}, {info['pending']} pending op(s))")
 
 
-def array_mimebundle(a, include=None, exclude=None) -> dict:
-    """The display bundle (``text/plain`` and ``text/html``) IPython shows for an array;
-    installed as ``array._repr_mimebundle_``. Never evaluates the array."""
+def array_mimebundle(a) -> dict:
+    """The display bundle (``text/plain`` and ``text/html``) of an array; never evaluates it."""
     return {"text/plain": array_text(a), "text/html": array_html(a)}
 
 
@@ -275,9 +274,18 @@ class TreeView:
         return f"TreeView({len(list(_walk(self.tree)))} leaves)"
 
 
+class ArrayDisplay:
+    """What ``show(a)`` returns for an array: the lazy-safe view."""
+
+    def __init__(self, a):
+        self.array = a
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return array_mimebundle(self.array)
+
+
 def show(value):
     """A displayable view of an array or a pytree of arrays (evaluates nothing)."""
     if isinstance(value, mx.array):
-        from .array_widget import ArrayDisplay
         return ArrayDisplay(value)
     return TreeView(value)

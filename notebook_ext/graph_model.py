@@ -1,78 +1,134 @@
 """The graph the views draw: built from ``mx.graph`` snapshots, one node per array.
 
-A node is an array (its primitive is the label), edges go from inputs to consumers.
-Nodes carry a *group* (the function that created them, when sites were recorded) so a
-large graph can be collapsed group by group, and an optional *role* (forward, backward,
-cotangent) used by the autodiff view.
+A node is an array; edges go from inputs to consumers, in argument order. Each node
+carries what the hierarchy groups by: its module scope (``mx.graph.scope``), the function
+and line that created it, its role in a gradient graph (forward, backward, cotangent)
+and the public op call that made it (so the Full and Broadcast behind ``mx.ones`` fold
+into one ``ones`` node unless internals are shown).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 import lumex.core as mx
 
 from ._html import dtype_name, shape_text
 
+# Primitives that are how an op is carried out rather than what the user asked for:
+# folded into the node they feed unless internals are shown.
+INTERNAL_OPS = {"Contiguous"}
+
+
+def op_label(op: str | None) -> str:
+    """The public name for a primitive: ``Multiply`` -> ``multiply``, ``AsType`` ->
+    ``astype``, ``ArcTan2`` -> ``arctan2``."""
+    if not op:
+        return ""
+    special = {"AsType": "astype", "Broadcast": "broadcast_to", "Matmul": "matmul",
+               "AddMM": "addmm", "LogAddExp": "logaddexp", "BitwiseBinary": "bitwise"}
+    if op in special:
+        return special[op]
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", op).lower().replace("arc_", "arc")
+
 
 @dataclass
 class Node:
     key: str
-    op: str | None
+    op: str | None  # primitive name, None for sources
     shape: tuple
     dtype: str
     status: str
     nbytes: int
-    kind: str  # 'input', 'constant', 'op', 'output' or 'group'
-    name: str = ""
-    site: tuple | None = None
-    group: str = ""
-    role: str = ""
+    kind: str  # 'input', 'constant', 'op' or 'output'
+    name: str = ""  # the user's name for it (keyword of show_graph), if any
+    site: tuple | None = None  # (file, line, function)
+    scope: str = ""
+    public_op: str | None = None
+    call: int = 0
+    role: str = ""  # forward / backward / backward-primal / cotangent
+    mark: str = ""  # evaluation events: computed / forced / trigger
     params: dict = field(default_factory=dict)
-    count: int = 1  # arrays a collapsed group stands for
+    folded: list = field(default_factory=list)  # primitives folded into this node
+    order: int = 0  # creation order (ids grow with creation)
+
+    @property
+    def label(self) -> str:
+        """The op as the user wrote it (``ones``, ``squeeze``, ``sum``)."""
+        if self.op is None:
+            return "constant" if self.kind == "constant" else "input"
+        return self.public_op or op_label(self.op)
 
     @property
     def title(self) -> str:
-        if self.kind == "group":
-            return f"{self.group} ({self.count} ops)"
-        head = self.name or (self.op if self.op else ("constant" if self.kind == "constant" else "input"))
         if self.name and self.op:
-            head = f"{self.name} = {self.op}"
-        return head
+            return f"{self.name} = {self.label}"
+        return self.name or self.label
 
     @property
     def detail(self) -> str:
-        if self.kind == "group":
-            return "collapsed: click to expand"
         return f"{shape_text(self.shape)} {self.dtype}"
 
     @property
-    def tooltip(self) -> str:
-        lines = [self.title, self.detail, f"status: {self.status}", f"bytes: {self.nbytes}"]
+    def function(self) -> str:
+        return (self.site[2] if self.site else "") or ""
+
+    def info(self) -> dict:
+        """The details panel: everything known about the array, as text."""
+        out = {"op": self.label, "shape": shape_text(self.shape), "dtype": self.dtype,
+               "bytes": self.nbytes, "status": self.status}
+        if self.op and self.op != self.label:
+            out["primitive"] = self.op
+        if self.folded:
+            out["internals"] = ", ".join(self.folded)
         if self.params:
-            lines.append(", ".join(f"{k}={v}" for k, v in self.params.items()))
+            out["params"] = ", ".join(f"{k}={v}" for k, v in self.params.items())
         if self.site:
-            lines.append(f"created at {self.site[0]}:{self.site[1]} in {self.site[2]}")
+            out["source"] = location(self.site)
+        if self.scope:
+            out["module"] = self.scope
         if self.role:
-            lines.append(f"role: {self.role}")
-        return "\n".join(lines)
+            out["role"] = self.role
+        if self.mark:
+            out["evaluation"] = self.mark
+        return out
+
+
+def location(site) -> str:
+    """``cell [12], line 3`` for notebook cells, ``file.py:3`` for real files."""
+    if not site:
+        return ""
+    file, line = site[0], site[1]
+    cell = cell_label(file)
+    if cell:
+        return f"{cell}, line {line}"
+    return f"{file.rsplit('/', 1)[-1]}:{line}"
+
+
+def cell_label(file: str) -> str:
+    """``cell [12]`` when ``file`` is an IPython cell's temporary file, else ''."""
+    if not file or not (file.startswith("<ipython-input-") or "/ipykernel_" in file
+                        or "/ipython-input" in file):
+        return ""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        compiler = getattr(shell, "compile", None) if shell else None
+        count = getattr(compiler, "_filename_map", {}).get(file)
+    except Exception:  # no IPython, or an IPython without the map: no cell number
+        count = None
+    return f"cell [{count}]" if count is not None else "cell"
 
 
 @dataclass
 class Graph:
     nodes: dict  # key -> Node, in topological order (inputs first)
-    edges: list  # (src key, dst key)
+    edges: list  # (src key, dst key), in each consumer's argument order
 
     def __len__(self):
         return len(self.nodes)
-
-    def groups(self) -> dict:
-        """group name -> node keys (only groups of more than one node)."""
-        out: dict = {}
-        for n in self.nodes.values():
-            if n.group:
-                out.setdefault(n.group, []).append(n.key)
-        return {g: ks for g, ks in out.items() if len(ks) > 1}
 
     def ranked(self) -> tuple[list, list]:
         """(graph inputs, graph outputs) keys."""
@@ -100,58 +156,88 @@ class Graph:
                         stack.append(nxt)
         return seen
 
-    def search(self, text: str) -> list:
-        text = text.lower()
-        return [k for k, n in self.nodes.items()
-                if text and (text in n.title.lower() or text in n.detail.lower()
-                             or text in n.group.lower())]
+    def fold_internals(self) -> "Graph":
+        """A copy where each public op call is one node (named by the op), and
+        implementation primitives (Contiguous, broadcasts of scalars) are folded into
+        the node they feed."""
+        consumers: dict = {}
+        for s, d in self.edges:
+            consumers.setdefault(s, []).append(d)
+        into: dict = {}  # folded key -> key it folds into
+        # One call, one node: every node of a call but its last output folds forward.
+        by_call: dict = {}
+        for k, n in self.nodes.items():
+            if n.call and n.op:
+                by_call.setdefault(n.call, []).append(k)
+        for keys in by_call.values():
+            members = set(keys)
+            for k in keys:
+                inside = [c for c in consumers.get(k, ()) if c in members]
+                if inside and len(inside) == len(consumers.get(k, ())) and not self.nodes[k].name:
+                    into[k] = inside[-1]
+        # Implementation nodes: copies to a contiguous layout, and broadcasts nobody
+        # asked for by name (binary ops broadcast their operands implicitly). One reader:
+        # fold into it; several: each reader reads the node's input instead.
+        bypass: dict = {}
+        for k, n in self.nodes.items():
+            cs = consumers.get(k, ())
+            if k in into or n.name or not cs or n.kind == "output":
+                continue
+            implicit = n.op == "Broadcast" and n.public_op != "broadcast_to"
+            if n.op in INTERNAL_OPS or implicit:
+                if len(cs) == 1:
+                    into[k] = cs[0]
+                else:
+                    first = self._first_input(k)
+                    if first is not None:
+                        bypass[k] = first.key
 
-    def collapse(self, groups) -> "Graph":
-        """A copy with each named group replaced by one node."""
-        groups = set(groups)
-        if not groups:
-            return self
-        rep = {}
-        nodes: dict = {}
-        for k, n in self.nodes.items():
-            if n.group in groups and n.kind in ("op",):
-                gk = f"group:{n.group}"
-                if gk not in nodes:
-                    nodes[gk] = Node(gk, None, (), "", n.status, 0, "group", group=n.group,
-                                     role=n.role, count=0)
-                g = nodes[gk]
-                g.count += 1
-                g.nbytes += n.nbytes
-                if n.status == "unscheduled":
-                    g.status = "unscheduled"
-                rep[k] = gk
-            else:
-                nodes[k] = n
-                rep[k] = k
-        # Constants read only by one collapsed group fold into it.
-        readers: dict = {}
+        def final(k):
+            while k in into:
+                k = into[k]
+            return k
+
+        def source(k):
+            while k in bypass:
+                k = bypass[k]
+            return k
+
+        # Scalar constants (the 2 in x * 2) become a note on the nodes that read them.
+        scalars = {k for k, n in self.nodes.items()
+                   if n.kind == "constant" and _size(n) == 1 and not n.name}
+        nodes = {k: replace(n, folded=list(n.folded)) for k, n in self.nodes.items()
+                 if k not in into and k not in scalars and k not in bypass}
+        for k in into:
+            nodes[final(k)].folded.append(self.nodes[k].op)
+        edges, seen = [], set()
         for s, d in self.edges:
-            readers.setdefault(s, set()).add(rep[d])
-        for k, n in self.nodes.items():
-            r = readers.get(k, set())
-            if n.kind == "constant" and len(r) == 1 and next(iter(r)).startswith("group:"):
-                rep[k] = next(iter(r))
-                del nodes[k]
-        edges = []
-        seen = set()
-        for s, d in self.edges:
-            e = (rep[s], rep[d])
-            if e[0] != e[1] and e not in seen:
-                seen.add(e)
-                edges.append(e)
+            if s in into or d in bypass:  # inputs already attached to the node it became
+                continue
+            s, fd = source(s), final(d)
+            if s in scalars:
+                nodes[fd].folded.append("scalar constant")
+                continue
+            if s != fd and (s, fd) not in seen:
+                seen.add((s, fd))
+                edges.append((s, fd))
+        order = {k: i for i, k in enumerate(nodes)}
+        edges.sort(key=lambda e: order[e[1]])  # stable: argument order kept per consumer
         return Graph(nodes, edges)
 
+    def _first_input(self, key):
+        for s, d in self.edges:
+            if d == key:
+                return self.nodes[s]
+        return None
 
-def _group_of(site) -> str:
-    if not site:
-        return ""
-    fn = site[2] or "<module>"
-    return fn if fn not in ("<module>",) else f"{site[0].rsplit('/', 1)[-1]}:<module>"
+
+def _size(node) -> int:
+    if node is None:
+        return 0
+    size = 1
+    for d in node.shape:
+        size *= d
+    return size
 
 
 def from_snapshot(snapshot, names: dict | None = None) -> Graph:
@@ -167,8 +253,8 @@ def from_snapshot(snapshot, names: dict | None = None) -> Graph:
         kind = ("constant" if g.is_constant else "input" if g.is_input
                 else "output" if g.is_output else "op")
         nodes[key] = Node(key, g.op, tuple(g.shape), dtype_name(g.dtype), g.status, int(g.nbytes),
-                          kind, name=names.get(g.id, ""), site=g.site, group=_group_of(g.site),
-                          params=dict(g.params))
+                          kind, name=names.get(g.id, ""), site=g.site, scope=g.scope,
+                          public_op=g.public_op, call=g.call, params=dict(g.params), order=g.id)
         for i in g.inputs:
             edges.append((str(i), key))
     edges = [(s, d) for s, d in edges if s in nodes]

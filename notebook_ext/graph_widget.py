@@ -1,10 +1,12 @@
-"""The interactive graph (an anywidget): pan/zoom, search, upstream/downstream
-highlighting in the browser (``static/graph.js``); collapsing a group re-runs the
-layout here in the kernel and sends the new positions."""
+"""The interactive graph (an anywidget). The browser draws the layout it is sent
+(``static/graph.js``): pan and zoom, minimap, search, details, export. Opening or closing
+a group, or showing internals, asks the kernel for the new view, which lays out only
+the boxes now visible."""
 
 from __future__ import annotations
 
 import pathlib
+import time
 
 import anywidget
 import traitlets
@@ -12,27 +14,41 @@ import traitlets
 
 class GraphWidget(anywidget.AnyWidget):
     _esm = pathlib.Path(__file__).parent / "static" / "graph.js"
+    _css = pathlib.Path(__file__).parent / "static" / "graph.css"
 
     graph = traitlets.Dict().tag(sync=True)  # GraphView.to_json()
-    collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    selected = traitlets.Unicode("").tag(sync=True)  # node key clicked in the browser
-    direction = traitlets.Unicode("both").tag(sync=True)  # 'up', 'down' or 'both'
-    search = traitlets.Unicode("").tag(sync=True)
+    expanded = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    internals = traitlets.Bool(False).tag(sync=True)
+    layout_ms = traitlets.Float(0.0).tag(sync=True)  # kernel time of the latest view
 
     def __init__(self, view, **kwargs):
         self.view = view
-        super().__init__(graph=view.to_json(), collapsed=sorted(view.collapsed), **kwargs)
+        t = time.perf_counter()
+        data = view.to_json()
+        super().__init__(graph=data, expanded=sorted(view.expanded), internals=view.internals,
+                         layout_ms=max(view.layout_ms, (time.perf_counter() - t) * 1e3), **kwargs)
+        self.on_msg(self._message)
 
-    @traitlets.observe("collapsed")
-    def _relayout(self, change):
-        self.view.collapsed = set(change["new"]) & set(self.view.graph.groups())
-        self.graph = self.view.to_json()
+    def _message(self, _widget, content, _buffers=None):
+        if content.get("toggle"):
+            self.toggle(content["toggle"])
 
-    def highlighted(self) -> set:
-        """Node keys the browser highlights for ``selected`` and ``direction``."""
-        if not self.selected:
-            return set()
-        return self.view.visible().neighbours(self.selected, self.direction)
+    def toggle(self, group: str) -> None:
+        """Open or close a group (what clicking it in the browser does)."""
+        self.view.toggle(group)
+        self._refresh()
 
-    def matches(self) -> list:
-        return self.view.visible().search(self.search)
+    @traitlets.observe("internals")
+    def _internals(self, change):
+        if change["new"] != self.view.internals:
+            from .graph_view import GraphView
+
+            self.view = GraphView(self.view.full, title=self.view.title, internals=change["new"])
+            self._refresh()
+
+    def _refresh(self):
+        t = time.perf_counter()
+        data = self.view.to_json()
+        self.layout_ms = (time.perf_counter() - t) * 1e3
+        self.expanded = sorted(self.view.expanded)
+        self.graph = data

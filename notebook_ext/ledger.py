@@ -17,9 +17,13 @@ from dataclasses import dataclass
 
 import lumex.core as mx
 
-from ._html import esc, human_bytes, wrap
-from .graph_model import from_snapshot
+from ._bundle import with_widget
+from ._html import data_uri, esc, human_bytes, wrap
+from .graph_model import from_snapshot, location
 from .graph_view import GraphView
+
+# The saved output carries the graphs of this many events (the widget shows any).
+STATIC_GRAPHS = 12
 
 
 @dataclass
@@ -37,9 +41,24 @@ class Entry:
     nodes: list  # GraphNode snapshot
     outputs: tuple
 
+    @property
+    def where(self) -> str:
+        """``cell [12], line 3`` in a notebook, ``file.py:3`` for a real file."""
+        return location((self.file, self.line, self.function)) if self.line else "?"
+
     def graph_view(self) -> GraphView:
-        return GraphView(from_snapshot(self.nodes),
-                         title=f"event {self.index}: {self.kind} at line {self.line}")
+        """The graph this evaluation computed: what was already computed, what the
+        trigger forced, and the arrays it asked for."""
+        graph = from_snapshot(self.nodes)
+        outputs = {str(i) for i in self.outputs}
+        for k, n in graph.nodes.items():
+            if k in outputs:
+                n.mark = "trigger"
+            elif n.op is not None:
+                n.mark = "forced"
+            elif n.kind == "input":
+                n.mark = "computed"
+        return GraphView(graph, title=f"event {self.index}: {self.kind} at {self.where}")
 
 
 @dataclass
@@ -99,28 +118,54 @@ class EvalLedger:
         rows = []
         for e in self.entries:
             hi = ' class="lmx-hi"' if e.index == selected else ""
-            rows.append(f"<tr{hi}><td>{e.index}</td><td><b>{esc(e.kind)}</b></td><td>{esc(e.line)}</td>"
+            rows.append(f"<tr{hi}><td>{e.index}</td><td><b>{esc(e.kind)}</b></td><td>{esc(e.where)}</td>"
                         f"<td><code>{esc(e.source)}</code></td><td>{e.num_nodes}</td>"
                         f"<td>{esc(human_bytes(e.nbytes))}</td><td>{e.wall_time * 1e3:.3f} ms</td></tr>")
-        return ("<table><tr><th>#</th><th>trigger</th><th>line</th><th>source</th><th>nodes</th>"
+        return ("<table><tr><th>#</th><th>trigger</th><th>where</th><th>source</th><th>nodes</th>"
                 f"<th>bytes</th><th>time</th></tr>{''.join(rows)}</table>")
 
     def timeline_svg(self, width: int = 640) -> str:
-        """One bar per evaluation on the ledger's clock (bar length = compute time)."""
+        """One bar per evaluation on the ledger's clock (bar length = compute time),
+        over a time axis; labels move to a lower row rather than overlap."""
         if not self.entries:
             return ""
         span = max(max(e.start + e.wall_time for e in self.entries), 1e-6)
+        unit, factor = (("s", 1.0) if span >= 2 else ("ms", 1e3) if span >= 2e-3 else ("µs", 1e6))
+        left, right = 10, width - 30
+        px = (right - left) / span
         colours = {"eval": "#4c8bf5", "repr": "#e8a33d", "item": "#d6336c", "bool": "#ae3ec9"}
-        bars = []
+        bars, label_rows = [], []
         for e in self.entries:
-            x = e.start / span * (width - 10)
-            w = max(e.wall_time / span * (width - 10), 3)
+            x = left + e.start * px
+            w = max(e.wall_time * px, 3)
             c = colours.get(e.kind, "#3fa34d")
-            bars.append(f'<g><title>#{e.index} {esc(e.kind)} line {e.line}: {e.num_nodes} nodes, '
+            text = f"#{e.index} {e.kind}"
+            tw = len(text) * 6.2
+            row = next((r for r, end in enumerate(label_rows) if end < x), len(label_rows))
+            if row == len(label_rows):
+                label_rows.append(0)
+            label_rows[row] = x + tw + 4
+            bars.append(f'<g><title>#{e.index} {esc(e.kind)} at {esc(e.where)}: {e.num_nodes} nodes, '
                         f'{e.wall_time * 1e3:.3f} ms</title><rect x="{x:.1f}" y="4" width="{w:.1f}" '
-                        f'height="18" fill="{c}"/><text x="{x:.1f}" y="34" font-size="9">{e.index}</text></g>')
-        return (f'<svg width="{width}" height="40" xmlns="http://www.w3.org/2000/svg">'
-                f'<line x1="0" y1="22" x2="{width}" y2="22" stroke="#adb5bd"/>{"".join(bars)}</svg>')
+                        f'height="16" fill="{c}"/><text x="{x:.1f}" y="{34 + 12 * row}" font-size="10">'
+                        f"{esc(text)}</text></g>")
+        axis_y = 40 + 12 * len(label_rows)
+        ticks = []
+        step = _nice_step(span * factor / 6)
+        t = 0.0
+        while t <= span * factor + 1e-12:
+            x = left + t / factor * px
+            ticks.append(f'<line x1="{x:.1f}" y1="{axis_y - 3}" x2="{x:.1f}" y2="{axis_y + 3}" stroke="#868e96"/>'
+                         f'<text x="{x:.1f}" y="{axis_y + 14}" font-size="10" text-anchor="middle">'
+                         f"{t:g}</text>")
+            t += step
+        height = axis_y + 20
+        return (f'<svg width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" '
+                'font-family="DejaVu Sans Mono, monospace">'
+                f'<rect width="{width}" height="{height}" fill="#fff"/>'
+                f'<line x1="{left}" y1="{axis_y}" x2="{right}" y2="{axis_y}" stroke="#868e96"/>'
+                f'{"".join(ticks)}<text x="{right + 4}" y="{axis_y + 4}" font-size="10">{unit}</text>'
+                f'{"".join(bars)}</svg>')
 
     def summary(self) -> str:
         total = sum(e.wall_time for e in self.entries)
@@ -135,22 +180,34 @@ class EvalLedger:
         return "".join(f'<div class="lmx-warn">graph growth at line {w.line}: {esc(w.message)}</div>'
                        for w in self.warnings)
 
-    def to_html(self, selected: int | None = None) -> str:
+    def to_html(self, selected: int | None = None, graphs: bool = True) -> str:
+        """Summary, timeline and table; with ``graphs``, the graphs of the first events
+        too, as pictures that stay in a saved notebook."""
         label = f"<b>{esc(self.label)}</b> " if self.label else ""
-        return wrap(f"<div>{label}{esc(self.summary())}</div>{self.warnings_html()}"
-                    f"{self.timeline_svg()}{self.table_html(selected)}")
+        timeline = self.timeline_svg()
+        img = f'<div><img alt="timeline" src="{data_uri(timeline)}"></div>' if timeline else ""
+        parts = [f"<div>{label}{esc(self.summary())}</div>{self.warnings_html()}{img}",
+                 self.table_html(selected)]
+        if graphs:
+            for e in self.entries[:STATIC_GRAPHS]:
+                if not e.nodes:
+                    continue
+                view = e.graph_view()
+                parts.append(f"<details><summary>graph of event {e.index} ({esc(e.kind)} at "
+                             f"{esc(e.where)})</summary>{view.to_html(wrapped=False)}</details>")
+        return wrap("".join(parts))
 
     def widget(self):
         """Table and timeline plus an event picker that draws the chosen event's graph."""
         import ipywidgets as W
 
-        pick = W.Dropdown(options=[(f"#{e.index} {e.kind} line {e.line}: {e.source[:40]}", e.index)
+        pick = W.Dropdown(options=[(f"#{e.index} {e.kind} at {e.where}: {e.source[:40]}", e.index)
                                    for e in self.entries], description="event")
-        table = W.HTML(self.to_html(selected=pick.value))
+        table = W.HTML(self.to_html(selected=pick.value, graphs=False))
         graph = W.Output()
 
         def update(_=None):
-            table.value = self.to_html(selected=pick.value)
+            table.value = self.to_html(selected=pick.value, graphs=False)
             graph.clear_output()
             if pick.value is not None:
                 with graph:
@@ -164,14 +221,8 @@ class EvalLedger:
         return box
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": f"EvalLedger({self.summary()})", "text/html": self.to_html()}
-        if self.entries:
-            try:
-                bundle.update(self.widget()._repr_mimebundle_() or {})
-            except ImportError:
-                pass
-            bundle["text/plain"] = f"EvalLedger({self.summary()})"
-        return bundle
+        static = {"text/plain": repr(self), "text/html": self.to_html()}
+        return with_widget(static, self.widget if self.entries else None)
 
     def __repr__(self):
         return f"EvalLedger({self.summary()})"
@@ -183,6 +234,14 @@ class EvalLedger:
         return self.entries[i]
 
 
-def evaltrace(**kwargs) -> EvalLedger:
-    """``with evaltrace() as ledger:``; the same as ``EvalLedger(...)``."""
-    return EvalLedger(**kwargs)
+def _nice_step(raw: float) -> float:
+    """1, 2 or 5 times a power of ten, at least ``raw``."""
+    import math
+
+    if raw <= 0:
+        return 1.0
+    base = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if m * base >= raw:
+            return m * base
+    return 10 * base

@@ -31,15 +31,12 @@ def evaltrace(line, cell):
     ledger = EvalLedger(growth_warning=args.growth)
     ledger.label = "%%evaltrace"
     with ledger:
-        result = shell.run_cell(cell, store_history=False, silent=False)
+        shell.run_cell(cell, store_history=False, silent=False)
     last_ledger = ledger
     if args.name:
         shell.user_ns[args.name] = ledger
     if not args.quiet:
         display(ledger)
-    if result.error_in_exec is not None:
-        return None
-    return None
 
 
 def register(ipython) -> None:

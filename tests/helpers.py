@@ -35,18 +35,25 @@ def has(name, obj=None):
 
 
 def need(*names):
-    """Skip the calling test unless every (dotted) name exists on ``mx``.
+    """Fail the calling test unless every (dotted) name exists on ``mx``.
 
     ``need("sum", "linalg.norm", "array.mT")`` -- ``array.X`` checks the
-    array class for a method or property.
+    array class for a method or property. A missing name is a failure, so a
+    removed binding cannot pass unnoticed; a test of something not built yet
+    says so with ``@pytest.mark.not_built("name", ...)``. Against the reference
+    (LUMEX_TEST_BACKEND=mlx) a name MLX lacks skips: it is a lumex extension.
     """
     missing = [n for n in names if not has(n)]
-    if missing:
-        pytest.skip("not implemented yet: " + ", ".join(missing))
+    if not missing:
+        return
+    if IS_MLX:
+        pytest.skip("not in the reference: " + ", ".join(missing))
+    pytest.fail("lumex.core lacks " + ", ".join(missing)
+                + " (mark the test not_built(...) if it is not built yet)", pytrace=False)
 
 
 def need_method(*names):
-    """Skip unless the array class has every method/property in ``names``."""
+    """need() for methods/properties of the array class."""
     need(*("array." + n for n in names))
 
 
@@ -328,3 +335,17 @@ def make_layout(layout, name, rng, lo=-3.0, hi=3.0):
         # every other row and every other column: shape (3, 4)
         return mx.as_strided(x, (3, 4), (16, 2)), xn[::2, ::2]
     raise ValueError(layout)
+
+
+def vmap_loop(f, x):
+    """The reference for mx.vmap(f)(x): f applied to each x[i], stacked (NumPy)."""
+    xs = np.array(x)
+    return np.stack([np.array(f(mx.array(xs[i]))) for i in range(xs.shape[0])])
+
+
+def assert_vmap_matches_loop(f, x, tol=1e-4):
+    """mx.vmap(f) over axis 0 of x (3-D), and over axis 2 of x moved there, matches the loop."""
+    expected = vmap_loop(f, x)
+    np.testing.assert_allclose(np.array(mx.vmap(f)(x)), expected, rtol=tol, atol=tol)
+    xt = mx.moveaxis(x, 0, 2)
+    np.testing.assert_allclose(np.array(mx.vmap(f, in_axes=2)(xt)), expected, rtol=tol, atol=tol)

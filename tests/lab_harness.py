@@ -142,7 +142,10 @@ class LabServer:
 
     def kernels_idle(self, connected: bool = False) -> bool:
         """Some kernel runs and none is busy (``connected``: and a page is attached)."""
-        kernels = self.api("/api/kernels")
+        try:
+            kernels = self.api("/api/kernels")
+        except urllib.error.HTTPError:  # a kernel half-way through starting can give a 500
+            return False
         return bool(kernels) and all(k["execution_state"] == "idle" and (k["connections"] or not connected)
                                      for k in kernels)
 

@@ -41,8 +41,10 @@ def check_module_grad(model, *inputs, eps=1e-6, rtol=1e-5, atol=1e-7, wrt_inputs
     """Checks the gradients of a random projection of ``model(*inputs)`` with
     respect to every trainable parameter (and the float inputs), in float64."""
     model.set_dtype(mx.float64)
-    inputs = [x.astype(mx.float64) if mx.issubdtype(x.dtype, mx.floating) else x
-              for x in inputs]
+    def is_float(x):
+        return x is not None and mx.issubdtype(x.dtype, mx.floating)
+
+    inputs = [x.astype(mx.float64) if is_float(x) else x for x in inputs]
     probe = {}
 
     def loss(*xs):
@@ -73,7 +75,6 @@ def check_module_grad(model, *inputs, eps=1e-6, rtol=1e-5, atol=1e-7, wrt_inputs
         np.testing.assert_allclose(np.array(flat_grads[key]), numeric_grad(at, base, eps),
                                    rtol=rtol, atol=atol, err_msg=f"gradient of {key}")
     if wrt_inputs:
-        float_args = tuple(i for i, x in enumerate(inputs)
-                           if mx.issubdtype(x.dtype, mx.floating))
+        float_args = tuple(i for i, x in enumerate(inputs) if is_float(x))
         if float_args:
             check_grad(loss, *inputs, eps=eps, rtol=rtol, atol=atol, argnums=float_args)

@@ -657,8 +657,7 @@ def test_broadcast_property_compatible(shapes):
     for s in shapes[1:]:
         out = out + mx.ones(s)
     assert out.shape == expected
-    if has_bs():
-        assert mx.broadcast_shapes(*shapes) == expected
+    assert mx.broadcast_shapes(*shapes) == expected
     np.testing.assert_array_equal(np.array(out), np.full(expected, len(shapes) - 1, np.float32))
 
 
@@ -675,13 +674,9 @@ def test_broadcast_property_random(s1, s2):
     if expected is None:
         with pytest.raises(ValueError, match=r"\[broadcast_shapes\]"):
             x + y
-        if has_bs():
-            with pytest.raises(ValueError, match=r"cannot be broadcast"):
-                mx.broadcast_shapes(s1, s2)
+        with pytest.raises(ValueError, match=r"cannot be broadcast"):
+            mx.broadcast_shapes(s1, s2)
     else:
         assert (x + y).shape == expected
         assert mx.maximum(y, x).shape == expected
 
-
-def has_bs():
-    return hasattr(mx, "broadcast_shapes")

@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import lumex.core as mx
 
@@ -43,19 +44,17 @@ def np_conv(x, w, stride=1, padding=0, kernel_dilation=1, input_dilation=1, grou
         lo, hi = padding
     else:
         lo = hi = per_dim(padding, sd)
-    # input dilation, then padding (negative crops)
-    shape = [x.shape[0]] + [(n - 1) * D[i] + 1 for i, n in enumerate(x.shape[1:-1])] + [x.shape[-1]]
+    # as MLX: negative padding removes input elements, then dilation, then padding
+    for i in range(sd):
+        ax, n = i + 1, x.shape[i + 1]
+        a = min(max(-lo[i], 0), n)
+        b = max(a, n - max(-hi[i], 0))
+        x = np.take(x, range(a, b), axis=ax)
+    shape = [x.shape[0]] + [(n - 1) * D[i] + 1 if n else 0 for i, n in enumerate(x.shape[1:-1])] + [x.shape[-1]]
     xd = np.zeros(shape)
     xd[(slice(None),) + tuple(slice(None, None, Di) for Di in D)] = x
-    for i in range(sd):
-        ax = i + 1
-        if lo[i] < 0:
-            xd = np.take(xd, range(-lo[i], xd.shape[ax]), axis=ax)
-        if hi[i] < 0:
-            xd = np.take(xd, range(0, xd.shape[ax] + hi[i]), axis=ax)
-        pw = [(0, 0)] * xd.ndim
-        pw[ax] = (max(lo[i], 0), max(hi[i], 0))
-        xd = np.pad(xd, pw)
+    pw = [(0, 0)] + [(max(lo[i], 0), max(hi[i], 0)) for i in range(sd)] + [(0, 0)]
+    xd = np.pad(xd, pw)
     if flip:
         w = w[(slice(None),) + (slice(None, None, -1),) * sd]
     O, K, Cg = w.shape[0], w.shape[1:-1], w.shape[-1]
@@ -423,8 +422,66 @@ def test_bad_argument_types():
 
 
 def test_negative_padding_crops_like_mlx():
-    # MLX accepts negative padding as a crop; so do we.
+    # MLX accepts negative padding: it removes input elements before dilation.
     x, w = rand(2, 8, 4), rand(6, 3, 4)
     out = mx.conv1d(mx.array(x), mx.array(w), padding=-1)
     close(out, np_conv(x, w, 1, -1))
+    x = mx.arange(1, 6, dtype=mx.float32).reshape(1, 5, 1)
+    w = mx.ones((1, 1, 1))
+    for pad, dil, expect in [(([-1], [0]), 2, [2, 0, 3, 0, 4, 0, 5]),
+                             (([2], [-1]), 2, [0, 0, 1, 0, 2, 0, 3, 0, 4]),
+                             (([-3], [0]), 2, [4, 0, 5])]:  # values from MLX 0.32
+        y = mx.conv_general(x, w, padding=pad, input_dilation=dil)
+        assert np.array(y).ravel().tolist() == expect
+    assert mx.conv_general(mx.zeros((1, 0, 1)), w, padding=([2], [-1])).shape == (1, 2, 1)
+    assert mx.conv_general(mx.zeros((1, 1, 1)), w, padding=([2], [-3])).shape == (1, 2, 1)
     assert mx.conv_transpose1d(mx.ones((2, 8, 4)), mx.ones((6, 3, 4)), output_padding=-1).shape == (2, 9, 6)
+
+
+# ---------------------------------------------------------------------------
+# property test: any geometry either matches NumPy or raises ValueError
+
+
+@settings(max_examples=120, deadline=None)
+@given(data=st.data())
+def test_random_geometry_matches_numpy_or_raises(data):
+    sd = data.draw(st.integers(1, 3))
+    groups = data.draw(st.integers(1, 3))
+    cg, og = data.draw(st.integers(0, 3)), data.draw(st.integers(0, 3))
+    n = data.draw(st.integers(0, 2))
+    L = [data.draw(st.integers(0, 7)) for _ in range(sd)]
+    K = [data.draw(st.integers(1, 4)) for _ in range(sd)]
+    small = st.integers(-2, 3)
+    stride = [data.draw(st.integers(0, 3)) for _ in range(sd)]
+    kd = [data.draw(st.integers(0, 3)) for _ in range(sd)]
+    idil = [data.draw(st.integers(0, 3)) for _ in range(sd)]
+    lo = [data.draw(small) for _ in range(sd)]
+    hi = [data.draw(small) for _ in range(sd)]
+    flip = data.draw(st.booleans())
+    # channels sometimes deliberately mismatched
+    c_in = groups * cg + data.draw(st.sampled_from([0, 0, 0, 1]))
+    x = rand(n, *L, c_in)
+    w = rand(groups * og, *K, cg)
+    try:
+        out = mx.conv_general(mx.array(x), mx.array(w), stride=stride, padding=(lo, hi),
+                              kernel_dilation=kd, input_dilation=idil, groups=groups, flip=flip)
+        mx.eval(out)
+    except ValueError:
+        kept = [max(0, L[i] - max(-lo[i], 0) - max(-hi[i], 0)) for i in range(sd)]
+        valid = (c_in == groups * cg and min(stride + kd + idil) > 0 and all(
+            ((kept[i] - 1) * idil[i] + 1 if kept[i] else 0) + max(lo[i], 0) + max(hi[i], 0)
+            >= (K[i] - 1) * kd[i] + 1 for i in range(sd)))
+        assert not valid, "a valid convolution raised"
+        return
+    close(out, np_conv(x, w, stride, (lo, hi), kd, idil, groups, flip))
+    # The rules, for the same geometry: conv is bilinear, so the vjp is exact
+    # adjoint of the forward map in each argument: <g, conv(tx, w)> = <dx, tx>.
+    f = lambda a, b: mx.conv_general(a, b, stride=stride, padding=(lo, hi), kernel_dilation=kd,
+                                     input_dilation=idil, groups=groups, flip=flip)
+    f64 = lambda a: mx.array(a, dtype=mx.float64)
+    xm, wm, g = f64(x), f64(w), f64(rand(*out.shape))
+    tx, tw = f64(rand(*x.shape)), f64(rand(*w.shape))
+    _, (dx, dw) = mx.vjp(f, [xm, wm], [g])
+    assert dx.shape == x.shape and dw.shape == w.shape
+    for lhs, rhs in [(mx.sum(g * f(tx, wm)), mx.sum(dx * tx)), (mx.sum(g * f(xm, tw)), mx.sum(dw * tw))]:
+        assert abs(float(lhs) - float(rhs)) <= 1e-9 * max(1.0, abs(float(lhs)))

@@ -6,7 +6,8 @@ untouched. myst-nb executes the tutorials and the guide pages during the
 build, without a cache, so a notebook that fails fails the build.
 
 The coverage tests need no build: every public name of ``lumex.core``, its
-submodules, ``lumex.utils``, ``lumex.optimizers`` and ``lumex.notebook_ext`` must be listed in
+submodules, ``lumex.utils``, ``lumex.nn`` (with ``losses``, ``init``, ``utils``),
+``lumex.optimizers`` and ``lumex.notebook_ext`` must be listed in
 ``docs/api/groups.py`` (or in its tables of dtypes and constants) and carry a
 docstring whose first line is its signature.
 
@@ -186,6 +187,8 @@ def _public_modules() -> list[types.ModuleType]:
         if isinstance(obj, types.ModuleType) and obj.__name__.startswith("lumex.core."):
             modules.append(obj)
     modules.append(importlib.import_module("lumex.utils"))
+    for name in ("lumex.nn", "lumex.nn.losses", "lumex.nn.init", "lumex.nn.utils"):
+        modules.append(importlib.import_module(name))
     modules.append(importlib.import_module("lumex.optimizers"))
     modules.append(importlib.import_module("lumex.notebook_ext"))
     return modules

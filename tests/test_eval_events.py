@@ -12,7 +12,7 @@ import pytest
 import lumex.core as mx
 
 pytestmark = pytest.mark.lumex_only
-G = getattr(mx, "graph", None)
+G = mx.graph
 
 
 def line():

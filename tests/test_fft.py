@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import lumex.core as mx
+from helpers import assert_vmap_matches_loop
 
 RNG = np.random.default_rng(0)
 
@@ -78,3 +79,51 @@ def test_errors():
         mx.fft.fftn(mx.ones((2, 2)), s=[3], axes=[0, 1])
     with pytest.raises(ValueError, match="Invalid norm"):
         mx.fft.fft(mx.arange(4), norm="bad")
+
+
+# Derivatives and vmap; their own generator keeps the cases above on their data.
+GRAD_RNG = np.random.default_rng(5)
+
+
+def fd_check_linear(f, x, tol=2e-3):
+    """For a linear real map f (float32): <w, f(v)> == <f^T w, v>, and jvp == f."""
+    out = f(x)
+    w = mx.array(GRAD_RNG.standard_normal(out.shape).astype(np.float32))
+    v = mx.array(GRAD_RNG.standard_normal(x.shape).astype(np.float32))
+    _, (g,) = mx.vjp(f, [x], [w])
+    lhs = float(np.sum(np.array(w) * np.array(f(v))))
+    rhs = float(np.sum(np.array(g) * np.array(v)))
+    assert np.isclose(lhs, rhs, rtol=tol, atol=tol), (lhs, rhs)
+    _, (t,) = mx.jvp(f, [x], [v])
+    np.testing.assert_allclose(np.array(t), np.array(f(v)), rtol=tol, atol=tol)
+
+
+FFTS = [
+    ("fft_real", lambda x: mx.real(mx.fft.fft(x)), (8,)),
+    ("fft_imag", lambda x: mx.imag(mx.fft.fft(x, n=7)), (5,)),
+    ("ifft", lambda x: mx.real(mx.fft.ifft(x)) + mx.imag(mx.fft.ifft(x)), (6,)),
+    ("fft2", lambda x: mx.imag(mx.fft.fft2(x)), (3, 4)),
+    ("rfft_real", lambda x: mx.real(mx.fft.rfft(x)), (8,)),
+    ("rfft_imag", lambda x: mx.imag(mx.fft.rfft(x)), (7,)),
+    ("rfftn", lambda x: mx.real(mx.fft.rfftn(x)) - mx.imag(mx.fft.rfftn(x)), (3, 6)),
+    ("irfft", lambda x: mx.fft.irfft(x.astype(mx.complex64)), (5,)),
+    # MLX's jvp of an odd-length irfft has the wrong shape.
+    pytest.param("irfft_odd", lambda x: mx.fft.irfft(x.astype(mx.complex64), n=9), (5,),
+                 marks=pytest.mark.lumex_only),
+    ("irfft_imag", lambda x: mx.fft.irfft(x.astype(mx.complex64) * 1j), (5,)),
+]
+
+
+@pytest.mark.parametrize("name,f,shape", FFTS, ids=[t.values[0] if hasattr(t, "marks") else t[0] for t in FFTS])
+def test_fft_grad(name, f, shape):
+    fd_check_linear(f, mx.array(GRAD_RNG.standard_normal(shape).astype(np.float32)))
+
+
+@pytest.mark.parametrize("name,f", [
+    ("fft", lambda x: mx.fft.fft(x)),
+    ("rfft2", lambda x: mx.fft.rfft2(x)),
+    ("irfft", lambda x: mx.fft.irfft(x.astype(mx.complex64), n=5)),
+])
+def test_fft_vmap_matches_loop(name, f):
+    x = mx.array(GRAD_RNG.standard_normal((4, 3, 3)).astype(np.float32))
+    assert_vmap_matches_loop(f, x)

@@ -212,6 +212,8 @@ def test_take_and_along_axis():
     np.testing.assert_array_equal(np.array(mx.take(a, mx.array([2, 0]), axis=1)),
                                   np.take(A, [2, 0], axis=1))
     np.testing.assert_array_equal(np.array(mx.take(a, 1, axis=2)), np.take(A, 1, axis=2))
+    np.testing.assert_array_equal(np.array(mx.take(a, 5)), np.take(A, 5))
+    np.testing.assert_array_equal(np.array(mx.take(a, -1)), np.take(A, -1))
     idx = np.argsort(A * -1, axis=1)
     np.testing.assert_array_equal(np.array(mx.take_along_axis(a, mx.array(idx), axis=1)),
                                   np.take_along_axis(A, idx, axis=1))
@@ -313,6 +315,32 @@ def test_indexing_vmap(name, f, axes):
         else:
             args.append(rand((5, 3)))
     check_vmap(f, args, axes)
+
+
+STREAM_CASES = [
+    ("gather", lambda s: lambda x, i: mx.take(x, i, axis=0, stream=s), (0, 0)),
+    ("gather_src", lambda s: lambda x, i: mx.take(x, i, axis=0, stream=s), (0, None)),
+    ("gather_axis", lambda s: lambda x, i: mx.take_along_axis(x, i, axis=0, stream=s), (0, 0)),
+    ("scatter_axis",
+     lambda s: lambda x, i: mx.put_along_axis(x, i, mx.array(1.0), axis=0, stream=s), (0, 0)),
+    ("slice_update",
+     lambda s: lambda x, u: mx.slice_update(x, u, mx.array([1]), [0], stream=s), (None, 0)),
+]
+
+
+@pytest.mark.lumex_only
+@pytest.mark.parametrize("name,make,in_axes", STREAM_CASES, ids=[c[0] for c in STREAM_CASES])
+def test_indexing_vmap_keeps_the_stream(name, make, in_axes):
+    # The vmap rules build their graph on the primitive's stream, not the default one.
+    s = mx.new_stream(mx.cpu)
+    assert s != mx.default_stream(mx.cpu)
+    x = rand((4, 3))
+    other = rand((4, 1, 3)) if name == "slice_update" else mx.array([[0, 1, 2], [2, 2, 0], [1, 0, 0], [0, 0, 1]])
+    if name == "gather_src":
+        other = mx.array([2, 0])
+    out = mx.vmap(make(s), in_axes=in_axes)(x, other)
+    ops = [n for n in mx.graph.nodes(out) if n.op]
+    assert ops and all(n.stream == s for n in ops), [(n.op, n.stream) for n in ops]
 
 
 def test_large_scatters_match_numpy():

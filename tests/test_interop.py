@@ -251,8 +251,7 @@ def test_torch_to_mx():
     a2 = mx.array(t2)
     t2[0] = 9.0
     assert a2.tolist() == [1.0, 2.0]  # a copy
-    if hasattr(mx, "from_dlpack"):
-        assert_equal(mx.from_dlpack(torch.tensor([[1, 2]], dtype=torch.int32)), np.array([[1, 2]]), "int32")
+    assert_equal(mx.from_dlpack(torch.tensor([[1, 2]], dtype=torch.int32)), np.array([[1, 2]]), "int32")
 
 
 @needs_torch

@@ -7,7 +7,7 @@ import pytest
 import lumex.core as mx
 
 pytestmark = pytest.mark.lumex_only
-G = getattr(mx, "graph", None)
+G = mx.graph
 
 
 def line():
@@ -151,3 +151,103 @@ def test_export_annotated_to_file(tmp_path):
     p = tmp_path / "g.dot"
     G.export_to_dot(p, y)
     assert p.read_text().startswith("digraph {")
+
+
+def test_scopes_nest_and_tag_nodes():
+    x = mx.array([1.0, 2.0])
+    assert G.current_scope() == ""
+    with G.record_sites():
+        a = x * 2
+        with G.scope("encoder"):
+            assert G.current_scope() == "encoder"
+            b = mx.exp(a)
+            with G.scope("layers"), G.scope("0"):
+                assert G.current_scope() == "encoder.layers.0"
+                c = b + 1
+            d = c * 3
+        e = d - 1
+    assert G.current_scope() == ""
+    def scope_of(arr):
+        return next(n.scope for n in G.nodes(arr) if n.is_output)
+
+    assert [scope_of(v) for v in (a, b, c, d, e)] == [
+        "", "encoder", "encoder.layers.0", "encoder", ""]
+    # The site is still the line, whatever the scope.
+    assert all(n.site[0] == __file__ for n in G.nodes(e) if n.op)
+
+
+def test_scope_without_recording_tags_nothing():
+    x = mx.array([1.0])
+    with G.scope("m"):
+        assert G.current_scope() == "m"
+        y = x + 1
+    assert all(n.scope == "" for n in G.nodes(y))
+    assert G.site(y) is None
+
+
+def test_scope_unwinds_on_exceptions():
+    with pytest.raises(RuntimeError):
+        with G.scope("outer"):
+            with G.scope("inner"):
+                raise RuntimeError("boom")
+    assert G.current_scope() == ""
+    with pytest.raises(ValueError, match="must not be empty"):
+        G.scope("")
+    with pytest.raises(TypeError):
+        G.scope(3)
+
+
+def test_scopes_are_per_thread():
+    import threading
+
+    seen = {}
+    with G.scope("main"):
+        t = threading.Thread(target=lambda: seen.setdefault("other", G.current_scope()))
+        t.start()
+        t.join()
+        assert G.current_scope() == "main"
+    assert seen["other"] == ""
+
+
+def test_dot_groups_scopes_into_clusters():
+    pydot = pytest.importorskip("pydot")
+    x = mx.array([1.0, 2.0])
+    with G.record_sites():
+        with G.scope("net"):
+            with G.scope("fc1"):
+                y = mx.exp(x)
+            with G.scope("fc2"):
+                z = y * 2
+    text = G.to_dot(z)
+    assert 'subgraph "cluster_net"' in text and 'subgraph "cluster_net.fc1"' in text
+    assert "[net.fc2]" in text
+    (graph,) = pydot.graph_from_dot_data(text)
+    def clusters(g):
+        return [s for s in g.get_subgraphs() if s.get_name().strip('"').startswith("cluster")]
+
+    (net,) = clusters(graph)
+    assert sorted(s.get_name().strip('"') for s in clusters(net)) == ["cluster_net.fc1",
+                                                                      "cluster_net.fc2"]
+    # MLX's own format stays unannotated.
+    import io
+
+    f = io.StringIO()
+    mx.export_to_dot(f, z)
+    assert "cluster" not in f.getvalue()
+
+
+def test_public_op_tags_the_nodes_of_one_call():
+    with G.record_sites():
+        a = mx.ones((2, 3))
+        b = mx.squeeze(mx.expand_dims(a, 0), 0)
+        c = (a * b).sum(axis=-1)
+    nodes = [n for n in G.nodes(c) if n.op]
+    tags = [(n.public_op, n.call != 0) for n in nodes]
+    assert ("ones", True) in tags and ("squeeze", True) in tags and ("sum", True) in tags
+    assert (None, False) in tags  # the multiply: an operator, named by its primitive
+    ones_calls = {n.call for n in nodes if n.public_op == "ones"}
+    assert len(ones_calls) == 1
+    assert {n.call for n in nodes if n.public_op == "sum"}.isdisjoint(ones_calls)
+    # Without recording nothing is tagged.
+    d = mx.ones((2,))
+    assert all(n.public_op is None and n.call == 0 for n in G.nodes(d))

@@ -7,6 +7,7 @@ pytestmark = pytest.mark.lumex_only
 mx = pytest.importorskip("lumex.core")
 np = pytest.importorskip("numpy")
 from lumex.notebook_ext import display, install, show, uninstall, view  # noqa: E402
+from lumex.notebook_ext import formatters  # noqa: E402
 
 
 def pending():
@@ -48,19 +49,87 @@ def test_nan_inf_counts():
     assert "NaN × 1" in display.array_html(a)
 
 
-def test_install_on_array_class_keeps_repr():
-    install()
-    try:
-        y = pending()
-        assert "text/html" in y._repr_mimebundle_()
-        assert mx.graph.status(y) == "unscheduled"
-        assert "float32" in mx.float32._repr_html_()
-        assert "stream" in mx.default_stream(mx.default_device())._repr_html_()
-        mx.eval(y)
-        assert repr(y).startswith("array(")
-    finally:
-        uninstall()
-    assert not hasattr(mx.array, "_repr_mimebundle_")
+@pytest.fixture
+def shell():
+    pytest.importorskip("IPython")
+    from IPython.testing.globalipapp import get_ipython
+
+    ip = get_ipython()  # one shell per process, shared by the test modules
+    html = ip.display_formatter.formatters["text/html"]
+    enabled, html.enabled = html.enabled, True  # on in Jupyter, off in a terminal shell
+    install(ip)
+    yield ip
+    uninstall(ip)
+    html.enabled = enabled
+
+
+def test_install_registers_formatters_and_keeps_repr(shell):
+    y = pending()
+    data, _ = shell.display_formatter.format(y)
+    assert "pending" in data["text/html"] and "unscheduled" in data["text/plain"]
+    assert mx.graph.status(y) == "unscheduled"
+    assert "float32" in shell.display_formatter.format(mx.float32)[0]["text/html"]
+    stream = mx.default_stream(mx.default_device())
+    assert "stream" in shell.display_formatter.format(stream)[0]["text/html"]
+    # Nothing is set on the nanobind classes: repr stays MLX's.
+    assert not hasattr(mx.array, "_repr_mimebundle_") and not hasattr(mx.Dtype, "_repr_html_")
+    mx.eval(y)
+    assert shell.display_formatter.format(y)[0]["text/plain"] == repr(y)
+    uninstall(shell)
+    assert "text/html" not in shell.display_formatter.format(y)[0]
+
+
+@pytest.mark.parametrize("make", [lambda z, y: (z, y * 3), lambda z, y: [z, {"w": y}],
+                                  lambda z, y: {"w": z, "b": (y,)}])
+def test_containers_of_pending_arrays_display_without_evaluating(shell, make):
+    z, y = pending(), pending()
+    value = make(z, y)
+    with mx.graph.collect_events() as log:
+        data, _ = shell.display_formatter.format(value)
+    assert not [e for e in log.events if e.kind == "repr"]
+    assert mx.graph.status(z) == "unscheduled"
+    assert data["text/plain"].count("unscheduled") == 2
+    assert "pending" in data["text/html"]
+
+
+def test_containers_evaluated_at_the_end_of_a_cell_stay_lazy(shell):
+    shell.run_cell("import lumex.core as mx\nz = mx.exp(mx.arange(3.0))\ny = z + 1")
+    with mx.graph.collect_events() as log:
+        shell.run_cell("z, y * 3")
+        shell.run_cell("{'w': z}")
+    assert not log.events
+    assert mx.graph.status(shell.user_ns["z"]) == "unscheduled"
+
+
+def test_ordinary_containers_keep_plain_displays(shell):
+    data, _ = shell.display_formatter.format((1, [2, 3], {"a": 4}))
+    assert set(data) == {"text/plain"}
+    x = mx.array([1.0, 2.0])
+    data, _ = shell.display_formatter.format((x, 2))
+    assert set(data) == {"text/plain"} and data["text/plain"] == repr((x, 2))
+
+
+def test_auto_install_reports_failures(monkeypatch, shell):
+    import lumex
+
+    def broken(*_):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(formatters, "install", broken)
+    import lumex.notebook_ext as nx
+
+    monkeypatch.setattr(nx, "install", broken)
+    with pytest.warns(RuntimeWarning, match="boom"):
+        lumex._install_notebook_displays()
+
+
+def test_public_api_is_small():
+    import lumex.notebook_ext as nx
+
+    assert sorted(nx.__all__) == sorted(["install", "show", "view", "show_graph",
+                                         "show_grad_graph", "EvalLedger", "gradient_explorer",
+                                         "vmap_explorer"])
+    assert not hasattr(nx, "grad_graph") and not hasattr(nx, "evaltrace")
 
 
 def test_pytree_table_does_not_evaluate():

@@ -1,5 +1,8 @@
-"""show_graph / show_grad_graph: graph contents, DOT, SVG, widget state, large graphs."""
+"""show_graph / show_grad_graph: graph contents, hierarchy, honest names, the Graphviz
+layout, the saved-output picture and the widget's kernel side."""
 
+import base64
+import re
 import time
 
 import pytest
@@ -7,7 +10,8 @@ import pytest
 pytestmark = pytest.mark.lumex_only
 
 mx = pytest.importorskip("lumex.core")
-from lumex.notebook_ext import GraphView, show_grad_graph, show_graph  # noqa: E402
+from lumex.notebook_ext import show_grad_graph, show_graph  # noqa: E402
+from lumex.notebook_ext.graph_view import GraphView  # noqa: E402
 
 
 def small():
@@ -17,95 +21,148 @@ def small():
     return x, y
 
 
+def svg_of(html: str) -> str:
+    src = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)
+    return base64.b64decode(src).decode()
+
+
 def test_graph_nodes_names_and_status():
     x, y = small()
     v = show_graph(y, x=x, out=y)
     nodes = v.graph.nodes
-    ops = [n.op for n in nodes.values() if n.op]
-    assert ops == ["Multiply", "Exp", "Add"]
+    assert [n.label for n in nodes.values() if n.op] == ["multiply", "exp", "add"]
     titles = {n.title for n in nodes.values()}
-    assert "x" in titles and "out = Add" in titles
+    assert "x" in titles and "out = add" in titles
     assert all(n.status == "unscheduled" for n in nodes.values() if n.op)
     assert mx.graph.status(y) == "unscheduled"
-    ins, outs = v.graph.ranked()
-    assert len(ins) == 3 and len(outs) == 1
     assert all(n.site and n.site[1] > 0 for n in nodes.values() if n.op)
+    # The scalar constants 2 and 1 are folded into the ops that read them.
+    assert not any(n.kind == "constant" for n in nodes.values())
+    assert "scalar constant" in nodes[next(k for k, n in nodes.items() if n.op == "Add")].folded
+    assert len(v.internals_view().graph.nodes) == 6
 
 
-def test_dot_for_known_graph():
+def test_layout_is_graphviz_and_static_picture_matches_widget():
     x, y = small()
-    dot = show_graph(y, x=x).to_dot()
-    assert dot.startswith("digraph lumex {")
-    for text in ('label="Multiply\\n(3,) float32"', 'label="Exp\\n(3,) float32"', "subgraph cluster_0"):
-        assert text in dot
-    assert dot.count("->") == 5
+    v = show_graph(y, x=x)
+    data = v.to_json()
+    assert len(data["nodes"]) == 4 and len(data["edges"]) == 3
+    assert all(e["path"].startswith("M") and " C" in e["path"] for e in data["edges"])
+    svg = v.to_svg()
+    for n in data["nodes"]:
+        assert f'x="{n["x"] - n["w"] / 2:.1f}"' in svg
+    assert "digraph" in data["dot"] and 'label="exp\\n(3,) float32"' in data["dot"]
 
 
-def test_bundle_has_svg_html_and_widget():
+def test_bundle_stores_the_picture_once_in_sanitiser_safe_html():
     _, y = small()
-    bundle = show_graph(y)._repr_mimebundle_()
-    assert bundle["image/svg+xml"].startswith("<svg")
-    assert "<svg" in bundle["text/html"] and "pending" in bundle["text/html"]
+    bundle = show_graph(y, title="t")._repr_mimebundle_()
+    assert "image/svg+xml" not in bundle  # once, inside the HTML
+    html = bundle["text/html"]
+    assert "<svg" not in html and html.count("data:image/svg+xml;base64,") == 1
+    assert svg_of(html).startswith("<svg") and "exp" in svg_of(html)
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert mx.graph.status(y) == "unscheduled"
 
 
-def test_widget_collapse_search_and_highlight():
-    pytest.importorskip("anywidget")
-    x, y = small()
-    w = show_graph(y, x=x).widget()
-    group = w.graph["groups"][0]
-    n_before = len(w.graph["nodes"])
-    w.collapsed = [group]
-    # Multiply, Exp and the constant 2 become one node; the output stays visible.
-    assert len(w.graph["nodes"]) == n_before - 2
-    assert any(n["kind"] == "group" for n in w.graph["nodes"])
-    w.collapsed = []
-    exp_key = next(n["key"] for n in w.graph["nodes"] if n["title"] == "Exp")
-    w.selected, w.direction = exp_key, "up"
-    ups = {w.view.graph.nodes[k].title for k in w.highlighted()}
-    assert ups == {"Exp", "Multiply", "x", "constant"}
-    w.direction = "down"
-    assert {w.view.graph.nodes[k].op for k in w.highlighted()} == {"Exp", "Add"}
-    w.search = "exp"
-    assert w.matches() == [exp_key]
-
-
-def chain(n):
-    xs = [mx.ones((4, 4))]
-    for i in range(n):
-        xs.append(mx.sin(xs[-1]) + xs[max(0, len(xs) - 3)] * 0.5)
-    return xs[-1]
-
-
-def test_2000_node_graph_renders_quickly():
-    z = chain(500)
-    t = time.perf_counter()
-    v = show_graph(z)
-    svg = v.to_svg()
+def test_arguments_keep_call_order():
+    a, b, c = mx.array(1.0), mx.array(2.0), mx.array(3.0)
+    out = mx.where(a > 0, c, b)
+    v = show_graph(out, a=a, b=b, c=c)
+    where = next(k for k, n in v.graph.nodes.items() if n.op == "Select")
+    ins = [v.graph.nodes[s].title for s, d in v.graph.edges if d == where]
+    assert ins[1:] == ["c", "b"]
     data = v.to_json()
-    elapsed = time.perf_counter() - t
-    assert len(v.graph) >= 2000 and svg.count("<rect") == len(v.graph) == len(data["nodes"])
-    assert elapsed < 10, elapsed
+    xs = {n["title"]: n["x"] for n in data["nodes"]}
+    assert xs["c"] < xs["b"]
 
 
-def test_large_graph_collapses_by_function():
-    def block(h):
-        for _ in range(40):
-            h = mx.tanh(h) * 1.01
-        return h
-
+def rnn(steps=50):
+    w = mx.random.normal((16, 16))
+    xs = [mx.random.normal((16,)) for _ in range(steps)]
+    h = mx.zeros((16,))
+    mx.eval(w, h, *xs)
     with mx.graph.record_sites():
-        h = mx.ones((2,))
-        for _ in range(5):
-            h = block(h)
-    v = show_graph(h)
-    assert "block" in v.collapsed
-    assert len(v.visible()) < len(v.graph) // 10
-    assert isinstance(v, GraphView)
+        for t in range(steps):
+            h = mx.tanh(w @ h + xs[t])
+    return h
 
 
-def test_grad_graph_roles():
+def test_repeated_steps_fold_and_expand_one_level_at_a_time():
+    h = rnn()
+    t = time.perf_counter()
+    v = show_graph(h, title="rnn")
+    data = v.to_json()
+    first = time.perf_counter() - t
+    groups = [n for n in data["nodes"] if n["kind"] == "group"]
+    assert [g["title"] for g in groups] == ["step ×49"]
+    assert len(data["nodes"]) < 20
+    assert any(n["kind"] == "output" for n in data["nodes"])
+    w = v.widget()
+    t = time.perf_counter()
+    w.toggle(groups[0]["group"])
+    expand = time.perf_counter() - t
+    titles = [n["title"] for n in w.graph["nodes"] if n["kind"] == "group"]
+    assert titles[:2] == ["steps 0–9", "steps 10–19"]
+    assert first < 5 and expand < 5, (first, expand)
+
+
+def test_long_chain_lays_out_few_boxes():
+    x = mx.array([1.0])
+    y = x
+    for i in range(2000):
+        y = y * 1.5 if i % 2 else y + 1
+    t = time.perf_counter()
+    v = show_graph(y)
+    data = v.to_json()
+    assert time.perf_counter() - t < 10
+    assert len(v.full) >= 2001 and len(data["nodes"]) < 10
+
+
+def test_module_scopes_group_and_collapse():
+    x = mx.array([1.0, 2.0])
+    with mx.graph.record_sites():
+        h = x
+        for i in range(3):
+            with mx.graph.scope("net"), mx.graph.scope(f"layer{i}"):
+                h = mx.tanh(h * 2.0 + 1.0) * mx.sin(h) - mx.cos(h) / 3.0
+    v = show_graph(h, expanded=set())
+    data = v.to_json()
+    assert [n["title"] for n in data["nodes"] if n["kind"] == "group"] == ["net"]
+    net = next(n["group"] for n in data["nodes"] if n["kind"] == "group")
+    v.toggle(net)
+    data = v.to_json()
+    assert [c["label"] for c in data["clusters"]] == ["net"]
+    assert sorted(n["title"] for n in data["nodes"] if n["kind"] == "group") == [
+        "layer0", "layer1", "layer2"]
+    node = next(n for n in v.graph.nodes.values() if n.op == "Tanh")
+    assert node.info()["module"].startswith("net.layer")
+
+
+def test_public_op_names_and_internals():
+    with mx.graph.record_sites():
+        a = mx.ones((2, 3))
+        b = mx.squeeze(mx.expand_dims(a, 0), 0)
+        c = (a * b).sum(axis=-1)
+    v = show_graph(c)
+    labels = [n.label for n in v.graph.nodes.values() if n.op]
+    assert labels == ["ones", "expand_dims", "squeeze", "multiply", "sum"]
+    inner = v.internals_view()
+    assert "broadcast_to" in [n.label for n in inner.graph.nodes.values() if n.op] or \
+        len(inner.graph.nodes) > len(v.graph.nodes)
+
+
+def test_high_degree_sources_become_stubs():
+    w, x = mx.array([1.0, 2.0]), mx.array([3.0, 4.0])
+    total = mx.stack([w * x, w + x, w - x, mx.maximum(w, x), w / x, mx.minimum(w, x)])
+    v = show_graph(total, w=w)
+    data = v.to_json()
+    stubs = [n for n in data["nodes"] if n["kind"] == "stub"]
+    assert len([n for n in stubs if n["title"].startswith("w (2,)")]) == 6
+    assert not any(n["title"] == "w" and n["kind"] != "stub" for n in data["nodes"])
+
+
+def test_grad_graph_roles_and_groups():
     x = mx.array([1.0, 2.0, 3.0])
 
     def f(x):
@@ -114,14 +171,12 @@ def test_grad_graph_roles():
     v = show_grad_graph(f, x)
     roles = {n.op: n.role for n in v.graph.nodes.values() if n.op and n.role != "cotangent"}
     assert roles["Sin"] == "forward" and roles["Cos"] == "backward-primal"
-    assert roles["Add"] == "backward"
     assert any(n.role == "cotangent" for n in v.graph.nodes.values())
-    sin_key = next(k for k, n in v.graph.nodes.items() if n.op == "Sin")
-    assert sin_key in v.saved  # sin(x) is read by the backward multiply
+    top = {v.hierarchy.groups[k].label for k in v.hierarchy.top if k in v.hierarchy.groups}
+    assert top == {"forward", "backward"}
     assert mx.graph.status(v.grads[0]) == "unscheduled"
     (g,) = v.grads
     assert mx.allclose(g, mx.sin(x) + x * mx.cos(x)).item()
-    assert "stroke-dasharray" in v.to_svg()
 
 
 def test_grad_graph_of_an_in_place_update_leaves_the_caller_alone():
@@ -135,5 +190,15 @@ def test_grad_graph_of_an_in_place_update_leaves_the_caller_alone():
     assert x.tolist() == [1.0, 2.0, 3.0] and mx.graph.status(x) == "available"
     primal = next(n for n in v.graph.nodes.values() if n.name == "primal0")
     assert primal.op is None  # the caller's array, not a Scatter made by a probe call
-    assert [n.op for n in v.graph.nodes.values()].count("Scatter") == 2  # forward and backward
+    assert [n.op for n in v.full.nodes.values()].count("Scatter") == 2  # forward and backward
     assert v.grads[0].tolist() == [0.0, 1.0, 1.0]
+
+
+def test_widget_kernel_side():
+    pytest.importorskip("anywidget")
+    x, y = small()
+    w = show_graph(y, x=x).widget()
+    assert w.graph["nodes"] and w.layout_ms > 0
+    w.internals = True
+    assert len(w.graph["nodes"]) > 4
+    assert isinstance(w.view, GraphView) and w.view.internals

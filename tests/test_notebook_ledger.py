@@ -1,5 +1,7 @@
 """The evaluation ledger and %%evaltrace, driven through IPython's InteractiveShell."""
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.lumex_only
@@ -21,9 +23,9 @@ mx.eval(x + 1)
 
 @pytest.fixture(scope="module")
 def shell():
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing.globalipapp import get_ipython
 
-    ip = start_ipython()
+    ip = get_ipython()  # one shell per process, shared by the test modules
     ip.run_cell("import lumex.core as mx")
     ip.run_line_magic("load_ext", "lumex.notebook_ext")
     return ip
@@ -38,10 +40,18 @@ def test_evaltrace_cell_events_and_lines(shell):
                    ("bool", 5, "if (y > 2).all():"), ("eval", 7, "mx.eval(x + 1)")]
     assert [e.num_nodes for e in led.entries] == [4, 2, 3, 1]
     assert all(e.nbytes > 0 and e.wall_time >= 0 for e in led.entries)
+    assert all(e.where.startswith("cell") and e.where.endswith(f"line {e.line}")
+               for e in led.entries)
     html = led.to_html()
-    assert "print(y)" in html and "<svg" in html and "repr × 1" in html
+    assert "print(y)" in html and "repr × 1" in html
+    assert "<svg" not in html and "data:image/svg+xml;base64," in html  # survives sanitisers
+    assert html.count("graph of event") == 4
     graph = led.entries[0].graph_view()
-    assert {n.op for n in graph.graph.nodes.values() if n.op} == {"Arange", "Exp", "Multiply", "Add"}
+    assert {n.op for n in graph.full.nodes.values() if n.op} == {"Arange", "Exp", "Multiply", "Add"}
+    marks = {n.mark for n in graph.full.nodes.values()}
+    assert {"forced", "trigger"} <= marks
+    second = led.entries[1].graph_view()  # y was computed by the print: already computed
+    assert "computed" in {n.mark for n in second.full.nodes.values()}
 
 
 def test_growth_warning_names_the_line(shell):
@@ -63,3 +73,18 @@ def test_ledger_context_manager_and_widget():
     box = led.widget()
     box.pick.value = 1
     assert 'class="lmx-hi"><td>1</td>' in box.children[0].value
+
+
+def test_timeline_has_an_axis_and_labels_that_do_not_overlap():
+    with EvalLedger() as led:
+        for i in range(8):
+            mx.eval(mx.ones((4,)) * i)
+    svg = led.timeline_svg()
+    assert "ms" in svg or "µs" in svg or ">s<" in svg
+    labels = re.findall(r'<text x="([\d.]+)" y="(\d+)" font-size="10">#', svg)
+    rows: dict = {}
+    for x, y in labels:
+        rows.setdefault(y, []).append(float(x))
+    for xs in rows.values():
+        xs.sort()
+        assert all(b - a >= 6.2 * 7 for a, b in zip(xs, xs[1:]))

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import lumex.core as mx
+from helpers import vmap_loop
 
 # Produced with mlx 0.32.4 (see the module docstring).
 SPLIT3 = [[877192987, 1614509672], [1950127089, 3448417067], [2823528474, 3529024829]]
@@ -150,3 +151,18 @@ def test_permutation_matches_mlx():
     got = mx.random.permutation(x, axis=1, key=mx.random.key(3))
     assert got.tolist() == [[1, 0, 3, 2], [5, 4, 7, 6], [9, 8, 11, 10]]
     assert sorted(mx.random.permutation(50).tolist()) == list(range(50))
+
+
+def test_random_vmap_over_keys():
+    keys = mx.random.split(mx.random.key(7), 4)
+    f = lambda k: mx.random.uniform(shape=(3,), key=k)
+    np.testing.assert_array_equal(np.array(mx.vmap(f)(keys)), vmap_loop(f, keys))
+    g = lambda k: mx.random.normal((2, 2), key=k)
+    np.testing.assert_array_equal(np.array(mx.vmap(g, in_axes=1)(keys.T)), vmap_loop(g, keys))
+
+
+def test_random_zero_grad():
+    def f(x):
+        return x * mx.random.uniform(shape=(3,), key=mx.random.key(0))
+    g = mx.grad(lambda x: mx.sum(f(x)))(mx.ones((3,)))
+    np.testing.assert_allclose(np.array(g), np.array(mx.random.uniform(shape=(3,), key=mx.random.key(0))))

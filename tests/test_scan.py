@@ -198,3 +198,91 @@ def test_scan_bad_axis(op):
         getattr(mx, op)(mx.array(1.0), axis=0)
     with pytest.raises(TypeError):
         getattr(mx, op)(x, axis=(0, 1))
+
+
+SCAN_UFUNCS = {
+    "cumsum": np.cumsum,
+    "cumprod": np.cumprod,
+    "cummax": np.maximum.accumulate,
+    "cummin": np.minimum.accumulate,
+    "logcumsumexp": np.logaddexp.accumulate,
+}
+
+
+def _np_scan_ufunc(op, xn, axis, reverse, inclusive):
+    if axis is None:
+        xn = xn.reshape(-1)
+        axis = 0
+    f = SCAN_UFUNCS[op]
+    x = np.flip(xn, axis) if reverse else xn
+    out = f(x, axis=axis)
+    if not inclusive:
+        init = {"cumsum": 0, "cumprod": 1, "cummax": -np.inf, "cummin": np.inf,
+                "logcumsumexp": -np.inf}[op]
+        pad = np.full_like(np.take(out, [0], axis=axis), init)
+        out = np.concatenate([pad, np.take(out, range(out.shape[axis] - 1), axis=axis)], axis=axis)
+    return np.flip(out, axis) if reverse else out
+
+
+@pytest.mark.parametrize("op", sorted(SCAN_UFUNCS))
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("inclusive", [True, False])
+def test_scans(op, axis, reverse, inclusive, rng):
+    need(op)
+    lo, hi = (-1.3, 1.3) if op == "cumprod" else (-3, 3)
+    x, xn = random_mx((3, 4, 5), "float32", rng, lo, hi)
+    out = getattr(mx, op)(x, axis=axis, reverse=reverse, inclusive=inclusive)
+    expected = _np_scan_ufunc(op, xn.astype(np.float64), axis, reverse, inclusive)
+    assert_array(out, expected, dtype="float32", rtol=1e-5, atol=1e-5)
+
+
+def test_scan_result_dtypes():
+    need("cumsum", "cumprod", "cummax", "logcumsumexp")
+    b = mx.array([True, False, True])
+    assert_equal(mx.cumsum(b), np.array([1, 1, 2]), "int32")
+    assert_equal(mx.cumprod(b), np.array([True, False, False]), "bool_")
+    assert_equal(mx.cumsum(mx.array([100, 100], dtype=mx.int8)), np.array([100, -56]), "int8")
+    assert_equal(mx.cumsum(mx.array([1.5, 2.5]), dtype=mx.int32), np.array([1, 3]), "int32")
+    assert mx.logcumsumexp(mx.array([1, 2])).dtype == mx.float32
+    assert_equal(mx.cummax(mx.array([1, 2, 3]), inclusive=False),
+                 np.array([-(2**31), 1, 2]), "int32")
+    assert_equal(mx.cummin(mx.array([1, 2, 3], dtype=mx.uint8), inclusive=False),
+                 np.array([255, 1, 1]), "uint8")
+
+
+def test_scan_special_values():
+    need("cummax", "logcumsumexp")
+    nan, inf = float("nan"), float("inf")
+    out = np.array(mx.cummax(mx.array([1.0, nan, 3.0])))
+    assert out[0] == 1 and np.isnan(out[1:]).all()
+    assert np.array(mx.logcumsumexp(mx.array([-inf, -inf]))).tolist() == [-inf, -inf]
+    assert np.array(mx.logcumsumexp(mx.array([inf, 1.0]))).tolist() == [inf, inf]
+    assert np.array(mx.logcumsumexp(mx.array([1.0, inf]))).tolist() == [1.0, inf]
+
+
+def test_scan_errors_and_scalars():
+    need("cumsum")
+    x = mx.zeros((2, 3))
+    with pytest.raises(IndexError, match=r"\[cumsum\] Axis 2 is out of bounds"):
+        mx.cumsum(x, axis=2)
+    with pytest.raises(TypeError):
+        mx.cumsum(x, axis=(0,))
+    assert mx.cumsum(mx.array(3.0)).shape == (1,)
+    assert mx.cumsum(mx.zeros((0, 3)), axis=0).shape == (0, 3)
+
+
+def test_scan_transposed_and_broadcast(rng):
+    need("cumsum", "transpose", "broadcast_to")
+    x, xn = random_mx((5, 6), "float32", rng)
+    assert_array(mx.cumsum(mx.transpose(x), axis=1), np.cumsum(xn.T, axis=1))
+    b = mx.broadcast_to(x[0:1] if hasattr(x, "__getitem__") else x, (5, 6))
+    assert_array(mx.cumsum(mx.broadcast_to(mx.sum(x, axis=0, keepdims=True), (4, 6)), axis=0),
+                 np.cumsum(np.broadcast_to(xn.sum(0, keepdims=True), (4, 6)), axis=0))
+    del b
+
+
+def test_cumulative_aliases():
+    need("cumulative_sum", "cumulative_prod")
+    assert_equal(mx.cumulative_sum(mx.array([1, 2, 3])), np.array([1, 3, 6]), "int32")
+    assert_equal(mx.cumulative_prod(mx.array([1, 2, 3])), np.array([1, 2, 6]), "int32")

@@ -6,8 +6,10 @@ programs then run once in that interpreter on MLX and once here on lumex.
 
 Same seed, same initial bits, same data: the first step's loss must agree to a
 few float32 ulps. After that, summation order inside matmuls and reductions
-(different BLAS kernels) makes tiny differences that training amplifies
-slowly; over 30 steps they must stay at float32-rounding scale.
+(different BLAS kernels) makes tiny differences that training amplifies. The
+yardstick for "float32 rounding" over 30 steps is MLX itself: a second MLX run
+whose initial parameters are nudged by one ulp drifts from the first by some
+amount, and lumex must stay within a small multiple of that drift.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import training_parity  # noqa: E402
 MLX_PYTHON = os.environ.get("LUMEX_MLX_PYTHON")
 
 FIRST_STEP_RTOL = 2e-6  # a few ulps of a loss around 2-5
-TRAJECTORY_RTOL = 2e-4  # 30 steps of amplified rounding differences
+DRIFT_FACTOR = 10  # lumex vs MLX may differ up to this many times MLX vs nudged MLX
+DRIFT_FLOOR = 2e-6  # ... or a few ulps, when the nudge happens not to show
 
 # Layers each program needs from lumex.nn; a missing one is an expected failure, not a skip.
 NEEDS = {
@@ -55,11 +58,13 @@ def test_losses_match_mlx(mlx_python, program):
         pytest.xfail(f"lumex.nn lacks {missing}")
     lumex = training_parity.run_in(sys.executable, "lumex", only=(program,))
     mlx = training_parity.run_in(mlx_python, "mlx", only=(program,))
-    worst, table = training_parity.compare(lumex, mlx)
+    nudged = training_parity.run_in(mlx_python, "mlx", only=(program,), perturb=True)
+    worst, drift, table = training_parity.compare(lumex, mlx, nudged)
     print(table)
     got, want = lumex[program]["loss"], mlx[program]["loss"]
     assert len(got) == len(want) == training_parity.STEPS
     assert got[0] == pytest.approx(want[0], rel=FIRST_STEP_RTOL), table
-    assert worst[program] <= TRAJECTORY_RTOL, table
-    for a, b in zip(lumex[program].get("test_accuracy", []), mlx[program].get("test_accuracy", [])):
-        assert abs(a - b) <= 4 / 512, table  # a few of 512 test images may flip near the boundary
+    assert worst[program] <= max(DRIFT_FACTOR * drift[program], DRIFT_FLOOR), table
+    accuracies = zip(*(run[program].get("test_accuracy", []) for run in (lumex, mlx, nudged)))
+    for a, b, c in accuracies:  # a few of 512 test images may flip near the boundary
+        assert abs(a - b) <= max(4 / 512, 2 * abs(c - b)), table

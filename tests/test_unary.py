@@ -174,11 +174,20 @@ def reference(op, x_np, out_name):
         return ref(ref_input(x_np, "complex64" if np.iscomplexobj(x_np) else out_name))
 
 
+# MLX ops in the table that lumex has not built yet: their rows fail (strictly) until
+# they exist, then the entry here must go.
+NOT_BUILT = {"trunc"}
+
+
+def _row(op, *rest):
+    return pytest.param(op, *rest, marks=[pytest.mark.not_built(op)] if op in NOT_BUILT else [])
+
+
 def _cases():
     for op, (_, _, _, ok, bad) in UNARY.items():
         for name in DTYPE_NAMES:
             if name in ok or name in bad:
-                yield op, name
+                yield _row(op, name)
 
 
 @pytest.mark.parametrize("op,name", list(_cases()))
@@ -199,7 +208,7 @@ def test_unary_dtypes(op, name, rng):
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("op", sorted(UNARY))
+@pytest.mark.parametrize("op", [_row(op) for op in sorted(UNARY)])
 def test_unary_layouts(op, layout, rng):
     need(op)
     _, (lo, hi), rule, ok, bad = UNARY[op]
@@ -365,6 +374,7 @@ def test_bitwise_invert_values():
     assert_equal(mx.bitwise_invert(mx.array([0, 255], dtype=mx.uint8)), np.array([255, 0]), "uint8")
     assert_equal(mx.bitwise_invert(mx.array([True, False])), np.array([False, True]), "bool_")
     assert_equal(~mx.array([5], dtype=mx.int16), np.array([-6]), "int16")
+    assert_equal(~mx.array([True, False]), np.array([False, True]), "bool_")
     with pytest.raises(ValueError):
         ~mx.array([1.0])
 

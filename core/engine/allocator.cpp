@@ -139,9 +139,26 @@ void check_limit(State& s, size_t size, size_t r) {
                      bytes_text(active) + " in use and the memory limit is " +
                      bytes_text(limit) + " (see set_memory_limit).");
 }
+
+/// Host memory: the system allocator behind a size-bucketed cache of large blocks.
+class CpuAllocator : public Allocator {
+ public:
+  Buffer malloc(size_t size) override;
+  void free(Buffer buf) override;
+  size_t get_active_memory() override;
+  size_t get_peak_memory() override;
+  void reset_peak_memory() override;
+  size_t get_cache_memory() override;
+  void clear_cache() override;
+  size_t get_memory_limit() override;
+  size_t set_memory_limit(size_t limit) override;
+  size_t set_cache_limit(size_t limit) override;
+  size_t set_wired_limit(size_t limit) override;
+};
+
 }  // namespace
 
-Buffer malloc(size_t size) {
+Buffer CpuAllocator::malloc(size_t size) {
   auto& s = state();
   if (size > (size_t(1) << 62)) check_limit(s, size, size);  // rounding would wrap
   size_t r = rounded(size);
@@ -172,7 +189,7 @@ Buffer malloc(size_t size) {
   return Buffer{p, r};
 }
 
-void free(Buffer buf) {
+void CpuAllocator::free(Buffer buf) {
   if (!buf.ptr) return;
   auto& s = state();
   s.active.fetch_sub(buf.size, std::memory_order_relaxed);
@@ -187,39 +204,56 @@ void free(Buffer buf) {
   system_free(buf.ptr, buf.size);
 }
 
-size_t get_active_memory() { return state().active.load(); }
-size_t get_peak_memory() { return state().peak.load(); }
-void reset_peak_memory() { state().peak.store(state().active.load()); }
-size_t get_cache_memory() {
+size_t CpuAllocator::get_active_memory() { return state().active.load(); }
+size_t CpuAllocator::get_peak_memory() { return state().peak.load(); }
+void CpuAllocator::reset_peak_memory() { state().peak.store(state().active.load()); }
+size_t CpuAllocator::get_cache_memory() {
   std::lock_guard lk(state().mtx);
   return state().cached;
 }
-void clear_cache() {
+void CpuAllocator::clear_cache() {
   std::lock_guard lk(state().mtx);
   state().trim(0);
 }
-size_t get_memory_limit() {
+size_t CpuAllocator::get_memory_limit() {
   std::lock_guard lk(state().mtx);
   return state().memory_limit;
 }
-size_t set_memory_limit(size_t limit) {
+size_t CpuAllocator::set_memory_limit(size_t limit) {
   std::lock_guard lk(state().mtx);
   size_t old = state().memory_limit;
   state().memory_limit = limit;
   return old;
 }
-size_t set_cache_limit(size_t limit) {
+size_t CpuAllocator::set_cache_limit(size_t limit) {
   std::lock_guard lk(state().mtx);
   size_t old = state().cache_limit;
   state().cache_limit = limit;
   state().trim(limit);
   return old;
 }
-size_t set_wired_limit(size_t limit) {
+size_t CpuAllocator::set_wired_limit(size_t limit) {
   std::lock_guard lk(state().mtx);
   size_t old = state().wired_limit;
   state().wired_limit = limit;
   return old;
 }
+
+Allocator& allocator() {
+  static CpuAllocator* a = new CpuAllocator();  // leaked, like its state
+  return *a;
+}
+
+Buffer malloc(size_t size) { return allocator().malloc(size); }
+void free(Buffer buf) { allocator().free(buf); }
+size_t get_active_memory() { return allocator().get_active_memory(); }
+size_t get_peak_memory() { return allocator().get_peak_memory(); }
+void reset_peak_memory() { allocator().reset_peak_memory(); }
+size_t get_cache_memory() { return allocator().get_cache_memory(); }
+void clear_cache() { allocator().clear_cache(); }
+size_t get_memory_limit() { return allocator().get_memory_limit(); }
+size_t set_memory_limit(size_t limit) { return allocator().set_memory_limit(limit); }
+size_t set_cache_limit(size_t limit) { return allocator().set_cache_limit(limit); }
+size_t set_wired_limit(size_t limit) { return allocator().set_wired_limit(limit); }
 
 }  // namespace lumex::core::allocator

@@ -25,6 +25,30 @@ class memory_error : public std::bad_alloc {
   std::string what_;
 };
 
+/// Where array memory comes from. The CPU build's (allocator.cpp) caches large
+/// host blocks; a device backend defines allocator() to return its own, and the
+/// functions below, which the engine calls, follow it.
+class Allocator {
+ public:
+  virtual ~Allocator() = default;
+  /// 64-byte aligned; a zero-size request gives a valid, distinct pointer.
+  virtual Buffer malloc(size_t size) = 0;
+  virtual void free(Buffer buf) = 0;
+  virtual size_t get_active_memory() = 0;
+  virtual size_t get_peak_memory() = 0;
+  virtual void reset_peak_memory() = 0;
+  virtual size_t get_cache_memory() = 0;
+  virtual void clear_cache() = 0;
+  virtual size_t get_memory_limit() = 0;
+  /// Each setter returns the previous limit.
+  virtual size_t set_memory_limit(size_t limit) = 0;
+  virtual size_t set_cache_limit(size_t limit) = 0;
+  virtual size_t set_wired_limit(size_t limit) = 0;
+};
+
+/// The allocator of this build.
+Allocator& allocator();
+
 /// 64-byte aligned; a zero-size request gives a valid, distinct pointer.
 Buffer malloc(size_t size);
 void free(Buffer buf);

@@ -7,7 +7,7 @@
 
 #include "engine/introspect.h"
 #include "engine/primitives.h"
-#include "engine/transforms.h"
+#include "engine/eval.h"
 #include "engine/utils.h"
 
 namespace lumex::core {
@@ -79,7 +79,10 @@ array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_,
   if (array::in_tracing()) {
     for (auto& in : inputs) tracer |= in.desc_->tracer;
   }
-  if (sites::recording()) [[unlikely]] site = sites::capture();
+  if (sites::recording()) [[unlikely]] {
+    site = sites::capture();
+    call = sites::current_call();
+  }
 }
 
 // Graphs can be chains of millions of nodes: releasing them recursively through
@@ -231,14 +234,6 @@ void array::copy_shared_buffer(const array& other, Strides strides, Flags flags,
 
 void array::copy_shared_buffer(const array& other) {
   copy_shared_buffer(other, other.strides(), other.flags(), other.data_size());
-}
-
-void array::move_shared_buffer(array other) {
-  desc_->data = std::move(other.desc_->data);
-  desc_->data_ptr = other.desc_->data_ptr;
-  desc_->strides = other.desc_->strides;
-  desc_->flags = other.desc_->flags;
-  desc_->data_size = other.desc_->data_size;
 }
 
 }  // namespace lumex::core

@@ -144,6 +144,8 @@ class array {
   uint64_t id() const { return desc_->id; }
   /// Where the user created this node (see sites:: in introspect.h); 0 if unknown.
   uint32_t site() const { return desc_->site; }
+  /// The public op call that created this node (sites::current_call); 0 if unknown.
+  uint32_t call() const { return desc_->call; }
   const void* desc_ptr() const { return desc_.get(); }
 
   Flags flags() const { return desc_->flags; }
@@ -174,8 +176,6 @@ class array {
   void copy_shared_buffer(const array& other, Strides strides, Flags flags,
                           size_t data_size, int64_t offset_elems = 0);
   void copy_shared_buffer(const array& other);
-  /// Takes over `other`'s buffer (buffer donation; `other` must not be read after).
-  void move_shared_buffer(array other);
 
   /// Replaces this handle's node by `other`'s: used by Python in-place operators,
   /// which must keep the Python object and make every alias see the new value.
@@ -202,6 +202,7 @@ class array {
     int position = 0;
     bool tracer = false;
     uint32_t site = 0;
+    uint32_t call = 0;  // fills the padding before id
     uint64_t id;
 
     ArrayDesc(Shape shape, Dtype dtype);

@@ -135,19 +135,12 @@ bool remove_observer(int handle) {
   return false;
 }
 
-size_t observer_count() {
-  std::lock_guard<std::mutex> lock(observers_mutex);
-  return observers.size();
-}
-
 void set_growth_warning(size_t limit, Warner warn) {
   std::lock_guard<std::mutex> lock(observers_mutex);
   warner = warn;
   threshold.store(limit);
   update_enabled();
 }
-
-size_t growth_threshold() { return threshold.load(); }
 
 EvalRecord::EvalRecord(const std::vector<array>& outputs, const std::vector<array>& tape) {
   if (tape.empty()) return;

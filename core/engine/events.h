@@ -96,13 +96,11 @@ using Observer = std::function<void(const std::shared_ptr<const EvalEvent>&)>;
 /// the evaluating thread after the event is complete and must not throw.
 int add_observer(Observer fn);
 bool remove_observer(int handle);
-size_t observer_count();
 
 /// Warn (through `warn`) when an eval is about to compute more than `threshold`
 /// nodes; 0 turns it off.
 using Warner = void (*)(const std::string& message);
 void set_growth_warning(size_t threshold, Warner warn);
-size_t growth_threshold();
 
 /// Made by eval() when enabled(): snapshots the pending graph before the tape
 /// runs; finish() after it has run merges into the open trigger or raises an event.

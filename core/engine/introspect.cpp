@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -54,6 +55,7 @@ NodeInfo describe(const array& a) {
     n.primitive_id = reinterpret_cast<uintptr_t>(a.primitive_ptr().get());
     n.op = a.primitive().name();
     n.params = a.primitive().params();
+    n.stream = a.primitive().stream();
     for (auto& in : a.inputs()) n.inputs.push_back(in.id());
     for (auto& s : a.siblings()) n.siblings.push_back(s.id());
   }
@@ -65,6 +67,7 @@ NodeInfo describe(const array& a) {
   n.is_constant = false;
   n.is_output = false;
   n.site = a.site();
+  n.call = a.call();
   return n;
 }
 
@@ -107,6 +110,38 @@ class Namer {
   std::unordered_map<uint64_t, std::string> names_;
 };
 
+// Nested DOT clusters for dotted scope paths: "a.b" sits inside "a". The map is
+// sorted, so a path comes right before the paths it contains.
+void write_clusters(std::ostream& os,
+                    const std::map<std::string, std::vector<std::string>>& scoped) {
+  std::vector<std::string> open;  // paths of the clusters being written
+  auto inside = [](const std::string& path, const std::string& outer) {
+    return path.size() > outer.size() && path.compare(0, outer.size(), outer) == 0 &&
+           path[outer.size()] == '.';
+  };
+  auto emit = [&](const std::string& path) {
+    while (!open.empty() && !inside(path, open.back())) {
+      os << "}\n";
+      open.pop_back();
+    }
+    // Open the enclosing scopes that hold no node of their own.
+    size_t from = open.empty() ? 0 : open.back().size() + 1;
+    for (size_t dot = path.find('.', from); dot != std::string::npos;
+         dot = path.find('.', dot + 1)) {
+      auto outer = path.substr(0, dot);
+      os << "subgraph " << quote("cluster_" + outer) << " { label=" << quote(outer) << ";\n";
+      open.push_back(outer);
+    }
+    os << "subgraph " << quote("cluster_" + path) << " { label=" << quote(path) << ";\n";
+    open.push_back(path);
+  };
+  for (auto& [path, names] : scoped) {
+    emit(path);
+    for (auto& n : names) os << n << ";\n";
+  }
+  for (size_t i = 0; i < open.size(); ++i) os << "}\n";
+}
+
 void write_dot(std::ostream& os, const std::vector<array>& outputs,
                const std::vector<std::pair<std::string, array>>& named, bool annotated) {
   Namer namer;
@@ -118,16 +153,23 @@ void write_dot(std::ostream& os, const std::vector<array>& outputs,
   // Marked as the walk reaches each output, as MLX does: an output already drawn
   // as an intermediate of an earlier one is not moved to the sink rank.
   std::unordered_set<uint64_t> sinks;
+  // Annotated graphs group the nodes of each module scope into a cluster.
+  std::map<std::string, std::vector<std::string>> scoped;
   auto attrs = [&](const array& a) -> std::string {
     if (!annotated) return {};
     const auto& name = namer.name(a);  // quoted and escaped already
     std::string label = name.substr(1, name.size() - 2) + "\\n" +
                         shape_str(a.shape()) + " " + dtype_name(a.dtype()) + "\\n" +
                         status_name(a.status());
-    if (auto site = sites::lookup(a.site()); site.line > 0) {
+    auto site = sites::lookup(a.site());
+    if (site.line > 0) {
       auto slash = site.file.find_last_of('/');
       label += "\\n" + escape(site.file.substr(slash == std::string::npos ? 0 : slash + 1)) +
                ":" + std::to_string(site.line);
+    }
+    if (!site.scope.empty()) {
+      label += "\\n[" + escape(site.scope) + "]";
+      scoped[site.scope].push_back(name);
     }
     const char* fill = a.status() == array::Status::available ? "#d9f2d9" : "#fff2cc";
     return " [label=\"" + label + "\", style=filled, fillcolor=\"" + fill + "\"]";
@@ -159,7 +201,13 @@ void write_dot(std::ostream& os, const std::vector<array>& outputs,
              << attrs(o) << "; }\n";
           os << pid << " -> " << namer.name(o) << "\n";
         }
+        if (annotated) {
+          if (auto scope = sites::lookup(x.site()).scope; !scope.empty()) {
+            scoped[scope].push_back(std::to_string(pid));
+          }
+        }
       });
+  write_clusters(os, scoped);
   os << "}";
 }
 
@@ -235,20 +283,40 @@ Provider provider = nullptr;
 }  // namespace detail
 
 namespace {
-std::mutex table_mutex;
-std::vector<Site> table{{"", 0, ""}};
-std::map<std::tuple<std::string, int, std::string>, uint32_t> table_index;
-}  // namespace
 
-bool set_recording(bool on) { return detail::recording.exchange(on); }
+std::mutex table_mutex;  // guards every table below
+std::vector<Site> table{Site{}};
+std::map<std::tuple<std::string, int, std::string, std::string, std::string>, uint32_t>
+    table_index;
+// (frame site, scope id, op id) -> site with that context
+std::map<std::tuple<uint32_t, uint32_t, uint32_t>, uint32_t> context_index;
 
-void set_provider(Provider p) { detail::provider = p; }
+// Scope paths and op names, interned so the per-thread state is a few integers.
+struct Names {
+  std::vector<std::string> names{""};
+  std::unordered_map<std::string, uint32_t> index;
+  uint32_t intern(const std::string& s) {
+    auto it = index.find(s);
+    if (it != index.end()) return it->second;
+    auto id = static_cast<uint32_t>(names.size());
+    names.push_back(s);
+    index.emplace(s, id);
+    return id;
+  }
+};
+Names scope_names;
+Names op_names;
 
-uint32_t capture() { return detail::provider ? detail::provider() : 0; }
+struct ThreadContext {
+  std::vector<uint32_t> scopes;  // interned full paths, innermost last
+  uint32_t op = 0;
+  uint32_t call = 0;
+};
+thread_local ThreadContext context;
+std::atomic<uint32_t> call_counter{0};
 
-uint32_t intern(Site s) {
-  std::lock_guard<std::mutex> lock(table_mutex);
-  auto key = std::make_tuple(s.file, s.line, s.function);
+uint32_t intern_locked(Site s) {
+  auto key = std::make_tuple(s.file, s.line, s.function, s.scope, s.op);
   auto it = table_index.find(key);
   if (it != table_index.end()) return it->second;
   auto idx = static_cast<uint32_t>(table.size());
@@ -257,11 +325,87 @@ uint32_t intern(Site s) {
   return idx;
 }
 
+}  // namespace
+
+bool set_recording(bool on) { return detail::recording.exchange(on); }
+
+void set_provider(Provider p) { detail::provider = p; }
+
+uint32_t capture() {
+  uint32_t frame = detail::provider ? detail::provider() : 0;
+  uint32_t scope = context.scopes.empty() ? 0 : context.scopes.back();
+  if (scope == 0 && context.op == 0) return frame;
+  // Most nodes in a row share their context: skip the lock for a repeat.
+  thread_local std::tuple<uint32_t, uint32_t, uint32_t> last_key{0, 0, 0};
+  thread_local uint32_t last_idx = 0;
+  auto key = std::make_tuple(frame, scope, context.op);
+  if (key == last_key && last_idx != 0) return last_idx;
+  std::lock_guard<std::mutex> lock(table_mutex);
+  auto it = context_index.find(key);
+  uint32_t idx;
+  if (it != context_index.end()) {
+    idx = it->second;
+  } else {
+    Site s = frame < table.size() ? table[frame] : table[0];
+    s.scope = scope_names.names[scope];
+    s.op = op_names.names[context.op];
+    idx = intern_locked(std::move(s));
+    context_index.emplace(key, idx);
+  }
+  last_key = key;
+  last_idx = idx;
+  return idx;
+}
+
+uint32_t intern(Site s) {
+  std::lock_guard<std::mutex> lock(table_mutex);
+  return intern_locked(std::move(s));
+}
+
 Site lookup(uint32_t index) {
   std::lock_guard<std::mutex> lock(table_mutex);
   if (index >= table.size()) return table[0];
   return table[index];
 }
+
+void push_scope(const std::string& segment) {
+  std::lock_guard<std::mutex> lock(table_mutex);
+  const std::string& parent =
+      context.scopes.empty() ? scope_names.names[0] : scope_names.names[context.scopes.back()];
+  context.scopes.push_back(
+      scope_names.intern(parent.empty() ? segment : parent + "." + segment));
+}
+
+void pop_scope() {
+  if (!context.scopes.empty()) context.scopes.pop_back();
+}
+
+std::string current_scope() {
+  if (context.scopes.empty()) return {};
+  std::lock_guard<std::mutex> lock(table_mutex);
+  return scope_names.names[context.scopes.back()];
+}
+
+size_t scope_depth() { return context.scopes.size(); }
+
+void PublicOp::open(const char* name) {
+  if (context.op != 0) return;  // called from inside another public op
+  {
+    std::lock_guard<std::mutex> lock(table_mutex);
+    context.op = op_names.intern(name);
+  }
+  uint32_t c = ++call_counter;
+  if (c == 0) c = ++call_counter;  // 0 means "no call" after a wrap
+  context.call = c;
+  owner_ = true;
+}
+
+void PublicOp::close() {
+  context.op = 0;
+  context.call = 0;
+}
+
+uint32_t current_call() { return context.call; }
 
 }  // namespace sites
 

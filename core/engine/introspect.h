@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -23,6 +24,7 @@ struct NodeInfo {
   uintptr_t primitive_id = 0;  // shared by sibling outputs; 0 for graph sources
   std::string op;              // primitive name, empty for graph sources
   std::vector<std::pair<std::string, std::string>> params;
+  std::optional<Stream> stream;  // the primitive's stream, none for graph sources
   std::vector<uint64_t> inputs;
   std::vector<uint64_t> siblings;  // other outputs of the same primitive
   Shape shape;
@@ -33,6 +35,7 @@ struct NodeInfo {
   bool is_constant = false;  // a source only the graph keeps alive (e.g. the 1 in x + 1)
   bool is_output = false;    // one of the arrays the snapshot was taken for
   uint32_t site = 0;     // creation site index, 0 when unknown
+  uint32_t call = 0;     // public op call serial (sites::current_call), 0 when unknown
 };
 
 /// The pending graph of `outputs` in topological order (inputs before users).
@@ -56,10 +59,15 @@ const char* status_name(array::Status s);
 
 namespace sites {
 
+/// Where and in what context a node was created: the user's line, the module
+/// scope path open at that moment ("encoder.layers.0"), and the public op (the
+/// binding the user called, such as "ones") whose call created it.
 struct Site {
   std::string file;
-  int line;
+  int line = 0;
   std::string function;
+  std::string scope;  // dotted path, empty at top level
+  std::string op;     // public op name, empty outside a tagged binding call
 };
 
 /// Returns the site of the caller (an interned index, 0 for unknown).
@@ -77,12 +85,44 @@ inline bool recording() {
 /// Turns recording on or off; returns the previous setting.
 bool set_recording(bool on);
 void set_provider(Provider p);
-/// The caller's site through the provider (works whether or not recording is on).
+/// The caller's site through the provider, with the current scope and public op
+/// (works whether or not recording is on).
 uint32_t capture();
 /// Interns a site; equal sites get equal indices. Index 0 is reserved for unknown.
 uint32_t intern(Site s);
-/// The site for an index; index 0 or out of range gives {"", 0, ""}.
+/// The site for an index; index 0 or out of range gives an empty site.
 Site lookup(uint32_t index);
+
+/// Module scopes: a per-thread stack of path segments, joined with ".".
+void push_scope(const std::string& segment);
+void pop_scope();
+std::string current_scope();
+size_t scope_depth();
+
+/// The public op call in progress on this thread: bindings open one per call, so
+/// the nodes a call creates (a `ones` builds Full and Broadcast) can be shown as
+/// that op. Only the outermost call on a thread counts, and only while recording,
+/// so the cost otherwise is one relaxed atomic load.
+class PublicOp {
+ public:
+  explicit PublicOp(const char* name) {
+    if (recording()) [[unlikely]] open(name);
+  }
+  ~PublicOp() {
+    if (owner_) close();
+  }
+  PublicOp(const PublicOp&) = delete;
+  PublicOp& operator=(const PublicOp&) = delete;
+
+ private:
+  void open(const char* name);
+  void close();
+  bool owner_ = false;
+};
+
+/// The serial number of the public op call in progress (0 outside any): nodes
+/// with equal nonzero serials were created by one call.
+uint32_t current_call();
 
 }  // namespace sites
 

@@ -5,7 +5,7 @@
 #include "engine/primitives/custom.h"
 #include "engine/primitives/elementwise.h"
 #include "engine/primitives/fused.h"
-#include "engine/primitives/linalg.h"
+#include "engine/primitives/matmul.h"
 #include "engine/primitives/fft.h"
 #include "engine/primitives/linalg_lapack.h"
 #include "engine/primitives/random.h"

@@ -10,8 +10,9 @@ To document a new function: add its name to the right group, in the order it
 should appear. Dotted names (``array.astype``) are looked up attribute by
 attribute. To add a group, append a ``Group`` and a line in
 ``docs/api/index.md``. ``tests/test_docs.py`` fails when a public name of
-``lumex.core``, one of its submodules, ``lumex.utils``, ``lumex.optimizers`` or
-``lumex.notebook_ext`` is in no group (or in ``UNDOCUMENTED`` below).
+``lumex.core``, one of its submodules, ``lumex.utils``, ``lumex.nn`` (and its
+``losses``, ``init``, ``utils``), ``lumex.optimizers`` or ``lumex.notebook_ext`` is in
+no group (or in ``UNDOCUMENTED`` below).
 """
 
 from __future__ import annotations
@@ -193,7 +194,7 @@ GROUPS: tuple[Group, ...] = (
             """
             export_to_dot graph.nodes graph.pending_count graph.status graph.site
             graph.to_dot graph.export_to_dot graph.record_sites graph.set_record_sites
-            graph.record_sites_enabled
+            graph.record_sites_enabled graph.scope graph.current_scope
             graph.collect_events graph.add_observer graph.remove_observer
             graph.set_growth_warning
             graph.GraphNode graph.EvalEvent graph.EventLog graph.GraphGrowthWarning
@@ -281,6 +282,94 @@ GROUPS: tuple[Group, ...] = (
         module="lumex.utils",
     ),
     Group(
+        "nn_module",
+        "Neural networks: modules",
+        "``lumex.nn`` is MLX's ``mlx.nn``: ``import lumex.nn as nn``. A :class:`Module` "
+        "is a dict of parameters (arrays) and children (modules, or lists and dicts of "
+        "them); :func:`value_and_grad` differentiates a loss with respect to a model's "
+        "trainable parameters. With the same ``mx.random.seed``, layers start from the "
+        "same values as in MLX.",
+        _names(
+            """
+            Module Sequential value_and_grad quantize average_gradients fully_shard
+            """
+        ),
+        module="lumex.nn",
+    ),
+    Group(
+        "nn_layers",
+        "Neural networks: layers",
+        "Layer classes of ``lumex.nn``. Inputs are channels-last, as in MLX "
+        "(``(N, L, C)``, ``(N, H, W, C)``, ``(N, D, H, W, C)``).",
+        _names(
+            """
+            Linear Bilinear Identity
+            Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d
+            AvgPool1d AvgPool2d AvgPool3d MaxPool1d MaxPool2d MaxPool3d
+            BatchNorm GroupNorm InstanceNorm LayerNorm RMSNorm
+            Dropout Dropout2d Dropout3d Embedding
+            RNN GRU LSTM
+            MultiHeadAttention Transformer TransformerEncoder TransformerEncoderLayer
+            TransformerDecoder TransformerDecoderLayer
+            RoPE ALiBi SinusoidalPositionalEncoding Upsample
+            QuantizedLinear QuantizedEmbedding QQLinear
+            AllToShardedLinear ShardedToAllLinear QuantizedAllToShardedLinear
+            QuantizedShardedToAllLinear FullyShardedModule
+            """
+        ),
+        module="lumex.nn",
+    ),
+    Group(
+        "nn_activations",
+        "Neural networks: activations",
+        "Activation functions and their module forms.",
+        _names(
+            """
+            celu elu gelu gelu_approx gelu_fast_approx glu hard_shrink hard_tanh hardswish
+            leaky_relu log_sigmoid log_softmax mish prelu relu relu2 relu6 selu sigmoid
+            silu softmax softmin softplus softshrink softsign step tanh
+            CELU ELU GELU GLU HardShrink HardTanh Hardswish LeakyReLU LogSigmoid LogSoftmax
+            Mish PReLU ReLU ReLU2 ReLU6 SELU Sigmoid SiLU Softmax Softmin Softplus
+            Softshrink Softsign Step Tanh
+            """
+        ),
+        module="lumex.nn",
+    ),
+    Group(
+        "nn_losses",
+        "Neural networks: losses",
+        "``lumex.nn.losses``: every loss takes ``reduction`` (``'none'``, ``'mean'`` or "
+        "``'sum'``).",
+        _names(
+            """
+            binary_cross_entropy cosine_similarity_loss cross_entropy gaussian_nll_loss
+            hinge_loss huber_loss kl_div_loss l1_loss log_cosh_loss margin_ranking_loss
+            mse_loss nll_loss smooth_l1_loss triplet_loss
+            """
+        ),
+        module="lumex.nn.losses",
+    ),
+    Group(
+        "nn_init",
+        "Neural networks: initializers",
+        "``lumex.nn.init``: each function returns an initializer, a function from an "
+        "array to a new array of its shape.",
+        _names(
+            """
+            constant normal uniform identity glorot_normal glorot_uniform he_normal
+            he_uniform sparse orthogonal
+            """
+        ),
+        module="lumex.nn.init",
+    ),
+    Group(
+        "nn_utils",
+        "Neural networks: utilities",
+        "``lumex.nn.utils``: model-level transforms and distributed helpers.",
+        _names("value_and_grad checkpoint average_gradients clip_grad_norm_sharded"),
+        module="lumex.nn.utils",
+    ),
+    Group(
         "optimizers",
         "Optimizers",
         "``lumex.optimizers`` is ``mlx.optimizers``: ``import lumex.optimizers as optim``. "
@@ -308,11 +397,10 @@ GROUPS: tuple[Group, ...] = (
         "See :doc:`/guide/seeing_the_engine`.",
         _names(
             """
-            install uninstall show view
-            show_graph show_grad_graph grad_graph GraphView
-            EvalLedger evaltrace
+            install show view
+            show_graph show_grad_graph
+            EvalLedger
             gradient_explorer vmap_explorer
-            array_html array_mimebundle tree_html
             """
         ),
         module="lumex.notebook_ext",

@@ -155,8 +155,7 @@ graph to see the shape of the problem:
         """
 biggest = max(slow_ledger.entries, key=lambda e: e.num_nodes)
 print(biggest.kind, "at:", biggest.source, "|", biggest.num_nodes, "nodes")
-view = biggest.graph_view()
-view.collapsed = set(view.graph.groups())   # one box per function, to keep it readable
+view = biggest.graph_view()   # large graphs open with one box per function or loop
 view
 """
     ),

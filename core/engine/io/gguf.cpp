@@ -6,7 +6,7 @@
 #include <unordered_set>
 
 #include "engine/io/io_util.h"
-#include "engine/transforms.h"
+#include "engine/eval.h"
 
 namespace lumex::core {
 

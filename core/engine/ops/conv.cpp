@@ -126,27 +126,32 @@ array conv_general(array input, array weight, std::vector<int> stride,
   check_positive(p.input_dilation, "Input dilation", "input dilation");
   p.groups = groups;
   p.flip = flip;
+  // Negative padding removes whole input elements before the input is dilated,
+  // as in MLX (the primitive itself crops in dilated coordinates, for the rules).
+  Shape start(input.ndim(), 0), stop = input.shape();
+  bool crop = false;
+  for (int i = 0; i < sd; ++i) {
+    if (p.padding_lo[i] < 0 || p.padding_hi[i] < 0) {
+      crop = true;
+      start[i + 1] = std::min<int64_t>(std::max(0, -p.padding_lo[i]), stop[i + 1]);
+      stop[i + 1] = std::max(start[i + 1], stop[i + 1] - std::max(0, -p.padding_hi[i]));
+      p.padding_lo[i] = std::max(0, p.padding_lo[i]);
+      p.padding_hi[i] = std::max(0, p.padding_hi[i]);
+    }
+  }
+  if (crop) input = slice(input, start, stop, s);
   for (int i = 0; i < sd; ++i) {
     int64_t L = input.shape(i + 1);
     int64_t dilated = L > 0 ? (L - 1) * int64_t(p.input_dilation[i]) + 1 : 0;
     int64_t padded = dilated + p.padding_lo[i] + p.padding_hi[i];
     int64_t kext = (weight.shape(i + 1) - 1) * int64_t(p.kernel_dilation[i]) + 1;
     if (padded < kext) {
-      // Shown as MLX shows it: negative padding as a crop of the input.
-      Shape cropped = input.shape();
-      std::vector<int> lo(p.padding_lo), hi(p.padding_hi);
-      for (int j = 0; j < sd; ++j) {
-        cropped[j + 1] = std::max<int64_t>(
-            0, cropped[j + 1] - std::max(0, -lo[j]) - std::max(0, -hi[j]));
-        lo[j] = std::max(0, lo[j]);
-        hi[j] = std::max(0, hi[j]);
-      }
       throw std::invalid_argument(
           msg("[conv] Spatial dimensions of input after padding cannot be smaller "
               "than weight spatial dimensions. Got error at axis ", i + 1,
-              " for input with shape ", shape_str(cropped), ", padding low ",
-              ints_str(lo), ", padding high ", ints_str(hi), ", and weight of shape ",
-              shape_str(weight.shape()), "."));
+              " for input with shape ", shape_str(input.shape()), ", padding low ",
+              ints_str(p.padding_lo), ", padding high ", ints_str(p.padding_hi),
+              ", and weight of shape ", shape_str(weight.shape()), "."));
     }
   }
   input = astype(input, dtype, s);

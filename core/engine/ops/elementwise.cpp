@@ -251,6 +251,13 @@ array bitwise_invert(const array& a, StreamOrDevice s) {
   return same_unary<BitwiseInvert>(a, s);
 }
 
+array invert(const array& a, StreamOrDevice s) {
+  if (is_inexact(a.dtype())) {
+    throw std::invalid_argument("Floating point types not allowed with bitwise inversion.");
+  }
+  return a.dtype() == bool_ ? logical_not(a, s) : bitwise_invert(a, s);
+}
+
 array stop_gradient(const array& a, StreamOrDevice s) {
   return same_unary<StopGradient>(a, s);
 }

@@ -56,6 +56,8 @@ array imag(const array& a, StreamOrDevice s = {});
 array conjugate(const array& a, StreamOrDevice s = {});
 array logical_not(const array& a, StreamOrDevice s = {});
 array bitwise_invert(const array& a, StreamOrDevice s = {});
+/// `~a`: logical_not for bool, bitwise_invert for integers; inexact types raise.
+array invert(const array& a, StreamOrDevice s = {});
 array stop_gradient(const array& a, StreamOrDevice s = {});
 
 // binary

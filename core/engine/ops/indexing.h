@@ -54,6 +54,8 @@ array slice_update(const array& a, const array& update, const array& start_indic
 array take(const array& a, const array& indices, StreamOrDevice s = {});
 array take(const array& a, const array& indices, int axis, StreamOrDevice s = {});
 array take(const array& a, int index, int axis, StreamOrDevice s = {});
+/// Element `index` of the flattened `a` (a 0-d gather, checked when evaluated).
+array take(const array& a, int index, StreamOrDevice s = {});
 /// Without an axis, `a` and `indices` are flattened.
 array take_along_axis(const array& a, const array& indices,
                       std::optional<int> axis, StreamOrDevice s = {});
@@ -90,5 +92,12 @@ array index(const array& a, std::vector<IndexEntry> entries, StreamOrDevice s = 
 array index_update(const array& a, std::vector<IndexEntry> entries,
                    const array& update, Scatter::ReduceType reduce = Scatter::None,
                    StreamOrDevice s = {});
+
+/// The methods of MLX's `a.at[idx]`.
+enum class AtUpdate { add, subtract, multiply, divide, maximum, minimum };
+/// `a.at[entries].<how>(update)`: index_update with the matching reduction
+/// (subtract adds -update, divide multiplies by 1/update).
+array index_update(const array& a, std::vector<IndexEntry> entries,
+                   const array& update, AtUpdate how, StreamOrDevice s = {});
 
 }  // namespace lumex::core

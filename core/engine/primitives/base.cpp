@@ -21,6 +21,31 @@ void Primitive::eval_gpu(const std::vector<array>&, std::vector<array>&) {
                            "] No GPU backend in this build.");
 }
 
+void UnaryPrimitive::eval_gpu(const std::vector<array>& inputs, array& out) {
+  std::vector<array> outputs{out};
+  Primitive::eval_gpu(inputs, outputs);
+}
+
+void throw_bad_params(const char* name, const PrimitiveParams& params) {
+  std::string text;
+  for (auto& [k, v] : params) text += (text.empty() ? "" : ", ") + k + "=" + v;
+  throw std::invalid_argument(std::string("[make_primitive] ") + name +
+                              " cannot be made with parameters (" + text + ").");
+}
+
+std::shared_ptr<Primitive> make_primitive(const std::string& name, Stream stream,
+                                          const PrimitiveParams& params) {
+  for (auto& info : primitive_registry()) {
+    if (info.name != name) continue;
+    if (!info.make) {
+      throw std::invalid_argument("[make_primitive] " + name +
+                                  " cannot be made from its parameters yet.");
+    }
+    return info.make(stream, params);
+  }
+  throw std::invalid_argument("[make_primitive] Unknown primitive " + name + ".");
+}
+
 std::vector<array> Primitive::jvp(const std::vector<array>&,
                                   const std::vector<array>&,
                                   const std::vector<int>&) {

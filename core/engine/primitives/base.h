@@ -1,8 +1,13 @@
-// The Primitive interface: one subclass per operation kind. A primitive holds
-// everything about its operation in one place: the CPU kernel call, the transform
-// rules (written with ops so they can be transformed again) and its name.
+// The Primitive interface: one subclass per operation kind. A primitive is declared
+// once (primitives/<family>.h: name, parameters, LUMEX_EVAL and LUMEX_TRANSFORM_RULES),
+// its rules and its registration sit together in primitives/<family>.cpp (rules are
+// written with ops so they can be transformed again), and its kernels are the
+// backends' eval_cpu (backend/cpu/) and eval_gpu (backend/no_gpu/ until a GPU
+// backend exists).
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <type_traits>
@@ -24,6 +29,8 @@ class Primitive {
   /// Computes the outputs (already shaped and typed) from available inputs.
   virtual void eval_cpu(const std::vector<array>& inputs,
                         std::vector<array>& outputs) = 0;
+  /// The same on a GPU stream. Declared by LUMEX_EVAL; this default (for classes
+  /// declared without it) throws like the no-GPU build does.
   virtual void eval_gpu(const std::vector<array>& inputs,
                         std::vector<array>& outputs);
 
@@ -68,11 +75,21 @@ class UnaryPrimitive : public Primitive {
  public:
   using Primitive::Primitive;
   virtual void eval_cpu(const std::vector<array>& inputs, array& out) = 0;
+  virtual void eval_gpu(const std::vector<array>& inputs, array& out);
   void eval_cpu(const std::vector<array>& inputs,
                 std::vector<array>& outputs) final {
     eval_cpu(inputs, outputs[0]);
   }
+  void eval_gpu(const std::vector<array>& inputs,
+                std::vector<array>& outputs) final {
+    eval_gpu(inputs, outputs[0]);
+  }
 };
+
+/// Parameters as params() reports them (name, value as text).
+using PrimitiveParams = std::vector<std::pair<std::string, std::string>>;
+/// Makes a primitive from its parameters (see make_primitive).
+using PrimitiveFactory = std::function<std::shared_ptr<Primitive>(Stream, const PrimitiveParams&)>;
 
 /// What the registry knows about one primitive class: its name and which transform
 /// rules it defines (detected at compile time: a rule counts when the class or one
@@ -83,22 +100,47 @@ struct PrimitiveInfo {
   bool has_jvp;
   bool has_vjp;
   bool has_vmap;
+  /// Set for a class constructible from a Stream alone (no parameters), or one
+  /// with `static std::shared_ptr<Primitive> from_params(Stream, const PrimitiveParams&)`.
+  PrimitiveFactory make;
 };
 std::vector<PrimitiveInfo>& primitive_registry();
+/// The registered primitive called `name` (its class name) rebuilt from `params`
+/// as its params() gives them: what importing a saved graph needs. Throws
+/// std::invalid_argument for an unknown name, a class without a factory, or
+/// parameters it does not take.
+std::shared_ptr<Primitive> make_primitive(const std::string& name, Stream stream,
+                                          const PrimitiveParams& params);
 /// (primitive name, rule name) -> why that rule is absent.
 std::vector<std::pair<std::pair<std::string, std::string>, std::string>>&
 rule_exemptions();
 
+[[noreturn]] void throw_bad_params(const char* name, const PrimitiveParams& params);
+
 template <typename P>
 struct PrimitiveRegistrar {
   explicit PrimitiveRegistrar(const char* name) {
+    PrimitiveFactory make;
+    if constexpr (requires(Stream s, const PrimitiveParams& p) { P::from_params(s, p); }) {
+      make = [](Stream s, const PrimitiveParams& p) -> std::shared_ptr<Primitive> {
+        return P::from_params(s, p);
+      };
+    } else if constexpr (std::is_constructible_v<P, Stream>) {
+      make = [name](Stream s, const PrimitiveParams& p) -> std::shared_ptr<Primitive> {
+        auto prim = std::make_shared<P>(s);
+        // A class whose parameters have defaults: only its default instance.
+        if (p != prim->params()) throw_bad_params(name, p);
+        return prim;
+      };
+    }
     // &P::rule has type `R (Primitive::*)(...)` exactly when nothing below
     // Primitive overrides it.
     primitive_registry().push_back(PrimitiveInfo{
         name,
         !std::is_same_v<decltype(&P::jvp), decltype(&Primitive::jvp)>,
         !std::is_same_v<decltype(&P::vjp), decltype(&Primitive::vjp)>,
-        !std::is_same_v<decltype(&P::vmap), decltype(&Primitive::vmap)>});
+        !std::is_same_v<decltype(&P::vmap), decltype(&Primitive::vmap)>,
+        std::move(make)});
   }
 };
 struct RuleExemption {
@@ -116,6 +158,18 @@ struct RuleExemption {
 #define LUMEX_RULE_EXEMPT(NAME, RULE, REASON)                        \
   static ::lumex::core::RuleExemption LUMEX_CONCAT(                  \
       exempt_##NAME##_, RULE)(#NAME, #RULE, REASON)
+
+// Declares a primitive's kernels: eval_cpu (backend/cpu/) and eval_gpu (a GPU
+// backend; backend/no_gpu/eval_gpu.cpp in a build without one). LUMEX_EVAL for
+// one output, LUMEX_EVAL_MULTI for several.
+#define LUMEX_EVAL                                                        \
+  void eval_cpu(const std::vector<array>& inputs, array& out) override; \
+  void eval_gpu(const std::vector<array>& inputs, array& out) override;
+#define LUMEX_EVAL_MULTI                                                  \
+  void eval_cpu(const std::vector<array>& inputs,                        \
+                std::vector<array>& outputs) override;                   \
+  void eval_gpu(const std::vector<array>& inputs,                        \
+                std::vector<array>& outputs) override;
 
 // Declares the three transform rules of a primitive (defined in its .cpp).
 #define LUMEX_TRANSFORM_RULES                                                 \

@@ -27,7 +27,7 @@ struct ConvParams {
 class Convolution : public UnaryPrimitive {
  public:
   Convolution(Stream s, ConvParams p) : UnaryPrimitive(s), p_(std::move(p)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Convolution)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;

@@ -68,4 +68,7 @@ std::pair<std::vector<array>, std::vector<int>> Placeholder::vmap(
   return {};
 }
 
+LUMEX_REGISTER_PRIMITIVE(CustomTransforms);
+LUMEX_REGISTER_PRIMITIVE(Placeholder);
+
 }  // namespace lumex::core

@@ -19,8 +19,7 @@ class CustomTransforms : public Primitive {
         vjp_rule_(std::move(vjp_rule)),
         jvp_rule_(std::move(jvp_rule)),
         vmap_rule_(std::move(vmap_rule)) {}
-  void eval_cpu(const std::vector<array>& inputs,
-                std::vector<array>& outputs) override;
+  LUMEX_EVAL_MULTI
   LUMEX_DEFINE_NAME(CustomTransforms)
   LUMEX_TRANSFORM_RULES
   bool is_equivalent(const Primitive&) const override { return false; }
@@ -38,7 +37,7 @@ class CustomTransforms : public Primitive {
 class Placeholder : public UnaryPrimitive {
  public:
   explicit Placeholder(Stream s) : UnaryPrimitive(s) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Placeholder)
   LUMEX_TRANSFORM_RULES  // trivial: it has no inputs
 };

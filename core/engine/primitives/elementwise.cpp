@@ -56,14 +56,17 @@ std::pair<std::vector<array>, std::vector<int>> Elementwise::vmap(
 
 // ---- op application (used by vmap and jvp) ----
 
+// Each line also registers the primitive (its name and rules) with the registry.
 #define LUMEX_APPLY1(NAME, OP)                                      \
   array NAME::apply(const std::vector<array>& in) const {           \
     return OP(in[0], stream());                                     \
-  }
+  }                                                                 \
+  LUMEX_REGISTER_PRIMITIVE(NAME);
 #define LUMEX_APPLY2(NAME, OP)                                      \
   array NAME::apply(const std::vector<array>& in) const {           \
     return OP(in[0], in[1], stream());                              \
-  }
+  }                                                                 \
+  LUMEX_REGISTER_PRIMITIVE(NAME);
 
 LUMEX_APPLY1(Abs, abs)
 LUMEX_APPLY1(Negative, negative)
@@ -315,5 +318,22 @@ std::pair<std::vector<array>, std::vector<int>> AsType::vmap(
     const std::vector<array>& inputs, const std::vector<int>& axes) {
   return {{astype(inputs[0], dtype_, stream())}, {axes[0]}};
 }
+
+std::shared_ptr<Primitive> AsType::from_params(Stream s, const PrimitiveParams& params) {
+  if (params.size() == 1 && params[0].first == "dtype") {
+    for (Dtype d : {bool_, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16,
+                    float32, float64, bfloat16, complex64}) {
+      if (params[0].second == dtype_name(d)) return std::make_shared<AsType>(s, d);
+    }
+  }
+  throw_bad_params("AsType", params);
+}
+
+LUMEX_REGISTER_PRIMITIVE(Equal);
+LUMEX_REGISTER_PRIMITIVE(DivMod);
+LUMEX_REGISTER_PRIMITIVE(Select);
+LUMEX_REGISTER_PRIMITIVE(AsType);
+LUMEX_REGISTER_PRIMITIVE(Log);
+LUMEX_REGISTER_PRIMITIVE(Round);
 
 }  // namespace lumex::core

@@ -25,7 +25,7 @@ class Elementwise : public UnaryPrimitive {
   class NAME : public Elementwise {                                       \
    public:                                                                \
     explicit NAME(Stream s) : Elementwise(s) {}                           \
-    void eval_cpu(const std::vector<array>& inputs, array& out) override; \
+    LUMEX_EVAL                                                            \
     LUMEX_DEFINE_NAME(NAME)                                               \
     array apply(const std::vector<array>& in) const override;             \
     SMOOTH                                                                \
@@ -106,7 +106,7 @@ class Log : public Elementwise {
  public:
   enum class Base { e, two, ten };
   Log(Stream s, Base base) : Elementwise(s), base_(base) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   array apply(const std::vector<array>& in) const override;
   LUMEX_PARTIALS
   const char* name() const override {
@@ -128,7 +128,7 @@ class Equal : public Elementwise {
  public:
   Equal(Stream s, bool equal_nan = false)
       : Elementwise(s), equal_nan_(equal_nan) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   array apply(const std::vector<array>& in) const override;
   const char* name() const override { return equal_nan_ ? "NaNEqual" : "Equal"; }
   std::vector<std::pair<std::string, std::string>> params() const override {
@@ -147,8 +147,7 @@ class Equal : public Elementwise {
 class DivMod : public Primitive {
  public:
   explicit DivMod(Stream s) : Primitive(s) {}
-  void eval_cpu(const std::vector<array>& inputs,
-                std::vector<array>& outputs) override;
+  LUMEX_EVAL_MULTI
   LUMEX_DEFINE_NAME(DivMod)
   LUMEX_TRANSFORM_RULES
 };
@@ -156,13 +155,14 @@ class DivMod : public Primitive {
 class AsType : public UnaryPrimitive {
  public:
   AsType(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(AsType)
   LUMEX_TRANSFORM_RULES
   Dtype dtype() const { return dtype_; }
   std::vector<std::pair<std::string, std::string>> params() const override {
     return {{"dtype", dtype_name(dtype_)}};
   }
+  static std::shared_ptr<Primitive> from_params(Stream s, const PrimitiveParams& params);
   bool is_equivalent(const Primitive& other) const override {
     return Primitive::is_equivalent(other) &&
            static_cast<const AsType&>(other).dtype_ == dtype_;

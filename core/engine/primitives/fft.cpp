@@ -90,4 +90,6 @@ std::pair<std::vector<array>, std::vector<int>> FFT::vmap(
           {0}};
 }
 
+LUMEX_REGISTER_PRIMITIVE(FFT);
+
 }  // namespace lumex::core

@@ -22,7 +22,7 @@ class FFT : public UnaryPrimitive {
         real_(real),
         out_len_(out_len),
         scale_(scale) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(FFT)
   std::vector<std::pair<std::string, std::string>> params() const override;

@@ -8,47 +8,45 @@
 
 namespace lumex::core {
 
-namespace {
 using Op = FusedStep::Op;
-const char* op_name(Op op) {
-  static const char* names[] = {"add", "subtract", "multiply", "divide", "maximum",
-                                "minimum", "negative", "abs", "square", "sqrt",
-                                "rsqrt", "exp", "log", "sin", "cos", "tanh", "sigmoid",
-                                "erf", "expm1", "log1p"};
-  return names[static_cast<int>(op)];
+
+const char* FusedStep::name(Op op) {
+  switch (op) {
+#define LUMEX_FUSED_NAME(OP, PRIM, ARITY) \
+  case Op::OP: return #OP;
+    LUMEX_FUSED_OPS(LUMEX_FUSED_NAME)
+#undef LUMEX_FUSED_NAME
+  }
+  return "?";
 }
-bool is_binary(Op op) { return static_cast<int>(op) <= static_cast<int>(Op::minimum); }
-}  // namespace
+
+bool FusedStep::is_binary(Op op) {
+  switch (op) {
+#define LUMEX_FUSED_ARITY(OP, PRIM, ARITY) \
+  case Op::OP: return ARITY == 2;
+    LUMEX_FUSED_OPS(LUMEX_FUSED_ARITY)
+#undef LUMEX_FUSED_ARITY
+  }
+  return false;
+}
 
 bool Fused::fusable(const Primitive& p, Op& op) {
   const auto& t = typeid(p);
-  if (t == typeid(Add)) op = Op::add;
-  else if (t == typeid(Subtract)) op = Op::subtract;
-  else if (t == typeid(Multiply)) op = Op::multiply;
-  else if (t == typeid(Divide)) op = Op::divide;
-  else if (t == typeid(Maximum)) op = Op::maximum;
-  else if (t == typeid(Minimum)) op = Op::minimum;
-  else if (t == typeid(Negative)) op = Op::negative;
-  else if (t == typeid(Abs)) op = Op::abs;
-  else if (t == typeid(Square)) op = Op::square;
-  else if (t == typeid(Sqrt)) op = Op::sqrt;
-  else if (t == typeid(Rsqrt)) op = Op::rsqrt;
-  else if (t == typeid(Exp)) op = Op::exp;
-  else if (t == typeid(Sin)) op = Op::sin;
-  else if (t == typeid(Cos)) op = Op::cos;
-  else if (t == typeid(Tanh)) op = Op::tanh;
-  else if (t == typeid(Sigmoid)) op = Op::sigmoid;
-  else if (t == typeid(Erf)) op = Op::erf;
-  else if (t == typeid(Expm1)) op = Op::expm1;
-  else if (t == typeid(Log1p)) op = Op::log1p;
-  else if (t == typeid(Log) && static_cast<const Log&>(p).base() == Log::Base::e) op = Op::log;
-  else return false;
-  return true;
+#define LUMEX_FUSED_MATCH(OP, PRIM, ARITY) \
+  if (t == typeid(PRIM)) {                 \
+    op = Op::OP;                           \
+    return true;                           \
+  }
+  // Only the natural log has a fused kernel.
+  if (t == typeid(Log) && static_cast<const Log&>(p).base() != Log::Base::e) return false;
+  LUMEX_FUSED_OPS(LUMEX_FUSED_MATCH)
+#undef LUMEX_FUSED_MATCH
+  return false;
 }
 
 std::vector<std::pair<std::string, std::string>> Fused::params() const {
   std::string ops;
-  for (auto& s : steps_) ops += (ops.empty() ? "" : ",") + std::string(op_name(s.op));
+  for (auto& s : steps_) ops += (ops.empty() ? "" : ",") + std::string(FusedStep::name(s.op));
   return {{"ops", ops}};
 }
 
@@ -57,7 +55,7 @@ array Fused::expand(const std::vector<array>& inputs) const {
   regs.resize(num_inputs_ + steps_.size(), inputs[0]);
   for (auto& s : steps_) {
     std::vector<array> ins{regs[s.a]};
-    if (is_binary(s.op)) ins.push_back(regs[s.b]);
+    if (FusedStep::is_binary(s.op)) ins.push_back(regs[s.b]);
     auto shape = ins[0].shape();
     if (ins.size() == 2 && ins[1].size() > ins[0].size()) shape = ins[1].shape();
     regs[s.out] = array(shape, float32, s.prim, ins);
@@ -93,5 +91,7 @@ std::pair<std::vector<array>, std::vector<int>> Fused::vmap(
   auto f = [this](const std::vector<array>& x) { return std::vector<array>{expand(x)}; };
   return {core::vmap(f, inputs, in_axes, std::vector<int>{0}), {0}};
 }
+
+LUMEX_REGISTER_PRIMITIVE(Fused);
 
 }  // namespace lumex::core

@@ -7,14 +7,24 @@
 
 namespace lumex::core {
 
+/// The ops compile can fuse, as X(op, Primitive, arity): the one list the enum,
+/// the names, the primitive mapping and the arity are generated from.
+#define LUMEX_FUSED_OPS(X)                                                      \
+  X(add, Add, 2) X(subtract, Subtract, 2) X(multiply, Multiply, 2)              \
+  X(divide, Divide, 2) X(maximum, Maximum, 2) X(minimum, Minimum, 2)            \
+  X(negative, Negative, 1) X(abs, Abs, 1) X(square, Square, 1) X(sqrt, Sqrt, 1) \
+  X(rsqrt, Rsqrt, 1) X(exp, Exp, 1) X(log, Log, 1) X(sin, Sin, 1)               \
+  X(cos, Cos, 1) X(tanh, Tanh, 1) X(sigmoid, Sigmoid, 1) X(erf, Erf, 1)         \
+  X(expm1, Expm1, 1) X(log1p, Log1p, 1)
+
 /// One step of a fused program: `op` on registers a (and b), result in register
 /// `out`. Registers 0..num_inputs-1 hold the inputs.
 struct FusedStep {
-  enum class Op : uint8_t {
-    add, subtract, multiply, divide, maximum, minimum,
-    negative, abs, square, sqrt, rsqrt, exp, log, sin, cos, tanh, sigmoid,
-    erf, expm1, log1p,
-  };
+#define LUMEX_FUSED_ENUM(OP, PRIM, ARITY) OP,
+  enum class Op : uint8_t { LUMEX_FUSED_OPS(LUMEX_FUSED_ENUM) };
+#undef LUMEX_FUSED_ENUM
+  static const char* name(Op op);
+  static bool is_binary(Op op);
   Op op;
   int a, b, out;
   /// The original primitive, to rebuild the unfused graph for transforms.
@@ -27,7 +37,7 @@ class Fused : public UnaryPrimitive {
  public:
   Fused(Stream s, int num_inputs, std::vector<FusedStep> steps)
       : UnaryPrimitive(s), num_inputs_(num_inputs), steps_(std::move(steps)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Fused)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;

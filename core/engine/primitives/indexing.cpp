@@ -5,6 +5,7 @@
 
 #include "engine/ops.h"
 #include "engine/primitives.h"
+#include "engine/primitives/rule_utils.h"
 #include "engine/utils.h"
 
 namespace lumex::core {
@@ -27,32 +28,12 @@ const char* reduce_name(Scatter::ReduceType r) {
   return "none";
 }
 
-/// Moves the batch axis of `x` to the front; an unbatched `x` gets a broadcast
-/// batch axis of size n.
-array batch_first(const array& x, int axis, ShapeElem n) {
-  if (axis < 0) {
-    Shape sh{n};
-    sh.insert(sh.end(), x.shape().begin(), x.shape().end());
-    return broadcast_to(expand_dims(x, 0), sh);
-  }
-  return axis == 0 ? x : moveaxis(x, axis, 0);
-}
-
-ShapeElem batch_size(const std::vector<array>& inputs, const std::vector<int>& axes) {
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (axes[i] >= 0) return inputs[i].shape(axes[i]);
-  }
-  return 1;
-}
-
 /// arange(n) shaped (n, 1, ..., 1) and broadcast to `shape` (whose first dim is n).
-array batch_index(ShapeElem n, const Shape& shape) {
+array batch_index(ShapeElem n, const Shape& shape, const Stream& s) {
   Shape sh(shape.size(), 1);
   sh[0] = n;
-  return broadcast_to(reshape(arange(0, static_cast<double>(n), 1, int32), sh), shape);
+  return broadcast_to(reshape(arange(0, static_cast<double>(n), 1, int32, s), sh, s), shape, s);
 }
-
-array zeros_for(const array& x) { return zeros_like(x); }
 
 }  // namespace
 
@@ -86,7 +67,7 @@ std::vector<array> Gather::vjp(const std::vector<array>& primals,
   std::vector<array> out;
   for (int a : argnums) {
     if (a == 0) {
-      out.push_back(scatter_add(zeros_for(primals[0]), idx, cotangents[0], axes_, stream()));
+      out.push_back(scatter_add(zeros_like(primals[0], stream()), idx, cotangents[0], axes_, stream()));
     } else {
       out.push_back(zeros_like(primals[a], stream()));
     }
@@ -104,7 +85,7 @@ std::pair<std::vector<array>, std::vector<int>> Gather::vmap(
   for (int a : axes_) gaxes.push_back(a + (axes[0] >= 0 ? 1 : 0));
   if (!idx_batched) {
     // Only the source is batched: keep its batch axis as a whole slice.
-    auto s = batch_first(src, axes[0], n);
+    auto s = with_batch(src, axes[0], n, stream());
     Shape sizes{n};
     sizes.insert(sizes.end(), slice_sizes_.begin(), slice_sizes_.end());
     std::vector<array> idx(inputs.begin() + 1, inputs.end());
@@ -112,11 +93,13 @@ std::pair<std::vector<array>, std::vector<int>> Gather::vmap(
     return {{gather(s, idx, gaxes, sizes, stream())}, {ni}};
   }
   std::vector<array> idx;
-  for (size_t i = 1; i < inputs.size(); ++i) idx.push_back(batch_first(inputs[i], axes[i], n));
-  idx = broadcast_arrays(idx);
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    idx.push_back(with_batch(inputs[i], axes[i], n, stream()));
+  }
+  idx = broadcast_arrays(idx, stream());
   if (axes[0] < 0) return {{gather(src, idx, axes_, slice_sizes_, stream())}, {0}};
-  auto s = batch_first(src, axes[0], n);
-  idx.insert(idx.begin(), batch_index(n, idx[0].shape()));
+  auto s = with_batch(src, axes[0], n, stream());
+  idx.insert(idx.begin(), batch_index(n, idx[0].shape(), stream()));
   gaxes.insert(gaxes.begin(), 0);
   Shape sizes{1};
   sizes.insert(sizes.end(), slice_sizes_.begin(), slice_sizes_.end());
@@ -203,32 +186,32 @@ std::pair<std::vector<array>, std::vector<int>> Scatter::vmap(
   size_t nu = inputs.size() - 1;
   std::vector<int> saxes;
   for (int a : axes_) saxes.push_back(a + 1);
-  auto src = batch_first(inputs[0], axes[0], n);
+  auto src = with_batch(inputs[0], axes[0], n, stream());
   bool other_batched = false;
   for (size_t i = 1; i < inputs.size(); ++i) other_batched = other_batched || axes[i] >= 0;
   std::vector<array> idx(inputs.begin() + 1, inputs.begin() + nu);
   if (!other_batched) {
     // Only the source is batched: every update block spans the batch axis.
     int ni = idx.empty() ? 0 : idx[0].ndim();
-    auto u = expand_dims(inputs[nu], ni);
+    auto u = expand_dims(inputs[nu], ni, stream());
     Shape sh = u.shape();
     sh[ni] = n;
-    u = broadcast_to(u, sh);
+    u = broadcast_to(u, sh, stream());
     return {{scatter_with(reduce_, src, idx, u, saxes, stream())}, {0}};
   }
-  for (size_t i = 1; i < nu; ++i) idx[i - 1] = batch_first(inputs[i], axes[i], n);
-  if (!idx.empty()) idx = broadcast_arrays(idx);
+  for (size_t i = 1; i < nu; ++i) idx[i - 1] = with_batch(inputs[i], axes[i], n, stream());
+  if (!idx.empty()) idx = broadcast_arrays(idx, stream());
   // Updates: (n, I..., slice...) with a size-1 slice on the batch axis.
-  auto u = batch_first(inputs[nu], axes[nu], n);
+  auto u = with_batch(inputs[nu], axes[nu], n, stream());
   int ni_orig = inputs[nu].ndim() - (axes[nu] >= 0 ? 1 : 0) - inputs[0].ndim() +
                 (axes[0] >= 0 ? 1 : 0);
   Shape ishape = idx.empty() ? Shape{n} : idx[0].shape();
   // Indices may carry a batch axis the updates lack (or broadcast further).
   Shape target = ishape;
   target.insert(target.end(), u.shape().begin() + 1 + ni_orig, u.shape().end());
-  if (u.shape() != target) u = broadcast_to(u, target);
-  u = expand_dims(u, static_cast<int>(ishape.size()));
-  idx.insert(idx.begin(), batch_index(n, ishape));
+  if (u.shape() != target) u = broadcast_to(u, target, stream());
+  u = expand_dims(u, static_cast<int>(ishape.size()), stream());
+  idx.insert(idx.begin(), batch_index(n, ishape, stream()));
   saxes.insert(saxes.begin(), 0);
   return {{scatter_with(reduce_, src, idx, u, saxes, stream())}, {0}};
 }
@@ -292,8 +275,8 @@ std::vector<array> SliceUpdate::vjp(const std::vector<array>& primals,
 std::pair<std::vector<array>, std::vector<int>> SliceUpdate::vmap(
     const std::vector<array>& inputs, const std::vector<int>& axes) {
   auto n = batch_size(inputs, axes);
-  auto src = batch_first(inputs[0], axes[0], n);
-  auto upd = batch_first(inputs[1], axes[1], n);
+  auto src = with_batch(inputs[0], axes[0], n, stream());
+  auto upd = with_batch(inputs[1], axes[1], n, stream());
   Shape start{0}, stop{n}, strides{1};
   start.insert(start.end(), start_.begin(), start_.end());
   stop.insert(stop.end(), stop_.begin(), stop_.end());
@@ -337,8 +320,8 @@ std::vector<array> GatherAxis::vjp(const std::vector<array>& primals,
 std::pair<std::vector<array>, std::vector<int>> GatherAxis::vmap(
     const std::vector<array>& inputs, const std::vector<int>& axes) {
   auto n = batch_size(inputs, axes);
-  auto src = batch_first(inputs[0], axes[0], n);
-  auto idx = batch_first(inputs[1], axes[1], n);
+  auto src = with_batch(inputs[0], axes[0], n, stream());
+  auto idx = with_batch(inputs[1], axes[1], n, stream());
   return {{take_along_axis(src, idx, axis_ + 1, stream())}, {0}};
 }
 
@@ -397,10 +380,16 @@ std::vector<array> ScatterAxis::vjp(const std::vector<array>& primals,
 std::pair<std::vector<array>, std::vector<int>> ScatterAxis::vmap(
     const std::vector<array>& inputs, const std::vector<int>& axes) {
   auto n = batch_size(inputs, axes);
-  auto src = batch_first(inputs[0], axes[0], n);
-  auto idx = batch_first(inputs[1], axes[1], n);
-  auto upd = batch_first(inputs[2], axes[2], n);
+  auto src = with_batch(inputs[0], axes[0], n, stream());
+  auto idx = with_batch(inputs[1], axes[1], n, stream());
+  auto upd = with_batch(inputs[2], axes[2], n, stream());
   return {{scatter_axis_with(reduce_, src, idx, upd, axis_ + 1, stream())}, {0}};
 }
+
+LUMEX_REGISTER_PRIMITIVE(Gather);
+LUMEX_REGISTER_PRIMITIVE(Scatter);
+LUMEX_REGISTER_PRIMITIVE(SliceUpdate);
+LUMEX_REGISTER_PRIMITIVE(GatherAxis);
+LUMEX_REGISTER_PRIMITIVE(ScatterAxis);
 
 }  // namespace lumex::core

@@ -18,7 +18,7 @@ class Gather : public UnaryPrimitive {
  public:
   Gather(Stream s, std::vector<int> axes, Shape slice_sizes)
       : UnaryPrimitive(s), axes_(std::move(axes)), slice_sizes_(std::move(slice_sizes)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Gather)
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -40,12 +40,11 @@ class Scatter : public UnaryPrimitive {
   enum ReduceType { None, Sum, Prod, Max, Min };
   Scatter(Stream s, ReduceType reduce, std::vector<int> axes)
       : UnaryPrimitive(s), reduce_(reduce), axes_(std::move(axes)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Scatter)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
-  ReduceType reduce_type() const { return reduce_; }
   const std::vector<int>& axes() const { return axes_; }
 
  private:
@@ -62,7 +61,7 @@ class SliceUpdate : public UnaryPrimitive {
         start_(std::move(start)),
         stop_(std::move(stop)),
         strides_(std::move(strides)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(SliceUpdate)
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -77,7 +76,7 @@ class SliceUpdate : public UnaryPrimitive {
 class GatherAxis : public UnaryPrimitive {
  public:
   GatherAxis(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(GatherAxis)
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -93,7 +92,7 @@ class ScatterAxis : public UnaryPrimitive {
  public:
   ScatterAxis(Stream s, Scatter::ReduceType reduce, int axis)
       : UnaryPrimitive(s), reduce_(reduce), axis_(axis) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ScatterAxis)
   std::vector<std::pair<std::string, std::string>> params() const override;

@@ -44,8 +44,7 @@ class Inverse : public LapackPrimitive {
  public:
   Inverse(Stream s, bool tri, bool upper)
       : LapackPrimitive(s), tri_(tri), upper_(upper) {}
-  void eval_cpu(const std::vector<array>& inputs,
-                std::vector<array>& outputs) override;
+  LUMEX_EVAL_MULTI
   LUMEX_LAPACK_GRADS
   LUMEX_DEFINE_NAME(Inverse)
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -63,8 +62,7 @@ class Inverse : public LapackPrimitive {
 class Cholesky : public LapackPrimitive {
  public:
   Cholesky(Stream s, bool upper) : LapackPrimitive(s), upper_(upper) {}
-  void eval_cpu(const std::vector<array>& inputs,
-                std::vector<array>& outputs) override;
+  LUMEX_EVAL_MULTI
   LUMEX_LAPACK_GRADS
   LUMEX_DEFINE_NAME(Cholesky)
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -81,8 +79,7 @@ class Cholesky : public LapackPrimitive {
 class QRF : public LapackPrimitive {
  public:
   explicit QRF(Stream s) : LapackPrimitive(s) {}
-  void eval_cpu(const std::vector<array>& inputs,
-                std::vector<array>& outputs) override;
+  LUMEX_EVAL_MULTI
   LUMEX_LAPACK_GRADS
   LUMEX_DEFINE_NAME(QRF)
 
@@ -96,8 +93,7 @@ class QRF : public LapackPrimitive {
 class SVD : public LapackPrimitive {
  public:
   SVD(Stream s, bool compute_uv) : LapackPrimitive(s), compute_uv_(compute_uv) {}
-  void eval_cpu(const std::vector<array>& inputs,
-                std::vector<array>& outputs) override;
+  LUMEX_EVAL_MULTI
   LUMEX_LAPACK_GRADS
   LUMEX_DEFINE_NAME(SVD)
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -115,8 +111,7 @@ class Eigh : public LapackPrimitive {
  public:
   Eigh(Stream s, bool upper, bool compute_vectors)
       : LapackPrimitive(s), upper_(upper), compute_vectors_(compute_vectors) {}
-  void eval_cpu(const std::vector<array>& inputs,
-                std::vector<array>& outputs) override;
+  LUMEX_EVAL_MULTI
   LUMEX_LAPACK_GRADS
   LUMEX_DEFINE_NAME(Eigh)
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -135,8 +130,7 @@ class Eig : public LapackPrimitive {
  public:
   Eig(Stream s, bool compute_vectors)
       : LapackPrimitive(s), compute_vectors_(compute_vectors) {}
-  void eval_cpu(const std::vector<array>& inputs,
-                std::vector<array>& outputs) override;
+  LUMEX_EVAL_MULTI
   LUMEX_DEFINE_NAME(Eig)
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive& other) const override;
@@ -153,8 +147,7 @@ class Eig : public LapackPrimitive {
 class LUF : public LapackPrimitive {
  public:
   explicit LUF(Stream s) : LapackPrimitive(s) {}
-  void eval_cpu(const std::vector<array>& inputs,
-                std::vector<array>& outputs) override;
+  LUMEX_EVAL_MULTI
   LUMEX_DEFINE_NAME(LUF)
 
   LUMEX_LAPACK_CLONE
@@ -164,8 +157,7 @@ class LUF : public LapackPrimitive {
 class Solve : public LapackPrimitive {
  public:
   explicit Solve(Stream s) : LapackPrimitive(s) {}
-  void eval_cpu(const std::vector<array>& inputs,
-                std::vector<array>& outputs) override;
+  LUMEX_EVAL_MULTI
   LUMEX_LAPACK_GRADS
   LUMEX_DEFINE_NAME(Solve)
 

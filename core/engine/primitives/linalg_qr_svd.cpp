@@ -177,4 +177,7 @@ std::vector<array> SVD::vjp(const std::vector<array>& primals,
   return {ga};
 }
 
+LUMEX_REGISTER_PRIMITIVE(QRF);
+LUMEX_REGISTER_PRIMITIVE(SVD);
+
 }  // namespace lumex::core

@@ -49,4 +49,6 @@ std::pair<std::vector<array>, std::vector<int>> RandomBits::vmap(
   return {{array(out, d, p, {keys})}, {0}};
 }
 
+LUMEX_REGISTER_PRIMITIVE(RandomBits);
+
 }  // namespace lumex::core

@@ -14,7 +14,7 @@ class RandomBits : public UnaryPrimitive {
  public:
   RandomBits(Stream s, Shape shape, int width)
       : UnaryPrimitive(s), shape_(std::move(shape)), width_(width) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(RandomBits)
   std::vector<std::pair<std::string, std::string>> params() const override;

@@ -359,4 +359,11 @@ Rules Median::vmap(const std::vector<array>& inputs, const std::vector<int>& axe
   return {{array(shape, x.dtype(), std::make_shared<Median>(s), {x})}, {ax}};
 }
 
+LUMEX_REGISTER_PRIMITIVE(Reduce);
+LUMEX_REGISTER_PRIMITIVE(ArgReduce);
+LUMEX_REGISTER_PRIMITIVE(Median);
+LUMEX_REGISTER_PRIMITIVE(Scan);
+LUMEX_REGISTER_PRIMITIVE(Softmax);
+LUMEX_REGISTER_PRIMITIVE(LogSumExp);
+
 }  // namespace lumex::core

@@ -13,7 +13,7 @@ class Reduce : public UnaryPrimitive {
   enum class Type { And, Or, Sum, Prod, Min, Max };
   Reduce(Stream s, Type type, std::vector<int> axes)
       : UnaryPrimitive(s), type_(type), axes_(std::move(axes)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   const char* name() const override;
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -33,7 +33,7 @@ class ArgReduce : public UnaryPrimitive {
   enum class Type { ArgMin, ArgMax };
   ArgReduce(Stream s, Type type, int axis)
       : UnaryPrimitive(s), type_(type), axis_(axis) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   const char* name() const override {
     return type_ == Type::ArgMin ? "ArgMin" : "ArgMax";
   }
@@ -58,7 +58,7 @@ class Scan : public UnaryPrimitive {
         axis_(axis),
         reverse_(reverse),
         inclusive_(inclusive) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   const char* name() const override;
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -83,7 +83,7 @@ class Scan : public UnaryPrimitive {
 class Softmax : public UnaryPrimitive {
  public:
   Softmax(Stream s, bool precise) : UnaryPrimitive(s), precise_(precise) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Softmax)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override {
@@ -103,7 +103,7 @@ class Softmax : public UnaryPrimitive {
 class LogSumExp : public UnaryPrimitive {
  public:
   explicit LogSumExp(Stream s) : UnaryPrimitive(s) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(LogSumExp)
   LUMEX_TRANSFORM_RULES
 };
@@ -113,7 +113,7 @@ class LogSumExp : public UnaryPrimitive {
 class Median : public UnaryPrimitive {
  public:
   explicit Median(Stream s) : UnaryPrimitive(s) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Median)
   LUMEX_TRANSFORM_RULES
 };

@@ -336,4 +336,16 @@ Rules View::vmap(const std::vector<array>& inputs, const std::vector<int>& axes)
   return {{view(x, dtype_, stream())}, {0}};
 }
 
+LUMEX_REGISTER_PRIMITIVE(Concatenate);
+LUMEX_REGISTER_PRIMITIVE(Pad);
+LUMEX_REGISTER_PRIMITIVE(Broadcast);
+LUMEX_REGISTER_PRIMITIVE(Reshape);
+LUMEX_REGISTER_PRIMITIVE(Transpose);
+LUMEX_REGISTER_PRIMITIVE(Contiguous);
+LUMEX_REGISTER_PRIMITIVE(Full);
+LUMEX_REGISTER_PRIMITIVE(Arange);
+LUMEX_REGISTER_PRIMITIVE(Slice);
+LUMEX_REGISTER_PRIMITIVE(AsStrided);
+LUMEX_REGISTER_PRIMITIVE(View);
+
 }  // namespace lumex::core

@@ -9,7 +9,7 @@ namespace lumex::core {
 class Broadcast : public UnaryPrimitive {
  public:
   Broadcast(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Broadcast)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -23,7 +23,7 @@ class Broadcast : public UnaryPrimitive {
 class Reshape : public UnaryPrimitive {
  public:
   Reshape(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Reshape)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -37,7 +37,7 @@ class Transpose : public UnaryPrimitive {
  public:
   Transpose(Stream s, std::vector<int> axes)
       : UnaryPrimitive(s), axes_(std::move(axes)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Transpose)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -52,7 +52,7 @@ class Contiguous : public UnaryPrimitive {
  public:
   Contiguous(Stream s, bool allow_col_major)
       : UnaryPrimitive(s), allow_col_major_(allow_col_major) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Contiguous)
   LUMEX_TRANSFORM_RULES
 
@@ -64,7 +64,7 @@ class Contiguous : public UnaryPrimitive {
 class Full : public UnaryPrimitive {
  public:
   explicit Full(Stream s) : UnaryPrimitive(s) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Full)
   LUMEX_TRANSFORM_RULES
 };
@@ -73,7 +73,7 @@ class Arange : public UnaryPrimitive {
  public:
   Arange(Stream s, double start, double stop, double step)
       : UnaryPrimitive(s), start_(start), stop_(stop), step_(step) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Arange)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -90,7 +90,7 @@ class Slice : public UnaryPrimitive {
         start_(std::move(start)),
         stop_(std::move(stop)),
         strides_(std::move(strides)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Slice)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -107,7 +107,7 @@ class Slice : public UnaryPrimitive {
 class Concatenate : public UnaryPrimitive {
  public:
   Concatenate(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Concatenate)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -123,7 +123,7 @@ class Pad : public UnaryPrimitive {
  public:
   Pad(Stream s, Shape low, Shape high)
       : UnaryPrimitive(s), low_(std::move(low)), high_(std::move(high)) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Pad)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -143,7 +143,7 @@ class AsStrided : public UnaryPrimitive {
         shape_(std::move(shape)),
         strides_(std::move(strides)),
         offset_(offset) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(AsStrided)
   std::vector<array> vjp(const std::vector<array>& primals,
                          const std::vector<array>& cotangents,
@@ -167,7 +167,7 @@ class AsStrided : public UnaryPrimitive {
 class View : public UnaryPrimitive {
  public:
   View(Stream s, Dtype dtype) : UnaryPrimitive(s), dtype_(dtype) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(View)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;

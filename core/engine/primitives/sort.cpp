@@ -166,4 +166,10 @@ std::pair<std::vector<array>, std::vector<int>> SearchSorted::vmap(
           {out_axis}};
 }
 
+LUMEX_REGISTER_PRIMITIVE(Sort);
+LUMEX_REGISTER_PRIMITIVE(ArgSort);
+LUMEX_REGISTER_PRIMITIVE(Partition);
+LUMEX_REGISTER_PRIMITIVE(ArgPartition);
+LUMEX_REGISTER_PRIMITIVE(SearchSorted);
+
 }  // namespace lumex::core

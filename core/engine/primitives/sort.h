@@ -10,7 +10,7 @@ namespace lumex::core {
 class Sort : public UnaryPrimitive {
  public:
   Sort(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Sort)
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -24,7 +24,7 @@ class Sort : public UnaryPrimitive {
 class ArgSort : public UnaryPrimitive {
  public:
   ArgSort(Stream s, int axis) : UnaryPrimitive(s), axis_(axis) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ArgSort)
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -39,7 +39,7 @@ class ArgSort : public UnaryPrimitive {
 class Partition : public UnaryPrimitive {
  public:
   Partition(Stream s, int kth, int axis) : UnaryPrimitive(s), kth_(kth), axis_(axis) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Partition)
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -54,7 +54,7 @@ class ArgPartition : public UnaryPrimitive {
  public:
   ArgPartition(Stream s, int kth, int axis)
       : UnaryPrimitive(s), kth_(kth), axis_(axis) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ArgPartition)
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -71,7 +71,7 @@ class ArgPartition : public UnaryPrimitive {
 class SearchSorted : public UnaryPrimitive {
  public:
   SearchSorted(Stream s, bool right) : UnaryPrimitive(s), right_(right) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(SearchSorted)
   std::vector<std::pair<std::string, std::string>> params() const override;

@@ -22,24 +22,28 @@ _preload_openblas()
 __version__ = "0.1.0"
 
 
-def _install_transforms():
-    # The tree-level transforms are Python over the engine's flat ones; they
-    # belong to lumex.core's namespace, as in mlx.core.
-    from . import core, _transforms
+def _install_python_functions():
+    # Parts of lumex.core's namespace written in Python, as in mlx.core: the
+    # tree-level transforms over the engine's flat ones, and the .npz half of I/O.
+    from . import core, _io, _transforms
 
-    for name in ("grad", "value_and_grad", "vjp", "jvp", "vmap", "custom_function",
-                 "checkpoint", "compile"):
-        fn = getattr(_transforms, name)
-        members = [fn] + [m for m in vars(fn).values() if callable(m)] if isinstance(fn, type) else [fn]
-        for obj in members:  # a class's methods too, so tools see one module
-            try:
-                obj.__module__ = "lumex.core"
-            except (AttributeError, TypeError):
-                pass
-        setattr(core, name, fn)
+    for module, names in (
+        (_transforms, ("grad", "value_and_grad", "vjp", "jvp", "vmap", "custom_function",
+                       "checkpoint", "compile")),
+        (_io, ("load", "savez", "savez_compressed")),
+    ):
+        for name in names:
+            fn = getattr(module, name)
+            members = [fn] + [m for m in vars(fn).values() if callable(m)] if isinstance(fn, type) else [fn]
+            for obj in members:  # a class's methods too, so tools see one module
+                try:
+                    obj.__module__ = "lumex.core"
+                except (AttributeError, TypeError):
+                    pass
+            setattr(core, name, fn)
 
 
-_install_transforms()
+_install_python_functions()
 
 
 def _install_notebook_displays():
@@ -49,14 +53,19 @@ def _install_notebook_displays():
 
     if "IPython" not in sys.modules or _os.environ.get("LUMEX_NO_NOTEBOOK"):
         return
+    if sys.modules["IPython"].get_ipython() is None:
+        return
     try:
-        if sys.modules["IPython"].get_ipython() is None:
-            return
         from .notebook_ext import install
-
+    except ImportError:  # installed without the notebook extra: plain reprs
+        return
+    try:
         install()
-    except Exception:  # a display nicety must never break `import lumex`
-        pass
+    except Exception as e:  # a display nicety must not break `import lumex`, but say so
+        import warnings
+
+        warnings.warn(f"lumex: notebook displays not installed ({type(e).__name__}: {e})",
+                      RuntimeWarning, stacklevel=2)
 
 
 _install_notebook_displays()

@@ -36,7 +36,10 @@ def savez(file, args, kwargs, compressed: bool) -> None:
         if not file.endswith(".npz"):
             file += ".npz"
     compression = zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED
-    with zipfile.ZipFile(file, mode="w", compression=compression, allowZip64=True) as zf:
+    # One "save" evaluation event for the archive, not one per member.
+    with core._SaveScope(), zipfile.ZipFile(
+        file, mode="w", compression=compression, allowZip64=True
+    ) as zf:
         for k, a in arrays.items():
             with zf.open(k + ".npy", mode="w", force_zip64=True) as f:
                 core.save(f, a)

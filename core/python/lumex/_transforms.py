@@ -36,6 +36,31 @@ def _fill(tree, leaves):
     return tree_map(lambda _: next(it), tree)
 
 
+def _fill_dicts_in_place(tree, leaves, undo):
+    """Like `_fill`, but dicts (modules included) are updated in place, as MLX
+    does for the arguments it differentiates: the function sees the very
+    object it was given. `undo` collects (dict, key, old value) to restore."""
+    it = iter(leaves)
+
+    def fill(node):
+        if isinstance(node, dict):
+            for key, value in list(node.items()):
+                new = fill(value)
+                if new is not value:
+                    undo.append((node, key, value))
+                    node[key] = new
+            return node
+        if isinstance(node, (list, tuple)):
+            children = [fill(v) for v in node]
+            if all(a is b for a, b in zip(children, node)):
+                return node
+            return (type(node)(*children) if hasattr(node, "_fields")
+                    else type(node)(children))
+        return next(it)
+
+    return fill(tree)
+
+
 def _type_name(x):
     return type(x).__name__
 
@@ -88,15 +113,20 @@ def _differentiate(fun, argnums, argnames, name, with_value):
         def flat_fun(flat):
             new_args, new_kwargs = list(args), dict(kwargs)
             start = 0
+            undo = []
             for k, tree in enumerate(trees):
                 n = len(flat_trees[k])
-                filled = _fill(tree, flat[start:start + n])
+                filled = _fill_dicts_in_place(tree, flat[start:start + n], undo)
                 start += n
                 if k < len(positions):
                     new_args[positions[k]] = filled
                 else:
                     new_kwargs[argnames[k - len(positions)]] = filled
-            out = fun(*new_args, **new_kwargs)
+            try:
+                out = fun(*new_args, **new_kwargs)
+            finally:
+                for node, key, value in reversed(undo):
+                    node[key] = value
             result["out"] = out
             if isinstance(out, _array):
                 return [out]

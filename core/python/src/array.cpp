@@ -6,7 +6,7 @@
 #include "engine/events.h"
 #include "engine/ops.h"
 #include "engine/print.h"
-#include "engine/transforms.h"
+#include "engine/eval.h"
 #include "engine/utils.h"
 
 using namespace lx;
@@ -101,6 +101,12 @@ std::string array_repr(array& a) {
 // Operators: each op gets the Python operands and resolves weak scalars. `Name`
 // is MLX's operation name for the "Cannot perform <name> on ..." error.
 using BinaryFn = array (*)(const array&, const array&, StreamOrDevice);
+
+// The other operand of every binary operator, as MLX's stubs spell it.
+#define LUMEX_OPERAND \
+  "bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike"
+#define LUMEX_BINARY_SIG(NAME) \
+  nb::sig("def " NAME "(self, other: " LUMEX_OPERAND ") -> lumex.core.array")
 
 #define LUMEX_OP_NAME(ID, TEXT) constexpr char ID[] = TEXT;
 LUMEX_OP_NAME(kAdd, "addition")
@@ -345,43 +351,43 @@ void init_array(nb::module_& m) {
         }
       })
       .def("__add__", &forward<add, kAdd>,
-           nb::sig("def __add__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__add__"))
       .def("__sub__", &forward<subtract, kSub>,
-           nb::sig("def __sub__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__sub__"))
       .def("__mul__", &forward<multiply, kMul>,
-           nb::sig("def __mul__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__mul__"))
       .def("__truediv__", &forward<divide, kDiv>,
-           nb::sig("def __truediv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__truediv__"))
       .def("__div__", &forward<divide, kDiv>,
-           nb::sig("def __div__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__div__"))
       .def("__floordiv__", &forward<floor_divide, kFloorDiv>,
-           nb::sig("def __floordiv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__floordiv__"))
       .def("__mod__", &forward<remainder, kMod>,
-           nb::sig("def __mod__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__mod__"))
       .def("__pow__", &forward<power, kPow>,
-           nb::sig("def __pow__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__pow__"))
       .def("__radd__", &reflected<add, kAdd>,
-           nb::sig("def __radd__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__radd__"))
       .def("__rsub__", &reflected<subtract, kSub>,
-           nb::sig("def __rsub__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__rsub__"))
       .def("__rmul__", &reflected<multiply, kMul>,
-           nb::sig("def __rmul__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__rmul__"))
       .def("__rtruediv__", &reflected<divide, kDiv>,
-           nb::sig("def __rtruediv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__rtruediv__"))
       .def("__rdiv__", &reflected<divide, kDiv>,
-           nb::sig("def __rdiv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__rdiv__"))
       .def("__rfloordiv__", &reflected<floor_divide, kFloorDiv>,
-           nb::sig("def __rfloordiv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__rfloordiv__"))
       .def("__rmod__", &reflected<remainder, kMod>,
-           nb::sig("def __rmod__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__rmod__"))
       .def("__rpow__", &reflected<power, kPow>,
-           nb::sig("def __rpow__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__rpow__"))
       .def("__iadd__", &inplace<add, kIAdd>,
-           nb::sig("def __iadd__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__iadd__"))
       .def("__isub__", &inplace<subtract, kISub>,
-           nb::sig("def __isub__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__isub__"))
       .def("__imul__", &inplace<multiply, kIMul>,
-           nb::sig("def __imul__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__imul__"))
       .def("__itruediv__",
            [](nb::handle self, nb::handle b) {
              if (!is_inexact(nb::cast<array&>(self).dtype())) {
@@ -390,81 +396,76 @@ void init_array(nb::module_& m) {
              }
              return inplace<divide, kIDiv>(self, b);
            },
-           nb::sig("def __itruediv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__itruediv__"))
       .def("__ifloordiv__", &inplace<floor_divide, kIFloorDiv>,
-           nb::sig("def __ifloordiv__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__ifloordiv__"))
       .def("__imod__", &inplace<remainder, kIMod>,
-           nb::sig("def __imod__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__imod__"))
       .def("__ipow__", &inplace<power, kIPow>,
-           nb::sig("def __ipow__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__ipow__"))
       .def("__and__", [](nb::handle a, nb::handle b) {
         return bitwise<bitwise_and, kAnd, false>(a, b, "bitwise and");
       },
-           nb::sig("def __and__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__and__"))
       .def("__or__", [](nb::handle a, nb::handle b) {
         return bitwise<bitwise_or, kOr, false>(a, b, "bitwise or");
       },
-           nb::sig("def __or__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__or__"))
       .def("__xor__", [](nb::handle a, nb::handle b) {
         return bitwise<bitwise_xor, kXor, false>(a, b, "bitwise xor");
       },
-           nb::sig("def __xor__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__xor__"))
       .def("__lshift__", [](nb::handle a, nb::handle b) {
         return bitwise<left_shift, kLShift, false>(a, b, "left shift");
       },
-           nb::sig("def __lshift__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__lshift__"))
       .def("__rshift__", [](nb::handle a, nb::handle b) {
         return bitwise<right_shift, kRShift, false>(a, b, "right shift");
       },
-           nb::sig("def __rshift__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__rshift__"))
       .def("__iand__", [](nb::handle a, nb::handle b) {
         return bitwise<bitwise_and, kIAnd, true>(a, b, "bitwise and");
       },
-           nb::sig("def __iand__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__iand__"))
       .def("__ior__", [](nb::handle a, nb::handle b) {
         return bitwise<bitwise_or, kIOr, true>(a, b, "bitwise or");
       },
-           nb::sig("def __ior__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__ior__"))
       .def("__ixor__", [](nb::handle a, nb::handle b) {
         return bitwise<bitwise_xor, kIXor, true>(a, b, "bitwise xor");
       },
-           nb::sig("def __ixor__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__ixor__"))
       .def("__ilshift__", [](nb::handle a, nb::handle b) {
         return bitwise<left_shift, kILShift, true>(a, b, "left shift");
       },
-           nb::sig("def __ilshift__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__ilshift__"))
       .def("__irshift__", [](nb::handle a, nb::handle b) {
         return bitwise<right_shift, kIRShift, true>(a, b, "right shift");
       },
-           nb::sig("def __irshift__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__irshift__"))
       .def("__neg__", [](const array& a) { return negative(a); })
       .def("__pos__", [](const array& a) { return a; })
       .def("__abs__", [](const array& a) { return abs(a); })
-      .def("__invert__", [](const array& a) {
-        if (is_inexact(a.dtype())) {
-          throw nb::value_error("Floating point types not allowed with bitwise inversion.");
-        }
-        return a.dtype() == bool_ ? logical_not(a) : bitwise_invert(a);
-      })
+      .def("__invert__", [](const array& a) { return invert(a); })
       .def("__eq__", [](const array& a, nb::handle b) -> nb::object {
         // Lists, tuples, strings...: Python's False, not an elementwise result.
         if (!is_comparable_with_array(b)) return nb::bool_(false);
         return nb::cast(forward<equal, kEq>(a, b));
       },
-           nb::sig("def __eq__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array | bool"))
+           nb::sig("def __eq__(self, other: " LUMEX_OPERAND ") -> lumex.core.array | bool"))
       .def("__ne__", [](const array& a, nb::handle b) -> nb::object {
         if (!is_comparable_with_array(b)) return nb::bool_(true);
         return nb::cast(forward<not_equal, kNe>(a, b));
       },
-           nb::sig("def __ne__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array | bool"))
+           nb::sig("def __ne__(self, other: " LUMEX_OPERAND ") -> lumex.core.array | bool"))
       .def("__lt__", &forward<less, kLt>,
-           nb::sig("def __lt__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__lt__"))
       .def("__le__", &forward<less_equal, kLe>,
-           nb::sig("def __le__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__le__"))
       .def("__gt__", &forward<greater, kGt>,
-           nb::sig("def __gt__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"))
+           LUMEX_BINARY_SIG("__gt__"))
       .def("__ge__", &forward<greater_equal, kGe>,
-           nb::sig("def __ge__(self, other: bool | int | float | lumex.core.array | ndarray[writable=False] | complex | lumex.core.ArrayLike) -> lumex.core.array"));
+           LUMEX_BINARY_SIG("__ge__"));
   add_dlpack_methods(cls);
 
   // Method forms of unary ops, as MLX has them.

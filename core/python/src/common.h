@@ -13,6 +13,7 @@
 
 #include "convert.h"
 #include "engine/device.h"
+#include "engine/introspect.h"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -34,6 +35,26 @@ inline lx::StreamOrDevice to_sod(const StreamArg& s) {
 /// An `axis` argument: None, an int, or a sequence of ints.
 using AxisArg = std::variant<std::monostate, int, std::vector<int>>;
 
+/// AxisArg as the engine takes it: no value for None (all axes).
+inline std::optional<std::vector<int>> to_axes(const AxisArg& a) {
+  if (std::holds_alternative<int>(a)) return std::vector<int>{std::get<int>(a)};
+  if (std::holds_alternative<std::vector<int>>(a)) return std::get<std::vector<int>>(a);
+  return std::nullopt;
+}
+
+/// A single `axis=` that may be None.
+inline std::optional<int> opt_axis(nb::handle h) {
+  if (h.is_none()) return std::nullopt;
+  return cast_arg<int>(h, "axis");
+}
+
+/// Several results as a Python tuple.
+inline nb::tuple to_tuple(const std::vector<lx::array>& v) {
+  nb::list l;
+  for (auto& a : v) l.append(nb::cast(a));
+  return nb::tuple(l);
+}
+
 /// A scalar or array operand, converted lazily (keeps MLX's weak scalar rules).
 using ScalarOrArray = nb::object;
 
@@ -49,6 +70,7 @@ void init_ops_reduce(nb::module_& m);
 void init_ops_linalg(nb::module_& m);
 void init_memory(nb::module_& m);
 void init_transforms(nb::module_& m);
+void init_eval(nb::module_& m);
 void init_dlpack(nb::module_& m);
 void init_printing(nb::module_& m);
 void init_indexing(nb::module_& m);
@@ -57,4 +79,4 @@ void init_random(nb::module_& m);
 void init_linalg(nb::module_& m);
 void init_fft(nb::module_& m);
 void init_io(nb::module_& m);
-void init_introspect(nb::module_& m);
+void init_graph(nb::module_& m);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engine/ops.h"
-#include "engine/transforms.h"
+#include "engine/eval.h"
 #include "engine/utils.h"
 
 using namespace lx;

@@ -15,12 +15,6 @@ const char* keep(std::string text) {
   return store.emplace_back(std::move(text)).c_str();
 }
 
-std::optional<std::vector<int>> axes_arg(const AxisArg& a) {
-  if (std::holds_alternative<int>(a)) return std::vector<int>{std::get<int>(a)};
-  if (std::holds_alternative<std::vector<int>>(a)) return std::get<std::vector<int>>(a);
-  return std::nullopt;
-}
-
 const char* kNormDoc = R"(    norm (str, optional): ``"backward"`` (scale the inverse by ``1/n``),
       ``"ortho"`` (both by ``1/sqrt(n)``) or ``"forward"`` (the forward
       transform by ``1/n``). Default: ``"backward"``.)";
@@ -140,7 +134,7 @@ Returns:
     array: ``[0, 1, ..., n//2] / (d * n)``.)");
   m.def("fftshift",
         [](const array& a, AxisArg axes, StreamArg s) {
-          return F::fftshift(a, axes_arg(axes), to_sod(s));
+          return F::fftshift(a, to_axes(axes), to_sod(s));
         },
         "a"_a, "axes"_a = nb::none(), "stream"_a = nb::none(),
         nb::sig("def fftshift(a: array, axes: int | Sequence[int] | None = None, stream: Stream | Device | None = None) -> array"),
@@ -154,7 +148,7 @@ Returns:
     array: The shifted array.)");
   m.def("ifftshift",
         [](const array& a, AxisArg axes, StreamArg s) {
-          return F::ifftshift(a, axes_arg(axes), to_sod(s));
+          return F::ifftshift(a, to_axes(axes), to_sod(s));
         },
         "a"_a, "axes"_a = nb::none(), "stream"_a = nb::none(),
         nb::sig("def ifftshift(a: array, axes: int | Sequence[int] | None = None, stream: Stream | Device | None = None) -> array"),

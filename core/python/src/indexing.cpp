@@ -84,24 +84,16 @@ array update_value(const array& a, nb::handle v) {
 struct ArrayAt {
   array a;
   nb::object idx;
-  array apply(nb::handle v, Scatter::ReduceType r, bool negate = false,
-              bool invert = false) const {
+  array apply(nb::handle v, AtUpdate how) const {
     if (!idx.is_valid()) {  // a.at without [idx]; a.at[None] is a valid index
       throw nb::value_error("Indices are not set: use a.at[indices].");
     }
     auto u = update_value(a, v);
-    if (negate) u = negative(u);
-    if (invert) u = reciprocal(u);
     auto entries = to_entries(idx);
     nb::gil_scoped_release release;
-    return index_update(a, std::move(entries), u, r);
+    return index_update(a, std::move(entries), u, how);
   }
 };
-
-std::optional<int> opt_axis(nb::handle h) {
-  if (h.is_none()) return std::nullopt;
-  return cast_arg<int>(h, "axis");
-}
 
 }  // namespace
 
@@ -129,24 +121,22 @@ void init_indexing(nb::module_& m) {
       .def("__getitem__",
            [](const ArrayAt& self, nb::object idx) { return ArrayAt{self.a, idx}; },
            "index"_a.none())
-      .def("add", [](const ArrayAt& s, nb::handle v) { return s.apply(v, Scatter::Sum); },
+      .def("add", [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::add); },
            "value"_a)
       .def("subtract",
-           [](const ArrayAt& s, nb::handle v) { return s.apply(v, Scatter::Sum, true); },
+           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::subtract); },
            "value"_a)
       .def("multiply",
-           [](const ArrayAt& s, nb::handle v) { return s.apply(v, Scatter::Prod); },
+           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::multiply); },
            "value"_a)
       .def("divide",
-           [](const ArrayAt& s, nb::handle v) {
-             return s.apply(v, Scatter::Prod, false, true);
-           },
+           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::divide); },
            "value"_a)
       .def("maximum",
-           [](const ArrayAt& s, nb::handle v) { return s.apply(v, Scatter::Max); },
+           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::maximum); },
            "value"_a)
       .def("minimum",
-           [](const ArrayAt& s, nb::handle v) { return s.apply(v, Scatter::Min); },
+           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::minimum); },
            "value"_a);
   cls.attr("at") = nb::module_::import_("builtins").attr("property")(nb::cpp_function(
       [](const array& a) { return ArrayAt{a, nb::object()}; }, nb::is_method()));
@@ -156,8 +146,7 @@ void init_indexing(nb::module_& m) {
           auto ax = opt_axis(axis);
           if (PyLong_Check(indices.ptr()) && !PyBool_Check(indices.ptr())) {
             int i = nb::cast<int>(indices);
-            if (!ax) return take(flatten(a), array(i), to_sod(s));
-            return take(a, i, *ax, to_sod(s));
+            return ax ? take(a, i, *ax, to_sod(s)) : take(a, i, to_sod(s));
           }
           auto idx = nb::isinstance<array>(indices) ? nb::cast<array>(indices) : to_array(indices);
           return ax ? take(a, idx, *ax, to_sod(s)) : take(a, idx, to_sod(s));

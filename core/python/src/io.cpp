@@ -8,7 +8,7 @@
 #include "common.h"
 #include "engine/events.h"
 #include "engine/io/io.h"
-#include "engine/transforms.h"
+#include "engine/eval.h"
 #include "engine/utils.h"
 
 namespace io = lx::io;
@@ -155,10 +155,6 @@ nb::object load(nb::object file, std::optional<std::string> format, bool return_
     format = name.substr(dot + 1);
   }
   const std::string& fmt = *format;
-  if (fmt == "npz") {
-    if (return_metadata) throw nb::value_error("[load] metadata not supported for format npz");
-    return nb::module_::import_("lumex._npz").attr("load")(file);
-  }
   if (fmt != "npy" && fmt != "safetensors" && fmt != "gguf") {
     throw nb::value_error(lx::msg("[load] Unknown file format ", fmt).c_str());
   }
@@ -202,33 +198,8 @@ void init_io(nb::module_& m) {
         }
       });
 
-  m.def("load", &load, "file"_a, "format"_a = nb::none(), "return_metadata"_a = false,
-        nb::sig("def load(file: Union[file, str, pathlib.Path], /, format: Optional[str] = None, "
-                "return_metadata: bool = False) -> Union[array, dict[str, array], "
-                "tuple[dict[str, array], dict[str, Any]]]"),
-        R"pbdoc(
-Load array(s) from a binary file.
-
-The supported formats are ``.npy``, ``.npz``, ``.safetensors`` and ``.gguf``.
-Files given by path are memory-mapped: arrays whose data is aligned are views
-of the file, so loading does not read (or copy) data that is never used.
-
-Args:
-    file (file, str, pathlib.Path): File (or file object) to load from.
-    format (str, optional): Format of the file. If ``None``, it is inferred
-      from the file extension. Required for file objects without a name.
-    return_metadata (bool, optional): Also return the metadata of
-      ``.safetensors`` and ``.gguf`` files. Default: ``False``.
-
-Returns:
-    array or dict: A single array for ``.npy``, otherwise a dict mapping names
-    to arrays; with ``return_metadata=True``, a ``(arrays, metadata)`` tuple.
-
-Raises:
-    ValueError: The file is not a valid file of the format (the message names
-      the file and the problem).
-    OSError: The file cannot be opened or read.
-)pbdoc");
+  m.def("_load", &load, "file"_a, "format"_a = nb::none(), "return_metadata"_a = false,
+        "load() for every format but .npz (lumex/_io.py dispatches).");
 
   m.def("save",
         [](nb::object file, nb::handle a) {
@@ -248,42 +219,15 @@ Args:
     arr (array): Array to save; it is evaluated first.
 )pbdoc");
 
-  m.def("savez",
-        [](nb::object file, nb::args args, nb::kwargs kwargs) {
-          lx::EvalTrigger trigger(lx::TriggerKind::save);
-          nb::module_::import_("lumex._npz").attr("savez")(file, args, kwargs, false);
-        },
-        "file"_a, "args"_a, "kwargs"_a,
-        nb::sig("def savez(file: Union[file, str, pathlib.Path], *args, **kwargs) -> None"),
-        R"pbdoc(
-Save several arrays to a binary file in uncompressed ``.npz`` format.
-
-Positional arrays are named ``arr_0``, ``arr_1``, ...; keyword arrays keep their
-keyword. ``.npz`` is appended to a path without it.
-
-Args:
-    file (file, str, pathlib.Path): Path to file to write, or a file object.
-    args (array): Arrays to save.
-    kwargs (array): Arrays to save, under the keyword's name.
-)pbdoc");
-
-  m.def("savez_compressed",
-        [](nb::object file, nb::args args, nb::kwargs kwargs) {
-          lx::EvalTrigger trigger(lx::TriggerKind::save);
-          nb::module_::import_("lumex._npz").attr("savez")(file, args, kwargs, true);
-        },
-        "file"_a, "args"_a, "kwargs"_a,
-        nb::sig("def savez_compressed(file: Union[file, str, pathlib.Path], *args, **kwargs) -> None"),
-        R"pbdoc(
-Save several arrays to a binary file in compressed ``.npz`` format.
-
-Like :func:`savez`, with each member deflate-compressed.
-
-Args:
-    file (file, str, pathlib.Path): Path to file to write, or a file object.
-    args (array): Arrays to save.
-    kwargs (array): Arrays to save, under the keyword's name.
-)pbdoc");
+  // lumex/_io.py's savez writes each member with save(); the scope makes the
+  // whole archive one save evaluation, as for the other savers.
+  struct SaveScope {
+    std::optional<lx::EvalTrigger> trigger;
+  };
+  nb::class_<SaveScope>(m, "_SaveScope")
+      .def(nb::init<>())
+      .def("__enter__", [](SaveScope& s) { s.trigger.emplace(lx::TriggerKind::save); })
+      .def("__exit__", [](SaveScope& s, nb::args) { s.trigger.reset(); });
 
   m.def("save_safetensors",
         [](nb::object file, nb::handle arrays, std::optional<nb::dict> metadata) {

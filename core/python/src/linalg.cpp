@@ -15,18 +15,6 @@ L::NormOrd ord_arg(nb::handle o) {
   return nb::cast<double>(o);
 }
 
-std::optional<std::vector<int>> axis_arg(const AxisArg& a) {
-  if (std::holds_alternative<int>(a)) return std::vector<int>{std::get<int>(a)};
-  if (std::holds_alternative<std::vector<int>>(a)) return std::get<std::vector<int>>(a);
-  return std::nullopt;
-}
-
-nb::tuple as_tuple(const std::vector<array>& v) {
-  nb::list l;
-  for (auto& a : v) l.append(nb::cast(a));
-  return nb::tuple(l);
-}
-
 }  // namespace
 
 void init_linalg(nb::module_& parent) {
@@ -34,7 +22,7 @@ void init_linalg(nb::module_& parent) {
 
   m.def("norm",
         [](const array& a, nb::handle ord, AxisArg axis, bool keepdims, StreamArg s) {
-          return L::norm(a, ord_arg(ord), axis_arg(axis), keepdims, to_sod(s));
+          return L::norm(a, ord_arg(ord), to_axes(axis), keepdims, to_sod(s));
         },
         "a"_a, "ord"_a = nb::none(), "axis"_a = nb::none(), "keepdims"_a = false,
         nb::kw_only(), "stream"_a = nb::none(),
@@ -143,7 +131,7 @@ Returns:
         [](const array& a, bool compute_uv, StreamArg s) -> nb::object {
           auto r = L::svd(a, compute_uv, to_sod(s));
           if (!compute_uv) return nb::cast(r[0]);
-          return as_tuple(r);
+          return to_tuple(r);
         },
         "a"_a, "compute_uv"_a = true, nb::kw_only(), "stream"_a = nb::none(),
         R"(Singular value decomposition ``a = U @ diag(S) @ Vt``.
@@ -196,7 +184,7 @@ Args:
 Returns:
     array: The eigenvalues.)");
   m.def("lu",
-        [](const array& a, StreamArg s) { return as_tuple(L::lu(a, to_sod(s))); }, "a"_a,
+        [](const array& a, StreamArg s) { return to_tuple(L::lu(a, to_sod(s))); }, "a"_a,
         nb::kw_only(), "stream"_a = nb::none(),
         R"(LU factorization with partial pivoting.
 

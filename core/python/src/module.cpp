@@ -32,11 +32,12 @@ NB_MODULE(core, m) {
   init_ops_sort(m);
   init_memory(m);
   init_transforms(m);
+  init_eval(m);
   init_dlpack(m);
   init_printing(m);
   init_random(m);
   init_fft(m);
   init_linalg(m);
   init_io(m);
-  init_introspect(m);
+  init_graph(m);
 }

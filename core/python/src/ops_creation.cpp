@@ -80,6 +80,7 @@ double endpoint_value(nb::handle h) {
 void init_ops_creation(nb::module_& m) {
   m.def("zeros",
         [](nb::handle shape, std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("zeros");
           return zeros(to_shape(shape), dtype.value_or(float32), to_sod(s));
         },
         "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
@@ -94,6 +95,7 @@ Returns:
     array: The zero-filled array.)");
   m.def("ones",
         [](nb::handle shape, std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("ones");
           return ones(to_shape(shape), dtype.value_or(float32), to_sod(s));
         },
         "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
@@ -109,6 +111,7 @@ Returns:
   m.def("full",
         [](nb::handle shape, const ScalarOrArray& vals, std::optional<Dtype> dtype,
            StreamArg s) {
+          lx::sites::PublicOp tag("full");
           auto v = fill_value(vals, dtype);
           return full(to_shape(shape), v, v.dtype(), to_sod(s));
         },
@@ -131,12 +134,14 @@ Returns:
         "An array of the given shape (zero-filled, as in MLX).");
   m.def("zeros_like",
         [](const array& a, std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("zeros_like");
           return zeros_like(a, dtype.value_or(a.dtype()), to_sod(s));
         },
         nb::arg("a"), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
         "Zeros shaped like a.");
   m.def("ones_like",
         [](const array& a, std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("ones_like");
           return ones_like(a, dtype.value_or(a.dtype()), to_sod(s));
         },
         nb::arg("a"), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
@@ -150,6 +155,7 @@ Returns:
   m.def("full_like",
         [](const array& a, const ScalarOrArray& vals, std::optional<Dtype> dtype,
            StreamArg s) {
+          lx::sites::PublicOp tag("full_like");
           Dtype t = dtype.value_or(a.dtype());
           return full_like(a, fill_value(vals, t), t, to_sod(s));
         },
@@ -203,6 +209,7 @@ Returns:
   m.def("linspace",
         [](nb::handle start, nb::handle stop, int num, bool endpoint,
            std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("linspace");
           return linspace(endpoint_value(start), endpoint_value(stop), num, endpoint,
                           dtype.value_or(float32), to_sod(s));
         },
@@ -222,6 +229,7 @@ Returns:
     array: A 1-D array of ``num`` values.)");
   m.def("eye",
         [](int n, std::optional<int> m, int k, std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("eye");
           return eye(n, m.value_or(n), k, dtype.value_or(float32), to_sod(s));
         },
         "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = float32, nb::kw_only(),
@@ -238,26 +246,31 @@ Returns:
     array: An ``(n, m)`` array.)");
   m.def("identity",
         [](int n, std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("identity");
           return identity(n, dtype.value_or(float32), to_sod(s));
         },
         "n"_a, "dtype"_a = float32, nb::kw_only(), "stream"_a = nb::none(),
         "The n x n identity matrix.");
   m.def("tri",
         [](int n, std::optional<int> m, int k, std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("tri");
           return tri(n, m.value_or(n), k, dtype.value_or(float32), to_sod(s));
         },
         "n"_a, "m"_a = nb::none(), "k"_a = 0, "dtype"_a = nb::none(), nb::kw_only(),
         "stream"_a = nb::none(), "Ones at and below the k-th diagonal.");
   m.def("tril",
-        [](const array& x, int k, StreamArg s) { return tril(x, k, to_sod(s)); },
+        [](const array& x, int k, StreamArg s) {
+          lx::sites::PublicOp tag("tril"); return tril(x, k, to_sod(s)); },
         "x"_a, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
         "Zero the elements above the k-th diagonal.");
   m.def("triu",
-        [](const array& x, int k, StreamArg s) { return triu(x, k, to_sod(s)); },
+        [](const array& x, int k, StreamArg s) {
+          lx::sites::PublicOp tag("triu"); return triu(x, k, to_sod(s)); },
         "x"_a, "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
         "Zero the elements below the k-th diagonal.");
   m.def("meshgrid",
         [](nb::args arrays, bool sparse, const std::string& indexing, StreamArg s) {
+          lx::sites::PublicOp tag("meshgrid");
           std::vector<array> in;
           for (auto h : arrays) in.push_back(nb::cast<array>(h));
           auto out = meshgrid(in, sparse, indexing, to_sod(s));

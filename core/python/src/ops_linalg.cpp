@@ -19,6 +19,7 @@ std::vector<array> einsum_operands(const nb::args& operands) {
 void init_ops_linalg(nb::module_& m) {
   m.def("matmul",
         [](const array& a, const array& b, StreamArg s) {
+          lx::sites::PublicOp tag("matmul");
           return matmul(a, b, to_sod(s));
         },
         nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
@@ -46,7 +47,8 @@ Returns:
 
   m.def("addmm",
         [](const array& c, const array& a, const array& b, float alpha, float beta,
-           StreamArg s) { return addmm(c, a, b, alpha, beta, to_sod(s)); },
+           StreamArg s) {
+          lx::sites::PublicOp tag("addmm"); return addmm(c, a, b, alpha, beta, to_sod(s)); },
         nb::arg(), nb::arg(), nb::arg(), "alpha"_a = 1.0f, "beta"_a = 1.0f,
         nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def addmm(c: array, a: array, b: array, /, alpha: float = 1.0, beta: float = 1.0, *, stream: Stream | Device | None = None) -> array"),
@@ -68,6 +70,7 @@ Returns:
 
   m.def("inner",
         [](const array& a, const array& b, StreamArg s) {
+          lx::sites::PublicOp tag("inner");
           return inner(a, b, to_sod(s));
         },
         nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
@@ -84,6 +87,7 @@ Returns:
 
   m.def("outer",
         [](const array& a, const array& b, StreamArg s) {
+          lx::sites::PublicOp tag("outer");
           return outer(a, b, to_sod(s));
         },
         nb::arg(), nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
@@ -102,6 +106,7 @@ Returns:
         [](const array& a, const array& b,
            const std::variant<int, std::vector<std::vector<int>>>& axes,
            StreamArg s) {
+          lx::sites::PublicOp tag("tensordot");
           if (std::holds_alternative<int>(axes)) {
             return tensordot(a, b, std::get<int>(axes), to_sod(s));
           }
@@ -130,6 +135,7 @@ Returns:
 
   m.def("kron",
         [](const array& a, const array& b, StreamArg s) {
+          lx::sites::PublicOp tag("kron");
           return kron(a, b, to_sod(s));
         },
         "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
@@ -154,6 +160,7 @@ Examples:
 
   m.def("vecdot",
         [](const array& a, const array& b, int axis, StreamArg s) {
+          lx::sites::PublicOp tag("vecdot");
           return vecdot(a, b, axis, to_sod(s));
         },
         nb::arg(), nb::arg(), "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),
@@ -170,6 +177,7 @@ Returns:
 
   m.def("einsum",
         [](const std::string& subscripts, nb::args operands, StreamArg s) {
+          lx::sites::PublicOp tag("einsum");
           return einsum(subscripts, einsum_operands(operands), to_sod(s));
         },
         "subscripts"_a, "operands"_a, "stream"_a = nb::none(),
@@ -213,7 +221,10 @@ Returns:
   // The @ operator (MLX has no __rmatmul__).
   nb::handle cls = m.attr("array");
   cls.attr("__matmul__") = nb::cpp_function(
-      [](const array& a, const array& other) { return matmul(a, other); },
+      [](const array& a, const array& other) {
+        lx::sites::PublicOp tag("matmul");
+        return matmul(a, other);
+      },
       nb::scope(cls), nb::name("__matmul__"), nb::is_method(), "other"_a,
       nb::sig("def __matmul__(self, other: array) -> array"));
   cls.attr("__imatmul__") = nb::cpp_function(

@@ -7,14 +7,6 @@ using namespace lx;
 
 namespace {
 
-Axes to_axes(const AxisArg& a) {
-  if (std::holds_alternative<int>(a)) return std::vector<int>{std::get<int>(a)};
-  if (std::holds_alternative<std::vector<int>>(a)) {
-    return std::get<std::vector<int>>(a);
-  }
-  return std::nullopt;
-}
-
 using ReduceFn = array (*)(const array&, const Axes&, bool, StreamOrDevice);
 using ScanFn = array (*)(const array&, std::optional<int>, bool, bool, StreamOrDevice);
 using ArgFn = array (*)(const array&, std::optional<int>, bool, StreamOrDevice);
@@ -44,7 +36,10 @@ void def_reductions(nb::module_& m) {
 #define LUMEX_REDUCE(NAME, FN, DOC)                                            \
   m.def(NAME,                                                                  \
         [](const ScalarOrArray& a, const AxisArg& axis, bool keepdims,         \
-           StreamArg s) { return FN(arr(a), to_axes(axis), keepdims, to_sod(s)); }, \
+           StreamArg s) {                                                      \
+          lx::sites::PublicOp tag(NAME);                                       \
+          return FN(arr(a), to_axes(axis), keepdims, to_sod(s));               \
+        },                                                                     \
         nb::arg("a"), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), \
         "stream"_a = nb::none(),                                               \
         nb::sig("def " NAME "(a: array, /, axis: None | int | Sequence[int] = None, " \
@@ -91,6 +86,7 @@ void def_reductions(nb::module_& m) {
   m.def(NAME,                                                                   \
         [](const ScalarOrArray& a, const AxisArg& axis, bool keepdims, int ddof, \
            std::optional<int> correction, StreamArg s) {                        \
+          lx::sites::PublicOp tag(NAME);                                        \
           return FN(arr(a), to_axes(axis), keepdims, correction.value_or(ddof), \
                     to_sod(s));                                                 \
         },                                                                      \
@@ -129,6 +125,7 @@ void def_reductions(nb::module_& m) {
 
   m.def("softmax",
         [](const ScalarOrArray& a, const AxisArg& axis, bool precise, StreamArg s) {
+          lx::sites::PublicOp tag("softmax");
           return softmax(arr(a), to_axes(axis), precise, to_sod(s));
         },
         nb::arg("a"), "axis"_a = nb::none(), nb::kw_only(), "precise"_a = false,
@@ -228,7 +225,8 @@ void def_methods(nb::module_& m) {
 
   auto reduce_method = [&](const char* name, ReduceFn fn) {
     method(name,
-           [fn](const array& self, const AxisArg& axis, bool keepdims, StreamArg s) {
+           [fn, name](const array& self, const AxisArg& axis, bool keepdims, StreamArg s) {
+             lx::sites::PublicOp tag(name);
              return fn(self, to_axes(axis), keepdims, to_sod(s));
            },
            "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),
@@ -261,8 +259,9 @@ void def_methods(nb::module_& m) {
 
   auto var_method = [&](const char* name, bool is_std) {
     method(name,
-           [is_std](const array& self, const AxisArg& axis, bool keepdims, int ddof,
-                    std::optional<int> correction, StreamArg s) {
+           [is_std, name](const array& self, const AxisArg& axis, bool keepdims, int ddof,
+                          std::optional<int> correction, StreamArg s) {
+             lx::sites::PublicOp tag(name);
              int d = correction.value_or(ddof);
              return is_std ? lx::std(self, to_axes(axis), keepdims, d, to_sod(s))
                            : var(self, to_axes(axis), keepdims, d, to_sod(s));

@@ -29,12 +29,6 @@ std::vector<array> array_list(nb::handle h, const char* op) {
   return out;
 }
 
-nb::tuple to_tuple(const std::vector<array>& v) {
-  nb::list l;
-  for (auto& a : v) l.append(nb::cast(a));
-  return nb::tuple(l);
-}
-
 nb::list to_list(const std::vector<array>& v) {
   nb::list l;
   for (auto& a : v) l.append(nb::cast(a));
@@ -133,16 +127,21 @@ Returns:
   m.def("permute_dims", transpose_fn, nb::arg("a"), "axes"_a = nb::none(), nb::kw_only(),
         "stream"_a = nb::none(), "Permute the axes (alias of transpose).");
   m.def("matrix_transpose",
-        [](const ScalarOrArray& a, StreamArg s) { return matrix_transpose(arr(a), to_sod(s)); },
+        [](const ScalarOrArray& a, StreamArg s) {
+          lx::sites::PublicOp tag("matrix_transpose");
+          return matrix_transpose(arr(a), to_sod(s));
+        },
         nb::arg("a"), nb::kw_only(), "stream"_a = nb::none(), "Swap the last two axes.");
   m.def("broadcast_to",
         [](const ScalarOrArray& a, std::vector<ShapeElem> shape, StreamArg s) {
+          lx::sites::PublicOp tag("broadcast_to");
           return broadcast_to(arr(a), shape, to_sod(s));
         },
         nb::arg("a"), "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
         "Broadcast to a shape (a view, no copy).");
   m.def("broadcast_arrays",
         [](nb::args arrays, StreamArg s) {
+          lx::sites::PublicOp tag("broadcast_arrays");
           std::vector<array> in;
           for (auto h : arrays) in.push_back(arr(h));
           return to_tuple(broadcast_arrays(in, to_sod(s)));
@@ -170,17 +169,20 @@ Returns:
         "stream"_a = nb::none(), "A row-major (or column-major) copy when needed.");
 
   auto flatten_fn = [](const ScalarOrArray& a, int start_axis, int end_axis, StreamArg s) {
+    lx::sites::PublicOp tag("flatten");
     return flatten(arr(a), start_axis, end_axis, to_sod(s));
   };
   m.def("flatten", flatten_fn, nb::arg("a"), "start_axis"_a = 0, "end_axis"_a = -1,
         nb::kw_only(), "stream"_a = nb::none(), "Merge the axes start_axis..end_axis.");
   m.def("unflatten",
         [](const ScalarOrArray& a, int axis, std::vector<ShapeElem> shape, StreamArg s) {
+          lx::sites::PublicOp tag("unflatten");
           return unflatten(arr(a), axis, shape, to_sod(s));
         },
         nb::arg("a"), "axis"_a, "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
         "Split one axis into several.");
   auto squeeze_fn = [](const ScalarOrArray& a, const AxisArg& axis, StreamArg s) {
+    lx::sites::PublicOp tag("squeeze");
     if (std::holds_alternative<std::monostate>(axis)) return squeeze(arr(a), to_sod(s));
     if (auto* i = std::get_if<int>(&axis)) return squeeze(arr(a), *i, to_sod(s));
     return squeeze(arr(a), std::get<std::vector<int>>(axis), to_sod(s));
@@ -198,6 +200,7 @@ Returns:
     array: A view of ``a`` without those axes.)");
   m.def("expand_dims",
         [](const ScalarOrArray& a, std::variant<int, std::vector<int>> axis, StreamArg s) {
+          lx::sites::PublicOp tag("expand_dims");
           if (auto* i = std::get_if<int>(&axis)) return expand_dims(arr(a), *i, to_sod(s));
           return expand_dims(arr(a), std::get<std::vector<int>>(axis), to_sod(s));
         },
@@ -217,12 +220,14 @@ Returns:
   m.def("swapaxes", swapaxes_fn, nb::arg("a"), "axis1"_a, "axis2"_a, nb::kw_only(),
         "stream"_a = nb::none(), "Swap two axes.");
   auto moveaxis_fn = [](const ScalarOrArray& a, int source, int destination, StreamArg s) {
+    lx::sites::PublicOp tag("moveaxis");
     return moveaxis(arr(a), source, destination, to_sod(s));
   };
   m.def("moveaxis", moveaxis_fn, nb::arg("a"), "source"_a, "destination"_a, nb::kw_only(),
         "stream"_a = nb::none(), "Move an axis to a new position.");
 
   auto concat_fn = [](nb::handle arrays, std::optional<int> axis, StreamArg s) {
+    lx::sites::PublicOp tag("concatenate");
     auto in = array_list(arrays, "concatenate");
     if (!axis) return concatenate(in, to_sod(s));
     return concatenate(in, *axis, to_sod(s));
@@ -241,6 +246,7 @@ Returns:
         "stream"_a = nb::none(), "Join arrays along an axis (alias of concatenate).");
   m.def("stack",
         [](nb::handle arrays, std::optional<int> axis, StreamArg s) {
+          lx::sites::PublicOp tag("stack");
           auto in = array_list(arrays, "stack");
           return stack(in, axis.value_or(0), to_sod(s));
         },
@@ -256,12 +262,14 @@ Returns:
     array: An array with one more axis than the inputs.)");
   m.def("unstack",
         [](const ScalarOrArray& x, int axis, StreamArg s) {
+          lx::sites::PublicOp tag("unstack");
           return to_tuple(unstack(arr(x), axis, to_sod(s)));
         },
         nb::arg("x"), nb::kw_only(), "axis"_a = 0, "stream"_a = nb::none(),
         "Split an array into its slices along an axis.");
   auto split_fn = [](const ScalarOrArray& a, std::variant<int, std::vector<ShapeElem>> ios,
                      int axis, StreamArg s) {
+    lx::sites::PublicOp tag("split");
     if (auto* n = std::get_if<int>(&ios)) return to_list(split(arr(a), *n, axis, to_sod(s)));
     return to_list(split(arr(a), std::get<std::vector<ShapeElem>>(ios), axis, to_sod(s)));
   };
@@ -281,6 +289,7 @@ Returns:
 
   m.def("tile",
         [](const ScalarOrArray& a, std::variant<int, std::vector<int>> reps, StreamArg s) {
+          lx::sites::PublicOp tag("tile");
           if (auto* n = std::get_if<int>(&reps)) return tile(arr(a), {*n}, to_sod(s));
           return tile(arr(a), std::get<std::vector<int>>(reps), to_sod(s));
         },
@@ -288,6 +297,7 @@ Returns:
         "Repeat the whole array along each axis.");
   m.def("repeat",
         [](const ScalarOrArray& a, int repeats, std::optional<int> axis, StreamArg s) {
+          lx::sites::PublicOp tag("repeat");
           if (!axis) return repeat(arr(a), repeats, to_sod(s));
           return repeat(arr(a), repeats, *axis, to_sod(s));
         },
@@ -296,6 +306,7 @@ Returns:
   m.def("pad",
         [](const ScalarOrArray& a, nb::handle pad_width, const std::string& mode,
            const ScalarOrArray& constant_values, StreamArg s) {
+          lx::sites::PublicOp tag("pad");
           auto x = arr(a);
           auto widths = pad_widths(pad_width, x.ndim());
           auto value = to_array_like(constant_values, &x);
@@ -307,6 +318,7 @@ Returns:
   m.def("roll",
         [](const ScalarOrArray& a, std::variant<int, std::vector<ShapeElem>> shift,
            const AxisArg& axis, StreamArg s) {
+          lx::sites::PublicOp tag("roll");
           Shape sh;
           if (auto* n = std::get_if<int>(&shift)) {
             sh = {*n};
@@ -337,18 +349,21 @@ Returns:
         "Reverse the order of elements along axes (all by default).");
 
   auto diag_fn = [](const ScalarOrArray& a, int k, StreamArg s) {
+    lx::sites::PublicOp tag("diag");
     return diag(arr(a), k, to_sod(s));
   };
   m.def("diag", diag_fn, nb::arg("a"), "k"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
         "Extract a diagonal, or build a diagonal matrix from a vector.");
   auto diagonal_fn = [](const ScalarOrArray& a, int offset, int axis1, int axis2,
-                        StreamArg s) { return diagonal(arr(a), offset, axis1, axis2, to_sod(s)); };
+                        StreamArg s) {
+    lx::sites::PublicOp tag("diagonal"); return diagonal(arr(a), offset, axis1, axis2, to_sod(s)); };
   m.def("diagonal", diagonal_fn, nb::arg("a"), "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1,
         "stream"_a = nb::none(), "The diagonal of the (axis1, axis2) planes.");
 
   m.def("trace",
         [](const ScalarOrArray& a, int offset, int axis1, int axis2,
            std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("trace");
           return trace(arr(a), offset, axis1, axis2, dtype, to_sod(s));
         },
         nb::arg("a"), "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1, "dtype"_a = nb::none(),
@@ -391,6 +406,7 @@ Returns:
   method("flatten",
          nb::cpp_function(
              [](const array& a, int start_axis, int end_axis, StreamArg s) {
+               lx::sites::PublicOp tag("flatten");
                return flatten(a, start_axis, end_axis, to_sod(s));
              },
              nb::is_method(), nb::scope(cls), nb::name("flatten"), "start_axis"_a = 0, "end_axis"_a = -1, nb::kw_only(),
@@ -398,6 +414,7 @@ Returns:
   method("squeeze",
          nb::cpp_function(
              [](const array& a, const AxisArg& axis, StreamArg s) {
+               lx::sites::PublicOp tag("squeeze");
                if (std::holds_alternative<std::monostate>(axis)) return squeeze(a, to_sod(s));
                if (auto* i = std::get_if<int>(&axis)) return squeeze(a, *i, to_sod(s));
                return squeeze(a, std::get<std::vector<int>>(axis), to_sod(s));
@@ -412,6 +429,7 @@ Returns:
   method("moveaxis",
          nb::cpp_function(
              [](const array& a, int source, int destination, StreamArg s) {
+               lx::sites::PublicOp tag("moveaxis");
                return moveaxis(a, source, destination, to_sod(s));
              },
              nb::is_method(), nb::scope(cls), nb::name("moveaxis"), "source"_a, "destination"_a, nb::kw_only(),
@@ -420,6 +438,7 @@ Returns:
          nb::cpp_function(
              [](const array& a, std::variant<int, std::vector<ShapeElem>> ios, int axis,
                 StreamArg s) {
+               lx::sites::PublicOp tag("split");
                if (auto* n = std::get_if<int>(&ios)) return to_list(split(a, *n, axis, to_sod(s)));
                return to_list(split(a, std::get<std::vector<ShapeElem>>(ios), axis, to_sod(s)));
              },
@@ -427,11 +446,13 @@ Returns:
              "stream"_a = nb::none()));
   method("diag",
          nb::cpp_function(
-             [](const array& a, int k, StreamArg s) { return diag(a, k, to_sod(s)); },
+             [](const array& a, int k, StreamArg s) {
+               lx::sites::PublicOp tag("diag"); return diag(a, k, to_sod(s)); },
              nb::is_method(), nb::scope(cls), nb::name("diag"), "k"_a = 0, nb::kw_only(), "stream"_a = nb::none()));
   method("diagonal",
          nb::cpp_function(
              [](const array& a, int offset, int axis1, int axis2, StreamArg s) {
+               lx::sites::PublicOp tag("diagonal");
                return diagonal(a, offset, axis1, axis2, to_sod(s));
              },
              nb::is_method(), nb::scope(cls), nb::name("diagonal"), "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1,

@@ -4,15 +4,6 @@
 
 using namespace lx;
 
-namespace {
-
-std::optional<int> opt_axis(nb::handle h) {
-  if (h.is_none()) return std::nullopt;
-  return cast_arg<int>(h, "axis");
-}
-
-}  // namespace
-
 void init_ops_sort(nb::module_& m) {
   m.def("sort",
         [](const array& a, nb::handle axis, StreamArg s) {

@@ -14,8 +14,6 @@ using KeyArg = std::optional<array>;
 /// The global key, indexable like MLX's `random.state` (`state[0]` is the key).
 struct RandomState {};
 
-array scalar_or_array(nb::handle h) { return to_array(h); }
-
 }  // namespace
 
 void init_random(nb::module_& parent) {
@@ -70,7 +68,7 @@ Returns:
   m.def("uniform",
         [](nb::handle low, nb::handle high, const Shape& shape,
            std::optional<Dtype> dtype, KeyArg key, StreamArg s) {
-          return rnd::uniform(scalar_or_array(low), scalar_or_array(high), shape,
+          return rnd::uniform(to_array(low), to_array(high), shape,
                               dtype.value_or(float32), key, to_sod(s));
         },
         "low"_a = 0, "high"_a = 1, "shape"_a = Shape{}, "dtype"_a = float32,
@@ -121,7 +119,7 @@ Returns:
   m.def("randint",
         [](nb::handle low, nb::handle high, const Shape& shape,
            std::optional<Dtype> dtype, KeyArg key, StreamArg s) {
-          return rnd::randint(scalar_or_array(low), scalar_or_array(high), shape,
+          return rnd::randint(to_array(low), to_array(high), shape,
                               dtype.value_or(int32), key, to_sod(s));
         },
         "low"_a, "high"_a, "shape"_a = Shape{}, "dtype"_a = int32,
@@ -144,7 +142,7 @@ Returns:
 
   m.def("bernoulli",
         [](nb::handle p, std::optional<Shape> shape, KeyArg key, StreamArg s) {
-          return rnd::bernoulli(scalar_or_array(p), shape, key, to_sod(s));
+          return rnd::bernoulli(to_array(p), shape, key, to_sod(s));
         },
         "p"_a = 0.5, "shape"_a = nb::none(), "key"_a = nb::none(),
         "stream"_a = nb::none(),
@@ -163,7 +161,7 @@ Returns:
   m.def("truncated_normal",
         [](nb::handle lower, nb::handle upper, std::optional<Shape> shape,
            std::optional<Dtype> dtype, KeyArg key, StreamArg s) {
-          return rnd::truncated_normal(scalar_or_array(lower), scalar_or_array(upper),
+          return rnd::truncated_normal(to_array(lower), to_array(upper),
                                        shape, dtype.value_or(float32), key, to_sod(s));
         },
         "lower"_a, "upper"_a, "shape"_a = nb::none(), "dtype"_a = float32,

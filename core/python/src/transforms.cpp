@@ -1,64 +1,106 @@
+// Thin bindings of the function transforms over flat lists of arrays. The
+// Python layer (lumex/_transforms.py) handles trees, argnums and caching.
+#include <nanobind/stl/function.h>
+#include <nanobind/stl/shared_ptr.h>
+
 #include "common.h"
-#include "engine/events.h"
-#include "engine/transforms.h"
+#include "engine/autodiff.h"
+#include "engine/compile.h"
+#include "engine/primitives/base.h"
+#include "engine/vmap.h"
 
 namespace {
 
-// Leaves of nested lists/tuples/dicts that are arrays; other leaves are ignored.
-void collect_arrays(nb::handle tree, std::vector<lx::array>& out) {
-  std::vector<nb::handle> stack{tree};
-  while (!stack.empty()) {
-    auto h = stack.back();
-    stack.pop_back();
-    if (nb::isinstance<lx::array>(h)) {
-      out.push_back(nb::cast<lx::array>(h));
-    } else if (nb::isinstance<nb::list>(h) || nb::isinstance<nb::tuple>(h)) {
-      for (auto item : h) stack.push_back(item);
-    } else if (nb::isinstance<nb::dict>(h)) {
-      for (auto item : nb::borrow<nb::dict>(h).values()) stack.push_back(item);
-    }
-  }
+using Arrays = std::vector<lx::array>;
+using OptAxes = std::vector<std::optional<int>>;
+
+std::vector<int> to_axes(const OptAxes& axes) {
+  std::vector<int> out;
+  for (auto& a : axes) out.push_back(a ? *a : lx::no_axis);
+  return out;
 }
 
 }  // namespace
 
-void init_autodiff(nb::module_& m);
-
 void init_transforms(nb::module_& m) {
-  init_autodiff(m);
-  m.def("eval",
-        [](nb::args args) {
-          std::vector<lx::array> arrays;
-          collect_arrays(args, arrays);
-          lx::EvalTrigger trig(lx::TriggerKind::eval);
-          nb::gil_scoped_release release;
-          lx::eval(std::move(arrays));
+  m.def("_vjp", &lx::vjp, "fun"_a, "primals"_a, "cotangents"_a,
+        "Flat vjp: (outputs, cotangents of the primals).");
+  m.def("_jvp", &lx::jvp, "fun"_a, "primals"_a, "tangents"_a,
+        "Flat jvp: (outputs, tangents of the outputs).");
+  m.def("_vmap",
+        [](const lx::ArrayFun& fun, const Arrays& inputs, const OptAxes& in_axes,
+           const std::function<OptAxes()>& out_axes) {
+          return lx::vmap(fun, inputs, to_axes(in_axes),
+                          [&] { return to_axes(out_axes()); });
         },
-        nb::sig("def eval(*args) -> None"),
-        R"(Evaluate arrays, and everything their values depend on.
-
-Computation in lumex is lazy: operations record a graph, and ``eval``
-computes it. The arrays are computed together in one pass, each shared
-intermediate once; afterwards they hold their data and no longer refer to the
-graph that produced them, so intermediates are freed.
-
-Args:
-    *args (array | list | tuple | dict): Arrays, or trees (nested lists,
-      tuples and dicts) of arrays. Other leaves are ignored.)");
-  m.def("async_eval",
-        [](nb::args args) {
-          std::vector<lx::array> arrays;
-          collect_arrays(args, arrays);
-          lx::EvalTrigger trig(lx::TriggerKind::async_eval);
-          nb::gil_scoped_release release;
-          lx::async_eval(std::move(arrays));
+        "fun"_a, "inputs"_a, "in_axes"_a, "out_axes"_a,
+        "Flat vmap with one axis (or None) per input; out_axes() is called after "
+        "tracing and gives one per output.");
+  // Compile swaps captured state in and out of the user's array objects.
+  m.def("_overwrite", [](lx::array& a, const lx::array& b) { a.overwrite_descriptor(b); },
+        "a"_a, "b"_a);
+  m.def("_handle", [](const lx::array& a) { return a; }, "a"_a,
+        "A new Python object for the same array node.");
+  m.def("_custom_transforms",
+        [](const lx::ArrayFun& fun, const Arrays& outputs, const Arrays& inputs,
+           std::optional<lx::CustomVjp> vjp_rule, std::optional<lx::CustomJvp> jvp_rule,
+           std::optional<std::function<std::pair<Arrays, OptAxes>(const Arrays&,
+                                                                  const OptAxes&)>>
+               vmap_rule) {
+          lx::CustomVmap vm;
+          if (vmap_rule) {
+            vm = [f = *vmap_rule](const Arrays& in, const std::vector<int>& axes) {
+              OptAxes py_axes;
+              for (int a : axes) py_axes.push_back(a < 0 ? std::nullopt : std::optional<int>(a));
+              auto [outs, oaxes] = f(in, py_axes);
+              std::vector<int> r;
+              for (auto& a : oaxes) r.push_back(a ? *a : -1);
+              return std::make_pair(outs, r);
+            };
+          }
+          return lx::custom_transforms(fun, outputs, inputs,
+                                       vjp_rule ? *vjp_rule : lx::CustomVjp{},
+                                       jvp_rule ? *jvp_rule : lx::CustomJvp{}, vm);
         },
-        nb::sig("def async_eval(*args) -> None"),
-        R"(Start evaluating arrays and return.
+        "fun"_a, "outputs"_a, "inputs"_a, "vjp"_a.none(), "jvp"_a.none(),
+        "vmap"_a.none());
 
-Like :func:`eval` in what it computes. Today's CPU backend finishes the work
-before returning.
+  nb::class_<lx::CompiledGraph>(m, "_CompiledGraph")
+      .def(nb::init<const lx::ArrayFun&, const Arrays&>(), "fun"_a, "inputs"_a)
+      .def("replay", &lx::CompiledGraph::replay, "inputs"_a)
+      .def_prop_ro("num_nodes", &lx::CompiledGraph::num_nodes);
+  m.def("_compile_enabled", &lx::compile_enabled);
+  m.def("disable_compile", [] { lx::set_compile_enabled(false); },
+        "Globally disable compilation: compiled functions run uncompiled.");
+  m.def("enable_compile", [] { lx::set_compile_enabled(true); },
+        "Globally enable compilation (undoes disable_compile).");
 
-Args:
-    *args (array | list | tuple | dict): Arrays, or trees of arrays.)");
+  m.def("_primitive_rules",
+        [] {
+          std::vector<std::tuple<std::string, bool, bool, bool>> out;
+          for (auto& p : lx::primitive_registry()) {
+            out.emplace_back(p.name, p.has_jvp, p.has_vjp, p.has_vmap);
+          }
+          return out;
+        },
+        "Registered primitives and which transform rules each defines.");
+  m.def("_rule_exemptions",
+        [] {
+          std::vector<std::tuple<std::string, std::string, std::string>> out;
+          for (auto& [key, why] : lx::rule_exemptions()) {
+            out.emplace_back(key.first, key.second, why);
+          }
+          return out;
+        },
+        "(primitive, rule, reason) for rules a primitive deliberately lacks.");
+  m.def("_make_primitive",
+        [](const std::string& name, nb::dict given) {
+          lx::PrimitiveParams params;
+          for (auto [k, v] : given) params.emplace_back(nb::str(k).c_str(), nb::str(v).c_str());
+          auto p = lx::make_primitive(name, lx::default_stream(lx::default_device()), params);
+          return std::make_pair(std::string(p->name()), p->params());
+        },
+        "name"_a, "params"_a,
+        "(name, params) of the primitive the registry makes from `name` and `params` "
+        "(the factory graph import will use).");
 }

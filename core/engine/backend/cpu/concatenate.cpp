@@ -88,7 +88,4 @@ bool Pad::is_equivalent(const Primitive& other) const {
   return o && o->low_ == low_ && o->high_ == high_;
 }
 
-LUMEX_REGISTER_PRIMITIVE(Concatenate);
-LUMEX_REGISTER_PRIMITIVE(Pad);
-
 }  // namespace lumex::core

@@ -176,46 +176,56 @@ void phase_gemm(const Geometry& g, const ConvParams& p, const Phase& ph, const T
   }
   // Blocks of about 4 MiB of float32: large enough for gemm, small enough to stay
   // near the caches and to bound memory. Few rows (a weight gradient) take wide
-  // column blocks, accumulated into the output.
+  // column blocks, accumulated into the output. Each thread takes whole blocks
+  // (gather, then a single-threaded gemm), at least one block per thread.
   constexpr int64_t budget = int64_t(1) << 20;
+  const int64_t nt = cpu::num_threads();
   int64_t kb = std::min(Kc, std::max<int64_t>(std::min<int64_t>(Kc, 1024), budget / M));
   int64_t mb = std::max<int64_t>(1, std::min(M, budget / kb));
-  Scratch cols(static_cast<size_t>(mb * kb) * sizeof(Cx));
-  Cx* A = cols.as<Cx>();
-  for (int64_t gi = 0; gi < g.G; ++gi) {
-    const T* xg = x + gi * g.Cg;
-    for (int64_t m0 = 0; m0 < M; m0 += mb) {
+  if (nt > 1 && g.G < nt) mb = std::min(mb, std::max<int64_t>(16, (M + nt - 1) / nt));
+  const int64_t nblk = (M + mb - 1) / mb, tasks = g.G * nblk;
+  auto run = [&](size_t lo, size_t hi) {
+    Scratch cols(static_cast<size_t>(mb * kb) * sizeof(Cx));
+    Cx* A = cols.as<Cx>();
+    Taps taps(g, p);
+    for (size_t task = lo; task < hi; ++task) {
+      int64_t gi = static_cast<int64_t>(task) / nblk;
+      int64_t m0 = static_cast<int64_t>(task) % nblk * mb;
       int64_t rows = std::min(mb, M - m0);
+      const T* xg = x + gi * g.Cg;
       for (int64_t k0 = 0; k0 < Kc; k0 += kb) {
         int64_t kw = std::min(kb, Kc - k0);
-        parallel_rows(rows, rows * kw, [&](size_t lo, size_t hi) {
-          Taps taps(g, p);
-          for (size_t r = lo; r < hi; ++r) {
-            int64_t m = m0 + static_cast<int64_t>(r);
-            taps.set_row(ph.rows.empty() ? m : ph.rows[m]);
-            Cx* dst = A + r * kw;
-            int64_t col = k0, end = k0 + kw;
-            while (col < end) {
-              int64_t j = col / g.Cg, c = col % g.Cg;
-              int64_t n = std::min(g.Cg - c, end - col);
-              int64_t off = taps.offset(ph.taps[j]);
-              if (off < 0) {
-                std::fill(dst, dst + n, Cx(0));
-              } else if constexpr (std::is_same_v<T, Cx>) {
-                std::memcpy(dst, xg + off + c, n * sizeof(Cx));
-              } else {
-                const T* src = xg + off + c;
-                for (int64_t i = 0; i < n; ++i) dst[i] = cast<Cx>(src[i]);
-              }
-              dst += n;
-              col += n;
+        for (int64_t r = 0; r < rows; ++r) {
+          int64_t m = m0 + r;
+          taps.set_row(ph.rows.empty() ? m : ph.rows[m]);
+          Cx* dst = A + r * kw;
+          int64_t col = k0, end = k0 + kw;
+          while (col < end) {
+            int64_t j = col / g.Cg, c = col % g.Cg;
+            int64_t n = std::min(g.Cg - c, end - col);
+            int64_t off = taps.offset(ph.taps[j]);
+            if (off < 0) {
+              std::fill(dst, dst + n, Cx(0));
+            } else if constexpr (std::is_same_v<T, Cx>) {
+              std::memcpy(dst, xg + off + c, n * sizeof(Cx));
+            } else {
+              const T* src = xg + off + c;
+              for (int64_t i = 0; i < n; ++i) dst[i] = cast<Cx>(src[i]);
             }
+            dst += n;
+            col += n;
           }
-        });
+        }
         gemm<Cx>(false, true, rows, g.Og, kw, Cx(1), A, kw, w + gi * g.Og * ldw + k0, ldw,
                  k0 == 0 ? Cx(0) : Cx(1), out + m0 * g.O + gi * g.Og, g.O);
       }
     }
+  };
+  if (tasks > 1 && nt > 1 && M * Kc * g.Og * g.G >= (int64_t(1) << 20)) {
+    cpu::SerialBlas serial;
+    cpu::parallel_for_impl(tasks, std::function<void(size_t, size_t)>(run));
+  } else {
+    run(0, tasks);
   }
 }
 

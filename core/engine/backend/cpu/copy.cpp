@@ -122,6 +122,4 @@ void AsType::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::copy_row_contiguous(in, out);
 }
 
-LUMEX_REGISTER_PRIMITIVE(AsType);
-
 }  // namespace lumex::core

@@ -14,7 +14,4 @@ void Placeholder::eval_cpu(const std::vector<array>&, array&) {
       "compile or vmap is not allowed.");
 }
 
-LUMEX_REGISTER_PRIMITIVE(CustomTransforms);
-LUMEX_REGISTER_PRIMITIVE(Placeholder);
-
 }  // namespace lumex::core

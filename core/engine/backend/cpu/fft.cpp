@@ -119,6 +119,4 @@ void FFT::eval_cpu(const std::vector<array>& inputs, array& out) {
   }
 }
 
-LUMEX_REGISTER_PRIMITIVE(FFT);
-
 }  // namespace lumex::core

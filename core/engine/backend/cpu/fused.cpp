@@ -76,8 +76,6 @@ void unary_block(Op op, const float* a, bool sa, float* out, size_t n) {
   if (sa) std::fill(out + 1, out + n, out[0]);
 }
 
-bool is_binary(Op op) { return static_cast<int>(op) <= static_cast<int>(Op::minimum); }
-
 }  // namespace
 
 void Fused::eval_cpu(const std::vector<array>& inputs, array& out) {
@@ -106,13 +104,13 @@ void Fused::eval_cpu(const std::vector<array>& inputs, array& out) {
   std::vector<size_t> last_use(nregs, 0), slot(nregs, 0);
   for (size_t k = 0; k < steps_.size(); ++k) {
     last_use[steps_[k].a] = k;
-    if (is_binary(steps_[k].op)) last_use[steps_[k].b] = k;
+    if (FusedStep::is_binary(steps_[k].op)) last_use[steps_[k].b] = k;
   }
   std::vector<size_t> free_slots;
   size_t nslots = 0;
   for (size_t k = 0; k + 1 < steps_.size(); ++k) {
     const auto& s = steps_[k];
-    for (int r : {s.a, is_binary(s.op) ? s.b : s.a}) {
+    for (int r : {s.a, FusedStep::is_binary(s.op) ? s.b : s.a}) {
       bool scratch_reg = r >= num_inputs_;
       if (scratch_reg && last_use[r] == k &&
           std::find(free_slots.begin(), free_slots.end(), slot[r]) == free_slots.end()) {
@@ -143,7 +141,7 @@ void Fused::eval_cpu(const std::vector<array>& inputs, array& out) {
         const auto& s = steps_[k];
         bool last = k + 1 == steps_.size();
         float* o = last ? dst + start : scratch.data() + slot[s.out] * kSlotStride;
-        if (is_binary(s.op)) {
+        if (FusedStep::is_binary(s.op)) {
           bool sa = reg_single[s.a], sb = reg_single[s.b];
           if (sa && sb) {
             // Both single: compute one element, then broadcast.
@@ -166,7 +164,5 @@ void Fused::eval_cpu(const std::vector<array>& inputs, array& out) {
     run(0, nblocks);
   }
 }
-
-LUMEX_REGISTER_PRIMITIVE(Fused);
 
 }  // namespace lumex::core

@@ -45,6 +45,21 @@ inline void sync_blas_threads() {
   (void)once;
 }
 
+/// While alive, BLAS runs every call on its calling thread: for gemms issued from
+/// inside our own parallel loops. (Alternating between our pool and OpenBLAS's
+/// for each block makes the two fight over the cores: each spins while the other
+/// works, several times slower on a busy machine.)
+class SerialBlas {
+ public:
+  SerialBlas() {
+    sync_blas_threads();
+    scipy_openblas_set_num_threads(1);
+  }
+  ~SerialBlas() { scipy_openblas_set_num_threads(num_threads()); }
+  SerialBlas(const SerialBlas&) = delete;
+  SerialBlas& operator=(const SerialBlas&) = delete;
+};
+
 /// C = alpha * op(A) @ op(B) + beta * C, row-major (any leading dimensions).
 template <typename C>
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, C alpha,

@@ -457,10 +457,4 @@ void ScatterAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
-LUMEX_REGISTER_PRIMITIVE(Gather);
-LUMEX_REGISTER_PRIMITIVE(Scatter);
-LUMEX_REGISTER_PRIMITIVE(SliceUpdate);
-LUMEX_REGISTER_PRIMITIVE(GatherAxis);
-LUMEX_REGISTER_PRIMITIVE(ScatterAxis);
-
 }  // namespace lumex::core

@@ -399,17 +399,4 @@ void Solve::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outpu
   });
 }
 
-LUMEX_REGISTER_PRIMITIVE(Inverse);
-LUMEX_REGISTER_PRIMITIVE(Cholesky);
-LUMEX_REGISTER_PRIMITIVE(QRF);
-LUMEX_REGISTER_PRIMITIVE(SVD);
-LUMEX_REGISTER_PRIMITIVE(Eigh);
-LUMEX_REGISTER_PRIMITIVE(Eig);
-LUMEX_REGISTER_PRIMITIVE(LUF);
-LUMEX_REGISTER_PRIMITIVE(Solve);
-LUMEX_RULE_EXEMPT(Eig, jvp, "MLX 0.32 has no derivative for the general eigenproblem");
-LUMEX_RULE_EXEMPT(Eig, vjp, "MLX 0.32 has no derivative for the general eigenproblem");
-LUMEX_RULE_EXEMPT(LUF, jvp, "MLX 0.32 has no LU derivative");
-LUMEX_RULE_EXEMPT(LUF, vjp, "MLX 0.32 has no LU derivative");
-
 }  // namespace lumex::core

@@ -218,7 +218,4 @@ void AddMM::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
-LUMEX_REGISTER_PRIMITIVE(Matmul);
-LUMEX_REGISTER_PRIMITIVE(AddMM);
-
 }  // namespace lumex::core

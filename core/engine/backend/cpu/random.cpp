@@ -82,6 +82,4 @@ void RandomBits::eval_cpu(const std::vector<array>& inputs, array& out) {
   }
 }
 
-LUMEX_REGISTER_PRIMITIVE(RandomBits);
-
 }  // namespace lumex::core

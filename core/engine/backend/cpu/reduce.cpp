@@ -468,8 +468,4 @@ void Median::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
-LUMEX_REGISTER_PRIMITIVE(Reduce);
-LUMEX_REGISTER_PRIMITIVE(ArgReduce);
-LUMEX_REGISTER_PRIMITIVE(Median);
-
 }  // namespace lumex::core

@@ -9,14 +9,8 @@
 #include <limits>
 
 #include "engine/backend/cpu/simd_math.h"
+#include "engine/backend/cpu/target_clones.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define LUMEX_RCLONES \
-  __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
-#else
-#define LUMEX_RCLONES
-#endif
-#define LUMEX_INLINE inline __attribute__((always_inline))
 // The helpers pass vectors by value but are always inlined into the clones, so
 // the ABI note about AVX arguments does not apply.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -232,9 +226,9 @@ constexpr int64_t kOnlineBlock = 2048;
 
 }  // namespace
 
-LUMEX_RCLONES float sum(const float* p, int64_t n) { return sum_v(p, n); }
+LUMEX_CLONES float sum(const float* p, int64_t n) { return sum_v(p, n); }
 
-LUMEX_RCLONES float prod(const float* p, int64_t n) {
+LUMEX_CLONES float prod(const float* p, int64_t n) {
   vf a0 = splat(1.0f), a1 = a0, a2 = a0, a3 = a0;
   int64_t i = 0;
   for (; i + 4 * W <= n; i += 4 * W) {
@@ -249,23 +243,23 @@ LUMEX_RCLONES float prod(const float* p, int64_t n) {
   return fold((a0 * a1) * (a2 * a3), [](float u, float v) { return u * v; }) * t;
 }
 
-LUMEX_RCLONES float max(const float* p, int64_t n) {
+LUMEX_CLONES float max(const float* p, int64_t n) {
   bool nan;
   float r = extreme<true>(p, n, nan);
   return nan ? std::numeric_limits<float>::quiet_NaN() : r;
 }
 
-LUMEX_RCLONES float min(const float* p, int64_t n) {
+LUMEX_CLONES float min(const float* p, int64_t n) {
   bool nan;
   float r = extreme<false>(p, n, nan);
   return nan ? std::numeric_limits<float>::quiet_NaN() : r;
 }
 
-LUMEX_RCLONES void add_row(float* acc, const float* p, int64_t n) {
+LUMEX_CLONES void add_row(float* acc, const float* p, int64_t n) {
   for (int64_t i = 0; i < n; ++i) acc[i] += p[i];
 }
 
-LUMEX_RCLONES void add_rows(float* acc, const float* p, int64_t n, int64_t rows,
+LUMEX_CLONES void add_rows(float* acc, const float* p, int64_t n, int64_t rows,
                            int64_t stride) {
   constexpr int64_t kGroup = 8;
   int64_t r = 0;
@@ -291,7 +285,7 @@ LUMEX_RCLONES void add_rows(float* acc, const float* p, int64_t n, int64_t rows,
   }
 }
 
-LUMEX_RCLONES void mul_row(float* acc, const float* p, int64_t n) {
+LUMEX_CLONES void mul_row(float* acc, const float* p, int64_t n) {
   for (int64_t i = 0; i < n; ++i) acc[i] *= p[i];
 }
 
@@ -311,26 +305,26 @@ LUMEX_INLINE void extreme_row(float* acc, const float* p, int64_t n) {
   }
 }
 
-LUMEX_RCLONES void max_row(float* acc, const float* p, int64_t n) {
+LUMEX_CLONES void max_row(float* acc, const float* p, int64_t n) {
   extreme_row<true>(acc, p, n);
 }
-LUMEX_RCLONES void min_row(float* acc, const float* p, int64_t n) {
+LUMEX_CLONES void min_row(float* acc, const float* p, int64_t n) {
   extreme_row<false>(acc, p, n);
 }
 
-LUMEX_RCLONES int64_t argmax(const float* p, int64_t n) { return arg_extreme<true>(p, n); }
-LUMEX_RCLONES int64_t argmin(const float* p, int64_t n) { return arg_extreme<false>(p, n); }
+LUMEX_CLONES int64_t argmax(const float* p, int64_t n) { return arg_extreme<true>(p, n); }
+LUMEX_CLONES int64_t argmin(const float* p, int64_t n) { return arg_extreme<false>(p, n); }
 
-LUMEX_RCLONES void argmax_row(float* best, uint32_t* idx, const float* row, int64_t n,
+LUMEX_CLONES void argmax_row(float* best, uint32_t* idx, const float* row, int64_t n,
                               uint32_t k) {
   arg_row<true>(best, idx, row, n, k);
 }
-LUMEX_RCLONES void argmin_row(float* best, uint32_t* idx, const float* row, int64_t n,
+LUMEX_CLONES void argmin_row(float* best, uint32_t* idx, const float* row, int64_t n,
                               uint32_t k) {
   arg_row<false>(best, idx, row, n, k);
 }
 
-LUMEX_RCLONES void softmax_row(const float* x, float* y, int64_t n) {
+LUMEX_CLONES void softmax_row(const float* x, float* y, int64_t n) {
   // The max ignores NaN: a NaN input still poisons the sum, so the row comes
   // out NaN either way.
   bool nan;
@@ -365,7 +359,7 @@ LUMEX_RCLONES void softmax_row(const float* x, float* y, int64_t n) {
   }
 }
 
-LUMEX_RCLONES float logsumexp_row(const float* x, int64_t n) {
+LUMEX_CLONES float logsumexp_row(const float* x, int64_t n) {
   // One pass: a running max and the sum rescaled when the max grows. Any NaN
   // gives NaN; a +inf (without NaN) gives +inf; all -inf gives -inf.
   float m = -kInf, s = 0.0f;

@@ -189,6 +189,4 @@ void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
   }
 }
 
-LUMEX_REGISTER_PRIMITIVE(Scan);
-
 }  // namespace lumex::core

@@ -12,12 +12,8 @@
 #include <type_traits>
 #include <limits>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define LUMEX_SCLONES __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
-#else
-#define LUMEX_SCLONES
-#endif
-#define LUMEX_INLINE inline __attribute__((always_inline))
+#include "engine/backend/cpu/target_clones.h"
+
 // The helpers pass vectors by value but are always inlined into the clones.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
@@ -226,14 +222,14 @@ LUMEX_INLINE void start_any(Op op, const T* x, T* y, int64_t n, bool inclusive) 
 }  // namespace
 
 #define LUMEX_SCAN_DEFINE(T)                                                        \
-  LUMEX_SCLONES void scan_run(Op op, const T* x, T* y, int64_t n, bool reverse,     \
+  LUMEX_CLONES void scan_run(Op op, const T* x, T* y, int64_t n, bool reverse,     \
                               bool inclusive) {                                     \
     run_any<T>(op, x, y, n, reverse, inclusive);                                    \
   }                                                                                 \
-  LUMEX_SCLONES void combine_row(Op op, const T* prev, const T* x, T* y, int64_t n) { \
+  LUMEX_CLONES void combine_row(Op op, const T* prev, const T* x, T* y, int64_t n) { \
     combine_any<T>(op, prev, x, y, n);                                              \
   }                                                                                 \
-  LUMEX_SCLONES void start_row(Op op, const T* x, T* y, int64_t n, bool inclusive) {  \
+  LUMEX_CLONES void start_row(Op op, const T* x, T* y, int64_t n, bool inclusive) {  \
     start_any<T>(op, x, y, n, inclusive);                                           \
   }
 LUMEX_SCAN_DEFINE(float)

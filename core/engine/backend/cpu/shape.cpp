@@ -155,15 +155,5 @@ bool View::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const View*>(&other);
   return o && o->dtype_ == dtype_;
 }
-LUMEX_REGISTER_PRIMITIVE(Broadcast);
-LUMEX_REGISTER_PRIMITIVE(Reshape);
-LUMEX_REGISTER_PRIMITIVE(Transpose);
-LUMEX_REGISTER_PRIMITIVE(Contiguous);
-LUMEX_REGISTER_PRIMITIVE(Full);
-LUMEX_REGISTER_PRIMITIVE(StopGradient);
-LUMEX_REGISTER_PRIMITIVE(Arange);
-LUMEX_REGISTER_PRIMITIVE(Slice);
-LUMEX_REGISTER_PRIMITIVE(AsStrided);
-LUMEX_REGISTER_PRIMITIVE(View);
 
 }  // namespace lumex::core

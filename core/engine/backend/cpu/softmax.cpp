@@ -124,7 +124,4 @@ void LogSumExp::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
-LUMEX_REGISTER_PRIMITIVE(Softmax);
-LUMEX_REGISTER_PRIMITIVE(LogSumExp);
-
 }  // namespace lumex::core

@@ -417,10 +417,4 @@ void SearchSorted::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
-LUMEX_REGISTER_PRIMITIVE(Sort);
-LUMEX_REGISTER_PRIMITIVE(ArgSort);
-LUMEX_REGISTER_PRIMITIVE(Partition);
-LUMEX_REGISTER_PRIMITIVE(ArgPartition);
-LUMEX_REGISTER_PRIMITIVE(SearchSorted);
-
 }  // namespace lumex::core

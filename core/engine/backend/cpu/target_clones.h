@@ -8,3 +8,6 @@
 #else
 #define LUMEX_CLONES
 #endif
+// Helpers of a cloned loop are forced inline so each clone gets its own copy,
+// compiled for that clone's instruction set.
+#define LUMEX_INLINE inline __attribute__((always_inline))

@@ -6,10 +6,14 @@ functions, :mod:`~lumex.nn.losses`, :mod:`~lumex.nn.init` and
 same ``mx.random.seed`` a model starts from the same bits.
 """
 
+import types as _types
+
 from . import init, losses
+from . import layers as _layers_pkg
 from .layers import *  # noqa: F401,F403
-from .layers import __dict__ as _layers
 from .utils import average_gradients, value_and_grad
 
-__all__ = sorted(k for k in _layers if not k.startswith("_") and k not in ("layers",)) + [
-    "init", "losses", "average_gradients", "value_and_grad"]
+__all__ = sorted(
+    [k for k, v in vars(_layers_pkg).items()
+     if not k.startswith("_") and not isinstance(v, _types.ModuleType)]
+    + ["init", "losses", "average_gradients", "value_and_grad"])

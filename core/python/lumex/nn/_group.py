@@ -1,6 +1,6 @@
-"""The process group of distributed layers: ``mx.distributed``'s when the
-engine has it, otherwise a single process (rank 0 of 1), which makes every
-collective the identity."""
+"""Process groups and collectives for the distributed layers: those of
+``mx.distributed`` when the engine has it, otherwise a single process (rank 0
+of 1), where every collective is the identity."""
 
 import lumex.core as mx
 
@@ -19,8 +19,28 @@ class SingleProcessGroup:
         return self
 
 
-def default_group():
+def _dist():
     dist = getattr(mx, "distributed", None)
-    if dist is not None and hasattr(dist, "init"):
-        return dist.init()
-    return SingleProcessGroup()
+    return dist if dist is not None and hasattr(dist, "init") else None
+
+
+def default_group():
+    """``mx.distributed.init()``, or a :class:`SingleProcessGroup`."""
+    dist = _dist()
+    return dist.init() if dist is not None else SingleProcessGroup()
+
+
+def _collective(name):
+    def run(x, group=None, stream=None):
+        dist = _dist()
+        if dist is None or (group is not None and group.size() == 1):
+            return x
+        return getattr(dist, name)(x, group=group, stream=stream)
+
+    run.__name__ = name
+    return run
+
+
+all_sum = _collective("all_sum")
+all_gather = _collective("all_gather")
+sum_scatter = _collective("sum_scatter")

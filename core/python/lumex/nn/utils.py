@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional
 import lumex.core as mx
 from lumex.utils import tree_flatten, tree_map, tree_reduce, tree_unflatten
 from .layers.base import Module
-from ._group import default_group
+from ._group import all_sum, default_group
 
 __all__ = ["value_and_grad", "checkpoint", "average_gradients", "clip_grad_norm_sharded"]
 
@@ -80,7 +80,6 @@ def average_gradients(gradients: Any, group=None, all_reduce_size: int = 32 * 10
     n = group.size()
     if n == 1:
         return gradients
-    all_sum = mx.distributed.all_sum
     if all_reduce_size <= 0:
         return tree_map(lambda g: all_sum(g, group=group, stream=communication_stream) / n,
                         gradients)
@@ -110,8 +109,7 @@ def clip_grad_norm_sharded(gradients: Any, max_norm: float, group=None):
     group). Returns ``(clipped_gradients, global_norm)``."""
     squared = tree_reduce(lambda acc, g: acc + g.square().sum(), gradients, 0.0)
     group = group or default_group()
-    if group.size() > 1:
-        squared = mx.distributed.all_sum(squared, group=group)
+    squared = all_sum(squared, group=group)
     norm = mx.sqrt(squared)
     scale = mx.minimum(max_norm / (norm + 1e-6), 1.0)
     return tree_map(lambda g: g * scale, gradients), norm

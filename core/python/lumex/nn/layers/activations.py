@@ -1,16 +1,20 @@
 """Activation functions and their module forms (MLX's ``mlx.nn`` activations).
 
-The elementwise ones are compiled (``shapeless=True``) as in MLX, so their
-chains of ops run fused.
+MLX compiles the elementwise ones; here they are plain lazy ops: a compiled
+call in lumex replays its graph at once with a fixed cost (about 50 us) that
+costs more than the fusion saves below a million elements, and it would hide
+the activation from graph views. The ops and their order are MLX's, so the
+values are the same.
 """
 
 import math
-from functools import partial
 
 import lumex.core as mx
 from .base import Module
 
-_compiled = partial(mx.compile, shapeless=True)
+
+def _compiled(fn):
+    return fn
 
 
 @_compiled
@@ -46,6 +50,8 @@ def leaky_relu(x, negative_slope=0.01):
 @_compiled
 def log_softmax(x, axis=-1):
     r"""Log of the softmax along ``axis``: :math:`x - \log\sum e^{x}`."""
+    # shift by the max first: adding the normalizer to a huge max would round it away
+    x = x - mx.stop_gradient(mx.max(x, axis=axis, keepdims=True))
     return x - mx.logsumexp(x, axis=axis, keepdims=True)
 
 

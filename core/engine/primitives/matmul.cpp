@@ -105,4 +105,7 @@ Rules AddMM::vmap(const std::vector<array>& inputs, const std::vector<int>& axes
   return {{add(multiply(alpha, prod, s), multiply(beta, c, s), s)}, {0}};
 }
 
+LUMEX_REGISTER_PRIMITIVE(Matmul);
+LUMEX_REGISTER_PRIMITIVE(AddMM);
+
 }  // namespace lumex::core

@@ -126,6 +126,11 @@ struct EventLog {
   int handle = 0;
 };
 
+struct ScopeGuard {
+  std::string segment;
+  size_t depth = 0;
+};
+
 struct SitesScope {
   bool on;
   bool previous = false;
@@ -192,7 +197,7 @@ nb::object source_line(uint32_t site) {
 
 }  // namespace
 
-void init_introspect(nb::module_& m) {
+void init_graph(nb::module_& m) {
   if (auto pkg = nb::module_::import_("sys").attr("modules").attr("get")("lumex");
       !pkg.is_none() && nb::hasattr(pkg, "__path__")) {
     auto path = nb::cast<std::string>(nb::list(pkg.attr("__path__"))[0]);
@@ -242,6 +247,7 @@ Nothing is evaluated.)");
         for (auto& [k, v] : n.params) d[k.c_str()] = v;
         return d;
       }, "The primitive's parameters as strings.")
+      .def_ro("stream", &NodeInfo::stream, "The primitive's stream, None for graph sources.")
       .def_prop_ro("inputs", [](const NodeInfo& n) { return nb::tuple(nb::cast(n.inputs)); })
       .def_prop_ro("siblings", [](const NodeInfo& n) { return nb::tuple(nb::cast(n.siblings)); })
       .def_prop_ro("shape", [](const NodeInfo& n) { return nb::tuple(nb::cast(n.shape)); })
@@ -254,6 +260,17 @@ Nothing is evaluated.)");
       .def_ro("is_output", &NodeInfo::is_output)
       .def_prop_ro("site", [](const NodeInfo& n) { return site_tuple(n.site); },
                    "(file, line, function) where it was created, if recorded.")
+      .def_prop_ro("scope", [](const NodeInfo& n) { return lx::sites::lookup(n.site).scope; },
+                   "The dotted module scope path open when it was created (see scope()); "
+                   "'' at top level or when sites were not recorded.")
+      .def_prop_ro("public_op", [](const NodeInfo& n) -> nb::object {
+        auto op = lx::sites::lookup(n.site).op;
+        if (op.empty()) return nb::none();
+        return nb::str(op.c_str());
+      }, "The lumex function whose call created it (e.g. 'ones' for the Broadcast "
+         "behind mx.ones), if sites were recorded; None otherwise.")
+      .def_ro("call", &NodeInfo::call,
+              "Nodes with the same nonzero call were created by one public_op call.")
       .def("__repr__", [](const NodeInfo& n) {
         std::ostringstream os;
         os << "GraphNode(id=" << n.id << ", op=" << (n.op.empty() ? "None" : n.op)
@@ -279,6 +296,8 @@ Nothing is evaluated.)");
         auto s = lx::sites::lookup(e.site);
         return s.line > 0 ? nb::object(nb::str(s.function.c_str())) : nb::none();
       })
+      .def_prop_ro("scope", [](const EvalEvent& e) { return lx::sites::lookup(e.site).scope; },
+                   "The module scope path open at the trigger ('' at top level).")
       .def_prop_ro("source", [](const EvalEvent& e) { return source_line(e.site); },
                    "The text of the user's source line.")
       .def_ro("nodes", &EvalEvent::nodes, "The computed graph (GraphNode list), inputs first.")
@@ -339,6 +358,29 @@ Nothing is evaluated.)");
       .def("__exit__", [](SitesScope& s, nb::args) { lx::sites::set_recording(s.previous); });
   g.def("record_sites", [](bool on) { return SitesScope{on}; }, "enabled"_a = true,
         "Context manager: record creation sites inside the block.");
+
+  nb::class_<ScopeGuard>(g, "_Scope")
+      .def("__enter__", [](ScopeGuard& s) {
+        lx::sites::push_scope(s.segment);
+        s.depth = lx::sites::scope_depth();
+        return nb::none();
+      })
+      .def("__exit__", [](ScopeGuard& s, nb::args) {
+        // Unwinds scopes left open inside the block too (an exception between a
+        // manual push and pop), so the stack always matches the `with` nesting.
+        while (lx::sites::scope_depth() >= s.depth && s.depth > 0) lx::sites::pop_scope();
+      });
+  g.def("scope",
+        [](std::string segment) {
+          if (segment.empty()) throw nb::value_error("[scope] The scope name must not be empty.");
+          return ScopeGuard{std::move(segment)};
+        },
+        "name"_a,
+        "Context manager: nodes created inside the block (while creation sites are "
+        "recorded) belong to module scope ``name``, nested inside the enclosing "
+        "scopes and joined with '.': ``GraphNode.scope`` reads \"encoder.layers.0\".");
+  g.def("current_scope", &lx::sites::current_scope,
+        "The dotted scope path open on this thread ('' at top level).");
 
   g.def("add_observer", &add_python_observer, "callback"_a,
         "Call ``callback(event)`` after every evaluation; returns a handle for "

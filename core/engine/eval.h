@@ -1,4 +1,4 @@
-// Evaluation of lazy graphs (function transforms join here in a later issue).
+// Evaluation of lazy graphs: eval and async_eval.
 #pragma once
 
 #include <vector>

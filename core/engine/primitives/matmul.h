@@ -12,7 +12,7 @@ namespace lumex::core {
 class Matmul : public UnaryPrimitive {
  public:
   explicit Matmul(Stream s) : UnaryPrimitive(s) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(Matmul)
   LUMEX_TRANSFORM_RULES
 };
@@ -23,7 +23,7 @@ class AddMM : public UnaryPrimitive {
  public:
   AddMM(Stream s, float alpha, float beta)
       : UnaryPrimitive(s), alpha_(alpha), beta_(beta) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_DEFINE_NAME(AddMM)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override {

@@ -1,4 +1,4 @@
-#include "engine/transforms.h"
+#include "engine/eval.h"
 
 #include <optional>
 
