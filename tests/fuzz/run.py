@@ -109,8 +109,11 @@ class Worker:
         if head is None or (head and len(head) < 4):
             outcome = ("hang",)
         else:
-            self.p.wait()
-            outcome = ("crash", self.p.returncode)
+            try:
+                self.p.wait(timeout=5)
+                outcome = ("crash", self.p.returncode)
+            except subprocess.TimeoutExpired:  # closed its output but lives on
+                outcome = ("crash", "output closed")
         if restart:
             self.start()
         return outcome

@@ -55,8 +55,12 @@ def main():
     if hasattr(mx, "set_memory_limit"):
         mx.set_memory_limit(1 << 30)
     warnings.simplefilter("ignore")
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # stray prints must not corrupt the protocol
+    # The protocol gets its own descriptor; fd 1 becomes stderr, so prints from C
+    # (LAPACK's xerbla, MLX) and a call that closes fd 1 cannot corrupt it.
+    inp = sys.stdin.buffer
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     write_msg(out, "ready")
     while True:
         call = read_msg(inp)
