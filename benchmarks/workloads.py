@@ -576,3 +576,6 @@ def conv_transpose2d_up2():
 # --- training steps (forward, backward, optimizer update): training.py -------
 
 import training  # noqa: E402,F401  (registers its workloads here)
+
+
+import workloads_fast  # noqa: E402,F401  (registers the mx.fast and quantized rows)

@@ -24,6 +24,8 @@ def check_grad(fn, *args, eps=1e-6, rtol=1e-5, atol=1e-7, argnums=None):
     (float64 arrays; ``fn`` returns a scalar)."""
     argnums = tuple(range(len(args))) if argnums is None else argnums
     grads = mx.grad(fn, argnums=argnums)(*args)
+    if len(argnums) == 1:  # MLX returns the array itself for a one-element argnums
+        grads = (grads,)
     for i, g in zip(argnums, grads):
         base = np.array(args[i])
 

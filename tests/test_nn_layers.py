@@ -570,7 +570,9 @@ def test_quantized_layers():
     nn.quantize(model)
     assert isinstance(model.layers[0], nn.QuantizedLinear)
     assert isinstance(model.layers[2], nn.QuantizedEmbedding)
-    assert model.trainable_parameters() == {"layers": [{}, {}, {}]}
+    # As MLX: the quantized weights are frozen, the Linear's float bias stays trainable.
+    trainable = model.trainable_parameters()
+    assert list(trainable["layers"][0]) == ["bias"] and trainable["layers"][1:] == [{}, {}]
 
 
 def test_quantize_mode_errors():

@@ -206,7 +206,8 @@ void CpuAllocator::free(Buffer buf) {
 
 size_t CpuAllocator::get_active_memory() { return state().active.load(); }
 size_t CpuAllocator::get_peak_memory() { return state().peak.load(); }
-void CpuAllocator::reset_peak_memory() { state().peak.store(state().active.load()); }
+// MLX resets the peak to zero, not to the memory active now.
+void CpuAllocator::reset_peak_memory() { state().peak.store(0); }
 size_t CpuAllocator::get_cache_memory() {
   std::lock_guard lk(state().mtx);
   return state().cached;

@@ -3,7 +3,12 @@
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
+
+#include "engine/stream_threads.h"
 
 namespace lumex::core {
 
@@ -14,6 +19,9 @@ struct StreamState {
   std::vector<Stream> defaults{Stream(0, Device(Device::cpu, 0))};
   int next_index = 1;
   std::atomic<bool> customized{false};  // a default device or stream was set
+  // Streams from new_stream, by index: the thread that made them (MLX raises when
+  // another thread runs work on them). Cleared streams map to no thread.
+  std::unordered_map<int, std::thread::id> owners;
 };
 StreamState& state() {
   static StreamState s;
@@ -65,21 +73,49 @@ void set_default_stream(Stream s) {
 Stream new_stream(Device d) {
   check_available(d, "new_stream", "make gpu stream");
   std::lock_guard lk(state().mtx);
+  int index = state().next_index++;
+  state().owners[index] = std::this_thread::get_id();
+  return Stream(index, d);
+}
+
+Stream new_shared_stream(Device d) {
+  check_available(d, "new_stream", "make gpu stream");
+  std::lock_guard lk(state().mtx);
   return Stream(state().next_index++, d);
 }
+
+void clear_thread_streams() {
+  std::lock_guard lk(state().mtx);
+  for (auto& [index, owner] : state().owners) {
+    if (owner == std::this_thread::get_id()) owner = std::thread::id();
+  }
+}
+
+namespace {
+void check_thread(const Stream& s) {
+  std::lock_guard lk(state().mtx);
+  auto it = state().owners.find(s.index);
+  if (it != state().owners.end() && it->second != std::this_thread::get_id()) {
+    throw std::runtime_error(
+        "There is no Stream(" + std::string(s.device.type == Device::cpu ? "cpu" : "gpu") +
+        ", " + std::to_string(s.index) +
+        ") in current thread: a stream from new_stream can only be used on the thread "
+        "that made it (use new_thread_local_stream to share one).");
+  }
+}
+}  // namespace
 
 Stream to_stream(const StreamOrDevice& s) {
   // Hot path (every op): the CPU default stream, read without the lock.
   if (std::holds_alternative<std::monostate>(s) && !state().customized.load(std::memory_order_relaxed)) {
     return Stream(0, Device(Device::cpu, 0));
   }
-  if (std::holds_alternative<Stream>(s)) {
-    auto st = std::get<Stream>(s);
-    check_available(st.device, "default_stream", "get gpu stream");
-    return st;
-  }
-  if (std::holds_alternative<Device>(s)) return default_stream(std::get<Device>(s));
-  return default_stream(default_device());
+  Stream st = std::holds_alternative<Stream>(s) ? std::get<Stream>(s)
+              : std::holds_alternative<Device>(s) ? default_stream(std::get<Device>(s))
+                                                  : default_stream(default_device());
+  check_available(st.device, "default_stream", "get gpu stream");
+  if (st.index != 0) check_thread(st);
+  return st;
 }
 
 std::ostream& operator<<(std::ostream& os, const Device& d) {

@@ -126,6 +126,7 @@ GROUPS: tuple[Group, ...] = (
             Device DeviceType Stream StreamContext
             default_device set_default_device is_available device_count device_info
             default_stream set_default_stream new_stream stream synchronize
+            ThreadLocalStream new_thread_local_stream new_thread_unsafe_stream clear_streams
             """
         ),
     ),
@@ -253,6 +254,52 @@ GROUPS: tuple[Group, ...] = (
             fft.fft fft.ifft fft.fft2 fft.ifft2 fft.fftn fft.ifftn
             fft.rfft fft.irfft fft.rfft2 fft.irfft2 fft.rfftn fft.irfftn
             fft.fftfreq fft.rfftfreq fft.fftshift fft.ifftshift
+            """
+        ),
+    ),
+    Group(
+        "fast",
+        "Fast",
+        "Fused operations, each one op with gradients and ``vmap``; statistics "
+        "and softmax are taken in float32. The custom-kernel constructors exist "
+        "for compatibility and raise, since this build has no GPU back-end.",
+        _names(
+            """
+            fast.rms_norm fast.layer_norm fast.rope fast.scaled_dot_product_attention
+            fast.cross_entropy fast.metal_kernel fast.cuda_kernel
+            fast.precompiled_cuda_kernel
+            """
+        ),
+    ),
+    Group(
+        "metal",
+        "Metal and CUDA",
+        "MLX's GPU backend modules. This build runs on the CPU: "
+        "``metal.is_available()`` and ``cuda.is_available()`` are False, and the "
+        "``metal`` memory functions are aliases of :doc:`memory_management`'s.",
+        _names(
+            """
+            metal.is_available metal.device_info metal.start_capture metal.stop_capture
+            metal.get_active_memory metal.get_peak_memory metal.reset_peak_memory
+            metal.get_cache_memory metal.clear_cache metal.set_memory_limit
+            metal.set_cache_limit metal.set_wired_limit
+            cuda.is_available
+            """
+        ),
+    ),
+    Group(
+        "distributed",
+        "Distributed communication",
+        "MLX's collectives over the single-process group: :func:`distributed.init` "
+        "returns a group of size 1, reductions and gathers return their input, and "
+        "``send``/``recv`` raise as MLX's singleton group does.",
+        _names(
+            """
+            distributed.init distributed.is_available distributed.Group
+            distributed.Group.rank distributed.Group.size distributed.Group.split
+            distributed.all_sum distributed.all_gather distributed.all_max
+            distributed.all_min distributed.sum_scatter distributed.send
+            distributed.recv distributed.recv_like
             """
         ),
     ),

@@ -41,6 +41,7 @@ def _install_python_functions():
                 except (AttributeError, TypeError):
                     pass
             setattr(core, name, fn)
+    core.__version__ = __version__
 
 
 _install_python_functions()

@@ -76,7 +76,9 @@ def _normalize_argnums(argnums, argnames, name):
     elif isinstance(argnums, int):
         positions, single = (argnums,), True
     else:
-        positions, single = tuple(argnums), False
+        # MLX unwraps a one-element sequence too: grad(f, argnums=(0,)) gives an array.
+        positions = tuple(argnums)
+        single = len(positions) == 1
     for i in positions:
         if not isinstance(i, int):
             raise ValueError(f"[{name}] argnums must be integers, got {_type_name(i)}.")

@@ -80,3 +80,6 @@ void init_linalg(nb::module_& m);
 void init_fft(nb::module_& m);
 void init_io(nb::module_& m);
 void init_graph(nb::module_& m);
+void init_backends(nb::module_& m);
+void init_distributed(nb::module_& m);
+void init_fast(nb::module_& m);

@@ -14,6 +14,7 @@ void wait_without_gil(void (*wait)()) {
 }
 }  // namespace
 
+void init_quantized(nb::module_& m);
 void init_ops_conv(nb::module_& m);
 
 NB_MODULE(core, m) {
@@ -40,4 +41,8 @@ NB_MODULE(core, m) {
   init_linalg(m);
   init_io(m);
   init_graph(m);
+  init_backends(m);
+  init_distributed(m);
+  init_fast(m);
+  init_quantized(m);
 }

@@ -1,5 +1,6 @@
 #include "common.h"
 #include "engine/ops.h"
+#include "engine/ops/rounding.h"
 
 using namespace lx;
 
@@ -41,6 +42,7 @@ void init_ops_elementwise(nb::module_& m) {
   LUMEX_UNARY("erfinv", erfinv, "Element-wise inverse of the error function.")
   LUMEX_UNARY("floor", floor, "Element-wise floor.")
   LUMEX_UNARY("ceil", ceil, "Element-wise ceiling.")
+  LUMEX_UNARY("trunc", trunc, "Element-wise truncation toward zero.")
   LUMEX_UNARY("degrees", degrees, "Convert radians to degrees.")
   LUMEX_UNARY("radians", radians, "Convert degrees to radians.")
   LUMEX_UNARY("isnan", isnan, "Element-wise test for NaN.")

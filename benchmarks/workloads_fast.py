@@ -1,0 +1,122 @@
+"""Workloads for mx.fast and quantized matmuls (registered into workloads.WORKLOADS).
+
+Targets from issue 15: normalizations at most 1.0x PyTorch, attention at most
+1.2x, and the 4-bit matrix-vector product faster than the float32 one (the
+NumPy and PyTorch cells of the quantized rows are float32 products with the
+same, exactly representable, weights).
+"""
+
+import numpy as np
+
+from workloads import randn, workload
+
+EPS = 1e-5
+
+
+def _np_rms(np, x, w):
+    return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + EPS) * w
+
+
+def _np_ln(np, x, w, b):
+    mu = x.mean(-1, keepdims=True)
+    return (x - mu) / np.sqrt(x.var(-1, keepdims=True) + EPS) * w + b
+
+
+@workload("rms_norm", "fast.rms_norm over the last axis of (4096, 1024) f32", target=1.0,
+          versus="torch")
+def rms_norm():
+    return (randn(4096, 1024), randn(1024)), {
+        "numpy": lambda np, x, w: lambda: _np_rms(np, x, w),
+        "torch": lambda torch, x, w: lambda: torch.nn.functional.rms_norm(x, (1024,), w, EPS),
+        "mx": lambda mx, x, w: lambda: mx.fast.rms_norm(x, w, EPS),
+    }
+
+
+@workload("layer_norm", "fast.layer_norm over the last axis of (4096, 1024) f32", target=1.0,
+          versus="torch")
+def layer_norm():
+    return (randn(4096, 1024), randn(1024), randn(1024)), {
+        "numpy": lambda np, x, w, b: lambda: _np_ln(np, x, w, b),
+        "torch": lambda torch, x, w, b: lambda: torch.nn.functional.layer_norm(x, (1024,), w, b, EPS),
+        "mx": lambda mx, x, w, b: lambda: mx.fast.layer_norm(x, w, b, EPS),
+    }
+
+
+SDPA_SHAPE = (8, 8, 512, 64)
+
+
+def _np_sdpa(np, q, k, v):
+    s = (q * 0.125) @ np.swapaxes(k, -1, -2)
+    T = s.shape[-1]
+    s = np.where(np.tri(T, dtype=bool), s, -np.inf)
+    s = np.exp(s - s.max(-1, keepdims=True))
+    return (s / s.sum(-1, keepdims=True)) @ v
+
+
+@workload("sdpa_causal", "fast.scaled_dot_product_attention (8, 8, 512, 64) causal, forward",
+          target=1.2, versus="torch")
+def sdpa_causal():
+    qkv = tuple(randn(*SDPA_SHAPE) for _ in range(3))
+    return qkv, {
+        "numpy": lambda np, q, k, v: lambda: _np_sdpa(np, q, k, v),
+        "torch": lambda torch, q, k, v: lambda: torch.nn.functional.scaled_dot_product_attention(
+            q, k, v, is_causal=True, scale=0.125),
+        "mx": lambda mx, q, k, v: lambda: mx.fast.scaled_dot_product_attention(
+            q, k, v, scale=0.125, mask="causal"),
+    }
+
+
+def _build_sdpa_grad_torch(torch, q, k, v):
+    f = torch.nn.functional.scaled_dot_product_attention
+
+    def run():
+        a, b, c = (t.detach().requires_grad_() for t in (q, k, v))
+        f(a, b, c, is_causal=True, scale=0.125).sum().backward()
+        return a.grad, b.grad, c.grad
+    return run
+
+
+def _build_sdpa_grad_mx(mx, q, k, v):
+    loss = lambda a, b, c: mx.fast.scaled_dot_product_attention(
+        a, b, c, scale=0.125, mask="causal").sum()
+    g = mx.grad(loss, argnums=(0, 1, 2))
+    return lambda: g(q, k, v)
+
+
+@workload("sdpa_causal_grad", "gradients of sum(sdpa) w.r.t. q, k, v on (8, 8, 512, 64) causal",
+          target=1.2, versus="torch")
+def sdpa_causal_grad():
+    qkv = tuple(randn(*SDPA_SHAPE) for _ in range(3))
+    return qkv, {"torch": _build_sdpa_grad_torch, "mx": _build_sdpa_grad_mx}
+
+
+def _representable_4bit(n, k, gs=64):
+    """Weights that 4-bit affine quantization stores exactly: levels 0..15 (both
+    ends in every group) times 1/16, offset by -4/16."""
+    rng = np.random.default_rng(5)
+    q = rng.integers(0, 16, (n, k))
+    q[:, ::gs] = 0
+    q[:, 1::gs] = 15
+    return ((q - 4) / 16.0).astype(np.float32)
+
+
+def _qmm_workload(name, m):
+    def setup():
+        x, w = randn(m, 4096), _representable_4bit(4096, 4096)
+
+        def build_mx(mx, x, w):
+            wq, s, b = mx.quantize(w, group_size=64, bits=4)
+            mx.eval(wq, s, b)
+            return lambda: mx.quantized_matmul(x, wq, s, b, transpose=True, group_size=64, bits=4)
+
+        return (x, w), {
+            "numpy": lambda np, x, w: lambda: x @ w.T,
+            "torch": lambda torch, x, w: lambda: x @ w.T,
+            "mx": build_mx,
+        }
+    workload(name, f"quantized_matmul 4-bit ({m}, 4096) x (4096, 4096).T; NumPy/PyTorch: "
+                   "the float32 product", target=1.0)(setup)
+
+
+_qmm_workload("qmm_4bit_vec", 1)
+_qmm_workload("qmm_4bit_256", 256)

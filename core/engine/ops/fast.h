@@ -1,0 +1,44 @@
+// mlx.core.fast: normalizations, rotary embeddings and attention as single ops.
+// Validation and dtype rules follow MLX 0.32; statistics and softmax are taken
+// in float32 whatever the input precision.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "engine/array.h"
+#include "engine/device.h"
+
+namespace lumex::core::fast {
+
+/// x / sqrt(mean(x^2, -1) + eps) * weight, over the last axis.
+array rms_norm(const array& x, const std::optional<array>& weight, float eps,
+               StreamOrDevice s = {});
+
+/// (x - mean) / sqrt(var + eps) * weight + bias, over the last axis.
+array layer_norm(const array& x, const std::optional<array>& weight,
+                 const std::optional<array>& bias, float eps, StreamOrDevice s = {});
+
+/// Rotary positional encoding of the first `dims` features of x (B, ..., T, D).
+/// `offset` is an int or an integer array (a scalar or one per batch row);
+/// exactly one of `base` and `freqs` is given.
+using RopeOffset = std::variant<int, array>;
+array rope(const array& x, int dims, bool traditional, std::optional<float> base,
+           float scale, const RopeOffset& offset,
+           const std::optional<array>& freqs = std::nullopt, StreamOrDevice s = {});
+
+/// softmax(q k^T * scale + mask) v over (B, N, T, D) inputs; k/v may have fewer
+/// heads (grouped queries). `mask` is none, "causal" (lower-right aligned), a
+/// boolean array (False masks) or an additive array; `sinks` (one per query head)
+/// add a logit that takes probability mass but no value.
+using AttentionMask = std::variant<std::monostate, std::string, array>;
+array scaled_dot_product_attention(const array& q, const array& k, const array& v,
+                                   float scale, const AttentionMask& mask = {},
+                                   const std::optional<array>& sinks = std::nullopt,
+                                   StreamOrDevice s = {});
+
+/// logsumexp(logits, -1) - logits[..., target], in float32.
+array cross_entropy(const array& logits, const array& targets, StreamOrDevice s = {});
+
+}  // namespace lumex::core::fast

@@ -1,0 +1,94 @@
+// gather_mm / gather_qmm as take along the flattened batch dims followed by a
+// (quantized) matmul with broadcasting batch dims: the rules come from take's
+// and matmul's.
+#include "engine/ops/gather_matmul.h"
+
+#include "engine/ops.h"
+#include "engine/ops/quantized.h"
+#include "engine/utils.h"
+
+namespace lumex::core {
+
+namespace {
+
+[[noreturn]] void fail(const char* op, const std::string& msg) {
+  throw std::invalid_argument(std::string("[") + op + "] " + msg);
+}
+
+Shape batch_shape(const array& a) { return Shape(a.shape().begin(), a.shape().end() - 2); }
+
+/// The index array, or every batch position of `a` in order.
+array indices_or_all(const std::optional<array>& idx, const array& a, const char* op,
+                     const Stream& s) {
+  if (idx) {
+    if (!is_integral(idx->dtype())) {
+      fail(op, "Got indices with invalid dtype. Indices must be integral.");
+    }
+    return *idx;
+  }
+  Shape bs = batch_shape(a);
+  ShapeElem n = 1;
+  for (auto d : bs) n *= d;
+  return reshape(arange(0.0, static_cast<double>(n), 1.0, uint32, s), bs, s);
+}
+
+/// a's matrices picked by `idx`: idx.shape + a.shape[-2:].
+array pick(const array& a, const array& idx, const Shape& out_batch, const Stream& s) {
+  auto flat = reshape(a, {-1, a.shape(-2), a.shape(-1)}, s);
+  auto g = take(flat, broadcast_to(idx, out_batch, s), 0, s);
+  return g;
+}
+
+}  // namespace
+
+array gather_mm(const array& a, const array& b, const std::optional<array>& lhs_indices,
+                const std::optional<array>& rhs_indices, StreamOrDevice sd) {
+  const char* op = "gather_mm";
+  auto s = to_stream(sd);
+  if (a.ndim() < 2 || b.ndim() < 2) fail(op, "Arrays must have at least 2 dimensions.");
+  if (a.shape(-1) != b.shape(-2)) {
+    fail(op, "Last dimension of first input with shape " + shape_str(a.shape()) +
+                 " must match second to last dimension of second input with shape " +
+                 shape_str(b.shape()) + ".");
+  }
+  Dtype out_type = promote_types(a.dtype(), b.dtype());
+  if (!is_floating_point(out_type)) {
+    fail(op, std::string("Only real floating point types are supported but ") +
+                 dtype_name(a.dtype()) + " and " + dtype_name(b.dtype()) +
+                 " were provided which results in " + dtype_name(out_type) +
+                 ", which is not a real floating point type.");
+  }
+  auto li = indices_or_all(lhs_indices, a, op, s);
+  auto ri = indices_or_all(rhs_indices, b, op, s);
+  Shape out_batch = broadcast_shapes(li.shape(), ri.shape());
+  return matmul(astype(pick(a, li, out_batch, s), out_type, s),
+                astype(pick(b, ri, out_batch, s), out_type, s), s);
+}
+
+array gather_qmm(const array& x, const array& w, const array& scales,
+                 const std::optional<array>& biases, const std::optional<array>& lhs_indices,
+                 const std::optional<array>& rhs_indices, bool transpose,
+                 std::optional<int> group_size, std::optional<int> bits,
+                 const std::string& mode, StreamOrDevice sd) {
+  const char* op = "gather_qmm";
+  auto s = to_stream(sd);
+  if (x.ndim() < 2 || w.ndim() < 2) fail(op, "Arrays must have at least 2 dimensions.");
+  auto li = indices_or_all(lhs_indices, x, op, s);
+  auto ri = indices_or_all(rhs_indices, w, op, s);
+  Shape out_batch = broadcast_shapes(li.shape(), ri.shape());
+  auto xs = pick(x, li, out_batch, s);
+  auto ws = pick(w, ri, out_batch, s);
+  auto ss = pick(scales, ri, out_batch, s);
+  std::optional<array> bs;
+  if (biases) bs = pick(*biases, ri, out_batch, s);
+  try {
+    return quantized_matmul(xs, ws, ss, bs, transpose, group_size, bits, mode, s);
+  } catch (const std::invalid_argument& e) {
+    // Report the error under this op's name.
+    std::string msg = e.what();
+    auto close = msg.find("] ");
+    fail(op, close == std::string::npos ? msg : msg.substr(close + 2));
+  }
+}
+
+}  // namespace lumex::core

@@ -1,0 +1,36 @@
+// mlx.core's quantization ops: quantize, dequantize and quantized_matmul, in MLX's
+// modes ("affine" with bits 1-6/8 and group sizes 32/64/128; "mxfp4", "mxfp8" and
+// "nvfp4") and MLX's packing, so weights quantized by MLX load and multiply the same.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/array.h"
+#include "engine/device.h"
+
+namespace lumex::core {
+
+/// [packed, scales, biases] for "affine", [packed, scales] for the fp modes.
+std::vector<array> quantize(const array& w, std::optional<int> group_size = std::nullopt,
+                            std::optional<int> bits = std::nullopt,
+                            const std::string& mode = "affine",
+                            const std::optional<array>& global_scale = std::nullopt,
+                            StreamOrDevice s = {});
+
+array dequantize(const array& w, const array& scales,
+                 const std::optional<array>& biases = std::nullopt,
+                 std::optional<int> group_size = std::nullopt,
+                 std::optional<int> bits = std::nullopt, const std::string& mode = "affine",
+                 const std::optional<array>& global_scale = std::nullopt,
+                 std::optional<Dtype> dtype = std::nullopt, StreamOrDevice s = {});
+
+/// x @ dequantize(w).T (transpose) or x @ dequantize(w).
+array quantized_matmul(const array& x, const array& w, const array& scales,
+                       const std::optional<array>& biases = std::nullopt,
+                       bool transpose = true, std::optional<int> group_size = std::nullopt,
+                       std::optional<int> bits = std::nullopt,
+                       const std::string& mode = "affine", StreamOrDevice s = {});
+
+}  // namespace lumex::core

@@ -1,0 +1,169 @@
+// quantize, dequantize and quantized_matmul (MLX's signatures).
+#include <deque>
+
+#include "common.h"
+#include "engine/ops.h"
+#include "engine/ops/gather_matmul.h"
+#include "engine/ops/quantized.h"
+
+using namespace lx;
+
+namespace {
+
+std::optional<array> opt_arr(const nb::object& h) {
+  if (h.is_none()) return std::nullopt;
+  return arr(h);
+}
+
+const char* kModes =
+    "Modes (``group_size``, ``bits`` defaults first): ``\"affine\"`` (64, 4; group sizes "
+    "32/64/128, bits 1-6 or 8; a scale and a bias per group), ``\"mxfp4\"`` (32, 4), "
+    "``\"mxfp8\"`` (32, 8) and ``\"nvfp4\"`` (16, 4; fp8 scales, optional "
+    "``global_scale``). Values are packed little-endian into uint32 words, as MLX packs "
+    "them.";
+
+const char* keep(std::string text) {
+  static std::deque<std::string> store;
+  return store.emplace_back(std::move(text)).c_str();
+}
+
+}  // namespace
+
+void init_quantized(nb::module_& m) {
+  m.def("quantize",
+        [](const ScalarOrArray& w, std::optional<int> gs, std::optional<int> bits,
+           const std::string& mode, const nb::object& global_scale, StreamArg s) {
+          auto outs = quantize(arr(w), gs, bits, mode, opt_arr(global_scale), to_sod(s));
+          if (outs.size() == 3) return nb::cast(std::make_tuple(outs[0], outs[1], outs[2]));
+          return nb::cast(std::make_tuple(outs[0], outs[1]));
+        },
+        "w"_a, "group_size"_a = nb::none(), "bits"_a = nb::none(),
+        "mode"_a = "affine", nb::kw_only(), "global_scale"_a = nb::none(),
+        "stream"_a = nb::none(),
+        nb::sig("def quantize(w: array, /, group_size: int | None = None, bits: int | None = "
+                "None, mode: str = 'affine', *, global_scale: array | None = None, "
+                "stream: Stream | Device | None = None) -> tuple[array, ...]"),
+        keep(std::string("Quantize ``w`` in groups of ``group_size`` elements of its last "
+                         "axis.\n\n") +
+             kModes +
+             "\n\nArgs:\n    w (array): The array to quantize (at least 2-D, real floating "
+             "point).\n    group_size (int, optional): Elements per scale.\n"
+             "    bits (int, optional): Bits per element.\n"
+             "    mode (str): The quantization mode. Default: ``\"affine\"``.\n"
+             "    global_scale (array, optional): nvfp4's float32 tensor scale.\n"
+             "    stream (Stream | Device | None): Stream or device to run on.\n\n"
+             "Returns:\n    tuple: ``(w_q, scales, biases)`` for ``\"affine\"``, "
+             "``(w_q, scales)`` otherwise."));
+  m.def("dequantize",
+        [](const ScalarOrArray& w, const ScalarOrArray& scales, const nb::object& biases,
+           std::optional<int> gs, std::optional<int> bits, const std::string& mode,
+           const nb::object& global_scale, std::optional<Dtype> dtype, StreamArg s) {
+          return dequantize(arr(w), arr(scales), opt_arr(biases), gs, bits, mode,
+                            opt_arr(global_scale), dtype, to_sod(s));
+        },
+        "w"_a, "scales"_a, "biases"_a = nb::none(), "group_size"_a = nb::none(),
+        "bits"_a = nb::none(), "mode"_a = "affine", "global_scale"_a = nb::none(),
+        "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def dequantize(w: array, /, scales: array, biases: array | None = None, "
+                "group_size: int | None = None, bits: int | None = None, mode: str = "
+                "'affine', global_scale: array | None = None, dtype: Dtype | None = None, *, "
+                "stream: Stream | Device | None = None) -> array"),
+        keep(std::string("Expand a quantized matrix: ``scale * q + bias`` per group "
+                         "(affine) or the scaled fp4/fp8 values.\n\n") +
+             kModes +
+             "\n\nArgs:\n    w (array): Packed uint32 values.\n"
+             "    scales (array): One scale per group.\n"
+             "    biases (array, optional): One bias per group (affine only).\n"
+             "    group_size (int, optional): Elements per scale.\n"
+             "    bits (int, optional): Bits per element.\n"
+             "    mode (str): The quantization mode. Default: ``\"affine\"``.\n"
+             "    global_scale (array, optional): nvfp4's float32 tensor scale.\n"
+             "    dtype (Dtype, optional): Output type; by default the scales' type (affine) "
+             "or bfloat16.\n"
+             "    stream (Stream | Device | None): Stream or device to run on.\n\n"
+             "Returns:\n    array: The dequantized array."));
+  m.def("quantized_matmul",
+        [](const ScalarOrArray& x, const ScalarOrArray& w, const ScalarOrArray& scales,
+           const nb::object& biases, bool transpose, std::optional<int> gs,
+           std::optional<int> bits, const std::string& mode, StreamArg s) {
+          return quantized_matmul(arr(x), arr(w), arr(scales), opt_arr(biases), transpose, gs,
+                                  bits, mode, to_sod(s));
+        },
+        "x"_a, "w"_a, "scales"_a, "biases"_a = nb::none(),
+        "transpose"_a = true, "group_size"_a = nb::none(), "bits"_a = nb::none(),
+        "mode"_a = "affine", nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def quantized_matmul(x: array, w: array, /, scales: array, biases: array | "
+                "None = None, transpose: bool = True, group_size: int | None = None, bits: "
+                "int | None = None, mode: str = 'affine', *, stream: Stream | Device | None = "
+                "None) -> array"),
+        keep(std::string("Multiply by a quantized matrix without expanding it: "
+                         "``x @ dequantize(w).T`` (``transpose=True``) or "
+                         "``x @ dequantize(w)``.\n\n") +
+             kModes +
+             "\n\nArgs:\n    x (array): Input array.\n"
+             "    w (array): Packed uint32 matrix.\n"
+             "    scales (array): One scale per group.\n"
+             "    biases (array, optional): One bias per group (affine only).\n"
+             "    transpose (bool): Multiply by the transposed matrix. Default: ``True``.\n"
+             "    group_size (int, optional): Elements per scale.\n"
+             "    bits (int, optional): Bits per element.\n"
+             "    mode (str): The quantization mode. Default: ``\"affine\"``.\n"
+             "    stream (Stream | Device | None): Stream or device to run on.\n\n"
+             "Returns:\n    array: The product."));
+  m.def("gather_qmm",
+        [](const ScalarOrArray& x, const ScalarOrArray& w, const ScalarOrArray& scales,
+           const nb::object& biases, const nb::object& lhs, const nb::object& rhs,
+           bool transpose, std::optional<int> gs, std::optional<int> bits,
+           const std::string& mode, const nb::object& global_scale, bool, StreamArg s) {
+          if (!global_scale.is_none()) {
+            throw nb::value_error("[gather_qmm] global_scale is not supported yet.");
+          }
+          return gather_qmm(arr(x), arr(w), arr(scales), opt_arr(biases), opt_arr(lhs),
+                            opt_arr(rhs), transpose, gs, bits, mode, to_sod(s));
+        },
+        "x"_a, "w"_a, "scales"_a, "biases"_a = nb::none(), "lhs_indices"_a = nb::none(),
+        "rhs_indices"_a = nb::none(), "transpose"_a = true, "group_size"_a = nb::none(),
+        "bits"_a = nb::none(), "mode"_a = "affine", "global_scale"_a = nb::none(),
+        nb::kw_only(), "sorted_indices"_a = false, "stream"_a = nb::none(),
+        nb::sig("def gather_qmm(x: array, w: array, /, scales: array, biases: array | None = "
+                "None, lhs_indices: array | None = None, rhs_indices: array | None = None, "
+                "transpose: bool = True, group_size: int | None = None, bits: int | None = "
+                "None, mode: str = 'affine', global_scale: array | None = None, *, "
+                "sorted_indices: bool = False, stream: Stream | Device | None = None) -> array"),
+        "Quantized matrix products with matrix-level gather: "
+        ":func:`quantized_matmul` of ``x[lhs_indices]`` and ``w[rhs_indices]`` (with "
+        "their scales and biases), the indices being flat positions in the batch dims "
+        "and broadcasting together.\n\n"
+        "Args:\n    x (array): Input array.\n    w (array): Packed uint32 matrices.\n"
+        "    scales (array): Scales, with ``w``'s batch dims.\n"
+        "    biases (array, optional): Biases (affine only).\n"
+        "    lhs_indices (array, optional): Integer indices into ``x``'s batch.\n"
+        "    rhs_indices (array, optional): Integer indices into ``w``'s batch.\n"
+        "    transpose (bool): Multiply by the transposed matrices. Default: ``True``.\n"
+        "    group_size (int, optional): Elements per scale.\n"
+        "    bits (int, optional): Bits per element.\n"
+        "    mode (str): The quantization mode. Default: ``\"affine\"``.\n"
+        "    global_scale (array, optional): Not supported yet.\n"
+        "    sorted_indices (bool): Accepted for MLX compatibility.\n"
+        "    stream (Stream | Device | None): Stream or device to run on.\n\n"
+        "Returns:\n    array: The products, shaped ``indices.shape + (M, N)``.");
+  m.def("gather_mm",
+        [](const ScalarOrArray& a, const ScalarOrArray& b, const nb::object& lhs,
+           const nb::object& rhs, bool, StreamArg s) {
+          return gather_mm(arr(a), arr(b), opt_arr(lhs), opt_arr(rhs), to_sod(s));
+        },
+        "a"_a, "b"_a, "lhs_indices"_a = nb::none(), "rhs_indices"_a = nb::none(),
+        nb::kw_only(), "sorted_indices"_a = false, "stream"_a = nb::none(),
+        nb::sig("def gather_mm(a: array, b: array, /, lhs_indices: array | None = None, "
+                "rhs_indices: array | None = None, *, sorted_indices: bool = False, "
+                "stream: Stream | Device | None = None) -> array"),
+        "Matrix products with matrix-level gather: ``a[lhs_indices] @ b[rhs_indices]``, "
+        "the indices being flat positions in the batch dims (all but the last two) and "
+        "broadcasting together; a missing index array walks its operand's batch.\n\n"
+        "Args:\n    a (array): Input array.\n    b (array): Input array.\n"
+        "    lhs_indices (array, optional): Integer indices into ``a``'s batch.\n"
+        "    rhs_indices (array, optional): Integer indices into ``b``'s batch.\n"
+        "    sorted_indices (bool): Accepted for MLX compatibility.\n"
+        "    stream (Stream | Device | None): Stream or device to run on.\n\n"
+        "Returns:\n    array: The products, shaped ``indices.shape + (M, N)``.");
+}
