@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <atomic>
 #include <map>
@@ -83,7 +84,7 @@ struct State {
   std::atomic<size_t> active{0};
   std::atomic<size_t> peak{0};
   size_t cached = 0;
-  size_t memory_limit = total_ram();
+  std::atomic<size_t> memory_limit{total_ram()};
   size_t cache_limit = total_ram();
   size_t wired_limit = 0;
   std::multimap<size_t, void*> cache;  // rounded size -> block
@@ -116,6 +117,28 @@ void count_alloc(State& s, size_t r) {
 }  // namespace
 
 namespace {
+std::string bytes_text(size_t n) {
+  char buf[64];
+  if (n >= (size_t(1) << 30)) {
+    std::snprintf(buf, sizeof buf, "%zu bytes (%.1f GiB)", n, double(n) / double(1 << 30));
+  } else {
+    std::snprintf(buf, sizeof buf, "%zu bytes", n);
+  }
+  return buf;
+}
+
+// Fails fast with a clear error instead of letting the system overcommit (and the
+// process die later) or grind through swap.
+void check_limit(State& s, size_t size, size_t r) {
+  size_t limit = s.memory_limit;
+  if (r <= limit && s.active.load(std::memory_order_relaxed) + r <= limit) return;
+  clear_cache();
+  size_t active = s.active.load(std::memory_order_relaxed);
+  if (r <= limit && active + r <= limit) return;
+  throw memory_error("[malloc] Cannot allocate " + bytes_text(size) + ": " +
+                     bytes_text(active) + " in use and the memory limit is " +
+                     bytes_text(limit) + " (see set_memory_limit).");
+}
 
 /// Host memory: the system allocator behind a size-bucketed cache of large blocks.
 class CpuAllocator : public Allocator {
@@ -137,7 +160,9 @@ class CpuAllocator : public Allocator {
 
 Buffer CpuAllocator::malloc(size_t size) {
   auto& s = state();
+  if (size > (size_t(1) << 62)) check_limit(s, size, size);  // rounding would wrap
   size_t r = rounded(size);
+  if (r >= kCacheMin) check_limit(s, size, r);
   void* p = nullptr;
   if (r >= kCacheMin) {
     std::lock_guard lk(s.mtx);
@@ -158,7 +183,7 @@ Buffer CpuAllocator::malloc(size_t size) {
       clear_cache();
       p = system_alloc(r);
     }
-    if (!p) throw std::bad_alloc();
+    if (!p) throw memory_error("[malloc] Unable to allocate " + bytes_text(size) + ".");
   }
   count_alloc(s, r);
   return Buffer{p, r};

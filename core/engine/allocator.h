@@ -4,12 +4,25 @@
 #pragma once
 
 #include <cstddef>
+#include <new>
+#include <string>
 
 namespace lumex::core::allocator {
 
 struct Buffer {
   void* ptr = nullptr;
   size_t size = 0;  // bytes requested
+};
+
+/// An allocation over the memory limit, or one the system refused. Derives from
+/// bad_alloc so every layer treats it as one; the binding raises MemoryError.
+class memory_error : public std::bad_alloc {
+ public:
+  explicit memory_error(std::string what) : what_(std::move(what)) {}
+  const char* what() const noexcept override { return what_.c_str(); }
+
+ private:
+  std::string what_;
 };
 
 /// Where array memory comes from. The CPU build's (allocator.cpp) caches large

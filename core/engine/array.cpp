@@ -1,10 +1,14 @@
 #include "engine/array.h"
 
 #include <atomic>
+#include <limits>
+#include <stdexcept>
+#include <string>
 
 #include "engine/introspect.h"
 #include "engine/primitives.h"
 #include "engine/eval.h"
+#include "engine/utils.h"
 
 namespace lumex::core {
 
@@ -22,16 +26,44 @@ Strides row_strides(const Shape& shape) {
 
 size_t shape_size(const Shape& shape) {
   size_t n = 1;
-  for (auto d : shape) n *= static_cast<size_t>(d);
+  bool overflow = false;
+  for (auto d : shape) {
+    if (d < 0) {
+      throw std::invalid_argument("[shape] Negative dimension " + std::to_string(d) +
+                                  " in shape " + tuple_str(shape) + ".");
+    }
+    if (d == 0) return 0;
+    overflow |= __builtin_mul_overflow(n, static_cast<size_t>(d), &n);
+  }
+  // Element counts (and strides, and byte offsets) are int64 everywhere.
+  if (overflow || n > static_cast<size_t>(std::numeric_limits<int64_t>::max())) {
+    throw std::invalid_argument("[shape] The shape " + tuple_str(shape) +
+                                " has more elements than fit in 64 bits.");
+  }
   return n;
 }
+
+namespace {
+// Every array (graph node or data) is built through this check, so no op can
+// make a shape whose element or byte count wraps around.
+size_t checked_size(const Shape& shape, Dtype dtype) {
+  size_t n = shape_size(shape);
+  size_t bytes;
+  if (__builtin_mul_overflow(n, size_t(dtype.size), &bytes) ||
+      bytes > static_cast<size_t>(std::numeric_limits<int64_t>::max())) {
+    throw std::invalid_argument("[shape] The shape " + tuple_str(shape) +
+                                " has more bytes than fit in 64 bits.");
+  }
+  return n;
+}
+}  // namespace
 
 std::atomic<int> array::tracing_depth_{0};
 
 array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_)
     : shape(std::move(shape_)), dtype(dtype_), id(next_id++) {
+  size = checked_size(shape, dtype);
   strides = row_strides(shape);
-  size = shape_size(shape);
 }
 
 array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_,
@@ -42,8 +74,8 @@ array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_,
       primitive(std::move(primitive_)),
       inputs(std::move(inputs_)),
       id(next_id++) {
+  size = checked_size(shape, dtype);
   strides = row_strides(shape);
-  size = shape_size(shape);
   if (array::in_tracing()) {
     for (auto& in : inputs) tracer |= in.desc_->tracer;
   }
@@ -57,12 +89,13 @@ array::ArrayDesc::ArrayDesc(Shape shape_, Dtype dtype_,
 // shared_ptr destructors would overflow the stack, so unlink them iteratively.
 array::ArrayDesc::~ArrayDesc() {
   if (inputs.empty()) return;
+  // Every input reference is moved onto the stack and dropped there. Only when
+  // the stack holds the last reference are its inputs unlinked: a node used
+  // twice (x + x) is then unlinked by its second drop, not by a nested destructor.
   std::vector<std::shared_ptr<ArrayDesc>> pending;
   auto take = [&pending](std::vector<array>& ins) {
     for (auto& in : ins) {
-      if (in.desc_ && in.desc_.use_count() == 1) {
-        pending.push_back(std::move(in.desc_));
-      }
+      if (in.desc_) pending.push_back(std::move(in.desc_));
     }
     ins.clear();
   };
@@ -70,7 +103,7 @@ array::ArrayDesc::~ArrayDesc() {
   while (!pending.empty()) {
     auto d = std::move(pending.back());
     pending.pop_back();
-    take(d->inputs);
+    if (d.use_count() == 1) take(d->inputs);
   }
 }
 
@@ -101,20 +134,20 @@ array::array(std::shared_ptr<Data> data, Shape shape, Dtype dtype,
   desc_->data = std::move(data);
   desc_->data_size = data_size;
   desc_->flags = flags;
-  desc_->status = Status::available;
+  desc_->status.store(Status::available, std::memory_order_release);
 }
 
 array array::empty_buffer(Shape shape, Dtype dtype) {
   array out(make_desc(std::move(shape), dtype));
   out.set_data(allocator::malloc(out.nbytes()));
-  out.desc_->status = Status::available;
+  out.desc_->status.store(Status::available, std::memory_order_release);
   return out;
 }
 
 void array::init_scalar_or_copy(const void* src, Dtype src_dtype) {
   set_data(allocator::malloc(nbytes()));
   convert_elements(src, src_dtype, desc_->data_ptr, dtype(), size());
-  desc_->status = Status::available;
+  desc_->status.store(Status::available, std::memory_order_release);
 }
 
 std::vector<array> array::make_arrays(std::vector<Shape> shapes,

@@ -108,9 +108,11 @@ class array {
   template <typename T>
   T item();
 
-  Status status() const { return desc_->status; }
-  void set_status(Status s) const { desc_->status = s; }
-  bool is_available() const { return desc_->status == Status::available; }
+  // Acquire/release (plain moves on x86): a thread that sees `available` also
+  // sees the data written before it.
+  Status status() const { return desc_->status.load(std::memory_order_acquire); }
+  void set_status(Status s) const { desc_->status.store(s, std::memory_order_release); }
+  bool is_available() const { return status() == Status::available; }
   bool has_primitive() const { return desc_->primitive != nullptr; }
   Primitive& primitive() const { return *desc_->primitive; }
   const std::shared_ptr<Primitive>& primitive_ptr() const {
@@ -190,7 +192,7 @@ class array {
     size_t size = 1;
     Dtype dtype;
     std::shared_ptr<Primitive> primitive;
-    Status status = Status::unscheduled;
+    std::atomic<Status> status{Status::unscheduled};
     std::shared_ptr<Data> data;
     void* data_ptr = nullptr;
     size_t data_size = 0;

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "engine/events.h"
+#include "engine/graph_lock.h"
 #include "engine/primitives.h"
 
 namespace lumex::core {
@@ -58,6 +59,7 @@ std::vector<array> build_tape(const std::vector<array>& outputs) {
 }  // namespace
 
 void eval(std::vector<array> outputs) {
+  GraphLock lock;
   auto tape = build_tape(outputs);
   // Observers see the graph as it was pending; off, this is one predictable branch.
   std::optional<events::EvalRecord> record;

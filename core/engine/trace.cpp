@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "engine/graph_lock.h"
 #include "engine/primitives.h"
 
 namespace lumex::core::detail {
@@ -13,6 +14,7 @@ std::vector<array> tape_between(const std::unordered_set<uint64_t>& sources,
                                 const std::vector<array>& outputs,
                                 std::unordered_set<uint64_t>* on_path,
                                 bool stop_gradients) {
+  GraphLock lock;  // another thread's eval may be detaching these nodes
   std::unordered_map<uint64_t, bool> depends;  // node id -> reaches a source
   for (auto id : sources) depends[id] = true;
   std::vector<array> tape;

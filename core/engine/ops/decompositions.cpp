@@ -366,6 +366,14 @@ array norm(const array& a_in, const NormOrd& ord, const std::optional<std::vecto
     }
     return sqrt(sum(square(abs(a, s), s), all, keepdims, s), s);
   }
+  if (axis && ax.empty()) {
+    // An ord needs a vector or a matrix; MLX words both cases this way.
+    if (std::holds_alternative<std::string>(ord)) {
+      throw std::invalid_argument(msg("[linalg::norm] Norm '", std::get<std::string>(ord),
+                                      "' only supported for matrices, but received 0 axis/axes."));
+    }
+    throw std::invalid_argument("[linalg::norm] Received too many axes for norm.");
+  }
   if (!axis) {
     if (a.ndim() == 1) ax = {0};
     else if (a.ndim() == 2) ax = {0, 1};

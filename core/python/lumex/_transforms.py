@@ -6,6 +6,7 @@ flattens the user's arguments and results, checks them with MLX's messages,
 and rebuilds the trees. Installed into ``lumex.core`` by ``lumex/__init__.py``.
 """
 
+import collections
 import functools
 
 from . import core as _core
@@ -505,6 +506,9 @@ def _is_state_holder(x):
 def _leaves_with(tree, is_leaf):
     return [leaf for _, leaf in tree_flatten(tree, is_leaf=is_leaf)]
 
+_COMPILE_CACHE_SIZE = 256
+
+
 class _Compiled:
     def __init__(self, fun, inputs, outputs, shapeless):
         functools.update_wrapper(self, fun)
@@ -512,7 +516,9 @@ class _Compiled:
         self._state_in = inputs
         self._state_out = outputs
         self._shapeless = shapeless
-        self._cache = {}
+        # Traces by input signature, least recently used first; bounded so a
+        # function called with ever-changing shapes keeps flat memory.
+        self._cache = collections.OrderedDict()
 
     @staticmethod
     def _signature(tree):
@@ -540,13 +546,17 @@ class _Compiled:
         if entry is None:
             entry = self._trace(call_tree, slots_in, state_in)
             self._cache[key] = entry
+            while len(self._cache) > _COMPILE_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
         graph, n_out, out_tree, n_state_out = entry
         inputs = [x for x in _leaves(call_tree) if isinstance(x, _array)] + state_in
         results = graph.replay(inputs)
         slots_out = _slots(self._state_out)
         if len(slots_out) != n_state_out:
             # The declared output state changed shape: trace again.
-            del self._cache[key]
+            self._cache.pop(key, None)
             return self(*args, **kwargs)
         for slot, value in zip(slots_out, results[n_out:]):
             slot.put(value)

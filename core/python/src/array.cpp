@@ -186,9 +186,9 @@ nb::object bitwise(nb::handle self, nb::handle b, const char* what) {
 std::vector<int> axes_from_args(nb::args args) {
   std::vector<int> axes;
   if (args.size() == 1 && !PyLong_Check(args[0].ptr())) {
-    for (auto h : args[0]) axes.push_back(nb::cast<int>(h));
+    for (auto h : args[0]) axes.push_back(cast_arg<int>(h, "axes"));
   } else {
-    for (auto h : args) axes.push_back(nb::cast<int>(h));
+    for (auto h : args) axes.push_back(cast_arg<int>(h, "axes"));
   }
   return axes;
 }

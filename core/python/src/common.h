@@ -45,7 +45,7 @@ inline std::optional<std::vector<int>> to_axes(const AxisArg& a) {
 /// A single `axis=` that may be None.
 inline std::optional<int> opt_axis(nb::handle h) {
   if (h.is_none()) return std::nullopt;
-  return nb::cast<int>(h);
+  return cast_arg<int>(h, "axis");
 }
 
 /// Several results as a Python tuple.

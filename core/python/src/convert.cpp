@@ -22,12 +22,15 @@ bool is_int(nb::handle o) { return PyLong_Check(o.ptr()) && !PyBool_Check(o.ptr(
 bool is_float(nb::handle o) { return PyFloat_Check(o.ptr()); }
 bool is_complex(nb::handle o) { return PyComplex_Check(o.ptr()); }
 
-// Python int -> int64. Like MLX (nb::cast<int64_t>), values outside int64 raise
-// RuntimeError "std::bad_cast", whatever the target dtype.
+// Python int -> int64. MLX fails there with RuntimeError "std::bad_cast" (or a
+// TypeError from its argument matching); a TypeError with the value says why.
 int64_t int_value(nb::handle o) {
   int overflow = 0;
   long long v = PyLong_AsLongLongAndOverflow(o.ptr(), &overflow);
-  if (overflow != 0) throw std::runtime_error("std::bad_cast");
+  if (overflow != 0) {
+    throw nb::type_error(msg("Python int ", nb::str(o).c_str(),
+                             " is out of the int64 range of arrays.").c_str());
+  }
   return v;
 }
 
@@ -137,7 +140,10 @@ void validate_list(nb::handle o, size_t idx, ListInfo& info) {
       validate_list(l, idx + 1, info);
     } else if (first_is_tuple) {
       // MLX casts every element to the first element's kind (tuple).
-      if (!PyTuple_Check(l.ptr())) throw std::runtime_error("std::bad_cast");
+      if (!PyTuple_Check(l.ptr())) {
+        throw nb::type_error(msg("Cannot mix tuples and ", nb::inst_name(l).c_str(),
+                                 " in one level of array initialization.").c_str());
+      }
       validate_list(l, idx + 1, info);
     } else if (nb::isinstance<array>(l)) {
       info.has_arrays = true;
@@ -378,7 +384,10 @@ array to_array(nb::handle obj, std::optional<Dtype> dtype) {
   if (PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr())) return from_list(obj, dtype);
   if (nb::hasattr(obj, "__mlx_array__")) {
     nb::object inner = obj.attr("__mlx_array__")();
-    if (!nb::isinstance<array>(inner)) throw std::runtime_error("std::bad_cast");
+    if (!nb::isinstance<array>(inner)) {
+      throw nb::type_error(msg("__mlx_array__ returned ", nb::inst_name(inner).c_str(),
+                               ", not an array.").c_str());
+    }
     auto a = nb::cast<array>(inner);
     return dtype ? astype(a, *dtype) : a;
   }

@@ -5,6 +5,8 @@
 #include <nanobind/stl/string.h>
 
 #include <optional>
+#include <string>
+#include <type_traits>
 
 #include "engine/array.h"
 
@@ -51,3 +53,22 @@ bool is_dlpack_producer(nb::handle obj);
 /// A NumPy array viewing (copy=false) or copying the array's data; evaluates.
 /// bfloat16 becomes an ml_dtypes.bfloat16 array, or its uint16 bits with `bf16_bits`.
 nb::object to_numpy(lx::array& a, bool copy, bool bf16_bits = false);
+
+/// nb::cast of a user argument: a wrong type, or an int out of T's range, raises
+/// TypeError naming the argument instead of nanobind's RuntimeError "std::bad_cast".
+template <typename T>
+T cast_arg(nb::handle h, const char* name, const char* expected = nullptr) {
+  T out;
+  if (!nb::try_cast<T>(h, out)) {
+    if (!expected) {
+      expected = std::is_integral_v<T>         ? "an int in the supported range"
+                 : std::is_floating_point_v<T> ? "a number"
+                                               : "of another type";
+    }
+    std::string got = nb::inst_name(h).c_str();
+    if (PyLong_Check(h.ptr())) got += std::string(" ") + nb::str(h).c_str();
+    throw nb::type_error(
+        (std::string(name) + " must be " + expected + ", got " + got + ".").c_str());
+  }
+  return out;
+}

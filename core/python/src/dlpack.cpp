@@ -134,6 +134,10 @@ void fill_tensor(ExportCtx<Managed>* ctx) {
 }
 
 void capsule_destructor(PyObject* cap) {
+  // A consumer that failed (NumPy on bfloat16) drops the capsule with its error
+  // set: keep that error, or Python reports "returned NULL without an exception".
+  PyObject *type, *value, *tb;
+  PyErr_Fetch(&type, &value, &tb);
   // Only an unconsumed capsule still owns its tensor; consumers rename it.
   if (PyCapsule_IsValid(cap, "dltensor")) {
     auto* m = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(cap, "dltensor"));
@@ -143,7 +147,7 @@ void capsule_destructor(PyObject* cap) {
         PyCapsule_GetPointer(cap, "dltensor_versioned"));
     if (m && m->deleter) m->deleter(m);
   }
-  PyErr_Clear();
+  PyErr_Restore(type, value, tb);
 }
 
 array fresh_copy(const array& a) {

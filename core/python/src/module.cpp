@@ -1,9 +1,24 @@
 #include "common.h"
+#include "engine/graph_lock.h"
+
+namespace {
+// A thread waiting for another's evaluation must not hold the GIL: that
+// evaluation may need it before it can finish.
+void wait_without_gil(void (*wait)()) {
+  if (PyGILState_Check()) {
+    nb::gil_scoped_release release;
+    wait();
+  } else {
+    wait();
+  }
+}
+}  // namespace
 
 void init_quantized(nb::module_& m);
 void init_ops_conv(nb::module_& m);
 
 NB_MODULE(core, m) {
+  lx::set_graph_wait_hook(&wait_without_gil);
   m.doc() = "lumex.core: the lazy array engine (the mlx.core API).";
   init_dtype(m);
   init_device(m);

@@ -9,9 +9,9 @@ using namespace lx;
 namespace {
 
 Shape to_shape(nb::handle h) {
-  if (PyLong_Check(h.ptr())) return {nb::cast<ShapeElem>(h)};
+  if (PyLong_Check(h.ptr())) return {cast_arg<ShapeElem>(h, "shape")};
   Shape s;
-  for (auto d : h) s.push_back(nb::cast<ShapeElem>(d));
+  for (auto d : h) s.push_back(cast_arg<ShapeElem>(d, "shape"));
   return s;
 }
 

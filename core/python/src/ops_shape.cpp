@@ -37,16 +37,10 @@ nb::list to_list(const std::vector<array>& v) {
 
 Shape shape_of(nb::handle h) {
   Shape s;
-  for (auto d : h) s.push_back(nb::cast<ShapeElem>(d));
+  for (auto d : h) s.push_back(cast_arg<ShapeElem>(d, "shape"));
   return s;
 }
 
-std::vector<int> int_list(nb::handle h) {
-  if (PyLong_Check(h.ptr())) return {nb::cast<int>(h)};
-  std::vector<int> v;
-  for (auto d : h) v.push_back(nb::cast<int>(d));
-  return v;
-}
 
 /// pad_width forms: n, (n,), (lo, hi), or one (lo, hi) pair per axis (one pair
 /// applies to every axis).
@@ -54,7 +48,10 @@ std::vector<std::pair<int, int>> pad_widths(nb::handle h, int ndim) {
   auto all = [ndim](int lo, int hi) {
     return std::vector<std::pair<int, int>>(ndim, {lo, hi});
   };
-  if (PyLong_Check(h.ptr())) return all(nb::cast<int>(h), nb::cast<int>(h));
+  if (PyLong_Check(h.ptr())) {
+    int w = cast_arg<int>(h, "pad_width");
+    return all(w, w);
+  }
   if (!PyList_Check(h.ptr()) && !PyTuple_Check(h.ptr())) {
     throw nb::type_error("pad(): pad_width must be an int, a tuple of ints or a list of pairs.");
   }
@@ -62,14 +59,15 @@ std::vector<std::pair<int, int>> pad_widths(nb::handle h, int ndim) {
   size_t n = nb::len(seq);
   bool ints = true;
   for (auto item : seq) ints = ints && PyLong_Check(item.ptr());
-  if (ints && n == 1) return all(nb::cast<int>(seq[0]), nb::cast<int>(seq[0]));
-  if (ints && n == 2) return all(nb::cast<int>(seq[0]), nb::cast<int>(seq[1]));
+  auto w = [&](size_t i) { return cast_arg<int>(seq[i], "pad_width"); };
+  if (ints && n == 1) return all(w(0), w(0));
+  if (ints && n == 2) return all(w(0), w(1));
   if (ints) {
     throw nb::type_error("pad(): a tuple pad_width must have one or two ints.");
   }
   std::vector<std::pair<int, int>> out;
   for (auto item : seq) {
-    auto pair = nb::cast<std::pair<int, int>>(item);
+    auto pair = cast_arg<std::pair<int, int>>(item, "pad_width", "(low, high) pairs of ints");
     out.push_back(pair);
   }
   if (out.size() == 1) return all(out[0].first, out[0].second);

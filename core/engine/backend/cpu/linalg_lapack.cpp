@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <initializer_list>
+#include <limits>
 #include <vector>
 
 #include "engine/backend/cpu/kernel_utils.h"
@@ -121,6 +123,18 @@ void for_each_matrix(const array& a, F&& f) {
     }
     f(b, cm.data());
   }
+}
+
+/// Iterative LAPACK drivers (gesdd, syevd, geev) can loop forever on inf or NaN.
+/// For such a matrix this fills the given buffers with NaN and returns true; the
+/// kernel then skips LAPACK and stores the NaNs, as MLX's results are NaN there.
+template <typename T>
+bool nan_if_nonfinite(const T* m, size_t n, std::initializer_list<std::vector<T>*> outs) {
+  bool finite = true;
+  for (size_t i = 0; i < n; ++i) finite &= std::isfinite(m[i]);
+  if (finite) return false;
+  for (auto* o : outs) std::fill(o->begin(), o->end(), std::numeric_limits<T>::quiet_NaN());
+  return true;
 }
 
 /// Writes a column-major (rows, cols) matrix as batch entry b of `out`.
@@ -254,10 +268,12 @@ void SVD::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
           iw.data(), &info);
     std::vector<T> work(std::max<lint>(1, static_cast<lint>(wq)));
     for_each_matrix<T>(a, [&](size_t b, T* m) {
-      lint inf = 0;
-      gesdd(job, M, N, m, s.data(), u.data(), ldu, vt.data(), ldvt, work.data(),
-            static_cast<lint>(work.size()), iw.data(), &inf);
-      check_info(inf, "linalg::svd", "SVD did not converge.");
+      if (!nan_if_nonfinite(m, M * N, {&s, &u, &vt})) {
+        lint inf = 0;
+        gesdd(job, M, N, m, s.data(), u.data(), ldu, vt.data(), ldvt, work.data(),
+              static_cast<lint>(work.size()), iw.data(), &inf);
+        check_info(inf, "linalg::svd", "SVD did not converge.");
+      }
       if (compute_uv_) {
         store(outputs[0], b, u.data(), M, M);
         std::copy(s.begin(), s.begin() + K, outputs[1].data<T>() + b * K);
@@ -282,10 +298,14 @@ void Eigh::eval_cpu(const std::vector<array>& inputs, std::vector<array>& output
     std::vector<T> work(lw);
     std::vector<lint> iw(liw);
     for_each_matrix<T>(a, [&](size_t b, T* m) {
-      lint info = 0;
-      syevd(job, upper_ ? 'U' : 'L', n, m, w.data(), work.data(), lw, iw.data(), liw,
-            &info);
-      check_info(info, "linalg::eigh", "Eigendecomposition did not converge.");
+      if (nan_if_nonfinite(m, n * n, {&w})) {
+        std::fill(m, m + n * n, std::numeric_limits<T>::quiet_NaN());
+      } else {
+        lint info = 0;
+        syevd(job, upper_ ? 'U' : 'L', n, m, w.data(), work.data(), lw, iw.data(), liw,
+              &info);
+        check_info(info, "linalg::eigh", "Eigendecomposition did not converge.");
+      }
       std::copy(w.begin(), w.begin() + n, outputs[0].data<T>() + b * n);
       if (compute_vectors_) store(outputs[1], b, m, n, n);
     });
@@ -303,10 +323,12 @@ void Eig::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
     std::vector<T> vr(compute_vectors_ ? std::max<lint>(n * n, 1) : 1);
     std::vector<T> work(std::max<lint>(1, 8 * n + n * 64));
     for_each_matrix<T>(a, [&](size_t b, T* m) {
-      lint info = 0;
-      geev(job, n, m, wr.data(), wi.data(), vr.data(), work.data(),
-           static_cast<lint>(work.size()), &info);
-      check_info(info, "linalg::eig", "Eigendecomposition did not converge.");
+      if (!nan_if_nonfinite(m, n * n, {&wr, &wi, &vr})) {
+        lint info = 0;
+        geev(job, n, m, wr.data(), wi.data(), vr.data(), work.data(),
+             static_cast<lint>(work.size()), &info);
+        check_info(info, "linalg::eig", "Eigendecomposition did not converge.");
+      }
       auto* vals = outputs[0].data<complex64_t>() + b * n;
       for (lint i = 0; i < n; ++i) vals[i] = complex64_t(wr[i], wi[i]);
       if (!compute_vectors_) return;

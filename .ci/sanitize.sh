@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds lumex with sanitizers and runs a test subset and a short fuzz run under them.
+#   bash .ci/sanitize.sh address   # ASan + UBSan: the reliability tests, errors, fuzz
+#   bash .ci/sanitize.sh thread    # TSan: the thread tests
+#   TESTS="tests/test_shape.py" bash .ci/sanitize.sh address   # another subset
+# Python itself is not instrumented, so the sanitizer runtime is preloaded. Any
+# report fails the run (UBSan halts on the first one; ASan always does).
+set -euo pipefail
+mode=${1:-address}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+name=san-$mode
+LUMEX_CMAKE_ARGS="-DLUMEX_SANITIZE=$mode -DCMAKE_BUILD_TYPE=RelWithDebInfo" \
+  bash .ci/dev_build.sh "$name" >/dev/null
+py=${PYTHON:-python3}
+export PYTHONPATH="$root/build/$name-pkg" LUMEX_NO_NOTEBOOK=1
+cxx=${CXX:-g++}
+case "$mode" in
+  address)
+    runtime=$($cxx -print-file-name=libasan.so)
+    # Python's allocator and interned objects look like leaks: leaks are not checked.
+    export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1
+    export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    tests=${TESTS:-"tests/test_reliability.py tests/test_errors.py tests/test_threads.py tests/test_shape.py tests/test_indexing.py tests/test_linalg_lapack.py tests/test_fuzz_short.py"}
+    ;;
+  thread)
+    runtime=$($cxx -print-file-name=libtsan.so)
+    export TSAN_OPTIONS="halt_on_error=1:suppressions=$root/.ci/tsan.supp"
+    tests=${TESTS:-"tests/test_threads.py"}
+    ;;
+  *) echo "mode must be address or thread" >&2; exit 2 ;;
+esac
+# The fuzz test's workers inherit the environment, so they run sanitized too.
+# shellcheck disable=SC2086
+LD_PRELOAD="$runtime" "$py" -m pytest -q -p no:cacheprovider $tests
