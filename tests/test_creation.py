@@ -2,6 +2,7 @@
 empty, arange, linspace, eye, identity, tri, tril, triu, meshgrid."""
 
 import array as pyarray
+import math
 
 import numpy as np
 import pytest
@@ -416,6 +417,21 @@ def test_arange_keywords():
     assert mx.arange(start=1, stop=4).tolist() == [1, 2, 3]
     assert mx.arange(stop=4).tolist() == [0, 1, 2, 3]
     assert mx.arange(0, 10, step=5).tolist() == [0, 5]
+    # An explicit stop=None makes the first argument the end, as MLX.
+    assert mx.arange(-3, None, -1).tolist() == [0, -1, -2]
+    assert mx.arange(5, None, 2).tolist() == [0, 2, 4]
+    assert mx.arange(stop=2, step=0.5).tolist() == [0, 0.5, 1.0, 1.5]
+    with pytest.raises(TypeError):
+        mx.arange(start=1, step=2)
+
+
+@pytest.mark.parametrize("start,stop,step,want", [
+    (0, 10, math.inf, [0]), (0, -10, -math.inf, [0]), (10, 0, math.inf, []),
+    (0, 10, -math.inf, []), (0, 0, math.inf, [])])
+def test_arange_infinite_step(start, stop, step, want):
+    # One element when stop lies in the step's direction (MLX 0.32.4 gives these).
+    out = mx.arange(start, stop, step)
+    assert out.dtype == mx.float32 and out.tolist() == want
 
 
 def test_arange_errors():
@@ -424,6 +440,10 @@ def test_arange_errors():
         mx.arange(0, 10, 0)
     with pytest.raises(ValueError, match="bool not supported for arange"):
         mx.arange(3, dtype=mx.bool_)
+    for args in [(math.nan, 1, 5), (0, math.nan, 5), (0, 2, math.nan), (0, math.inf, math.inf),
+                 (math.inf, 1, 5), (0, 2**31, 1)]:
+        with pytest.raises(ValueError):
+            mx.arange(*args)
 
 
 # ---------------------------------------------------------------------------

@@ -120,6 +120,23 @@ def test_async_eval():
     assert c.item() == 1.0
 
 
+@pytest.mark.parametrize("transform", [
+    lambda f: mx.grad(f)(mx.array(1.0)),
+    lambda f: mx.vmap(f)(mx.ones((2, 2))),
+    lambda f: mx.compile(f)(mx.array(1.0)),
+    lambda f: mx.jvp(f, [mx.array(1.0)], [mx.array(1.0)]),
+])
+def test_async_eval_inside_a_transform_raises(transform):
+    # As MLX: "[async_eval] Not allowed inside a graph transformation." (eval is fine).
+    def fun(x):
+        y = x + 1.0
+        mx.async_eval(y)
+        return mx.exp(y)
+
+    with pytest.raises(ValueError):
+        transform(fun)
+
+
 def test_eval_multi_output():
     need("array", "divmod", "split", "eval", "arange")
     q, r = mx.divmod(mx.array([7, -7]), mx.array([2, 2]))

@@ -64,7 +64,8 @@ def test_bool_mask_getitem():
     m = np.array([True, False, True])
     np.testing.assert_array_equal(np.array(a[:, mx.array(m)]), A[:, m])
     np.testing.assert_array_equal(np.array(a[1][mx.array(A[0] > 4)]), A[1][A[0] > 4])
-    with pytest.raises(IndexError):
+    # A shape error: ValueError, as MLX's __setitem__ raises for the same mask.
+    with pytest.raises(ValueError, match="boolean index of shape"):
         a[mx.array([True, False, True])]
 
 
@@ -143,6 +144,39 @@ def test_setitem_bool_mask():
     b = mx.arange(6).reshape(2, 3)
     b[mx.array([True, False])] = 9
     np.testing.assert_array_equal(np.array(b), [[9, 9, 9], [3, 4, 5]])
+
+
+@pytest.mark.parametrize("mask", [True, False, mx.array(True), mx.array(False)])
+def test_setitem_bool_scalar(mask):
+    # NumPy: a lone boolean scalar is a new axis of length 1 (True) or 0 (False).
+    n = np.arange(6).reshape(2, 3)
+    a = mx.array(n)
+    a[mask] = mx.array([[7, 8, 9]])
+    n[bool(mask)] = np.array([[7, 8, 9]])
+    np.testing.assert_array_equal(np.array(a), n)
+    got = mx.array(n).at[mask].add(1)
+    want = n + 1 if bool(mask) else n
+    np.testing.assert_array_equal(np.array(got), want)
+
+
+def test_setitem_empty_target_empty_mask():
+    e = mx.zeros((0,))
+    e[mx.zeros((0,), dtype=mx.bool_)] = mx.zeros((0,))
+    assert e.shape == (0,) and e.dtype == mx.float32
+    f = mx.zeros((0, 3))
+    f[mx.zeros((0,), dtype=mx.bool_)] = 1.0
+    assert f.shape == (0, 3)
+
+
+def test_setitem_shape_errors_before_index_values():
+    # The update's shape is checked first (MLX: ValueError), then index values.
+    a = mx.zeros((4, 3, 4))
+    with pytest.raises(ValueError):
+        a[mx.array([2, 3]), None, mx.array([2, 3])] = mx.arange(2)
+    with pytest.raises(ValueError):
+        mx.arange(1000).reshape(10, 10, 10)[np.zeros((1, 10, 10), bool)] = 0
+    with pytest.raises(IndexError):
+        a[mx.array([2, 3]), None, mx.array([2, 3])] = mx.arange(4)
 
 
 @pytest.mark.lumex_only
@@ -224,6 +258,19 @@ def test_take_and_along_axis():
     np.put_along_axis(want, idx2, 100, axis=1)
     got = mx.put_along_axis(a, mx.array(idx2), mx.array(100), axis=1)
     np.testing.assert_array_equal(np.array(got), want)
+
+
+def test_empty_float_indices_select_nothing():
+    # `[]` becomes an empty float32 array (NumPy accepts a[[]]); MLX's put_along_axis
+    # also takes an empty float array: nothing is selected, whatever the dtype.
+    e = mx.array([], mx.float32)
+    assert mx.put_along_axis(e, e, e, axis=None).shape == (0,)
+    a = mx.array(A)
+    np.testing.assert_array_equal(np.array(mx.take(a, e, axis=1)),
+                                  np.take(A, np.array([], np.int64), axis=1))
+    np.testing.assert_array_equal(np.array(a.reshape(-1)[e]), A.reshape(-1)[[]])
+    with pytest.raises(ValueError, match="Indices must be integers"):
+        mx.take(a, mx.array([1.0]), axis=0)
 
 
 def test_dynamic_slice_and_update():

@@ -100,6 +100,30 @@ def test_lu_solve_det():
     close(la, nla, 1e-3)
 
 
+@pytest.mark.parametrize("shape", [(2, 3), (3, 2), (2, 5, 3), (4, 1), (1, 4)])
+def test_lu_non_square(shape):
+    # L is (M, K) unit lower, U is (K, N) upper, K = min(M, N), and (L @ U)[p] = a.
+    a = rand(*shape)
+    p, l, u = (np.array(x) for x in mx.linalg.lu(mx.array(a)))
+    m, n = shape[-2:]
+    k = min(m, n)
+    assert l.shape == shape[:-2] + (m, k) and u.shape == shape[:-2] + (k, n)
+    assert p.shape == shape[:-2] + (m,)
+    np.testing.assert_array_equal(np.triu(l, 1), 0)
+    np.testing.assert_array_equal(np.diagonal(l, axis1=-2, axis2=-1), 1)
+    np.testing.assert_array_equal(np.tril(u, -1), 0)
+    lu_ = l @ u
+    close(np.take_along_axis(lu_, p[..., None].astype(np.int64), axis=-2), a, 1e-5)
+
+
+def test_lu_non_square_matches_mlx():
+    # Values printed by mlx 0.32.4 for this matrix (partial pivoting is deterministic).
+    p, l, u = mx.linalg.lu(mx.array([[3.0, 1.0], [1.0, 8.0], [9.0, 2.0]]))
+    assert p.tolist() == [2, 1, 0]
+    close(l, np.array([[1, 0], [1 / 9, 1], [1 / 3, 0.0428571]], np.float32), 1e-5)
+    close(u, np.array([[9, 2], [0, 7.77778]], np.float32), 1e-5)
+
+
 def test_pinv_cross():
     a = rand(5, 3)
     close(mx.linalg.pinv(mx.array(a)), np.linalg.pinv(a), 1e-3)
@@ -145,3 +169,58 @@ def test_cholesky_not_positive_definite_raises():
     # MLX returns garbage here; lumex reports the failure.
     with pytest.raises(RuntimeError, match="positive definite"):
         mx.eval(mx.linalg.cholesky(-mx.eye(2)))
+
+
+def crand(*shape):
+    return (rand(*shape) + 1j * rand(*shape)).astype(np.complex64)
+
+
+def test_complex_eigh():
+    # Hermitian complex64 input (MLX accepts it): real eigenvalues, complex vectors.
+    a = crand(3, 5, 5)
+    a = a + np.conj(np.swapaxes(a, -1, -2))
+    for uplo in ("L", "U"):
+        w, v = mx.linalg.eigh(mx.array(a), UPLO=uplo)
+        assert w.dtype == mx.float32 and v.dtype == mx.complex64
+        close(w, np.linalg.eigvalsh(a, UPLO=uplo), 1e-3)
+        w, v = np.array(w), np.array(v)
+        close(a @ v, v * w[..., None, :], 1e-3)
+        wo = mx.linalg.eigvalsh(mx.array(a), UPLO=uplo)
+        assert wo.dtype == mx.float32
+        close(wo, w, 1e-4)
+
+
+def test_complex_eig():
+    a = crand(2, 4, 4)
+    w, v = mx.linalg.eig(mx.array(a))
+    assert w.dtype == mx.complex64 and v.dtype == mx.complex64
+    w, v = np.array(w), np.array(v)
+    close(a @ v, v * w[..., None, :], 1e-3)
+    np.testing.assert_allclose(np.sort_complex(w), np.sort_complex(np.linalg.eigvals(a)),
+                               atol=1e-3)
+    np.testing.assert_allclose(np.sort_complex(np.array(mx.linalg.eigvals(mx.array(a)))),
+                               np.sort_complex(np.linalg.eigvals(a)), atol=1e-3)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (3, 5), (2, 5, 3)])
+def test_complex_svd(shape):
+    a = crand(*shape)
+    u, s, vt = mx.linalg.svd(mx.array(a))
+    assert (u.dtype, s.dtype, vt.dtype) == (mx.complex64, mx.float32, mx.complex64)
+    close(s, np.linalg.svd(a, compute_uv=False), 1e-3)
+    u, s, vt = np.array(u), np.array(s), np.array(vt)
+    k = s.shape[-1]
+    close((u[..., :, :k] * s[..., None, :]) @ vt[..., :k, :], a, 1e-3)
+    so = mx.linalg.svd(mx.array(a), compute_uv=False)
+    assert so.dtype == mx.float32
+    close(so, s, 1e-4)
+
+
+def test_complex_linalg_errors():
+    c = mx.array(crand(3, 3))
+    with pytest.raises(ValueError, match="complex inputs are not supported"):
+        mx.grad(lambda x: mx.linalg.eigvalsh(x).sum())(c)
+    with pytest.raises(ValueError, match="float32 or float64"):
+        mx.linalg.inv(c)
+    with pytest.raises(ValueError, match="float32, float64 or complex64"):
+        mx.linalg.eigh(mx.eye(3, dtype=mx.int32))

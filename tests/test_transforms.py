@@ -374,6 +374,44 @@ def test_compile_and_vmap_replay_stop_gradient():
     assert value.item() == pytest.approx(7 / 3 - 4) and grad.tolist() == pytest.approx((x / 3).tolist())
 
 
+class _NotAnArray:
+    value = 1
+
+
+@pytest.mark.parametrize("bad", [_NotAnArray(), 1j, b"x", object()])
+def test_compile_rejects_arguments_that_are_not_arrays_or_constants(bad):
+    # As MLX 0.32.4: only arrays, numbers, strings and None (in trees) are arguments.
+    cf = mx.compile(lambda x, y: x)
+    with pytest.raises(ValueError, match="trees of arrays or constants"):
+        cf(mx.array(0.0), bad)
+    with pytest.raises(ValueError, match="trees of arrays or constants"):
+        cf(mx.array(0.0), y=[1, bad])
+    for ok in [None, 1, 1.5, True, "s", (1, 2), {"a": [1, "b"]}]:
+        assert cf(mx.array(2.0), ok).item() == 2.0
+
+
+def test_compile_rejects_an_argument_also_reached_by_closure():
+    # The trace would bake the argument in as a constant; MLX raises, and so do we.
+    x = mx.array([1, 2, 3]) + 2
+    with pytest.raises(ValueError, match="uncaptured inputs"):
+        mx.compile(lambda a: a + (x + 1))(x)
+    mx.eval(x)
+    with pytest.raises(ValueError, match="uncaptured inputs"):
+        mx.compile(lambda a: a + x)(x)
+    # A closure over another array is a constant, evaluated or not.
+    z = mx.array([1, 2, 3]) + 2
+    assert mx.compile(lambda a: a + (x + 1))(z).tolist() == [7, 9, 11]
+
+    # Inside another transform MLX does not check (MLX's test_vmap_compiled).
+    def outer(v):
+        v = mx.abs(v)
+        return mx.compile(lambda _: -mx.exp(v))(v)
+
+    m = mx.array([[1.0, -2.0], [2.0, 3.0]])
+    close(mx.vmap(outer)(m), -mx.exp(mx.abs(m)))
+    close(mx.grad(lambda v: outer(v).sum())(m), -mx.exp(mx.abs(m)) * mx.sign(m))
+
+
 def test_compile_rejects_eval_while_tracing():
     with pytest.raises(ValueError, match="not allowed"):
         mx.compile(lambda x: x * x.sum().item())(mx.ones((2,)))

@@ -33,10 +33,14 @@ CompiledGraph::CompiledGraph(const ArrayFun& fun, const std::vector<array>& inpu
     sources.insert(p.id());
     placeholders_.push_back(std::move(p));
   }
+  // Inside another transform (compile under vmap or grad) MLX runs the function
+  // without this check, and the closure may legitimately hold the caller's tracer.
+  bool nested = array::in_tracing();
   {
     array::TracingScope tracing;
     outputs_ = fun(placeholders_);
   }
+  if (!nested) check_captured(inputs, sources);
   for (auto& node : detail::tape_between(sources, outputs_)) {
     Step step{node.primitive_ptr(), node.inputs(), {}, {}, {}};
     for (auto& o : detail::primitive_outputs(node)) {
@@ -47,6 +51,27 @@ CompiledGraph::CompiledGraph(const ArrayFun& fun, const std::vector<array>& inpu
     steps_.push_back(std::move(step));
   }
   fuse();
+}
+
+void CompiledGraph::check_captured(const std::vector<array>& inputs,
+                                   const std::unordered_set<uint64_t>& sources) const {
+  // An argument reached other than through its placeholder (a closure holding
+  // the same array, or a graph built from it before the call) would be baked
+  // into the trace as a constant: MLX refuses such a function, and so do we.
+  std::unordered_set<uint64_t> original;
+  for (auto& x : inputs) original.insert(x.id());
+  std::unordered_set<uint64_t> seen;
+  std::vector<array> stack(outputs_.begin(), outputs_.end());
+  while (!stack.empty()) {
+    array a = std::move(stack.back());
+    stack.pop_back();
+    if (sources.count(a.id()) || !seen.insert(a.id()).second) continue;
+    if (original.count(a.id())) {
+      throw std::invalid_argument(
+          "[compile] Attempting to compile a function with uncaptured inputs is not allowed.");
+    }
+    for (auto& in : a.inputs()) stack.push_back(in);
+  }
 }
 
 void CompiledGraph::fuse() {

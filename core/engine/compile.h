@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <unordered_set>
 
 #include "engine/autodiff.h"
 
@@ -30,6 +31,9 @@ class CompiledGraph {
   };
   /// Replaces chains of float32 elementwise steps by Fused steps.
   void fuse();
+  /// Raises if the outputs reach an argument other than through its placeholder.
+  void check_captured(const std::vector<array>& inputs,
+                      const std::unordered_set<uint64_t>& sources) const;
 
   std::vector<array> placeholders_;
   std::vector<Step> steps_;  // in topological order

@@ -106,6 +106,14 @@ void eval(std::vector<array> outputs) {
   if (record) record->finish();
 }
 
-void async_eval(std::vector<array> outputs) { eval(std::move(outputs)); }
+void async_eval(std::vector<array> outputs) {
+  // MLX refuses it: work started in the background cannot be part of a traced graph.
+  for (auto& a : outputs) {
+    if (a.is_tracer()) {
+      throw std::invalid_argument("[async_eval] Not allowed inside a graph transformation.");
+    }
+  }
+  eval(std::move(outputs));
+}
 
 }  // namespace lumex::core

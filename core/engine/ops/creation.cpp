@@ -72,7 +72,9 @@ array arange(double start, double stop, double step, Dtype dtype,
   if (std::isinf(start) || std::isinf(stop)) {
     throw std::invalid_argument("[arange] Cannot compute length.");
   }
-  double n = std::ceil((stop - start) / step);
+  // An infinite step reaches past stop at once: one element if stop lies that way.
+  double n = std::isinf(step) ? ((stop - start) * step > 0 ? 1.0 : 0.0)
+                              : std::ceil((stop - start) / step);
   if (std::isnan(n)) {
     throw std::invalid_argument("[arange] Cannot compute length.");
   }

@@ -13,16 +13,19 @@ namespace lumex::core::linalg {
 
 namespace {
 
-void check_matrix(const array& a, const char* op, bool square = true) {
+/// `complex_ok`: the op also takes complex64 (MLX's eig, eigh and svd do).
+void check_matrix(const array& a, const char* op, bool square = true,
+                  bool complex_ok = false) {
   if (a.ndim() < 2) {
     throw std::invalid_argument(
         msg("[", op, "] Arrays must have >= 2 dimensions. Received array with ", a.ndim(),
             " dimensions."));
   }
-  if (a.dtype() != float32 && a.dtype() != float64) {
+  bool complex = complex_ok && a.dtype() == complex64;
+  if (a.dtype() != float32 && a.dtype() != float64 && !complex) {
     throw std::invalid_argument(
-        msg("[", op, "] Arrays must have type float32 or float64. Received array with type ",
-            dtype_name(a.dtype()), "."));
+        msg("[", op, "] Arrays must have type float32", complex_ok ? ", float64 or complex64" : " or float64",
+            ". Received array with type ", dtype_name(a.dtype()), "."));
   }
   if (square && a.shape(-1) != a.shape(-2)) {
     throw std::invalid_argument(msg("[", op, "] ", std::string(op) == "linalg::inv"
@@ -36,6 +39,9 @@ array one_out(const array& a, std::shared_ptr<Primitive> p, Shape shape, Dtype d
 }
 
 array mT(const array& a, StreamOrDevice s) { return swapaxes(a, -1, -2, s); }
+
+/// Singular values and Hermitian eigenvalues are real.
+Dtype real_of(Dtype d) { return d == complex64 ? float32 : d; }
 
 }  // namespace
 
@@ -76,27 +82,28 @@ std::pair<array, array> qr(const array& a, StreamOrDevice s) {
 }
 
 std::vector<array> svd(const array& a, bool compute_uv, StreamOrDevice s) {
-  check_matrix(a, "linalg::svd", false);
+  check_matrix(a, "linalg::svd", false, true);
   auto m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
   Shape batch(a.shape().begin(), a.shape().end() - 2);
   Shape us = batch, ss = batch, vs = batch;
   us.insert(us.end(), {m, m});
   ss.push_back(k);
   vs.insert(vs.end(), {n, n});
+  Dtype sd = real_of(a.dtype());
   if (a.size() == 0) {
     // No values, and (as NumPy and MLX) identity factors where they are not empty.
-    auto sv = zeros(ss, a.dtype(), s);
+    auto sv = zeros(ss, sd, s);
     if (!compute_uv) return {sv};
     return {broadcast_to(eye(static_cast<int>(m), a.dtype(), s), us, s), sv,
             broadcast_to(eye(static_cast<int>(n), a.dtype(), s), vs, s)};
   }
   auto p = std::make_shared<SVD>(to_stream(s), compute_uv);
-  if (!compute_uv) return {array(ss, a.dtype(), p, {a})};
-  return array::make_arrays({us, ss, vs}, {a.dtype(), a.dtype(), a.dtype()}, p, {a});
+  if (!compute_uv) return {array(ss, sd, p, {a})};
+  return array::make_arrays({us, ss, vs}, {a.dtype(), sd, a.dtype()}, p, {a});
 }
 
 std::pair<array, array> eig(const array& a, StreamOrDevice s) {
-  check_matrix(a, "linalg::eig");
+  check_matrix(a, "linalg::eig", true, true);
   Shape ws(a.shape().begin(), a.shape().end() - 1);
   auto outs = array::make_arrays({ws, a.shape()}, {complex64, complex64},
                                  std::make_shared<Eig>(to_stream(s), true), {a});
@@ -104,7 +111,7 @@ std::pair<array, array> eig(const array& a, StreamOrDevice s) {
 }
 
 array eigvals(const array& a, StreamOrDevice s) {
-  check_matrix(a, "linalg::eigvals");
+  check_matrix(a, "linalg::eigvals", true, true);
   Shape ws(a.shape().begin(), a.shape().end() - 1);
   return one_out(a, std::make_shared<Eig>(to_stream(s), false), ws, complex64);
 }
@@ -119,21 +126,21 @@ bool uplo_upper(const std::string& uplo, const char* op) {
 }  // namespace
 
 std::pair<array, array> eigh(const array& a, const std::string& uplo, StreamOrDevice s) {
-  check_matrix(a, "linalg::eigh");
+  check_matrix(a, "linalg::eigh", true, true);
   Shape ws(a.shape().begin(), a.shape().end() - 1);
   auto outs = array::make_arrays(
-      {ws, a.shape()}, {a.dtype(), a.dtype()},
+      {ws, a.shape()}, {real_of(a.dtype()), a.dtype()},
       std::make_shared<Eigh>(to_stream(s), uplo_upper(uplo, "linalg::eigh"), true), {a});
   return {outs[0], outs[1]};
 }
 
 array eigvalsh(const array& a, const std::string& uplo, StreamOrDevice s) {
-  check_matrix(a, "linalg::eigvalsh");
+  check_matrix(a, "linalg::eigvalsh", true, true);
   Shape ws(a.shape().begin(), a.shape().end() - 1);
   return one_out(a,
                  std::make_shared<Eigh>(to_stream(s), uplo_upper(uplo, "linalg::eigvalsh"),
                                         false),
-                 ws, a.dtype());
+                 ws, real_of(a.dtype()));
 }
 
 namespace {
@@ -155,11 +162,16 @@ std::pair<array, array> lu_factor(const array& a, StreamOrDevice s) {
 }
 
 std::vector<array> lu(const array& a, StreamOrDevice s) {
-  check_matrix(a, "linalg::lu");
+  check_matrix(a, "linalg::lu", false);
   auto o = luf(a, s);
-  auto n = a.shape(-1);
-  auto l = add(tril(o[0], -1, s), eye(static_cast<int>(n), a.dtype(), s), s);
-  auto u = triu(o[0], 0, s);
+  // An (M, N) matrix: L is (M, K) with a unit diagonal, U is (K, N), K = min(M, N).
+  auto m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
+  Shape zero(a.ndim(), 0), lstop = a.shape(), ustop = a.shape();
+  lstop.back() = k;
+  ustop[ustop.size() - 2] = k;
+  auto l = add(tril(slice(o[0], zero, lstop, s), -1, s),
+               eye(static_cast<int>(m), static_cast<int>(k), 0, a.dtype(), s), s);
+  auto u = triu(slice(o[0], zero, ustop, s), 0, s);
   return {o[2], l, u};
 }
 

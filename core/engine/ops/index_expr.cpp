@@ -75,7 +75,8 @@ std::vector<IndexEntry> replace_masks(const array& a, std::vector<IndexEntry> en
       for (int d = 0; d < en.arr->ndim(); ++d) {
         int ax = consumed + d;
         if (ax >= a.ndim() || en.arr->shape(d) != a.shape(ax)) {
-          throw std::out_of_range(
+          // A shape error, so ValueError as MLX's __setitem__ (NumPy: IndexError).
+          throw std::invalid_argument(
               msg("boolean index of shape ", shape_str(en.arr->shape()),
                   " does not match the indexed array's dimensions at axis ", ax, "."));
         }
@@ -368,6 +369,13 @@ array broadcast_update(const array& update, const Shape& shape, StreamOrDevice s
 array index_update(const array& a, std::vector<IndexEntry> entries, const array& update,
                    Scatter::ReduceType reduce, StreamOrDevice s) {
   auto upd_in = astype(update, a.dtype(), s);
+  // A lone boolean scalar selects everything or nothing (NumPy reads it as a new
+  // axis of length 1 or 0, which the update drops): a `where`, lazy in the mask.
+  if (entries.size() == 1 && entries[0].kind == IndexEntry::Array &&
+      entries[0].arr->dtype() == bool_ && entries[0].arr->ndim() == 0) {
+    auto u = broadcast_update(upd_in, a.shape(), s);
+    return where(*entries[0].arr, combine(a, u, reduce, s), a, s);
+  }
   // A scalar written through one full-shape mask needs no evaluation.
   if (reduce == Scatter::None && entries.size() == 1 &&
       entries[0].kind == IndexEntry::Array && entries[0].arr->dtype() == bool_ &&
@@ -384,7 +392,6 @@ array index_update(const array& a, std::vector<IndexEntry> entries, const array&
     }
   }
   auto ex = expand(a, std::move(entries));
-  check_known_indices(a, ex.entries);
   if (!ex.has_array) {
     auto p = plan_basic(a, ex.entries);
     auto u = broadcast_update(upd_in, p.result_shape, s);
@@ -396,6 +403,8 @@ array index_update(const array& a, std::vector<IndexEntry> entries, const array&
   }
   auto p = plan_advanced(a, ex.entries, s);
   auto u = broadcast_update(upd_in, p.result_shape, s);
+  // Shapes first (ValueError, as MLX), then the values of computed indices.
+  check_known_indices(a, ex.entries);
   if (!p.new_axes.empty()) {
     Shape no_new;
     for (int i = 0; i < u.ndim(); ++i) {

@@ -14,9 +14,11 @@ namespace lumex::core {
 
 namespace {
 
-/// Index arrays reach kernels as int32 or int64.
+/// Index arrays reach kernels as int32 or int64. An empty one selects nothing
+/// whatever its dtype (`[]` arrives as float32; MLX's put_along_axis accepts it).
 array index_dtype(const array& idx, const char* op, StreamOrDevice s) {
   auto d = idx.dtype();
+  if (!is_integral(d) && idx.size() == 0) return astype(idx, int32, s);
   if (!is_integral(d)) {
     throw std::invalid_argument(
         msg("[", op, "] Indices must be integers, got ", dtype_name(d), "."));
@@ -93,9 +95,12 @@ array make_scatter(const array& a, const std::vector<array>& indices,
         msg("[scatter] Updates with shape ", shape_str(updates.shape()),
             " need ", ishape.size() + a.ndim(), " dimensions."));
   }
+  // With no index there is nothing to write, so slices need not fit (an empty
+  // target written through an empty mask).
+  bool writes = std::all_of(ishape.begin(), ishape.end(), [](ShapeElem d) { return d > 0; });
   for (int i = 0; i < a.ndim(); ++i) {
     auto n = updates.shape(static_cast<int>(ishape.size()) + i);
-    if (n > a.shape(i) || (std::count(axes.begin(), axes.end(), i) && n > a.shape(i))) {
+    if (writes && n > a.shape(i)) {
       throw std::invalid_argument(
           msg("[scatter] Update slice of size ", n, " does not fit axis ", i,
               " of size ", a.shape(i), "."));

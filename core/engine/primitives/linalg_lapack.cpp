@@ -2,6 +2,7 @@
 // the batch axis moves to the front, where every kernel already loops.
 #include "engine/ops.h"
 #include "engine/primitives.h"
+#include "engine/primitives/linalg_complex.h"
 #include "engine/utils.h"
 
 namespace lumex::core {
@@ -24,6 +25,9 @@ Shape with_vector(const array& a, int64_t n) {
 }
 
 array mT(const array& a, Stream s) { return swapaxes(a, -1, -2, s); }
+
+/// Singular values and Hermitian eigenvalues are real.
+Dtype real_of(Dtype d) { return d == complex64 ? float32 : d; }
 
 }  // namespace
 
@@ -174,8 +178,8 @@ std::vector<std::pair<Shape, Dtype>> SVD::output_specs(
     const std::vector<array>& in) const {
   auto m = in[0].shape(-2), n = in[0].shape(-1), k = std::min(m, n);
   Dtype d = in[0].dtype();
-  if (!compute_uv_) return {{with_vector(in[0], k), d}};
-  return {{with_matrix(in[0], m, m), d}, {with_vector(in[0], k), d},
+  if (!compute_uv_) return {{with_vector(in[0], k), real_of(d)}};
+  return {{with_matrix(in[0], m, m), d}, {with_vector(in[0], k), real_of(d)},
           {with_matrix(in[0], n, n), d}};
 }
 
@@ -221,8 +225,9 @@ std::shared_ptr<Primitive> Eigh::clone() const {
 std::vector<std::pair<Shape, Dtype>> Eigh::output_specs(
     const std::vector<array>& in) const {
   auto n = in[0].shape(-1);
-  if (!compute_vectors_) return {{with_vector(in[0], n), in[0].dtype()}};
-  return {{with_vector(in[0], n), in[0].dtype()}, {in[0].shape(), in[0].dtype()}};
+  Dtype wd = real_of(in[0].dtype());
+  if (!compute_vectors_) return {{with_vector(in[0], n), wd}};
+  return {{with_vector(in[0], n), wd}, {in[0].shape(), in[0].dtype()}};
 }
 
 std::vector<array> Eigh::jvp(const std::vector<array>& primals,
@@ -231,6 +236,7 @@ std::vector<array> Eigh::jvp(const std::vector<array>& primals,
   // dw = diag(V^T dA V); dV = V (F * (V^T dA V)), F_ij = 1 / (w_j - w_i), i != j.
   auto s = stream();
   auto a = primals[0];
+  reject_complex_grad(a, "eigh");
   auto outs = array::make_arrays({with_vector(a, a.shape(-1)), a.shape()},
                                  {a.dtype(), a.dtype()},
                                  std::make_shared<Eigh>(s, upper_, true), {a});
@@ -252,6 +258,7 @@ std::vector<array> Eigh::vjp(const std::vector<array>& primals,
   // dA = V (diag(gw) + F * (V^T gV)) V^T, symmetrized.
   auto s = stream();
   auto a = primals[0];
+  reject_complex_grad(a, "eigh");
   array w = outputs[0];
   array v(0.0f);
   if (compute_vectors_) {

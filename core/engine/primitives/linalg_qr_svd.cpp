@@ -5,6 +5,7 @@
 
 #include "engine/ops.h"
 #include "engine/primitives.h"
+#include "engine/primitives/linalg_complex.h"
 
 namespace lumex::core {
 
@@ -112,6 +113,7 @@ std::vector<array> SVD::jvp(const std::vector<array>& primals,
                             const std::vector<int>&) {
   auto s = stream();
   const auto& a = primals[0];
+  reject_complex_grad(a, "svd");
   const auto& da = tangents[0];
   auto m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
   auto usv = full_svd(a, s);
@@ -148,6 +150,7 @@ std::vector<array> SVD::vjp(const std::vector<array>& primals,
                             const std::vector<array>& outputs) {
   auto s = stream();
   const auto& a = primals[0];
+  reject_complex_grad(a, "svd");
   auto m = a.shape(-2), n = a.shape(-1), k = std::min(m, n);
   auto usv = compute_uv_ ? outputs : full_svd(a, s);
   auto u = columns(usv[0], 0, k, s);

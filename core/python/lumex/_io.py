@@ -24,7 +24,7 @@ def _format(file, format):
     return name[dot + 1:]
 
 
-def load(file, /, format=None, return_metadata=False):
+def load(file, /, format=None, return_metadata=False, *, stream=None):
     """Load array(s) from a binary file.
 
     The supported formats are ``.npy``, ``.npz``, ``.safetensors`` and ``.gguf``.
@@ -37,6 +37,8 @@ def load(file, /, format=None, return_metadata=False):
           from the file extension. Required for file objects without a name.
         return_metadata (bool, optional): Also return the metadata of
           ``.safetensors`` and ``.gguf`` files. Default: ``False``.
+        stream (Stream | Device | None): Accepted as in MLX; files are read on
+          the CPU, and the arrays are used on any stream.
 
     Returns:
         array or dict: A single array for ``.npy``, otherwise a dict mapping names

@@ -522,15 +522,17 @@ class _Compiled:
 
     @staticmethod
     def _signature(tree):
-        # Arrays count by shape and dtype; anything else by value.
+        # Arrays count by shape and dtype; constants (as MLX: numbers, strings and
+        # None, which the trace bakes in) by value.
         def sig(x):
             if isinstance(x, _array):
                 return ("array", tuple(x.shape), x.dtype)
-            try:
-                hash(x)
-                return ("const", type(x), x)
-            except TypeError:
-                return ("const", type(x), repr(x))
+            if x is not None and not isinstance(x, (int, float, str)):
+                raise ValueError(
+                    "[compile] Function arguments must be trees of arrays or constants "
+                    "(floats, ints, strings, or None), but received type "
+                    f"{type(x).__name__}.")
+            return ("const", type(x), x)
         flat = tree_flatten(tree)
         return tuple((k, sig(v)) for k, v in flat)
 

@@ -42,7 +42,8 @@ IndexEntry to_entry(nb::handle h) {
                              slice_part(h.attr("step")));
   }
   if (nb::isinstance<array>(h)) return index_array(nb::cast<array>(h));
-  if (PyBool_Check(h.ptr())) bad_index_type();
+  // A Python bool is a 0-d mask (the engine accepts it alone in an update).
+  if (PyBool_Check(h.ptr())) return IndexEntry::array_index(array(h.ptr() == Py_True));
   if (PyLong_Check(h.ptr())) return IndexEntry::integer(nb::cast<int64_t>(h));
   if (PyList_Check(h.ptr())) return index_array(to_array(h));
   // NumPy integer scalars (and 0-d integer arrays) act as ints.

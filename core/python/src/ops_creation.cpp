@@ -164,23 +164,29 @@ Returns:
 
   // arange(start, stop[, step]) or arange(stop[, step]): ints give int32 (int64
   // when a value needs it), floats give float32.
+  // `stop` must be passed but may be None (MLX: arange(-3, None, -1) counts to -3),
+  // so arange(start=1, step=2) matches neither overload.
   m.def("arange",
-        [](const Number& start, const Number& stop, const std::optional<Number>& step,
-           std::optional<Dtype> dtype, StreamArg s) {
-          Dtype dt = promote_types(number_dtype(start), number_dtype(stop));
+        [](const Number& first, const std::optional<Number>& stop,
+           const std::optional<Number>& step, std::optional<Dtype> dtype, StreamArg s) {
+          const Number& end = stop ? *stop : first;
+          Dtype dt = number_dtype(end);
+          if (stop) dt = promote_types(dt, number_dtype(first));
           if (step) dt = promote_types(dt, number_dtype(*step));
-          return arange(number_value(start), number_value(stop),
+          return arange(stop ? number_value(first) : 0.0, number_value(end),
                         step ? number_value(*step) : 1.0, dtype.value_or(dt), to_sod(s));
         },
-        "start"_a, "stop"_a, "step"_a = nb::none(), "dtype"_a = nb::none(), nb::kw_only(),
+        "start"_a, "stop"_a.none(), "step"_a = nb::none(), "dtype"_a = nb::none(),
+        nb::kw_only(),
         "stream"_a = nb::none(), R"(Evenly spaced values in ``[start, stop)``.
 
 Integer arguments give ``int32`` (``int64`` when a value needs it); a float
 argument gives ``float32``.
 
 Args:
-    start (int | float): The first value.
-    stop (int | float): The end of the interval, excluded.
+    start (int | float): The first value (the end of ``[0, start)`` when ``stop``
+        is None).
+    stop (int | float | None): The end of the interval, excluded.
     step (int | float | None): The spacing; 1 when None.
     dtype (Dtype | None): The type of the result.
     stream (Stream | Device | None): Stream or device to run on.

@@ -4,6 +4,7 @@
 
 #include "common.h"
 #include "engine/ops.h"
+#include "engine/ops/masked_matmul.h"
 
 using namespace lx;
 
@@ -44,6 +45,58 @@ Args:
 
 Returns:
     array: The matrix product of ``a`` and ``b``.)");
+
+  m.def("block_masked_mm",
+        [](const array& a, const array& b, int block_size, std::optional<array> mask_out,
+           std::optional<array> mask_lhs, std::optional<array> mask_rhs, StreamArg s) {
+          lx::sites::PublicOp tag("block_masked_mm");
+          return block_masked_mm(a, b, block_size, mask_out, mask_lhs, mask_rhs, to_sod(s));
+        },
+        nb::arg(), nb::arg(), "block_size"_a = 64, "mask_out"_a = nb::none(),
+        "mask_lhs"_a = nb::none(), "mask_rhs"_a = nb::none(), nb::kw_only(),
+        "stream"_a = nb::none(),
+        nb::sig("def block_masked_mm(a: array, b: array, /, block_size: int = 64, "
+                "mask_out: array | None = None, mask_lhs: array | None = None, "
+                "mask_rhs: array | None = None, *, stream: Stream | Device | None = None) "
+                "-> array"),
+        R"(Matrix multiplication with block masking.
+
+With ``a`` of shape (..., M, K) and ``b`` of shape (..., K, N), each mask holds one
+entry per ``block_size x block_size`` block (the last block of an axis may be partial):
+``mask_lhs`` is (..., ceil(M/bs), ceil(K/bs)), ``mask_rhs`` (..., ceil(K/bs),
+ceil(N/bs)) and ``mask_out`` (..., ceil(M/bs), ceil(N/bs)). A boolean mask zeroes the
+blocks it marks False; a floating mask scales each block by its entry.
+
+Args:
+    a (array): Input array.
+    b (array): Input array.
+    block_size (int): Size of the blocks. Default: ``64``.
+    mask_out (array, optional): Mask for the output.
+    mask_lhs (array, optional): Mask for ``a``.
+    mask_rhs (array, optional): Mask for ``b``.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: The masked product.)");
+
+  m.def("segmented_mm",
+        [](const array& a, const array& b, const array& segments, StreamArg s) {
+          lx::sites::PublicOp tag("segmented_mm");
+          return segmented_mm(a, b, segments, to_sod(s));
+        },
+        nb::arg(), nb::arg(), "segments"_a, nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def segmented_mm(a: array, b: array, /, segments: array, *, "
+                "stream: Stream | Device | None = None) -> array"),
+        R"(One matrix product per segment of the inner dimension.
+
+Args:
+    a (array): Input array of shape ``(M, K)``.
+    b (array): Input array of shape ``(K, N)``.
+    segments (array): Integer ``[start, stop)`` offsets into ``K``, shape ``(..., 2)``.
+    stream (Stream | Device | None): Stream or device to run on.
+
+Returns:
+    array: ``a[:, start:stop] @ b[start:stop, :]`` per segment, shape ``(..., M, N)``.)");
 
   m.def("addmm",
         [](const array& c, const array& a, const array& b, float alpha, float beta,

@@ -279,7 +279,10 @@ struct IsInf {
 struct IsPosInf {
   template <typename T>
   bool operator()(T x) const {
-    if constexpr (is_float_v<T>) {
+    if constexpr (is_complex_v<T>) {
+      // MLX compares with the real infinity: an imaginary part must be zero.
+      return std::isinf(x.real()) && x.real() > 0 && x.imag() == 0;
+    } else if constexpr (is_float_v<T>) {
       auto v = static_cast<compute_t<T>>(x);
       return std::isinf(v) && v > 0;
     } else {
@@ -291,7 +294,10 @@ struct IsPosInf {
 struct IsNegInf {
   template <typename T>
   bool operator()(T x) const {
-    if constexpr (is_float_v<T>) {
+    if constexpr (is_complex_v<T>) {
+      // MLX compares with the real infinity: an imaginary part must be zero.
+      return std::isinf(x.real()) && x.real() < 0 && x.imag() == 0;
+    } else if constexpr (is_float_v<T>) {
       auto v = static_cast<compute_t<T>>(x);
       return std::isinf(v) && v < 0;
     } else {

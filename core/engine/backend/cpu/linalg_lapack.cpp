@@ -4,11 +4,14 @@
 // scipy-openblas32 exports every LAPACK routine with a scipy_ prefix; the
 // header's default mangling does not add it.
 #define LAPACK_GLOBAL(lcname, UCNAME) scipy_##lcname##_
+#include <complex>
+// complex64_t is std::complex<float>: the same layout as Fortran's COMPLEX.
+#define lapack_complex_float std::complex<float>
+#define lapack_complex_double std::complex<double>
 #include <lapack.h>
 
 #include <algorithm>
 #include <cmath>
-#include <complex>
 #include <initializer_list>
 #include <limits>
 #include <vector>
@@ -94,6 +97,24 @@ void geev(char jobvr, lint n, double* a, double* wr, double* wi, double* vr,
   LAPACK_dgeev_base(&jobvl, &jobvr, &n, a, &n, wr, wi, nullptr, &one, vr, &n, w, &lw,
                     info, 1, 1);
 }
+// Complex64 drivers (MLX accepts complex64 in eig, eigh and svd).
+void geev(char jobvr, lint n, complex64_t* a, complex64_t* w, complex64_t* vr,
+          complex64_t* work, lint lw, float* rwork, lint* info) {
+  char jobvl = 'N';
+  lint one = 1;
+  lint ldvr = std::max<lint>(1, n);
+  LAPACK_cgeev_base(&jobvl, &jobvr, &n, a, &n, w, nullptr, &one, vr, &ldvr, work, &lw,
+                    rwork, info, 1, 1);
+}
+void heevd(char job, char uplo, lint n, complex64_t* a, float* wv, complex64_t* w, lint lw,
+           float* rw, lint lrw, lint* iw, lint liw, lint* info) {
+  LAPACK_cheevd_base(&job, &uplo, &n, a, &n, wv, w, &lw, rw, &lrw, iw, &liw, info, 1, 1);
+}
+void gesdd(char job, lint m, lint n, complex64_t* a, float* s, complex64_t* u, lint ldu,
+           complex64_t* vt, lint ldvt, complex64_t* w, lint lw, float* rw, lint* iw,
+           lint* info) {
+  LAPACK_cgesdd_base(&job, &m, &n, a, &m, s, u, &ldu, vt, &ldvt, w, &lw, rw, iw, info, 1);
+}
 void gesv(lint n, lint r, float* a, lint* ipiv, float* b, lint* info) {
   LAPACK_sgesv(&n, &r, a, &n, ipiv, b, &n, info);
 }
@@ -129,12 +150,37 @@ void for_each_matrix(const array& a, F&& f) {
 /// For such a matrix this fills the given buffers with NaN and returns true; the
 /// kernel then skips LAPACK and stores the NaNs, as MLX's results are NaN there.
 template <typename T>
-bool nan_if_nonfinite(const T* m, size_t n, std::initializer_list<std::vector<T>*> outs) {
+bool finite_value(T v) {
+  if constexpr (std::is_same_v<T, complex64_t>) {
+    return std::isfinite(v.real()) && std::isfinite(v.imag());
+  } else {
+    return std::isfinite(v);
+  }
+}
+
+template <typename T>
+bool all_finite(const T* m, size_t n) {
   bool finite = true;
-  for (size_t i = 0; i < n; ++i) finite &= std::isfinite(m[i]);
-  if (finite) return false;
+  for (size_t i = 0; i < n; ++i) finite &= finite_value(m[i]);
+  return finite;
+}
+
+template <typename T>
+bool nan_if_nonfinite(const T* m, size_t n, std::initializer_list<std::vector<T>*> outs) {
+  if (all_finite(m, n)) return false;
   for (auto* o : outs) std::fill(o->begin(), o->end(), std::numeric_limits<T>::quiet_NaN());
   return true;
+}
+
+template <typename V>
+void fill_nan(V& v) {
+  using T = typename V::value_type;
+  if constexpr (std::is_same_v<T, complex64_t>) {
+    float q = std::numeric_limits<float>::quiet_NaN();
+    std::fill(v.begin(), v.end(), complex64_t(q, q));
+  } else {
+    std::fill(v.begin(), v.end(), std::numeric_limits<T>::quiet_NaN());
+  }
 }
 
 /// Writes a column-major (rows, cols) matrix as batch entry b of `out`.
@@ -249,9 +295,51 @@ void QRF::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
   });
 }
 
+namespace {
+
+void svd_complex(const array& a, bool compute_uv, std::vector<array>& outputs) {
+  using C = complex64_t;
+  lint M = a.shape(-2), N = a.shape(-1), K = std::min(M, N);
+  char job = compute_uv ? 'A' : 'N';
+  std::vector<float> s(std::max<lint>(K, 1));
+  std::vector<C> u(compute_uv ? M * M : 1), vt(compute_uv ? N * N : 1);
+  std::vector<lint> iw(std::max<lint>(1, 8 * K));
+  // LAPACK 3.7's bound for either job.
+  std::vector<float> rw(std::max<lint>(
+      1, K * std::max<lint>(5 * K + 7, 2 * std::max(M, N) + 2 * K + 1)));
+  lint ldu = std::max<lint>(1, M), ldvt = std::max<lint>(1, N);
+  std::vector<C> probe(std::max<lint>(1, M * N));
+  C wq = 0;
+  lint info = 0;
+  gesdd(job, M, N, probe.data(), s.data(), u.data(), ldu, vt.data(), ldvt, &wq, -1,
+        rw.data(), iw.data(), &info);
+  std::vector<C> work(std::max<lint>(1, static_cast<lint>(wq.real())));
+  for_each_matrix<C>(a, [&](size_t b, C* m) {
+    if (all_finite(m, M * N)) {
+      lint inf = 0;
+      gesdd(job, M, N, m, s.data(), u.data(), ldu, vt.data(), ldvt, work.data(),
+            static_cast<lint>(work.size()), rw.data(), iw.data(), &inf);
+      check_info(inf, "linalg::svd", "SVD did not converge.");
+    } else {
+      fill_nan(s);
+      fill_nan(u);
+      fill_nan(vt);
+    }
+    float* sv = outputs[compute_uv ? 1 : 0].data<float>() + b * K;
+    std::copy(s.begin(), s.begin() + K, sv);
+    if (compute_uv) {
+      store(outputs[0], b, u.data(), M, M);
+      store(outputs[2], b, vt.data(), N, N);
+    }
+  });
+}
+
+}  // namespace
+
 void SVD::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   const array& a = inputs[0];
   alloc(outputs);
+  if (a.dtype() == complex64) return svd_complex(a, compute_uv_, outputs);
   lint M = a.shape(-2), N = a.shape(-1), K = std::min(M, N);
   dispatch_real(a.dtype(), "linalg::svd", [&](auto t) {
     using T = decltype(t);
@@ -285,9 +373,42 @@ void SVD::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs
   });
 }
 
+namespace {
+
+void eigh_complex(const array& a, bool upper, bool vectors, std::vector<array>& outputs) {
+  using C = complex64_t;
+  lint n = a.shape(-1);
+  char job = vectors ? 'V' : 'N';
+  std::vector<float> w(std::max<lint>(n, 1));
+  // The bounds for job 'V', which cover 'N'.
+  lint lw = std::max<lint>(1, 2 * n + n * n);
+  lint lrw = std::max<lint>(1, 1 + 5 * n + 2 * n * n);
+  lint liw = std::max<lint>(1, 3 + 5 * n);
+  std::vector<C> work(lw);
+  std::vector<float> rw(lrw);
+  std::vector<lint> iw(liw);
+  for_each_matrix<C>(a, [&](size_t b, C* m) {
+    if (all_finite(m, n * n)) {
+      lint info = 0;
+      heevd(job, upper ? 'U' : 'L', n, m, w.data(), work.data(), lw, rw.data(), lrw,
+            iw.data(), liw, &info);
+      check_info(info, "linalg::eigh", "Eigendecomposition did not converge.");
+    } else {
+      fill_nan(w);
+      float q = std::numeric_limits<float>::quiet_NaN();
+      std::fill(m, m + n * n, C(q, q));
+    }
+    std::copy(w.begin(), w.begin() + n, outputs[0].data<float>() + b * n);
+    if (vectors) store(outputs[1], b, m, n, n);
+  });
+}
+
+}  // namespace
+
 void Eigh::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   const array& a = inputs[0];
   alloc(outputs);
+  if (a.dtype() == complex64) return eigh_complex(a, upper_, compute_vectors_, outputs);
   lint n = a.shape(-1);
   dispatch_real(a.dtype(), "linalg::eigh", [&](auto t) {
     using T = decltype(t);
@@ -312,9 +433,37 @@ void Eigh::eval_cpu(const std::vector<array>& inputs, std::vector<array>& output
   });
 }
 
+namespace {
+
+void eig_complex(const array& a, bool vectors, std::vector<array>& outputs) {
+  using C = complex64_t;
+  lint n = a.shape(-1);
+  char job = vectors ? 'V' : 'N';
+  std::vector<C> w(std::max<lint>(n, 1));
+  std::vector<C> vr(vectors ? std::max<lint>(n * n, 1) : 1);
+  std::vector<C> work(std::max<lint>(1, 2 * n + n * 64));
+  std::vector<float> rw(std::max<lint>(1, 2 * n));
+  for_each_matrix<C>(a, [&](size_t b, C* m) {
+    if (all_finite(m, n * n)) {
+      lint info = 0;
+      geev(job, n, m, w.data(), vr.data(), work.data(), static_cast<lint>(work.size()),
+           rw.data(), &info);
+      check_info(info, "linalg::eig", "Eigendecomposition did not converge.");
+    } else {
+      fill_nan(w);
+      fill_nan(vr);
+    }
+    std::copy(w.begin(), w.begin() + n, outputs[0].data<C>() + b * n);
+    if (vectors) store(outputs[1], b, vr.data(), n, n);
+  });
+}
+
+}  // namespace
+
 void Eig::eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) {
   const array& a = inputs[0];
   alloc(outputs);
+  if (a.dtype() == complex64) return eig_complex(a, compute_vectors_, outputs);
   lint n = a.shape(-1);
   dispatch_real(a.dtype(), "linalg::eig", [&](auto t) {
     using T = decltype(t);
