@@ -38,10 +38,13 @@ def view(a):
 def gradient_explorer(fun, x0=0.5, **kwargs):
     """Sliders over ``fun``'s input showing f, f' and f'' (by ``mx.grad``) and the
     tangent line; for ``fun(x, y)`` (``x0`` a pair), contours and the gradient field.
+    Everything is computed once on the slider grid (laid through ``x0``, so the
+    explorer opens exactly there) and redrawn in the browser as a slider moves.
 
     Keyword arguments: ``lo``/``hi`` (slider range), ``h`` (finite-difference step
-    for the check), ``points`` (samples per curve). Returns a ``GradientExplorer``
-    whose ``.widget`` displays it."""
+    for the check), ``points`` (slider steps per axis). Returns a
+    ``GradientExplorer``; ``.values`` holds the numbers at the current point and
+    ``.compute(x)`` moves it."""
     from .explorers.gradient import GradientExplorer
 
     return GradientExplorer(fun, x0, **kwargs)

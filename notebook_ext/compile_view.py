@@ -53,6 +53,20 @@ def _state_names(compiled, count: int) -> list:
     return [keys[i] if i < len(keys) and keys[i] else f"state{i}" for i in range(count)]
 
 
+def _optimizers(fun) -> list:
+    """The optimizers ``fun`` reads through its globals or closure."""
+    import inspect
+
+    try:
+        from lumex.optimizers import Optimizer
+
+        found = inspect.getclosurevars(fun)
+    except (ImportError, TypeError, ValueError):
+        return []
+    values = list(found.globals.values()) + list(found.nonlocals.values())
+    return [v for v in values if isinstance(v, Optimizer)]
+
+
 class CompiledView:
     """What ``show_compiled`` returns: ``before`` and ``after`` (``GraphView``s),
     ``groups`` (one dict per fused group) and ``left_out`` (elementwise ops fusion did
@@ -61,8 +75,15 @@ class CompiledView:
     def __init__(self, fun, *args, **kwargs):
         compiled = _compiled(fun)
         self.name = getattr(compiled, "__name__", None) or getattr(fun, "__name__", "fun")
-        with mx.graph.record_sites():
-            graph, n_out, n_state = compiled._traced(*args, **kwargs)
+        # A first step creates optimizer state while it is traced; _traced puts the state
+        # containers back, and the optimizers must forget they were initialized with it.
+        flags = [(o, o._initialized) for o in _optimizers(getattr(compiled, "_fun", fun))]
+        try:
+            with mx.graph.record_sites():
+                graph, n_out, n_state = compiled._traced(*args, **kwargs)
+        finally:
+            for o, was in flags:
+                o._initialized = was
         self.steps = graph.traced_steps()
         self.num_replayed = graph.num_nodes
         outputs = graph.traced_outputs

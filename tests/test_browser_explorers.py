@@ -5,7 +5,8 @@ Moves the gradient explorer's sliders from the keyboard and measures, on the bro
 clock, the time from the key press to the redrawn readout (the issue's target: 50 ms);
 checks the explorer opens exactly at its start point; opens the X-ray of a compiled
 training step and the backward sweep. Screenshots, light and dark, go to
-``tests/_output/browser/explorers-*.png``; the latencies to ``explorer_latency.json``.
+``tests/_output/browser/explorers/`` (a folder of their own: test_browser.py clears the
+PNGs beside it); the latencies to ``explorers/latency.json``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from test_browser import (OUTPUT, SERVER_START, Page, _set_theme, browser,  # no
                           pytestmark)
 
 REDRAW_BUDGET_MS = 50.0
+SHOTS = OUTPUT / "explorers"
 
 CELLS = [
     "%load_ext lumex.notebook_ext\n"
@@ -67,8 +69,8 @@ def lab(tmp_path_factory):
     pytest.importorskip("lumex.core")
     base = tmp_path_factory.mktemp("lab-explorers")
     (base / "root").mkdir()
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    for old in OUTPUT.glob("explorers-*.png"):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("*.png"):
         old.unlink()
     server = LabServer(base / "root", base / "home", OUTPUT / "jupyterlab-explorers.log")
     try:
@@ -85,7 +87,7 @@ def page(browser, lab):  # noqa: F811 - browser is test_browser's fixture
         yield p
     finally:
         try:
-            p.shot("explorers-last")
+            p.shot("explorers/last")
         except Exception:  # noqa: BLE001 - a dead page must not hide the test's own error
             pass
         p.close()
@@ -133,7 +135,7 @@ def test_explorers_keep_up_and_xray_opens(lab, page):
     times += [key_to_redraw_ms(page, slider, readout, "ArrowLeft") for _ in range(4)]
     report["gradient_1d_ms"] = times
     expect(readout).to_contain_text("t = 1.24")  # 12 steps right, 4 left, 0.03 each
-    page.shot("explorers-gradient-1d-light", one)
+    page.shot("explorers/gradient-1d-light", one)
 
     # -- 2-D: the plot and its sliders fit the window; same budget --
     two = page.cell(2)
@@ -148,7 +150,7 @@ def test_explorers_keep_up_and_xray_opens(lab, page):
         s = two.locator(f"input[type=range][data-name={name}]")
         times2 += [key_to_redraw_ms(page, s, r2) for _ in range(6)]
     report["gradient_2d_ms"] = times2
-    page.shot("explorers-gradient-2d-light", two)
+    page.shot("explorers/gradient-2d-light", two)
 
     # -- vmap explorer: the function's parameter names, the speed-up the right way --
     vm = page.cell(3)
@@ -159,7 +161,7 @@ def test_explorers_keep_up_and_xray_opens(lab, page):
     xr = page.cell(4)
     expect(xr.get_by_text("fused", exact=False).first).to_be_visible()
     expect(xr.locator(".lmxg").first).to_be_visible()
-    page.shot("explorers-xray-light", xr)
+    page.shot("explorers/xray-light", xr)
 
     # -- backward sweep: play fills every gradient in --
     sw = page.cell(5)
@@ -167,21 +169,21 @@ def test_explorers_keep_up_and_xray_opens(lab, page):
     expect(play).to_be_visible()
     play.click()
     expect(sw.locator(".lmxs")).to_have_attribute("data-done", "1", timeout=20_000)
-    page.shot("explorers-sweep-light", sw)
+    page.shot("explorers/sweep-light", sw)
 
     # -- Jacobian view --
     jac = page.cell(6)
     expect(jac.get_by_text("finite difference", exact=False).first).to_be_visible()
-    page.shot("explorers-jacobian-light", jac)
+    page.shot("explorers/jacobian-light", jac)
 
     _set_theme(page, "JupyterLab Dark")
     for i, name in ((1, "gradient-1d"), (2, "gradient-2d"), (4, "xray"), (5, "sweep"), (6, "jacobian")):
-        page.shot(f"explorers-{name}-dark", page.cell(i))
+        page.shot(f"explorers/{name}-dark", page.cell(i))
     _set_theme(page, "JupyterLab Light")
 
     summary = {k: {"median_ms": round(statistics.median(v), 1), "max_ms": round(max(v), 1), "n": len(v)}
                for k, v in report.items()}
-    (OUTPUT / "explorer_latency.json").write_text(json.dumps({"summary": summary, "raw": report}, indent=1),
+    (SHOTS / "latency.json").write_text(json.dumps({"summary": summary, "raw": report}, indent=1),
                                                   encoding="utf-8")
     print("explorer redraw latency:", json.dumps(summary))
     for k, s in summary.items():

@@ -68,6 +68,31 @@ def test_xray_of_a_compiled_training_step_leaves_the_state_alone():
     assert any(i["op"] == "maximum" for i in xr.left_out)  # ReLU: its result is read twice
 
 
+def _adam_loss(m, x, y):
+    return mx.mean((m(x) - y) ** 2)
+
+
+def test_xray_before_the_first_step_leaves_the_optimizer_uninitialized():
+    optim = pytest.importorskip("lumex.optimizers")
+    X, Y = mx.random.normal((16, 4)), mx.random.normal((16, 1))
+    opt = optim.Adam(learning_rate=0.01)
+    nn = pytest.importorskip("lumex.nn")
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+
+    def step(x, y):  # reads opt and model from its closure
+        loss, grads = nn.value_and_grad(model, _adam_loss)(model, x, y)
+        opt.update(model, grads)
+        return loss
+
+    state = [model.state, opt.state]
+    cstep = mx.compile(step, inputs=state, outputs=state)
+    xr = show_compiled(cstep, X, Y)  # the trace creates Adam's buffers...
+    assert xr.groups
+    assert set(opt.state) <= {"step", "learning_rate"} and not opt._initialized  # ...and are gone
+    losses = [cstep(X, Y).item() for _ in range(3)]  # and training starts normally
+    assert losses[2] < losses[0]
+
+
 # ---- backward sweep ------------------------------------------------------------------
 def test_backward_sweep_gives_every_node_its_gradient_in_reverse_order():
     def neuron(w1, w2, b):
