@@ -6,10 +6,15 @@ import pytest
 
 pytestmark = pytest.mark.lumex_only
 
-mx = pytest.importorskip("lumex.core")
-np = pytest.importorskip("numpy")
-pytest.importorskip("ipywidgets")
-pytest.importorskip("matplotlib")
+from helpers import IS_MLX  # noqa: E402
+
+if IS_MLX:  # lumex.notebook_ext does not exist beside mlx.core
+    pytest.skip("the notebook layer is lumex's own", allow_module_level=True)
+
+import lumex.core as mx  # noqa: E402
+import numpy as np  # noqa: E402
+import ipywidgets  # noqa: E402,F401
+import matplotlib  # noqa: E402,F401
 from lumex.notebook_ext import gradient_explorer, vmap_explorer  # noqa: E402
 
 
