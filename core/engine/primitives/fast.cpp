@@ -218,4 +218,7 @@ std::pair<std::vector<array>, std::vector<int>> LayerNorm::vmap(
   return {{y}, {0}};
 }
 
+LUMEX_REGISTER_PRIMITIVE(RMSNorm);
+LUMEX_REGISTER_PRIMITIVE(LayerNorm);
+
 }  // namespace lumex::core

@@ -12,7 +12,7 @@ class RMSNorm : public UnaryPrimitive {
  public:
   RMSNorm(Stream s, float eps, bool has_weight)
       : UnaryPrimitive(s), eps_(eps), has_weight_(has_weight) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(RMSNorm)
   std::vector<std::pair<std::string, std::string>> params() const override;
@@ -28,7 +28,7 @@ class LayerNorm : public UnaryPrimitive {
  public:
   LayerNorm(Stream s, float eps, bool has_weight, bool has_bias)
       : UnaryPrimitive(s), eps_(eps), has_weight_(has_weight), has_bias_(has_bias) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(LayerNorm)
   std::vector<std::pair<std::string, std::string>> params() const override;
