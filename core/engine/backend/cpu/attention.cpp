@@ -73,31 +73,47 @@ float dot(const float* a, const float* b, int64_t n) {
   return s;
 }
 
-/// A row-contiguous float32 copy (or view) of an input.
+/// A float32 view of an input: the array itself when it is float32 with unit
+/// stride along its last axis and rows at least a row apart (a head transposed
+/// out of (B, L, H, D) qualifies), else a row-contiguous float32 copy.
 class F32View {
  public:
-  explicit F32View(const array& x) : arr_(reduce_ops::row_contiguous(x)) {
-    if (arr_.dtype() == float32) {
-      p_ = arr_.data<float>();
-      return;
+  explicit F32View(const array& x) : arr_(x) {
+    const int nd = x.ndim();
+    const auto& st = x.strides();
+    const bool direct = x.dtype() == float32 && nd == 4 &&
+                        (st[3] == 1 || x.shape(3) == 1) && st[2] >= x.shape(3);
+    if (!direct) {
+      arr_ = reduce_ops::row_contiguous(x);
+      if (arr_.dtype() != float32) {
+        buf_.resize(arr_.size());
+        auto widen = [&](auto* d) {
+          for (size_t i = 0; i < buf_.size(); ++i) buf_[i] = static_cast<float>(d[i]);
+        };
+        if (arr_.dtype() == float16) {
+          widen(arr_.data<float16_t>());
+        } else {
+          widen(arr_.data<bfloat16_t>());
+        }
+      }
     }
-    buf_.resize(arr_.size());
-    auto widen = [&](auto* d) {
-      for (size_t i = 0; i < buf_.size(); ++i) buf_[i] = static_cast<float>(d[i]);
-    };
-    if (arr_.dtype() == float16) {
-      widen(arr_.data<float16_t>());
-    } else {
-      widen(arr_.data<bfloat16_t>());
+    p_ = buf_.empty() ? arr_.data<float>() : buf_.data();
+    if (nd == 4) {
+      int64_t contiguous[3] = {x.shape(1) * x.shape(2) * x.shape(3), x.shape(2) * x.shape(3),
+                               x.shape(3)};
+      for (int a = 0; a < 3; ++a) st_[a] = direct ? st[a] : contiguous[a];
     }
-    p_ = buf_.data();
   }
   const float* data() const { return p_; }
+  /// Row 0 of head (b, h) of a 4-d input; rows are ld() apart.
+  const float* head(int64_t b, int64_t h) const { return p_ + b * st_[0] + h * st_[1]; }
+  int64_t ld() const { return st_[2]; }
 
  private:
   array arr_;
   std::vector<float> buf_;
   const float* p_;
+  int64_t st_[3] = {0, 0, 0};
 };
 
 /// Writes float32 values into `out` (allocated here) in its dtype.
@@ -237,9 +253,10 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
     const int64_t qb = t % nqb, h = (t / nqb) % d.Hq, b = t / (nqb * d.Hq);
     const int64_t hk = h / d.rep;
     const int64_t i0 = qb * kBq, nq = std::min(kBq, d.Lq - i0);
-    const float* Q = q.data() + ((b * d.Hq + h) * d.Lq + i0) * d.D;
-    const float* K = k.data() + (b * d.Hkv + hk) * d.Lk * d.D;
-    const float* V = v.data() + (b * d.Hkv + hk) * d.Lk * d.Dv;
+    const float* Q = q.head(b, h) + i0 * q.ld();
+    const float* K = k.head(b, hk);
+    const float* V = v.head(b, hk);
+    const int64_t ldq = q.ld(), ldk = k.ld(), ldv = v.ld();
     float* O = out.data() + ((b * d.Hq + h) * d.Lq + i0) * d.Dv;
     std::vector<float> S(static_cast<size_t>(kBq * kBk)), m(nq), l(nq);
     const float sink = sinks ? sinks->data()[h] : kNegInf;
@@ -250,7 +267,7 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
     const int64_t kend = mask.key_end(i0 + nq, d.Lk);
     for (int64_t k0 = 0; k0 < kend; k0 += kBk) {
       const int64_t nk = std::min(kBk, kend - k0);
-      gemm<float>(false, true, nq, nk, d.D, scale, Q, d.D, K + k0 * d.D, d.D, 0.0f, S.data(), nk);
+      gemm<float>(false, true, nq, nk, d.D, scale, Q, ldq, K + k0 * ldk, ldk, 0.0f, S.data(), nk);
       for (int64_t r = 0; r < nq; ++r) {
         float* s = S.data() + r * nk;
         mask.apply(s, nk, b, h, i0 + r, k0);
@@ -269,7 +286,7 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
         l[r] = l[r] * alpha + sum;
         m[r] = mnew;
       }
-      gemm<float>(false, false, nq, d.Dv, nk, 1.0f, S.data(), nk, V + k0 * d.Dv, d.Dv, 1.0f, O,
+      gemm<float>(false, false, nq, d.Dv, nk, 1.0f, S.data(), nk, V + k0 * ldv, ldv, 1.0f, O,
                   d.Dv);
     }
 
@@ -281,7 +298,7 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
         if (vmean.empty()) {
           vmean.assign(d.Dv, 0.0f);
           for (int64_t j = 0; j < d.Lk; ++j) {
-            for (int64_t c = 0; c < d.Dv; ++c) vmean[c] += V[j * d.Dv + c];
+            for (int64_t c = 0; c < d.Dv; ++c) vmean[c] += V[j * ldv + c];
           }
           for (auto& x : vmean) x /= static_cast<float>(d.Lk);
         }
@@ -317,8 +334,9 @@ void ScaledDotProductAttentionVJP::eval_cpu(const std::vector<array>& inputs,
   // heads that share it, so tasks never write the same memory.
   for_tasks(d.B * d.Hkv, 4.0 * d.B * d.Hq * d.Lq * d.Lk * (d.D + d.Dv), [&](int64_t t) {
     const int64_t b = t / d.Hkv, hk = t % d.Hkv;
-    const float* K = k.data() + t * d.Lk * d.D;
-    const float* V = v.data() + t * d.Lk * d.Dv;
+    const float* K = k.head(b, hk);
+    const float* V = v.head(b, hk);
+    const int64_t ldq = q.ld(), ldk = k.ld(), ldv = v.ld(), ldo = o.ld(), ldg = dout.ld();
     float* dK = dk.data() + t * d.Lk * d.D;
     float* dV = dv.data() + t * d.Lk * d.Dv;
     std::fill(dK, dK + d.Lk * d.D, 0.0f);
@@ -327,20 +345,20 @@ void ScaledDotProductAttentionVJP::eval_cpu(const std::vector<array>& inputs,
     std::vector<char> empty(d.Lq);
     for (int64_t h = hk * d.rep; h < (hk + 1) * d.rep; ++h) {
       const int64_t bh = b * d.Hq + h;
-      const float* Qh = q.data() + bh * d.Lq * d.D;
-      const float* dOh = dout.data() + bh * d.Lq * d.Dv;
-      const float* Oh = o.data() + bh * d.Lq * d.Dv;
+      const float* Qh = q.head(b, h);
+      const float* dOh = dout.head(b, h);
+      const float* Oh = o.head(b, h);
       const float* lse_h = lse + bh * d.Lq;
       float* dQh = dq.data() + bh * d.Lq * d.D;
       std::fill(dQh, dQh + d.Lq * d.D, 0.0f);
       for (int64_t i = 0; i < d.Lq; ++i) {
-        Dsum[i] = dot(dOh + i * d.Dv, Oh + i * d.Dv, d.Dv);
+        Dsum[i] = dot(dOh + i * ldg, Oh + i * ldo, d.Dv);
         empty[i] = !sinks && mask.empty_row(b, h, i, d.Lk);
         if (empty[i]) {
           // The mean of the values: each key's value gets 1/Lk of this row's gradient.
           const float w = 1.0f / static_cast<float>(d.Lk);
           for (int64_t j = 0; j < d.Lk; ++j) {
-            for (int64_t c = 0; c < d.Dv; ++c) dV[j * d.Dv + c] += w * dOh[i * d.Dv + c];
+            for (int64_t c = 0; c < d.Dv; ++c) dV[j * d.Dv + c] += w * dOh[i * ldg + c];
           }
         }
       }
@@ -355,7 +373,7 @@ void ScaledDotProductAttentionVJP::eval_cpu(const std::vector<array>& inputs,
         const int64_t kend = mask.key_end(i0 + nq, d.Lk);
         for (int64_t k0 = 0; k0 < kend; k0 += kBk) {
           const int64_t nk = std::min(kBk, kend - k0);
-          gemm<float>(false, true, nq, nk, d.D, scale, Qh + i0 * d.D, d.D, K + k0 * d.D, d.D,
+          gemm<float>(false, true, nq, nk, d.D, scale, Qh + i0 * ldq, ldq, K + k0 * ldk, ldk,
                       0.0f, P.data(), nk);
           for (int64_t r = 0; r < nq; ++r) {
             float* s = P.data() + r * nk;
@@ -367,16 +385,16 @@ void ScaledDotProductAttentionVJP::eval_cpu(const std::vector<array>& inputs,
             exp_shift_sum(s, nk, lse_h[i0 + r]);
           }
           // dV += P^T dO; dP = dO V^T; dS = P (dP - Dsum); dQ += dS K; dK += dS^T Q.
-          gemm<float>(true, false, nk, d.Dv, nq, 1.0f, P.data(), nk, dOh + i0 * d.Dv, d.Dv, 1.0f,
+          gemm<float>(true, false, nk, d.Dv, nq, 1.0f, P.data(), nk, dOh + i0 * ldg, ldg, 1.0f,
                       dV + k0 * d.Dv, d.Dv);
-          gemm<float>(false, true, nq, nk, d.Dv, 1.0f, dOh + i0 * d.Dv, d.Dv, V + k0 * d.Dv, d.Dv,
+          gemm<float>(false, true, nq, nk, d.Dv, 1.0f, dOh + i0 * ldg, ldg, V + k0 * ldv, ldv,
                       0.0f, dP.data(), nk);
           for (int64_t r = 0; r < nq; ++r) {
             softmax_grad_row(P.data() + r * nk, dP.data() + r * nk, nk, Dsum[i0 + r]);
           }
-          gemm<float>(false, false, nq, d.D, nk, scale, dP.data(), nk, K + k0 * d.D, d.D, 1.0f,
+          gemm<float>(false, false, nq, d.D, nk, scale, dP.data(), nk, K + k0 * ldk, ldk, 1.0f,
                       dQh + i0 * d.D, d.D);
-          gemm<float>(true, false, nk, d.D, nq, scale, dP.data(), nk, Qh + i0 * d.D, d.D, 1.0f,
+          gemm<float>(true, false, nk, d.D, nq, scale, dP.data(), nk, Qh + i0 * ldq, ldq, 1.0f,
                       dK + k0 * d.D, d.D);
         }
       }
