@@ -140,5 +140,7 @@ LUMEX_NO_GPU_MULTI(LUF)
 LUMEX_NO_GPU_MULTI(Solve)
 LUMEX_NO_GPU_MULTI(Quantize)
 LUMEX_NO_GPU_MULTI(Depends)
+LUMEX_NO_GPU_MULTI(ScaledDotProductAttention)
+LUMEX_NO_GPU_MULTI(ScaledDotProductAttentionVJP)
 
 }  // namespace lumex::core
