@@ -267,7 +267,7 @@ def describe(o):
 
 
 def run(seed=0, count=1000, mlx_python=None, timeout=20.0, names=None, progress=0,
-        examples=3, lumex_python=None):
+        examples=3, lumex_python=None, report=None):
     import lumex.core as core
 
     lw = Worker(lumex_python or sys.executable, "lumex.core")
@@ -298,10 +298,17 @@ def run(seed=0, count=1000, mlx_python=None, timeout=20.0, names=None, progress=
                 rate = (i + 1) / (time.monotonic() - t0)
                 print(f"{i + 1} calls, {rate:.0f}/s: {dict(counts)}", file=sys.stderr,
                       flush=True)
+                if report:  # a long run stopped early still leaves its findings
+                    write_report(report, summary(seed, i + 1, mlx_python, t0, counts, by_fn,
+                                                 found))
     finally:
         lw.close()
         if mw:
             mw.close()
+    return summary(seed, sum(counts.values()), mlx_python, t0, counts, by_fn, found)
+
+
+def summary(seed, count, mlx_python, t0, counts, by_fn, found):
     return {
         "seed": seed, "count": count, "mlx": bool(mlx_python),
         "seconds": round(time.monotonic() - t0, 1),
@@ -310,6 +317,12 @@ def run(seed=0, count=1000, mlx_python=None, timeout=20.0, names=None, progress=
                         if c not in ("same", "same_error", "ok", "error", "numpy_same")},
         "examples": dict(found),
     }
+
+
+def write_report(path, rep):
+    with open(path + ".tmp", "w") as f:
+        f.write(json.dumps(rep, indent=1, default=str))
+    os.replace(path + ".tmp", path)
 
 
 def replay(seed, call_id, names=None):
@@ -337,11 +350,10 @@ def main(argv=None):
         print(build.render(call))
         print(call)
         return 0
-    rep = run(a.seed, a.count, a.mlx_python, a.timeout, a.only, a.progress)
-    text = json.dumps(rep, indent=1, default=str)
+    rep = run(a.seed, a.count, a.mlx_python, a.timeout, a.only, a.progress,
+              report=a.report)
     if a.report:
-        with open(a.report, "w") as f:
-            f.write(text)
+        write_report(a.report, rep)
     print(json.dumps(rep["counts"], indent=1))
     return 1 if any(rep["counts"].get(b) for b in BUGS) else 0
 
