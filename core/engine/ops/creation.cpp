@@ -73,6 +73,12 @@ array arange(double start, double stop, double step, Dtype dtype,
     throw std::invalid_argument("[arange] Cannot compute length.");
   }
   double n = std::ceil((stop - start) / step);
+  // An infinite step takes one element when it points from start towards stop
+  // (as NumPy and MLX); the kernel must then not see it, as 0 * inf is NaN.
+  if (std::isinf(step) && !std::isnan(n)) {
+    n = (stop > start) == (step > 0) && stop != start ? 1 : 0;
+    step = 1;
+  }
   if (std::isnan(n)) {
     throw std::invalid_argument("[arange] Cannot compute length.");
   }
