@@ -166,6 +166,19 @@ def test_huge_frequency_grid_is_lazy_and_limited(fn, n):
     assert out.split() == [str(size), "lumex.core.float32", "MemoryError", "True"]
 
 
+@pytest.mark.parametrize("call", ["mx.eye(0, 2**31 - 1, dtype=mx.int16)", "mx.tri(2**31 - 1, 0)",
+                                  "mx.eye(2**31 - 1, 0, k=3)"])
+def test_empty_matrix_with_a_huge_side_allocates_nothing(call):
+    # Used to build a 2**31-element index vector for a result with no elements.
+    old = mx.set_memory_limit(2**20)
+    try:
+        a = eval(call)
+        mx.eval(a)
+        assert a.size == 0 and 2**31 - 1 in a.shape
+    finally:
+        mx.set_memory_limit(old)
+
+
 @pytest.mark.parametrize("n", [1, 2, 7, 8, 1023])
 @pytest.mark.parametrize("d", [1.0, 0.3, -2.0])
 def test_frequency_grids_match_numpy(n, d):

@@ -9,6 +9,7 @@ separate interpreter that has the `mlx` wheel). Workers that crash or exceed the
 time limit are restarted. Every call gets one class:
 
   lumex_slow_huge: over the time limit on a huge broadcast input (not a bug)
+  lumex_memory_limit: MemoryError under the workers' 1 GiB limit where MLX returns
   with MLX:   same | same_error | value_differs | dtype_differs | shape_differs |
               type_differs | error_type_differs | lumex_raises | mlx_raises |
               mlx_crash (lumex clean) | mlx_hang (lumex clean) |
@@ -194,6 +195,10 @@ def classify_pair(call, l, m):
         return "setup"
     if m[0] in ("crash", "hang"):
         return "mlx_" + m[0]
+    if l[0] == "error" and l[1][0] == "MemoryError" and m[0] == "ok":
+        # Under the workers' 1 GiB cap: MLX keeps a broadcast input's layout in
+        # an elementwise result (one element in memory), lumex materializes it.
+        return "lumex_memory_limit"
     if l[0] == "error" and m[0] == "error":
         return "same_error" if same_error(l[1], m[1]) else "error_type_differs"
     if l[0] == "error":
