@@ -188,6 +188,16 @@ def test_frequency_grids_match_numpy(n, d):
                                rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype,decimals", [("float16", 5), ("float16", 9), ("float32", 40),
+                                            ("bfloat16", 39)])
+def test_round_to_more_decimals_than_the_type_holds_keeps_the_value(dtype, decimals):
+    # x * 10^d overflowed to inf and inf / inf gave NaN (NumPy does so for float16).
+    x = mx.array([1.23456, -7.5, 0.0, inf, -inf, nan], dtype=getattr(mx, dtype))
+    out = mx.round(x, decimals)
+    np.testing.assert_array_equal(np.array(out.astype(mx.float32)),
+                                  np.array(x.astype(mx.float32)))
+
+
 # ---- LAPACK on non-finite input ------------------------------------------------
 
 NONFINITE = [

@@ -4,6 +4,9 @@ crash-isolated workers.
     PYTHONPATH=build/dev-pkg python tests/fuzz/run.py --count 100000 \\
         --mlx-python /work/mlxvenv/bin/python --report fuzz.json
 
+`--nn 0.1` makes a tenth of the calls lumex.nn layers (seeded, identical
+parameters in both libraries) and optimizer steps (nn_gen.py).
+
 Each call runs in a lumex worker and, with --mlx-python, in an MLX worker (a
 separate interpreter that has the `mlx` wheel). Workers that crash or exceed the
 time limit are restarted. Every call gets one class:
@@ -26,6 +29,7 @@ import collections
 import json
 import os
 import pickle
+import random
 import select
 import struct
 import subprocess
@@ -38,6 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import build  # noqa: E402
 import gen  # noqa: E402
+import nn_gen  # noqa: E402
 
 WORKER = os.path.join(HERE, "worker.py")
 BUGS = ("lumex_crash", "lumex_hang")
@@ -206,10 +211,16 @@ def classify_pair(call, l, m):
     if m[0] == "error":
         return "mlx_raises"
     c = compare(l[1], m[1])
-    if c == "value_differs" and call["fn"].startswith("random.") and \
-            call["kwargs"].get("key") is None:
-        return "same"  # unkeyed random draws: only shape and dtype are comparable
+    if c == "value_differs" and random_values(call):
+        return "same"  # only shape and dtype are comparable
     return c
+
+
+def random_values(call):
+    """Whether the call's values are random draws (unkeyed, or dropout in a layer)."""
+    if call["fn"].startswith("random."):
+        return call["kwargs"].get("key") is None
+    return "Dropout" in call["fn"] or bool(call.get("ctor", {}).get("dropout"))
 
 
 # NumPy twins checked in the lumex-only mode: name -> function of the arguments.
@@ -271,9 +282,21 @@ def describe(o):
     return " ".join(str(x) for x in o)
 
 
-def run(seed=0, count=1000, mlx_python=None, timeout=20.0, names=None, progress=0,
-        examples=3, lumex_python=None, report=None):
+def all_calls(seed, count, names=None, nn=0.0):
+    """The run's calls: lumex.core calls (gen.py), and with nn > 0 that share of
+    lumex.nn layer and optimizer calls (nn_gen.py) mixed in."""
     import lumex.core as core
+    mix = random.Random(seed + 1)
+    ops = gen.calls(core, seed, count, names)
+    layers = nn_gen.calls("lumex", seed, count) if nn > 0 else None
+    for i in range(count):
+        c = next(layers) if nn > 0 and mix.random() < nn else next(ops)
+        c["id"] = i
+        yield c
+
+
+def run(seed=0, count=1000, mlx_python=None, timeout=20.0, names=None, progress=0,
+        examples=3, lumex_python=None, report=None, nn=0.0):
 
     lw = Worker(lumex_python or sys.executable, "lumex.core")
     mw = Worker(mlx_python, "mlx.core") if mlx_python else None
@@ -282,7 +305,7 @@ def run(seed=0, count=1000, mlx_python=None, timeout=20.0, names=None, progress=
     found = collections.defaultdict(list)
     t0 = time.monotonic()
     try:
-        for i, call in enumerate(gen.calls(core, seed, count, names)):
+        for i, call in enumerate(all_calls(seed, count, names, nn)):
             lw.send(call)
             if mw:
                 mw.send(call)
@@ -305,17 +328,17 @@ def run(seed=0, count=1000, mlx_python=None, timeout=20.0, names=None, progress=
                       flush=True)
                 if report:  # a long run stopped early still leaves its findings
                     write_report(report, summary(seed, i + 1, mlx_python, t0, counts, by_fn,
-                                                 found))
+                                                 found, nn))
     finally:
         lw.close()
         if mw:
             mw.close()
-    return summary(seed, sum(counts.values()), mlx_python, t0, counts, by_fn, found)
+    return summary(seed, sum(counts.values()), mlx_python, t0, counts, by_fn, found, nn)
 
 
-def summary(seed, count, mlx_python, t0, counts, by_fn, found):
+def summary(seed, count, mlx_python, t0, counts, by_fn, found, nn=0.0):
     return {
-        "seed": seed, "count": count, "mlx": bool(mlx_python),
+        "seed": seed, "count": count, "mlx": bool(mlx_python), "nn": nn,
         "seconds": round(time.monotonic() - t0, 1),
         "counts": dict(counts),
         "by_function": {c: dict(v.most_common()) for c, v in by_fn.items()
@@ -330,10 +353,9 @@ def write_report(path, rep):
     os.replace(path + ".tmp", path)
 
 
-def replay(seed, call_id, names=None):
+def replay(seed, call_id, names=None, nn=0.0):
     """Prints the call with this id (from a report) as it would run."""
-    import lumex.core as core
-    for call in gen.calls(core, seed, call_id + 1, names):
+    for call in all_calls(seed, call_id + 1, names, nn):
         if call["id"] == call_id:
             return call
 
@@ -349,14 +371,16 @@ def main(argv=None):
     ap.add_argument("--report", help="write the JSON report here")
     ap.add_argument("--progress", type=int, default=1000)
     ap.add_argument("--replay", type=int, help="print the spec of this call id and exit")
+    ap.add_argument("--nn", type=float, default=0.0,
+                    help="share of calls to lumex.nn layers and optimizers (0 to 1)")
     a = ap.parse_args(argv)
     if a.replay is not None:
-        call = replay(a.seed, a.replay, a.only)
+        call = replay(a.seed, a.replay, a.only, a.nn)
         print(build.render(call))
         print(call)
         return 0
     rep = run(a.seed, a.count, a.mlx_python, a.timeout, a.only, a.progress,
-              report=a.report)
+              report=a.report, nn=a.nn)
     if a.report:
         write_report(a.report, rep)
     print(json.dumps(rep["counts"], indent=1))
