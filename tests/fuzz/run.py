@@ -371,6 +371,9 @@ def main(argv=None):
     ap.add_argument("--report", help="write the JSON report here")
     ap.add_argument("--progress", type=int, default=1000)
     ap.add_argument("--replay", type=int, help="print the spec of this call id and exit")
+    ap.add_argument("--lumex-python", default=None,
+                    help="the lumex workers' interpreter, e.g. a script running python "
+                         "under valgrind")
     ap.add_argument("--nn", type=float, default=0.0,
                     help="share of calls to lumex.nn layers and optimizers (0 to 1)")
     a = ap.parse_args(argv)
@@ -380,7 +383,7 @@ def main(argv=None):
         print(call)
         return 0
     rep = run(a.seed, a.count, a.mlx_python, a.timeout, a.only, a.progress,
-              report=a.report, nn=a.nn)
+              lumex_python=a.lumex_python, report=a.report, nn=a.nn)
     if a.report:
         write_report(a.report, rep)
     print(json.dumps(rep["counts"], indent=1))
