@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from ._bundle import with_widget
+from ._bundle import LiveView
 from ._html import data_uri, esc, human_bytes, wrap
 from .dot_layout import layout as dot_layout
 from .graph_model import Graph, from_arrays
@@ -70,7 +70,7 @@ def clip(text: str, width: float) -> str:
     return text if len(text) <= room else text[: max(room - 1, 1)] + "…"
 
 
-class GraphView:
+class GraphView(LiveView):
     """A drawable graph: ``show_graph`` returns one; it displays itself.
 
     ``expanded`` is the set of open group keys; ``internals`` shows every primitive.
@@ -270,8 +270,11 @@ class GraphView:
         elif group in self.hierarchy.groups:
             self.expanded = self.expanded | {group} | set(self.hierarchy.ancestors(group))
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return with_widget({"text/plain": repr(self), "text/html": self.to_html()}, self.widget)
+    def _static_bundle(self) -> dict:
+        return {"text/plain": repr(self), "text/html": self.to_html()}
+
+    def _live_widget(self):
+        return self.widget()
 
     def __repr__(self):
         return f"GraphView({self.summary()})"

@@ -145,6 +145,18 @@ def test_view_button_evaluates_on_demand():
     y = pending()
     box = view(y)
     assert mx.graph.status(y) == "unscheduled"
+    # Displayed as the static view (kept by a saved notebook), then the widget.
+    import IPython.display
+
+    shown, real = [], IPython.display.display
+    IPython.display.display = lambda obj, raw=False: shown.append(obj)
+    try:
+        box._ipython_display_()
+    finally:
+        IPython.display.display = real
+    assert shown[0]["text/html"].startswith('<div class="lmx-static">')
+    assert "application/vnd.jupyter.widget-view+json" in shown[1]
+    assert mx.graph.status(y) == "unscheduled"
     box.evaluate()
     assert mx.graph.status(y) != "unscheduled"
     assert "min" in box.children[0].value and box.children[1].disabled

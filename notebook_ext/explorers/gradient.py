@@ -10,7 +10,8 @@ import numpy as np
 
 import lumex.core as mx
 
-from ._figure import new_figure, png
+from .._theme import figure_png, figure_svg
+from ._figure import new_figure
 
 
 def _scalar(x) -> float:
@@ -113,7 +114,7 @@ class GradientExplorer:
             self.sliders = [W.FloatSlider(value=x0, min=self.lo, max=self.hi, step=step, description="x")]
         self.h_slider = W.FloatLogSlider(value=h, base=10, min=-6, max=-1, description="h (FD)")
         self.label = W.HTML()
-        self.image = W.Image(format="png")
+        self.image = W.HTML()  # the figure as inline SVG: follows the light/dark theme
         for s in [*self.sliders, self.h_slider]:
             s.observe(self.update, names="value")
         self.widget = W.VBox([W.HBox(self.sliders + [self.h_slider]), self.label, self.image])
@@ -123,11 +124,11 @@ class GradientExplorer:
         args = [s.value for s in self.sliders]
         self.compute(*args, h=self.h_slider.value)
         self.label.value = f"<code>{self._text()}</code>"
-        self.image.value = png(self.figure())
+        self.image.value = figure_svg(self.figure())
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = dict(self.widget._repr_mimebundle_() or {})
-        bundle["image/png"] = base64.b64encode(self.image.value).decode()
+        bundle["image/png"] = base64.b64encode(figure_png(self.figure())).decode()
         bundle["text/plain"] = f"GradientExplorer({self._text()})"
         return bundle
 
