@@ -59,3 +59,14 @@ def display_bundles(static: dict, make_widget=None) -> list:
     # An empty text/plain: where widgets cannot show (untrusted, nbconvert without widget
     # state) nothing is printed under the picture, and nbconvert has a type it can render.
     return [marked, {WIDGET_VIEW: view, "text/plain": ""}]
+
+
+def with_widget(static: dict, make_widget=None) -> dict:
+    """``static`` and the widget view in one bundle (the older single-output form). A
+    trusted notebook reopened without a kernel shows such an output as "Loading
+    widget..."; views should display through ``LiveView`` / ``display_bundles``."""
+    bundle = dict(static)
+    outputs = display_bundles(static, make_widget)
+    if len(outputs) == 2:
+        bundle[WIDGET_VIEW] = outputs[1][WIDGET_VIEW]
+    return bundle

@@ -356,6 +356,15 @@ def test_notebook_layer_renders_and_responds(lab, page):
     page.page.keyboard.press("ArrowRight")
     expect(label).not_to_have_text(before)
 
+    # Its figure is inline SVG inked with JupyterLab's theme colour: dark on light, light on dark.
+    page.shot("gradient-explorer-light", grad)
+    assert _figure_ink(grad) < 100
+    _set_theme(page, "JupyterLab Dark")
+    page._wait(lambda: _figure_ink(grad) > 150, 30, "the figure's ink to turn light")  # theme CSS loads
+    page.shot("gradient-explorer-dark", grad)
+    page.shot("graph-widget-dark", graph)
+    _set_theme(page, "JupyterLab Light")
+
     # -- vmap explorer --
     vm = page.cell(4)
     expect(vm.get_by_text("call 0", exact=False).first).to_be_visible()
@@ -367,6 +376,13 @@ def test_notebook_layer_renders_and_responds(lab, page):
 
     page.shot("fixture-notebook")
     assert not page.errors, "JavaScript errors:\n" + "\n".join(page.errors)
+
+
+def _figure_ink(cell) -> float:
+    """Mean RGB of the ink (text, ticks) of the first themed figure in ``cell``."""
+    rgb = cell.locator(".lmx-figure svg [style^='fill: var(--jp-content-font-color1']").first.evaluate(
+        "e => getComputedStyle(e).fill")
+    return sum(float(v) for v in re.findall(r"[\d.]+", rgb)[:3]) / 3
 
 
 def _set_theme(page, name: str) -> None:

@@ -299,8 +299,8 @@ function render({ model, el: host }) {
       t.addEventListener("click", (ev) => { ev.stopPropagation(); toggle(t.dataset.cluster); });
     }
     drawMini();
-    if (focusGroup && showGroup(focusGroup)) { /* the opened group, readable */ }
-    else if (keepView) setView(view); else initialView();
+    const focused = focusGroup && showGroup(focusGroup);
+    if (!focused) { if (keepView) setView(view); else initialView(); }
     focusGroup = null;
     firstDraw = false;
     internalsBox.checked = !!model.get("internals");
