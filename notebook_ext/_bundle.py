@@ -55,7 +55,12 @@ def display_bundles(static: dict, make_widget=None) -> list:
         return [static]
     marked = dict(static)
     if "text/html" in marked:
-        marked["text/html"] = f'<div class="lmx-static">{marked["text/html"]}</div>'
+        from ._html import CSS
+
+        html = marked["text/html"]
+        if ".lmx-static" not in html:  # the pairing rules travel with the output
+            html = CSS + html
+        marked["text/html"] = f'<div class="lmx-static">{html}</div>'
     # An empty text/plain: where widgets cannot show (untrusted, nbconvert without widget
     # state) nothing is printed under the picture, and nbconvert has a type it can render.
     return [marked, {WIDGET_VIEW: view, "text/plain": ""}]
