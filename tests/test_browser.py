@@ -359,7 +359,8 @@ def test_notebook_layer_renders_and_responds(lab, page):
 
     # -- vmap explorer --
     vm = page.cell(4)
-    expect(vm.get_by_text("call 0", exact=False).first).to_be_visible()
+    expect(vm.locator(".lmx-static").first).to_be_hidden()  # its saved picture, under the widget
+    expect(vm.get_by_text("call 0", exact=False).filter(visible=True).first).to_be_visible()
 
     # -- containers of pending arrays display lazily --
     lazy = page.cell(5)
