@@ -84,7 +84,7 @@ def render_svg(data: dict, dark: bool = False, width: int = 720) -> str:
     """The four charts as one SVG document, with its own background."""
     ink, muted, grid, bg = (("#e9ecef", "#adb5bd", "#495057", "#1e1e1e") if dark
                             else ("#212529", "#495057", "#dee2e6", "#ffffff"))
-    pw, ph, pad = width // 2, 150, 36
+    pw, ph, pad = width // 2, 150, 46
     height = 2 * ph + 10
     xs = data["series"]["step"]
     parts = [f'<rect width="{width}" height="{height}" fill="{bg}"/>']
@@ -134,6 +134,8 @@ def render_svg(data: dict, dark: bool = False, width: int = 720) -> str:
 
 def _num(v: float) -> str:
     a = abs(v)
+    if a >= 1e5 or 0 < a < 0.01:
+        return f"{v:.2e}"
     if a >= 1000:
         return f"{v:.3g}"
     if a >= 10 or a == 0:

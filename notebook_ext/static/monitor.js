@@ -22,13 +22,14 @@ function html(tag, attrs = {}, text) {
 
 function fmt(v) {
   const a = Math.abs(v);
+  if (a >= 1e5 || (a < 0.01 && a > 0)) return v.toExponential(2);
   if (a >= 1000) return v.toPrecision(3);
   if (a >= 10 || a === 0) return Number.isInteger(v) ? String(v) : v.toFixed(1);
   return v.toPrecision(3);
 }
 
 function chart(title, xs, lines, zero) {
-  const W = 340, H = 150, left = 48, top = 20, right = W - 8, bottom = H - 22;
+  const W = 340, H = 150, left = 60, top = 20, right = W - 8, bottom = H - 22;
   const svg = el("svg", { class: "lmxm-chart", width: W, height: H, viewBox: `0 0 ${W} ${H}` });
   svg.append(el("text", { x: 8, y: 13, class: "lmxm-title" }, title));
   svg.append(el("rect", { x: left, y: top, width: right - left, height: bottom - top, class: "lmxm-frame" }));
