@@ -43,15 +43,15 @@ from lumex.notebook_ext import memory_plan, monitor, show_graph
         """
 ## 1. A small model and its data
 
-Two interleaved half-moons, 512 points; a two-layer perceptron. Everything is
+Two interleaved half-moons, 256 points; a small perceptron. Everything is
 seeded, so every run shows the same numbers.
 """
     ),
     code(
         """
 rng = np.random.default_rng(0)
-t = rng.uniform(0, np.pi, 512)
-label = rng.integers(0, 2, 512)
+t = rng.uniform(0, np.pi, 256)
+label = rng.integers(0, 2, 256)
 points = np.stack([np.cos(t) + label * 1.0, np.sin(t) * (1 - 2 * label) + label * 0.3], axis=1)
 X = mx.array((points + rng.normal(0, 0.1, points.shape)).astype(np.float32))
 Y = mx.array(label.astype(np.uint32))
@@ -59,7 +59,7 @@ Y = mx.array(label.astype(np.uint32))
 
 def fresh_model():
     mx.random.seed(0)
-    model = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 2))
+    model = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 2))
     mx.eval(model.parameters())
     return model, optim.Adam(learning_rate=0.01)
 
@@ -68,7 +68,7 @@ def loss_fn(model, x, y):
     return nn.losses.cross_entropy(model(x), y, reduction="mean")
 
 
-STEPS = 200
+STEPS = 60
 """
     ),
     md(
@@ -108,19 +108,19 @@ numbers are in `m.steps` and `m.warnings` too:
         """
 for w in m.warnings:
     print(w.kind, "at", w.where, "\\n ", w.message)
-print("pending nodes after steps 10, 100, 199:", [m.steps[i].pending_nodes for i in (10, 100, 199)])
-print(f"active memory after step 10: {m.steps[10].active / 1024:.0f} KB, after step 199: {m.steps[-1].active / 1024:.0f} KB")
+print("pending nodes after steps 10, 30, 59:", [m.steps[i].pending_nodes for i in (10, 30, 59)])
+print(f"active memory after step 10: {m.steps[10].active / 1024:.0f} KB, after step 59: {m.steps[-1].active / 1024:.0f} KB")
 """
     ),
     md(
         """
-`total` now is one graph of two hundred losses, each holding its step's
+`total` now is one graph of sixty losses, each holding its step's
 activations. Its graph, drawn without evaluating it, shows the chain:
 """
     ),
     code(
         """
-show_graph(total, title="total after 200 steps")
+show_graph(total, title="total after 60 steps")
 """
     ),
     md(
@@ -212,7 +212,8 @@ buffers; an elementwise op writes over an input it is the last reader of; a buff
 is freed when nothing holds it) and reports its peak, without computing anything.
 `memory_plan(y, first=h)` replays "`mx.eval(h)`, then `mx.eval(y)`".
 
-A batch of 64 wide hidden layers summed into one score, all pending:
+First, what the leak of section 2 was holding. Eight "steps", each evaluating a wide
+hidden layer and adding a pending term to `total`:
 """
     ),
     code(
@@ -220,19 +221,43 @@ A batch of 64 wide hidden layers summed into one score, all pending:
 mx.random.seed(1)
 W = mx.random.normal((2, 4096)) * 0.5
 mx.eval(W)
-hidden = mx.maximum(X @ W, 0.0)  # held by this variable
+
+total = mx.array(0.0)
+for i in range(8):
+    h = mx.maximum(X @ (W * (1 + i / 10)), 0.0)  # 256 x 4096 float32: 4 MB
+    total = total + mx.mean(mx.tanh(h) * h)
+    mx.eval(h)  # the step's own evaluation
+del h
+
+print(memory_plan(total).describe())
+"""
+    ),
+    md(
+        """
+Evaluating `total` now would free 32 MB: every step's hidden layer is still alive,
+held only by the pending graph of `total`. That is the memory the monitor's
+chart showed climbing.
+
+Second, a cut. `score` below is pending; `hidden` is a variable, so it stays allocated
+whatever happens. Compare evaluating everything at once, evaluating `hidden` first,
+and the same graph without the variable:
+"""
+    ),
+    code(
+        """
+hidden = mx.maximum(X @ W, 0.0)
 score = mx.sum(mx.tanh(hidden) * mx.sigmoid(hidden), axis=1)
+print("all at once:      ", memory_plan(score).describe())
+print("hidden first:     ", memory_plan(score, first=hidden).describe())
+del hidden  # now only the graph holds it: the engine frees it after its last reader
+print("without the name: ", memory_plan(score).describe())
 
-whole = memory_plan(score)
-print("all at once:   ", whole.describe())
-cut = memory_plan(score, first=hidden)
-print("hidden first:  ", cut.describe())
-
+plan = memory_plan(score)
 mx.reset_peak_memory()
 before = mx.get_active_memory()
 mx.eval(score)
-print(f"measured peak: {(mx.get_peak_memory() - before) / 2**20:.1f} MB above what was in use "
-      f"(plan: {whole.peak / 2**20:.1f} MB)")
+print(f"measured: {(mx.get_peak_memory() - before) / 2**20:.1f} MB above what was in use "
+      f"(plan: {plan.peak / 2**20:.1f} MB)")
 """
     ),
     md(
