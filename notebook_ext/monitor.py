@@ -21,6 +21,7 @@ an optimizer is given), else when ``m.log`` gets a name already logged in the st
 from __future__ import annotations
 
 import linecache
+import numbers
 import sys
 import time
 from dataclasses import dataclass, field
@@ -119,6 +120,9 @@ class Monitor:
         t = time.thread_time()
         for name, value in scalars.items():
             if isinstance(value, mx.array):
+                if value.size != 1:
+                    raise ValueError(f"[monitor.log] {name} must be a number or an array of one "
+                                     f"element, not an array of shape {tuple(value.shape)}.")
                 if mx.graph.status(value) == "unscheduled":
                     self._internal = True
                     try:
@@ -126,6 +130,9 @@ class Monitor:
                     finally:
                         self._internal = False
                 value = value.item()
+            elif not isinstance(value, numbers.Real) or isinstance(value, bool):
+                raise TypeError(f"[monitor.log] {name} must be a number or an array of one "
+                                f"element, not {type(value).__name__}.")
             self._scalars[name] = float(value)
         self.overhead += time.thread_time() - t
 

@@ -95,3 +95,24 @@ def test_describe_and_nothing_pending(xw):
     assert plan.peak == 0 and plan.nodes == 0
     text = memory_plan(mx.exp(x) + 1).describe()
     assert "at its peak" in text and "KB" in text
+
+
+def test_graph_view_details_show_the_peaks(xw):
+    from lumex.notebook_ext import show_graph
+
+    x, _ = xw
+    h = mx.exp(x) * 2
+    y = mx.sum(mx.sin(h) + h)
+    gv = show_graph(y, h=h)
+    assert "at its peak" in gv.summary()
+    infos = {n["title"]: n["info"] for n in gv.to_json()["nodes"]}
+    first = infos["h = multiply"]["peak if evaluated first"]
+    whole = memory_plan(y)
+    assert first.endswith(f"(whole graph at once: {_kb(whole.peak)})")
+    assert "peak if evaluated first" not in infos["input"]  # computed already
+
+
+def _kb(n):
+    from lumex.notebook_ext._html import human_bytes
+
+    return human_bytes(n)

@@ -207,3 +207,13 @@ def test_static_html_carries_the_warnings(setup):
     html = m.to_html()
     assert "leaky" in html and "lmx-warn" in html and "`total`" in html
     assert "Monitor(" in repr(m) and "warning" in repr(m)
+
+
+def test_log_rejects_what_is_not_one_number():
+    with monitor(display=False) as m:
+        with pytest.raises(ValueError, match=r"acc must be a number .* shape \(3,\)"):
+            m.log(acc=mx.array([1.0, 2.0, 3.0]))
+        with pytest.raises(TypeError, match="acc must be a number"):
+            m.log(acc="high")
+        m.log(acc=mx.array([0.5]), n=3)
+    assert m.steps[0].scalars == {"acc": 0.5, "n": 3.0}
