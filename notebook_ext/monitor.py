@@ -4,7 +4,8 @@ Per step it records the logged scalars (``m.log(loss=...)``), the step time, eve
 evaluation with its trigger and line (an ``mx.graph`` observer that skips the graph
 copy, so it costs microseconds), the pending graph left behind (nodes and bytes of the
 arrays the loop's variables, the model and the optimizer hold) and active and peak
-memory. Three checks turn that into warnings that name the line:
+memory. The variables looked at are those of the block that opened the monitor; events
+of other threads are left out. Three checks turn that into warnings that name the line:
 
 - a variable whose pending graph grows at every step (``total += loss``: the graph, and
   the buffers it keeps alive, grow until memory runs out);
@@ -23,6 +24,7 @@ from __future__ import annotations
 import linecache
 import numbers
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -144,7 +146,8 @@ class Monitor:
 
     # ---- context manager -------------------------------------------------------
     def __enter__(self):
-        self._frame = sys._getframe(1)
+        self._frame = sys._getframe(1)  # the loop's variables live here
+        self._thread = threading.get_ident()
         mx.reset_peak_memory()
         self._t0 = self._t_step = time.perf_counter()
         self._observer = mx.graph.add_observer(self._observe, nodes=False)
@@ -174,8 +177,8 @@ class Monitor:
 
     # ---- observation -------------------------------------------------------------
     def _observe(self, ev) -> None:
-        if self._internal:
-            return
+        if self._internal or threading.get_ident() != self._thread:
+            return  # the monitor's own reads, or another thread's work
         t = time.thread_time()
         key = (ev.file, ev.line)
         src = self._sources.get(key)

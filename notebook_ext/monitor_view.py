@@ -98,6 +98,9 @@ def render_svg(data: dict, dark: bool = False, width: int = 720) -> str:
         parts.append(f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" '
                      f'fill="none" stroke="{grid}"/>')
         if not values or not xs:
+            hint = "nothing logged: m.log(loss=...)" if panel == "scalars" else "no steps yet"
+            parts.append(f'<text x="{(left + right) / 2:.0f}" y="{(top + bottom) / 2:.0f}" '
+                         f'font-size="11" text-anchor="middle" fill="{muted}">{hint}</text>')
             continue
         lo, hi = min(values), max(values)
         if panel != "scalars":

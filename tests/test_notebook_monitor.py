@@ -217,3 +217,17 @@ def test_log_rejects_what_is_not_one_number():
             m.log(acc="high")
         m.log(acc=mx.array([0.5]), n=3)
     assert m.steps[0].scalars == {"acc": 0.5, "n": 3.0}
+
+
+def test_other_threads_evaluations_are_not_the_loops():
+    import threading
+
+    x = mx.array([1.0, 2.0])
+    with monitor(display=False) as m:
+        for i in range(3):
+            worker = threading.Thread(target=lambda: mx.eval(mx.exp(x) + i))
+            worker.start()
+            worker.join()
+            mx.eval(x * i)
+            m.step()
+    assert [len(s.evaluations) for s in m.steps] == [1, 1, 1]

@@ -34,7 +34,11 @@ function chart(title, xs, lines, zero) {
   svg.append(el("text", { x: 8, y: 13, class: "lmxm-title" }, title));
   svg.append(el("rect", { x: left, y: top, width: right - left, height: bottom - top, class: "lmxm-frame" }));
   const values = lines.flatMap((l) => l.values.filter((v) => v !== null && v !== undefined));
-  if (!values.length || !xs.length) return svg;
+  if (!values.length || !xs.length) {
+    svg.append(el("text", { x: (left + right) / 2, y: (top + bottom) / 2, "text-anchor": "middle", class: "lmxm-axis" },
+      title === "logged" ? "nothing logged: m.log(loss=...)" : "no steps yet"));
+    return svg;
+  }
   let lo = Math.min(...values), hi = Math.max(...values);
   if (zero) lo = Math.min(lo, 0);
   if (hi - lo < 1e-12) hi = lo + (Math.abs(lo) || 1);
