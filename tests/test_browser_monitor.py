@@ -3,7 +3,8 @@ fixtures of ``test_browser.py``: a 200-step loop with the ``total += loss`` leak
 under ``monitor``; the widget must update while the loop runs (throttled: a few times a
 second, not once per step), end on step 199 with the leak warning and its line, draw
 its four charts, and keep a picture in the output. Screenshots, light and dark, go to
-``tests/_output/browser/monitor-*.png``.
+``tests/_output/browser/monitor/`` (its own folder: ``test_browser.py`` clears the PNGs of
+``tests/_output/browser/`` when its server starts).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import time
 
 import pytest
 
-from test_browser import (OUTPUT, _set_theme, browser, lab, page,  # noqa: F401 - fixtures
+from test_browser import (OUTPUT, SERVER_START, _set_theme, browser, page,  # noqa: F401
                           pytestmark)
-from lab_harness import notebook_json
+from lab_harness import LabServer, notebook_json
+
+SHOTS = OUTPUT / "monitor"
 
 CELLS = [
     "import time\n"
@@ -39,6 +42,23 @@ CELLS = [
     "        time.sleep(0.015)\n"
     "print('steps', len(m.steps), 'warnings', [w.kind for w in m.warnings])",
 ]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab of our own, clearing only our screenshots."""
+    pytest.importorskip("lumex.core")
+    base = tmp_path_factory.mktemp("lab")
+    (base / "root").mkdir()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("*.png"):
+        old.unlink()
+    server = LabServer(base / "root", base / "home", SHOTS / "jupyterlab.log")
+    try:
+        server.wait_ready(SERVER_START)
+        yield server
+    finally:
+        server.stop()
 
 
 def test_monitor_runs_a_200_step_loop(lab, page):
@@ -87,9 +107,9 @@ def test_monitor_runs_a_200_step_loop(lab, page):
     assert re.search(r"cell \[\d+\], line 7", warn.inner_text()), warn.inner_text()
     expect(live.locator(".lmxm-tile", has_text="pending")).to_be_visible()
     expect(live.locator("table.lmxm-evals td", has_text="eval").first).to_be_visible()
-    page.shot("monitor-light", loop)
+    loop.screenshot(path=str(SHOTS / "monitor-light.png"))
     _set_theme(page, "JupyterLab Dark")
-    page.shot("monitor-dark", loop)
+    loop.screenshot(path=str(SHOTS / "monitor-dark.png"))
     _set_theme(page, "JupyterLab Light")
     page.assert_no_failed_outputs("monitor")
     assert not page.errors, "JavaScript errors:\n" + "\n".join(page.errors)
