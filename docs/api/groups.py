@@ -438,7 +438,8 @@ GROUPS: tuple[Group, ...] = (
         "notebook",
         "Notebook layer",
         "``lumex.notebook_ext`` shows the engine inside Jupyter: array displays that "
-        "never evaluate, graph drawings, the evaluation ledger and the explorers. "
+        "never evaluate, graph drawings, the evaluation ledger, the explorers, the "
+        "Jacobian view and the compile X-ray. "
         "It is installed automatically when lumex is imported in IPython; "
         "``%load_ext lumex.notebook_ext`` also adds the ``%%evaltrace`` magic. "
         "See :doc:`/guide/seeing_the_engine`.",
@@ -447,7 +448,8 @@ GROUPS: tuple[Group, ...] = (
             install show view
             show_graph show_grad_graph
             EvalLedger
-            gradient_explorer vmap_explorer
+            gradient_explorer vmap_explorer jacobian_explorer
+            show_compiled
             monitor memory_plan
             """
         ),
