@@ -90,6 +90,8 @@ class BackwardSweep(LiveView):
         self.gradients = [np.asarray(g) for g in grads]
         for k, n in list(graph.nodes.items()):
             fields = {f: getattr(n, f) for f in n.__dataclass_fields__}
+            if n.kind == "input" and not n.name:  # not an argument: a constant of fun
+                fields["kind"] = "constant"
             if k in self.values:
                 fields["value"] = short(self.values[k])
                 fields["grad"] = short(self.grads[k])

@@ -94,6 +94,15 @@ class CompiledView(LiveView):
         self.graph = self._named(from_snapshot(snapshot), snapshot, outputs, n_out, n_state,
                                  compiled, n_args)
         self.groups, self.left_out = self._account()
+        # Ops that read no input or state are not replay steps: every replay reads the
+        # arrays the trace made for them, as constants.
+        traced = {str(i) for _, outs, _, _, _ in self.steps for i in outs}
+        self.once = [k for k, n in self.graph.nodes.items()
+                     if n.op and n.kind != "input" and k not in traced]
+        for k in self.once:
+            n = self.graph.nodes[k]
+            self.graph.nodes[k] = replace(n, scope="trace constants", params={
+                **n.params, "compiled": "reads no input or state: a constant of the trace, not a replay step"})
         self.before = GraphView(self._before_graph(), title=f"{self.name}: traced")
         self.before.expanded = (self.before.expanded | self._group_keys(self.before))
         self.after = GraphView(self._after_graph(), title=f"{self.name}: replayed after fusion")
@@ -160,7 +169,8 @@ class CompiledView(LiveView):
 
     @staticmethod
     def _group_keys(view: GraphView) -> set:
-        return {k for k, grp in view.hierarchy.groups.items() if grp.label.startswith("fused #")}
+        return {k for k, grp in view.hierarchy.groups.items()
+                if grp.label.startswith("fused #") or grp.label == "trace constants"}
 
     # ---- after: one node per replayed step -----------------------------------------
     def _after_graph(self) -> Graph:
@@ -191,9 +201,12 @@ class CompiledView(LiveView):
     def summary(self) -> str:
         traced = len(self.steps)
         fused_ops = sum(len(g["ops"]) for g in self.groups)
+        once = (f" {len(self.once)} more ops read no input or state: they are not replay steps "
+                f"but constants of the trace that every replay reads (boxed 'trace constants')."
+                if self.once else "")
         return (f"{self.name}: traced {traced} ops; a replay runs {self.num_replayed} steps: "
                 f"{len(self.groups)} fused kernels doing {fused_ops} ops, "
-                f"{traced - fused_ops} ops on their own. Passes: fusion (chains of float32 "
+                f"{traced - fused_ops} ops on their own.{once} Passes: fusion (chains of float32 "
                 f"elementwise ops, one pass over memory); lumex's compile has no "
                 f"simplification pass, so the rest runs as traced.")
 

@@ -104,7 +104,8 @@ class GraphView(LiveView):
             else:
                 n = g.nodes[k]
                 boxes[k] = {"title": n.title, "detail": n.detail, "cls": style_class(n),
-                            "kind": n.kind, "info": n.info(), "node": k}
+                            "kind": n.kind, "info": {**n.info(), **self.memory_info(k)},
+                            "node": k}
         # Unnamed sources read only from inside one collapsed group belong to it.
         readers_of: dict = {}
         for s, d in g.edges:
@@ -203,8 +204,28 @@ class GraphView(LiveView):
         nbytes = sum(n.nbytes for n in ops)
         ins, outs = g.ranked()
         vis, _ = self.layout()
+        peak = f"; evaluating needs {human_bytes(self.memory()[0].peak)} at its peak" if pending else ""
         return (f"{len(g)} arrays: {len(ops)} ops ({pending} pending, {human_bytes(nbytes)} of "
-                f"results), {len(ins)} inputs, {len(outs)} outputs; showing {len(vis['boxes'])} boxes")
+                f"results), {len(ins)} inputs, {len(outs)} outputs; showing {len(vis['boxes'])} "
+                f"boxes{peak}")
+
+    def memory(self):
+        """(MemoryPlan of evaluating the graph, {pending key: peak if evaluated first}),
+        replayed once (``memory_plan.py``)."""
+        if not hasattr(self, "_memory"):
+            from .memory_plan import cut_peaks, simulate
+
+            self._memory = (simulate(self.full), cut_peaks(self.full, limit=120))
+        return self._memory
+
+    def memory_info(self, key) -> dict:
+        """The details panel's memory lines for a pending node: the peak of evaluating
+        the whole graph, and the peak if this node were evaluated first."""
+        plan, cuts = self.memory()
+        if key not in cuts:
+            return {}
+        return {"peak if evaluated first": f"{human_bytes(cuts[key])} (whole graph at once: "
+                                           f"{human_bytes(plan.peak)})"}
 
     def legend_items(self) -> list:
         vis, _ = self.layout()

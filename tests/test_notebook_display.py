@@ -128,7 +128,8 @@ def test_public_api_is_small():
 
     assert sorted(nx.__all__) == sorted(["install", "show", "view", "show_graph",
                                          "show_grad_graph", "EvalLedger", "gradient_explorer",
-                                         "vmap_explorer", "jacobian_explorer", "show_compiled"])
+                                         "vmap_explorer", "jacobian_explorer", "show_compiled",
+                                         "monitor", "memory_plan"])
     assert not hasattr(nx, "grad_graph") and not hasattr(nx, "evaltrace")
 
 
