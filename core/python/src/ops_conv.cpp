@@ -34,6 +34,7 @@ void init_ops_conv(nb::module_& m) {
   m.def("conv1d",
         [](const array& input, const array& weight, int stride, int padding,
            int dilation, int groups, StreamArg s) {
+          lx::sites::PublicOp tag("conv1d");
           return conv1d(input, weight, stride, padding, dilation, groups, to_sod(s));
         },
         nb::arg(), nb::arg(), "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1,
@@ -54,6 +55,7 @@ Returns:
   m.def("conv2d",
         [](const array& input, const array& weight, const Pair& stride,
            const Pair& padding, const Pair& dilation, int groups, StreamArg s) {
+          lx::sites::PublicOp tag("conv2d");
           return conv2d(input, weight, dims(stride), dims(padding), dims(dilation),
                         groups, to_sod(s));
         },
@@ -78,6 +80,7 @@ Returns:
   m.def("conv3d",
         [](const array& input, const array& weight, const Triple& stride,
            const Triple& padding, const Triple& dilation, int groups, StreamArg s) {
+          lx::sites::PublicOp tag("conv3d");
           return conv3d(input, weight, dims(stride), dims(padding), dims(dilation),
                         groups, to_sod(s));
         },
@@ -104,6 +107,7 @@ Returns:
         [](const array& input, const array& weight, const IntOrSeq& stride,
            const Padding& padding, const IntOrSeq& kernel_dilation,
            const IntOrSeq& input_dilation, int groups, bool flip, StreamArg s) {
+          lx::sites::PublicOp tag("conv_general");
           std::vector<int> lo, hi;
           if (auto i = std::get_if<int>(&padding)) {
             lo = hi = {*i};
@@ -145,6 +149,7 @@ Returns:
   m.def("conv_transpose1d",
         [](const array& input, const array& weight, int stride, int padding,
            int dilation, int output_padding, int groups, StreamArg s) {
+          lx::sites::PublicOp tag("conv_transpose1d");
           return conv_transpose1d(input, weight, stride, padding, dilation,
                                   output_padding, groups, to_sod(s));
         },
@@ -169,6 +174,7 @@ Returns:
         [](const array& input, const array& weight, const Pair& stride,
            const Pair& padding, const Pair& dilation, const Pair& output_padding,
            int groups, StreamArg s) {
+          lx::sites::PublicOp tag("conv_transpose2d");
           return conv_transpose2d(input, weight, dims(stride), dims(padding),
                                   dims(dilation), dims(output_padding), groups,
                                   to_sod(s));
@@ -195,6 +201,7 @@ Returns:
         [](const array& input, const array& weight, const Triple& stride,
            const Triple& padding, const Triple& dilation, const Triple& output_padding,
            int groups, StreamArg s) {
+          lx::sites::PublicOp tag("conv_transpose3d");
           return conv_transpose3d(input, weight, dims(stride), dims(padding),
                                   dims(dilation), dims(output_padding), groups,
                                   to_sod(s));
@@ -219,6 +226,7 @@ Returns:
 
   m.def("convolve",
         [](const array& a, const array& v, const std::string& mode, StreamArg s) {
+          lx::sites::PublicOp tag("convolve");
           return convolve(a, v, mode, to_sod(s));
         },
         nb::arg(), nb::arg(), "mode"_a = "full", nb::kw_only(), "stream"_a = nb::none(),

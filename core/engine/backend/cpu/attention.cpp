@@ -116,20 +116,32 @@ class F32View {
   int64_t st_[3] = {0, 0, 0};
 };
 
-/// Writes float32 values into `out` (allocated here) in its dtype.
-void store(const float* src, array& out) {
-  out.set_data(allocator::malloc(out.nbytes()));
-  const size_t n = out.size();
-  if (out.dtype() == float32) {
-    std::copy(src, src + n, out.data<float>());
-  } else if (out.dtype() == float16) {
-    auto* d = out.data<float16_t>();
-    for (size_t i = 0; i < n; ++i) d[i] = float16_t(src[i]);
-  } else {
-    auto* d = out.data<bfloat16_t>();
-    for (size_t i = 0; i < n; ++i) d[i] = bfloat16_t(src[i]);
+/// Where a kernel writes an output in float32: the output's own buffer when it
+/// is float32, else scratch that finish() rounds into it.
+class F32Out {
+ public:
+  explicit F32Out(array& out) : out_(out) {
+    out.set_data(allocator::malloc(out.nbytes()));
+    if (out.dtype() != float32) scratch_.emplace(out.size() * sizeof(float));
   }
-}
+  float* data() { return scratch_ ? scratch_->as<float>() : out_.data<float>(); }
+  void finish() {
+    if (!scratch_) return;
+    const float* src = scratch_->as<float>();
+    const size_t n = out_.size();
+    if (out_.dtype() == float16) {
+      auto* d = out_.data<float16_t>();
+      for (size_t i = 0; i < n; ++i) d[i] = float16_t(src[i]);
+    } else {
+      auto* d = out_.data<bfloat16_t>();
+      for (size_t i = 0; i < n; ++i) d[i] = bfloat16_t(src[i]);
+    }
+  }
+
+ private:
+  array& out_;
+  std::optional<Scratch> scratch_;
+};
 
 struct Dims {
   int64_t B, Hq, Hkv, Lq, Lk, D, Dv, rep, off;  // off: causal diagonal shift Lk - Lq
@@ -243,7 +255,7 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
   const auto mask_arr = mask_input(p_, inputs);
   const Mask mask(p_.mask, d, mask_arr);
   const auto sinks = sinks_input(p_, inputs);
-  std::vector<float> out(static_cast<size_t>(d.B * d.Hq * d.Lq * d.Dv));
+  F32Out out(outputs[0]);
   outputs[1].set_data(allocator::malloc(outputs[1].nbytes()));
   float* lse = outputs[1].data<float>();
   const int64_t nqb = (d.Lq + kBq - 1) / kBq;
@@ -311,7 +323,7 @@ void ScaledDotProductAttention::eval_cpu(const std::vector<array>& inputs,
       ls = m[r] + std::log(l[r]);
     }
   });
-  store(out.data(), outputs[0]);
+  out.finish();
 }
 
 void ScaledDotProductAttentionVJP::eval_cpu(const std::vector<array>& inputs,
@@ -323,9 +335,7 @@ void ScaledDotProductAttentionVJP::eval_cpu(const std::vector<array>& inputs,
   const auto mask_arr = mask_input(p_, inputs);
   const Mask mask(p_.mask, d, mask_arr);
   const auto sinks = sinks_input(p_, inputs);
-  std::vector<float> dq(static_cast<size_t>(d.B * d.Hq * d.Lq * d.D));
-  std::vector<float> dk(static_cast<size_t>(d.B * d.Hkv * d.Lk * d.D));
-  std::vector<float> dv(static_cast<size_t>(d.B * d.Hkv * d.Lk * d.Dv));
+  F32Out dq(outputs[0]), dk(outputs[1]), dv(outputs[2]);
   std::vector<float> dsink(static_cast<size_t>(d.B * d.Hq), 0.0f);
   const float scale = p_.scale;
   const float* lse = lse_v.data();
@@ -400,15 +410,16 @@ void ScaledDotProductAttentionVJP::eval_cpu(const std::vector<array>& inputs,
       }
     }
   });
-  store(dq.data(), outputs[0]);
-  store(dk.data(), outputs[1]);
-  store(dv.data(), outputs[2]);
+  dq.finish();
+  dk.finish();
+  dv.finish();
   if (p_.has_sinks) {
-    std::vector<float> ds(d.Hq, 0.0f);
+    F32Out ds(outputs[3]);
+    std::fill(ds.data(), ds.data() + d.Hq, 0.0f);
     for (int64_t b = 0; b < d.B; ++b) {
-      for (int64_t h = 0; h < d.Hq; ++h) ds[h] += dsink[b * d.Hq + h];
+      for (int64_t h = 0; h < d.Hq; ++h) ds.data()[h] += dsink[b * d.Hq + h];
     }
-    store(ds.data(), outputs[3]);
+    ds.finish();
   }
 }
 
