@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import lumex.core as mx
 
-from ._bundle import with_widget
+from ._bundle import LiveView
 from ._html import esc, wrap
 from .graph_model import Graph, from_snapshot, location, op_label
 from .graph_view import GraphView
@@ -67,7 +67,7 @@ def _optimizers(fun) -> list:
     return [v for v in values if isinstance(v, Optimizer)]
 
 
-class CompiledView:
+class CompiledView(LiveView):
     """What ``show_compiled`` returns: ``before`` and ``after`` (``GraphView``s),
     ``groups`` (one dict per fused group) and ``left_out`` (elementwise ops fusion did
     not take, each with its reason and line). Displays itself."""
@@ -237,9 +237,11 @@ class CompiledView:
                        self.before.widget(),
                        W.HTML("<b>after</b>: what a replay runs"), self.after.widget()])
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return with_widget({"text/plain": f"CompiledView({self.summary()})",
-                            "text/html": self.to_html()}, self.widget)
+    def _static_bundle(self) -> dict:
+        return {"text/plain": f"CompiledView({self.summary()})", "text/html": self.to_html()}
+
+    def _live_widget(self):
+        return self.widget()
 
     def __repr__(self):
         return f"CompiledView({self.summary()})"

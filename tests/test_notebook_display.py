@@ -132,7 +132,8 @@ def test_public_api_is_small():
 
     assert sorted(nx.__all__) == sorted(["install", "show", "view", "show_graph",
                                          "show_grad_graph", "EvalLedger", "gradient_explorer",
-                                         "vmap_explorer", "jacobian_explorer", "show_compiled"])
+                                         "vmap_explorer", "jacobian_explorer", "show_compiled",
+                                         "monitor", "memory_plan"])
     assert not hasattr(nx, "grad_graph") and not hasattr(nx, "evaltrace")
 
 
@@ -147,6 +148,18 @@ def test_pytree_table_does_not_evaluate():
 def test_view_button_evaluates_on_demand():
     y = pending()
     box = view(y)
+    assert mx.graph.status(y) == "unscheduled"
+    # Displayed as the static view (kept by a saved notebook), then the widget.
+    import IPython.display
+
+    shown, real = [], IPython.display.display
+    IPython.display.display = lambda obj, raw=False: shown.append(obj)
+    try:
+        box._ipython_display_()
+    finally:
+        IPython.display.display = real
+    assert shown[0]["text/html"].startswith('<div class="lmx-static">')
+    assert "application/vnd.jupyter.widget-view+json" in shown[1]
     assert mx.graph.status(y) == "unscheduled"
     box.evaluate()
     assert mx.graph.status(y) != "unscheduled"

@@ -193,7 +193,7 @@ GROUPS: tuple[Group, ...] = (
         "(``lumex.core.graph``; :func:`export_to_dot` is MLX's).",
         _names(
             """
-            export_to_dot graph.nodes graph.pending_count graph.status graph.site
+            export_to_dot graph.nodes graph.pending_count graph.pending_size graph.status graph.site
             graph.to_dot graph.export_to_dot graph.record_sites graph.set_record_sites
             graph.record_sites_enabled graph.scope graph.current_scope
             graph.collect_events graph.add_observer graph.remove_observer
@@ -450,6 +450,7 @@ GROUPS: tuple[Group, ...] = (
             EvalLedger
             gradient_explorer vmap_explorer jacobian_explorer
             show_compiled
+            monitor memory_plan
             """
         ),
         module="lumex.notebook_ext",

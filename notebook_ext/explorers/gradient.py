@@ -16,7 +16,7 @@ import numpy as np
 
 import lumex.core as mx
 
-from .._bundle import with_widget
+from .._bundle import LiveView
 from .._html import data_uri, esc, wrap
 from ._figure import new_figure, svg
 from ._params import parameter_names
@@ -47,7 +47,7 @@ def _finite(v: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(v), v, np.nan)
 
 
-class GradientExplorer:
+class GradientExplorer(LiveView):
     """``GradientExplorer(f, x0)`` for ``f: R -> R``; ``GradientExplorer(f, (x0, y0))``
     for ``f(x, y) -> R``. ``.widget`` is the interactive view; ``.values`` holds the
     numbers for the current point; ``.compute(x)`` (or ``compute(x, y)``) moves it."""
@@ -211,9 +211,11 @@ class GradientExplorer:
             self._widget = GradientWidget(self)
         return self._widget
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return with_widget({"text/plain": f"GradientExplorer({self.text()})",
-                            "text/html": self.to_html()}, lambda: self.widget)
+    def _static_bundle(self) -> dict:
+        return {"text/plain": f"GradientExplorer({self.text()})", "text/html": self.to_html()}
+
+    def _live_widget(self):
+        return self.widget
 
 
 def y_range(curves: dict) -> tuple[float, float]:

@@ -38,8 +38,9 @@ using PerDim = std::conditional_t<N == 1, int, std::conditional_t<N == 2, Pair, 
 template <int N, auto Op>
 void def_conv(nb::module_& m, const char* name, const char* sig, const char* doc) {
   m.def(name,
-        [](const array& input, const array& weight, const PerDim<N>& stride,
-           const PerDim<N>& padding, const PerDim<N>& dilation, int groups, StreamArg s) {
+        [name](const array& input, const array& weight, const PerDim<N>& stride,
+               const PerDim<N>& padding, const PerDim<N>& dilation, int groups, StreamArg s) {
+          lx::sites::PublicOp tag(name);
           return Op(input, weight, dims(stride), dims(padding), dims(dilation), groups,
                     to_sod(s));
         },
@@ -51,9 +52,10 @@ void def_conv(nb::module_& m, const char* name, const char* sig, const char* doc
 template <int N, auto Op>
 void def_conv_transpose(nb::module_& m, const char* name, const char* sig, const char* doc) {
   m.def(name,
-        [](const array& input, const array& weight, const PerDim<N>& stride,
-           const PerDim<N>& padding, const PerDim<N>& dilation,
-           const PerDim<N>& output_padding, int groups, StreamArg s) {
+        [name](const array& input, const array& weight, const PerDim<N>& stride,
+               const PerDim<N>& padding, const PerDim<N>& dilation,
+               const PerDim<N>& output_padding, int groups, StreamArg s) {
+          lx::sites::PublicOp tag(name);
           return Op(input, weight, dims(stride), dims(padding), dims(dilation),
                     dims(output_padding), groups, to_sod(s));
         },
@@ -121,6 +123,7 @@ Returns:
         [](const array& input, const array& weight, const IntOrSeq& stride,
            const Padding& padding, const IntOrSeq& kernel_dilation,
            const IntOrSeq& input_dilation, int groups, bool flip, StreamArg s) {
+          lx::sites::PublicOp tag("conv_general");
           std::vector<int> lo, hi;
           if (auto i = std::get_if<int>(&padding)) {
             lo = hi = {*i};
@@ -214,6 +217,7 @@ Returns:
 
   m.def("convolve",
         [](const array& a, const array& v, const std::string& mode, StreamArg s) {
+          lx::sites::PublicOp tag("convolve");
           return convolve(a, v, mode, to_sod(s));
         },
         nb::arg(), nb::arg(), "mode"_a = "full", nb::kw_only(), "stream"_a = nb::none(),
