@@ -1,6 +1,6 @@
 """Kernel-side cost and layout quality of the notebook's graph views on the reference
 graphs of the graph-view issue (tutorial 07's forward+backward, an MLP gradient graph,
-a 50-step RNN, a 2,000-node chain).
+a 50-step RNN, a 2-block transformer forward, a 2,000-node chain).
 
     python benchmarks/graph_views.py
 
@@ -58,6 +58,18 @@ def rnn50():
     return lambda: show_graph(h, title="rnn")
 
 
+def transformer2():
+    import lumex.nn as nn
+
+    mx.random.seed(0)
+    model = nn.TransformerEncoder(num_layers=2, dims=64, num_heads=4, mlp_dims=128)
+    x = mx.random.normal((2, 16, 64))
+    mx.eval(model.parameters(), x)
+    with mx.graph.record_sites():
+        y = model(x, None)
+    return lambda: show_graph(y, title="2-block transformer")
+
+
 def chain2000():
     c = mx.array([1.0])
     with mx.graph.record_sites():
@@ -67,10 +79,10 @@ def chain2000():
 
 
 def main():
-    print(f"{'graph':<12} {'arrays':>6} {'boxes':>5} {'cross':>5} {'through':>7} "
+    print(f"{'graph':<13} {'arrays':>6} {'boxes':>5} {'cross':>5} {'through':>7} "
           f"{'first view s':>12} {'open group s':>12}")
     for name, setup in (("autodiff07", autodiff07), ("mlp_grad", mlp_grad), ("rnn50", rnn50),
-                        ("chain2000", chain2000)):
+                        ("transformer2", transformer2), ("chain2000", chain2000)):
         make = setup()
         t = time.perf_counter()
         view = make()
@@ -84,7 +96,7 @@ def main():
             view.toggle(groups[0])
             view.to_json()
             opened = time.perf_counter() - t
-        print(f"{name:<12} {len(view.full):>6} {m['boxes']:>5} {m['crossings']:>5} "
+        print(f"{name:<13} {len(view.full):>6} {m['boxes']:>5} {m['crossings']:>5} "
               f"{m['edges_through_nodes']:>7} {first:>12.3f} {opened:>12.3f}")
 
 

@@ -42,52 +42,66 @@ def layer_norm():
     }
 
 
-SDPA_SHAPE = (8, 8, 512, 64)
-
-
-def _np_sdpa(np, q, k, v):
+def _np_sdpa(np, q, k, v, causal):
     s = (q * 0.125) @ np.swapaxes(k, -1, -2)
-    T = s.shape[-1]
-    s = np.where(np.tri(T, dtype=bool), s, -np.inf)
+    if causal:
+        Lq, Lk = s.shape[-2:]
+        s = np.where(np.tri(Lq, Lk, Lk - Lq, dtype=bool), s, -np.inf)
     s = np.exp(s - s.max(-1, keepdims=True))
     return (s / s.sum(-1, keepdims=True)) @ v
 
 
-@workload("sdpa_causal", "fast.scaled_dot_product_attention (8, 8, 512, 64) causal, forward",
-          target=1.2, versus="torch")
-def sdpa_causal():
-    qkv = tuple(randn(*SDPA_SHAPE) for _ in range(3))
-    return qkv, {
-        "numpy": lambda np, q, k, v: lambda: _np_sdpa(np, q, k, v),
-        "torch": lambda torch, q, k, v: lambda: torch.nn.functional.scaled_dot_product_attention(
-            q, k, v, is_causal=True, scale=0.125),
-        "mx": lambda mx, q, k, v: lambda: mx.fast.scaled_dot_product_attention(
-            q, k, v, scale=0.125, mask="causal"),
-    }
+def _build_sdpa_grad_torch(causal):
+    def build(torch, q, k, v):
+        f = torch.nn.functional.scaled_dot_product_attention
+
+        def run():
+            a, b, c = (t.detach().requires_grad_() for t in (q, k, v))
+            f(a, b, c, is_causal=causal, scale=0.125).sum().backward()
+            return a.grad, b.grad, c.grad
+        return run
+    return build
 
 
-def _build_sdpa_grad_torch(torch, q, k, v):
-    f = torch.nn.functional.scaled_dot_product_attention
-
-    def run():
-        a, b, c = (t.detach().requires_grad_() for t in (q, k, v))
-        f(a, b, c, is_causal=True, scale=0.125).sum().backward()
-        return a.grad, b.grad, c.grad
-    return run
-
-
-def _build_sdpa_grad_mx(mx, q, k, v):
-    loss = lambda a, b, c: mx.fast.scaled_dot_product_attention(
-        a, b, c, scale=0.125, mask="causal").sum()
-    g = mx.grad(loss, argnums=(0, 1, 2))
-    return lambda: g(q, k, v)
+def _build_sdpa_grad_mx(causal):
+    def build(mx, q, k, v):
+        loss = lambda a, b, c: mx.fast.scaled_dot_product_attention(
+            a, b, c, scale=0.125, mask="causal" if causal else None).sum()
+        g = mx.grad(loss, argnums=(0, 1, 2))
+        return lambda: g(q, k, v)
+    return build
 
 
-@workload("sdpa_causal_grad", "gradients of sum(sdpa) w.r.t. q, k, v on (8, 8, 512, 64) causal",
-          target=1.2, versus="torch")
-def sdpa_causal_grad():
-    qkv = tuple(randn(*SDPA_SHAPE) for _ in range(3))
-    return qkv, {"torch": _build_sdpa_grad_torch, "mx": _build_sdpa_grad_mx}
+def _sdpa_workloads(name, q_shape, kv_len, causal, grad=True):
+    """A forward row and (with grad) a forward+backward row; PyTorch's causal
+    mask is top-left aligned, so causal rows keep Lq == Lk."""
+    B, H, L, D = q_shape
+    what = (f"fast.scaled_dot_product_attention q ({B}, {H}, {L}, {D}), {kv_len} keys"
+            + (", causal" if causal else ""))
+
+    def setup():
+        return (randn(*q_shape), randn(B, H, kv_len, D), randn(B, H, kv_len, D)), {
+            "numpy": lambda np, q, k, v: lambda: _np_sdpa(np, q, k, v, causal),
+            "torch": lambda torch, q, k, v: lambda: torch.nn.functional.scaled_dot_product_attention(
+                q, k, v, is_causal=causal, scale=0.125),
+            "mx": lambda mx, q, k, v: lambda: mx.fast.scaled_dot_product_attention(
+                q, k, v, scale=0.125, mask="causal" if causal else None),
+        }
+    workload(name, what + ", forward", target=1.2, versus="torch")(setup)
+    if not grad:
+        return
+
+    def setup_grad():
+        qkv = (randn(*q_shape), randn(B, H, kv_len, D), randn(B, H, kv_len, D))
+        return qkv, {"torch": _build_sdpa_grad_torch(causal), "mx": _build_sdpa_grad_mx(causal)}
+    workload(name + "_grad", "gradients of sum(sdpa) w.r.t. q, k, v: " + what, target=1.2,
+             versus="torch")(setup_grad)
+
+
+_sdpa_workloads("sdpa_causal", (8, 8, 512, 64), 512, True)
+_sdpa_workloads("sdpa_b2_causal", (2, 8, 512, 64), 512, True)
+_sdpa_workloads("sdpa_b2", (2, 8, 512, 64), 512, False)
+_sdpa_workloads("sdpa_decode", (2, 8, 1, 64), 1024, False, grad=False)
 
 
 def _representable_4bit(n, k, gs=64):

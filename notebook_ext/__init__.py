@@ -12,6 +12,11 @@
 - ``gradient_explorer``, ``vmap_explorer``, ``jacobian_explorer``: explorers of
   derivatives and vmap; ``show_grad_graph(f, x).sweep()`` animates the backward pass.
 - ``show_compiled(fun, *args)``: what ``mx.compile`` fused, and why the rest was not.
+- ``monitor(model, optimizer)``: ``with monitor(...) as m:`` around a training loop
+  watches it (scalars, step time, evaluations, pending graph, memory) and warns about
+  graphs that grow, state never evaluated and steps split by implicit evaluations.
+- ``memory_plan(*arrays, first=None)``: the peak memory evaluating a pending graph
+  needs, and with ``first`` the peak after evaluating ``first`` before the rest.
 """
 
 from __future__ import annotations
@@ -21,10 +26,13 @@ from .display import show
 from .formatters import install, uninstall
 from .graph_view import show_graph
 from .ledger import EvalLedger
+from .memory_plan import memory_plan
+from .monitor import monitor
 
 __all__ = [
     "install", "show", "view", "show_graph", "show_grad_graph", "EvalLedger",
     "gradient_explorer", "vmap_explorer", "jacobian_explorer", "show_compiled",
+    "monitor", "memory_plan",
 ]
 
 

@@ -17,6 +17,12 @@ STATUS_COLOURS = {
     "available": ("computed", "#3fa34d"),
 }
 
+# The last two rules pair a view's static output with its widget output (_bundle.py).
+# In JupyterLab a widget output is a Lumino panel with no data-mime-type: once the widget
+# has drawn (a Lumino widget inside), the picture is hidden; while it cannot draw (no
+# kernel, no saved widget state: it reads "Loading widget..."), the widget output is
+# hidden and the picture stays. (:has() cannot nest, so "not drawn" is "hidden unless a
+# more specific rule sees a drawn widget"; flex is JupyterLab's own display there.)
 CSS = """
 <style>
 .lmx { font-family: var(--jp-code-font-family, monospace); font-size: 12px;
@@ -37,6 +43,12 @@ CSS = """
 .lmx .lmx-warn { color: #d9480f; font-weight: bold; }
 .lmx .lmx-hi { background: rgba(232, 163, 61, 0.45); }
 .lmx svg text { fill: currentColor; }
+.jp-OutputArea-child:has(.lmx-static):has(+ .jp-OutputArea-child
+  > .jp-OutputArea-output.lm-Panel:not([data-mime-type]) > .lm-Widget) { display: none; }
+.jp-OutputArea-child:has(.lmx-static) + .jp-OutputArea-child:has(
+  > .jp-OutputArea-output.lm-Panel:not([data-mime-type])) { display: none; }
+.jp-OutputArea-child:has(.lmx-static) + .jp-OutputArea-child:has(
+  > .jp-OutputArea-output.lm-Panel:not([data-mime-type]) > .lm-Widget) { display: flex; }
 </style>
 """
 

@@ -16,7 +16,7 @@ import numpy as np
 
 import lumex.core as mx
 
-from ._bundle import with_widget
+from ._bundle import LiveView
 from ._html import esc, wrap
 from .graph_model import Node, array_id, from_snapshot, location
 from .graph_view import GraphView, render_svg
@@ -45,7 +45,7 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-class BackwardSweep:
+class BackwardSweep(LiveView):
     """Values and gradients of every node of ``fun``'s graph at ``primals``.
 
     ``order``: node keys in the order the backward pass gave them their gradient;
@@ -90,6 +90,8 @@ class BackwardSweep:
         self.gradients = [np.asarray(g) for g in grads]
         for k, n in list(graph.nodes.items()):
             fields = {f: getattr(n, f) for f in n.__dataclass_fields__}
+            if n.kind == "input" and not n.name:  # not an argument: a constant of fun
+                fields["kind"] = "constant"
             if k in self.values:
                 fields["value"] = short(self.values[k])
                 fields["grad"] = short(self.grads[k])
@@ -133,9 +135,12 @@ class BackwardSweep:
     def widget(self):
         return SweepWidget(self)
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return with_widget({"text/plain": f"BackwardSweep({self.name}: {len(self.order)} steps)",
-                            "text/html": self.to_html()}, self.widget)
+    def _static_bundle(self) -> dict:
+        return {"text/plain": f"BackwardSweep({self.name}: {len(self.order)} steps)",
+                "text/html": self.to_html()}
+
+    def _live_widget(self):
+        return self.widget()
 
 
 def _widget_class():

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import lumex.core as mx
 
-from ._bundle import with_widget
+from ._bundle import LiveView
 from ._html import esc, wrap
 from .graph_model import Graph, from_snapshot, location, op_label
 from .graph_view import GraphView
@@ -67,7 +67,7 @@ def _optimizers(fun) -> list:
     return [v for v in values if isinstance(v, Optimizer)]
 
 
-class CompiledView:
+class CompiledView(LiveView):
     """What ``show_compiled`` returns: ``before`` and ``after`` (``GraphView``s),
     ``groups`` (one dict per fused group) and ``left_out`` (elementwise ops fusion did
     not take, each with its reason and line). Displays itself."""
@@ -94,6 +94,15 @@ class CompiledView:
         self.graph = self._named(from_snapshot(snapshot), snapshot, outputs, n_out, n_state,
                                  compiled, n_args)
         self.groups, self.left_out = self._account()
+        # Ops that read no input or state are not replay steps: every replay reads the
+        # arrays the trace made for them, as constants.
+        traced = {str(i) for _, outs, _, _, _ in self.steps for i in outs}
+        self.once = [k for k, n in self.graph.nodes.items()
+                     if n.op and n.kind != "input" and k not in traced]
+        for k in self.once:
+            n = self.graph.nodes[k]
+            self.graph.nodes[k] = replace(n, scope="trace constants", params={
+                **n.params, "compiled": "reads no input or state: a constant of the trace, not a replay step"})
         self.before = GraphView(self._before_graph(), title=f"{self.name}: traced")
         self.before.expanded = (self.before.expanded | self._group_keys(self.before))
         self.after = GraphView(self._after_graph(), title=f"{self.name}: replayed after fusion")
@@ -160,7 +169,8 @@ class CompiledView:
 
     @staticmethod
     def _group_keys(view: GraphView) -> set:
-        return {k for k, grp in view.hierarchy.groups.items() if grp.label.startswith("fused #")}
+        return {k for k, grp in view.hierarchy.groups.items()
+                if grp.label.startswith("fused #") or grp.label == "trace constants"}
 
     # ---- after: one node per replayed step -----------------------------------------
     def _after_graph(self) -> Graph:
@@ -191,9 +201,12 @@ class CompiledView:
     def summary(self) -> str:
         traced = len(self.steps)
         fused_ops = sum(len(g["ops"]) for g in self.groups)
+        once = (f" {len(self.once)} more ops read no input or state: they are not replay steps "
+                f"but constants of the trace that every replay reads (boxed 'trace constants')."
+                if self.once else "")
         return (f"{self.name}: traced {traced} ops; a replay runs {self.num_replayed} steps: "
                 f"{len(self.groups)} fused kernels doing {fused_ops} ops, "
-                f"{traced - fused_ops} ops on their own. Passes: fusion (chains of float32 "
+                f"{traced - fused_ops} ops on their own.{once} Passes: fusion (chains of float32 "
                 f"elementwise ops, one pass over memory); lumex's compile has no "
                 f"simplification pass, so the rest runs as traced.")
 
@@ -224,9 +237,11 @@ class CompiledView:
                        self.before.widget(),
                        W.HTML("<b>after</b>: what a replay runs"), self.after.widget()])
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return with_widget({"text/plain": f"CompiledView({self.summary()})",
-                            "text/html": self.to_html()}, self.widget)
+    def _static_bundle(self) -> dict:
+        return {"text/plain": f"CompiledView({self.summary()})", "text/html": self.to_html()}
+
+    def _live_widget(self):
+        return self.widget()
 
     def __repr__(self):
         return f"CompiledView({self.summary()})"

@@ -52,6 +52,7 @@ class Node:
     params: dict = field(default_factory=dict)
     folded: list = field(default_factory=list)  # primitives folded into this node
     order: int = 0  # creation order (ids grow with creation)
+    held: bool = False  # referenced from outside the graph (evaluation will not free it)
 
     @property
     def label(self) -> str:
@@ -254,7 +255,8 @@ def from_snapshot(snapshot, names: dict | None = None) -> Graph:
                 else "output" if g.is_output else "op")
         nodes[key] = Node(key, g.op, tuple(g.shape), dtype_name(g.dtype), g.status, int(g.nbytes),
                           kind, name=names.get(g.id, ""), site=g.site, scope=g.scope,
-                          public_op=g.public_op, call=g.call, params=dict(g.params), order=g.id)
+                          public_op=g.public_op, call=g.call, params=dict(g.params), order=g.id,
+                          held=g.is_held)
         for i in g.inputs:
             edges.append((str(i), key))
     edges = [(s, d) for s, d in edges if s in nodes]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 
-from ._bundle import with_widget
+from ._bundle import LiveView
 from ._html import data_uri, esc, human_bytes, wrap
 from .dot_layout import layout as dot_layout
 from .graph_model import Graph, from_arrays
@@ -70,7 +70,7 @@ def clip(text: str, width: float) -> str:
     return text if len(text) <= room else text[: max(room - 1, 1)] + "…"
 
 
-class GraphView:
+class GraphView(LiveView):
     """A drawable graph: ``show_graph`` returns one; it displays itself.
 
     ``expanded`` is the set of open group keys; ``internals`` shows every primitive.
@@ -104,7 +104,8 @@ class GraphView:
             else:
                 n = g.nodes[k]
                 boxes[k] = {"title": n.title, "detail": n.detail, "cls": style_class(n),
-                            "kind": n.kind, "info": n.info(), "node": k}
+                            "kind": n.kind, "info": {**n.info(), **self.memory_info(k)},
+                            "node": k}
         # Unnamed sources read only from inside one collapsed group belong to it.
         readers_of: dict = {}
         for s, d in g.edges:
@@ -203,8 +204,28 @@ class GraphView:
         nbytes = sum(n.nbytes for n in ops)
         ins, outs = g.ranked()
         vis, _ = self.layout()
+        peak = f"; evaluating needs {human_bytes(self.memory()[0].peak)} at its peak" if pending else ""
         return (f"{len(g)} arrays: {len(ops)} ops ({pending} pending, {human_bytes(nbytes)} of "
-                f"results), {len(ins)} inputs, {len(outs)} outputs; showing {len(vis['boxes'])} boxes")
+                f"results), {len(ins)} inputs, {len(outs)} outputs; showing {len(vis['boxes'])} "
+                f"boxes{peak}")
+
+    def memory(self):
+        """(MemoryPlan of evaluating the graph, {pending key: peak if evaluated first}),
+        replayed once (``memory_plan.py``)."""
+        if not hasattr(self, "_memory"):
+            from .memory_plan import cut_peaks, simulate
+
+            self._memory = (simulate(self.full), cut_peaks(self.full, limit=120))
+        return self._memory
+
+    def memory_info(self, key) -> dict:
+        """The details panel's memory lines for a pending node: the peak of evaluating
+        the whole graph, and the peak if this node were evaluated first."""
+        plan, cuts = self.memory()
+        if key not in cuts:
+            return {}
+        return {"peak if evaluated first": f"{human_bytes(cuts[key])} (whole graph at once: "
+                                           f"{human_bytes(plan.peak)})"}
 
     def legend_items(self) -> list:
         vis, _ = self.layout()
@@ -270,8 +291,11 @@ class GraphView:
         elif group in self.hierarchy.groups:
             self.expanded = self.expanded | {group} | set(self.hierarchy.ancestors(group))
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return with_widget({"text/plain": repr(self), "text/html": self.to_html()}, self.widget)
+    def _static_bundle(self) -> dict:
+        return {"text/plain": repr(self), "text/html": self.to_html()}
+
+    def _live_widget(self):
+        return self.widget()
 
     def __repr__(self):
         return f"GraphView({self.summary()})"

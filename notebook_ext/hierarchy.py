@@ -229,13 +229,18 @@ class Hierarchy:
 
     def default_expanded(self, budget: int = OPEN_BUDGET) -> set:
         """Open groups outermost first while the view stays within ``budget`` boxes;
-        groups holding the outputs go first."""
+        groups holding the outputs go first. Opening a group also shows the unnamed
+        sources its ops read (a layer's weights), so they count too."""
         expanded: set = set()
-        # Unnamed sources mostly fold into the group that reads them, or become stubs.
         nodes = self.graph.nodes
+        sources_of: dict = {}
+        for s, d in self.graph.edges:
+            if nodes[s].op is None and not nodes[s].name:
+                sources_of.setdefault(d, set()).add(s)
+        shown = {s for k in self.top if k in nodes for s in sources_of.get(k, ())}
         count = sum(1 for k in self.top
-                    if k in self.groups or nodes[k].op is not None or nodes[k].name)
-        outs = [k for k, n in self.graph.nodes.items() if n.kind == "output"]
+                    if k in self.groups or nodes[k].op is not None or nodes[k].name) + len(shown)
+        outs = [k for k, n in nodes.items() if n.kind == "output"]
         near_out = {g for k in outs for g in self.ancestors(k)}
         queue = [k for k in self.top if k in self.groups]
         while queue:
@@ -243,10 +248,13 @@ class Hierarchy:
             g = queue.pop(0)
             if self.groups[g].kind in ("repeat", "block", "step"):
                 continue  # repeated structure stays folded until asked for
-            grow = len(self.groups[g].items) - 1
+            items = self.groups[g].items
+            new_sources = {s for k in items if k in nodes for s in sources_of.get(k, ())} - shown
+            grow = len(items) - 1 + len(new_sources)
             if count + grow > budget:
                 continue
             expanded.add(g)
+            shown |= new_sources
             count += grow
-            queue.extend(i for i in self.groups[g].items if i in self.groups)
+            queue.extend(i for i in items if i in self.groups)
         return expanded

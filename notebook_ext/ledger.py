@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import lumex.core as mx
 
-from ._bundle import with_widget
+from ._bundle import LiveView
 from ._html import data_uri, esc, human_bytes, wrap
 from .graph_model import from_snapshot, location
 from .graph_view import GraphView
@@ -68,7 +68,7 @@ class GrowthWarning:
     line: int
 
 
-class EvalLedger:
+class EvalLedger(LiveView):
     """Context manager recording evaluations (with ``record_sites`` on, so nodes carry
     their creation lines). ``growth_warning=n`` turns on the growth warning inside."""
 
@@ -220,9 +220,11 @@ class EvalLedger:
         box.pick = pick
         return box
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        static = {"text/plain": repr(self), "text/html": self.to_html()}
-        return with_widget(static, self.widget if self.entries else None)
+    def _static_bundle(self) -> dict:
+        return {"text/plain": repr(self), "text/html": self.to_html()}
+
+    def _live_widget(self):
+        return self.widget() if self.entries else None
 
     def __repr__(self):
         return f"EvalLedger({self.summary()})"

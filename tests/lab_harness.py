@@ -88,6 +88,7 @@ class LabServer:
 
     def __init__(self, root: Path, home: Path, log_path: Path, token: str = "lumex-browser-test"):
         self.root, self.token, self.port = root, token, free_port()
+        self.data_dir = home / "data"  # the notary's secret: where trusted notebooks are signed
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         env = dict(os.environ)

@@ -434,6 +434,20 @@ def test_arange_infinite_step(start, stop, step, want):
     assert out.dtype == mx.float32 and out.tolist() == want
 
 
+INF = float("inf")
+
+
+@pytest.mark.parametrize("start,stop,step", [(0.5, 3, INF), (1.0, 2.0, INF), (3, 0.5, -INF),
+                                             (0.5, 3, -INF), (3, 0.5, INF), (1.0, 1.0, INF)])
+@pytest.mark.parametrize("dtype", ["float32", "int32", "float16"])
+def test_arange_infinite_step_as_numpy(start, stop, step, dtype):
+    # One element when the step points from start towards stop, as NumPy; the
+    # element is start itself, never start + 0 * inf.
+    out = mx.arange(start, stop, step, dtype=dt(dtype))
+    want = np.arange(start, stop, step).astype(dtype)
+    assert out.tolist() == want.tolist()
+
+
 def test_arange_errors():
     need("arange")
     with pytest.raises(ValueError, match=r"\[arange\] step must be nonzero"):

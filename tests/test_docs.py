@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import re
 import runpy
 import shutil
 import subprocess
@@ -116,6 +117,17 @@ def test_tutorial_rendered_with_outputs(html, path):
     text = (html / "tutorials" / f"{path.stem}.html").read_text(encoding="utf-8")
     assert "cell_output" in text, f"{path.name}: rendered without outputs"
     assert path.stem in (html / "tutorials" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("stem", ["02_lazy_evaluation", "07_autodiff_from_scratch"])
+def test_tutorial_graphs_render_as_pictures(html, stem):
+    """The graph views and ledgers of a rendered tutorial are their saved pictures (the
+    static output of each view, a data-URI SVG), not a widget that needs a kernel."""
+    text = (html / "tutorials" / f"{stem}.html").read_text(encoding="utf-8")
+    assert text.count('class="lmx-static"') >= 2, f"{stem}: no saved graph pictures"
+    assert text.count('src="data:image/svg+xml;base64,') >= 2
+    page = re.sub(r"<style.*?</style>", "", text, flags=re.S)
+    assert "jp-OutputArea-child" not in page  # so the pairing stylesheet cannot hide them
 
 
 @pytest.mark.parametrize("path", TUTORIALS, ids=[p.name for p in TUTORIALS])

@@ -251,3 +251,53 @@ def test_public_op_tags_the_nodes_of_one_call():
     # Without recording nothing is tagged.
     d = mx.ones((2,))
     assert all(n.public_op is None and n.call == 0 for n in G.nodes(d))
+
+
+def _held_intermediates():
+    x = mx.ones((8,))
+    h = mx.exp(x)  # stays referenced by the caller
+    y = mx.sin(h) * 2 + mx.cos(x)
+    return x, h, y
+
+
+def test_is_held_tells_variables_from_graph_only_nodes():
+    x, h, y = _held_intermediates()
+    nodes = {n.op: n for n in G.nodes(y)}
+    assert nodes["Exp"].is_held  # the variable h
+    assert not nodes["Sin"].is_held and not nodes["Cos"].is_held
+    assert nodes["Add"].is_output and nodes["Add"].is_held  # y, held by this frame
+    del h
+    assert not {n.op: n for n in G.nodes(y)}["Exp"].is_held
+    # A source only the graph keeps (the 2 in * 2) is a constant, and not held.
+    consts = [n for n in G.nodes(y) if n.is_constant]
+    assert consts and not any(n.is_held for n in consts)
+
+
+def test_pending_size_counts_nodes_and_result_bytes():
+    x = mx.ones((4, 4), dtype=mx.float32)
+    mx.eval(x)
+    y = mx.sum(mx.exp(x) * 2, axis=0)
+    n, nbytes = G.pending_size(y)
+    assert n == G.pending_count(y) >= 3
+    pending = [g for g in G.nodes(y) if g.op]
+    assert nbytes == sum(g.nbytes for g in pending)
+    assert nbytes >= 64 + 64 + 16  # exp, multiply (4x4 float32), sum (4 float32)
+    mx.eval(y)
+    assert G.pending_size(y) == (0, 0)
+    with pytest.raises(TypeError):
+        G.pending_size(1.0)
+
+
+def test_observer_without_nodes_still_gets_counts():
+    x = mx.ones((3,))
+    mx.eval(x)
+    light, full = [], []
+    h1 = G.add_observer(light.append, nodes=False)
+    mx.eval(mx.exp(x) + 1)
+    assert len(light) == 1 and light[0].nodes == [] and light[0].num_nodes == 2
+    assert light[0].nbytes == 24 and light[0].kind == "eval"
+    h2 = G.add_observer(full.append)  # someone wants the graph: both get it
+    mx.eval(mx.exp(x) + 2)
+    G.remove_observer(h1)
+    G.remove_observer(h2)
+    assert len(full[0].nodes) > 0 and light[1].num_nodes == 2

@@ -405,6 +405,16 @@ def test_pooling(cls, n, fn, pad):
         cls(2, padding=-1)
 
 
+@pytest.mark.parametrize("dtype", ["int8", "int32", "uint8", "bool_"])
+def test_max_pooling_pads_integers_with_their_lowest_value(dtype):
+    # -inf as an integer is 0, which would beat negative inputs at the borders.
+    x = np.array([[-5, -3, -7]] if dtype[0] == "i" else [[5, 0, 7]]).astype(dtype)[..., None]
+    out = nn.MaxPool1d(kernel_size=2, stride=1, padding=1)(mx.array(x))
+    want = np.maximum(x[:, :-1], x[:, 1:])
+    want = np.concatenate([x[:, :1], want, x[:, -1:]], axis=1)
+    np.testing.assert_array_equal(np.array(out), want)
+
+
 def test_pooling_bad_input():
     with pytest.raises(ValueError, match="at least 1 spatial dimension"):
         nn.MaxPool1d(2)(mx.zeros((4, 3)))

@@ -4,8 +4,13 @@ import pytest
 
 pytestmark = pytest.mark.lumex_only
 
-mx = pytest.importorskip("lumex.core")
-np = pytest.importorskip("numpy")
+from helpers import IS_MLX  # noqa: E402
+
+if IS_MLX:  # lumex.notebook_ext does not exist beside mlx.core
+    pytest.skip("the notebook layer is lumex's own", allow_module_level=True)
+
+import lumex.core as mx  # noqa: E402
+import numpy as np  # noqa: E402
 from lumex.notebook_ext import display, install, show, uninstall, view  # noqa: E402
 from lumex.notebook_ext import formatters  # noqa: E402
 
@@ -51,7 +56,6 @@ def test_nan_inf_counts():
 
 @pytest.fixture
 def shell():
-    pytest.importorskip("IPython")
     from IPython.testing.globalipapp import get_ipython
 
     ip = get_ipython()  # one shell per process, shared by the test modules
@@ -128,7 +132,8 @@ def test_public_api_is_small():
 
     assert sorted(nx.__all__) == sorted(["install", "show", "view", "show_graph",
                                          "show_grad_graph", "EvalLedger", "gradient_explorer",
-                                         "vmap_explorer", "jacobian_explorer", "show_compiled"])
+                                         "vmap_explorer", "jacobian_explorer", "show_compiled",
+                                         "monitor", "memory_plan"])
     assert not hasattr(nx, "grad_graph") and not hasattr(nx, "evaltrace")
 
 
@@ -141,9 +146,20 @@ def test_pytree_table_does_not_evaluate():
 
 
 def test_view_button_evaluates_on_demand():
-    pytest.importorskip("ipywidgets")
     y = pending()
     box = view(y)
+    assert mx.graph.status(y) == "unscheduled"
+    # Displayed as the static view (kept by a saved notebook), then the widget.
+    import IPython.display
+
+    shown, real = [], IPython.display.display
+    IPython.display.display = lambda obj, raw=False: shown.append(obj)
+    try:
+        box._ipython_display_()
+    finally:
+        IPython.display.display = real
+    assert shown[0]["text/html"].startswith('<div class="lmx-static">')
+    assert "application/vnd.jupyter.widget-view+json" in shown[1]
     assert mx.graph.status(y) == "unscheduled"
     box.evaluate()
     assert mx.graph.status(y) != "unscheduled"

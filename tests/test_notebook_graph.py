@@ -9,7 +9,12 @@ import pytest
 
 pytestmark = pytest.mark.lumex_only
 
-mx = pytest.importorskip("lumex.core")
+from helpers import IS_MLX  # noqa: E402
+
+if IS_MLX:  # lumex.notebook_ext does not exist beside mlx.core
+    pytest.skip("the notebook layer is lumex's own", allow_module_level=True)
+
+import lumex.core as mx  # noqa: E402
 from lumex.notebook_ext import show_grad_graph, show_graph  # noqa: E402
 from lumex.notebook_ext.graph_view import GraphView  # noqa: E402
 
@@ -61,7 +66,31 @@ def test_bundle_stores_the_picture_once_in_sanitiser_safe_html():
     html = bundle["text/html"]
     assert "<svg" not in html and html.count("data:image/svg+xml;base64,") == 1
     assert svg_of(html).startswith("<svg") and "exp" in svg_of(html)
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert mx.graph.status(y) == "unscheduled"
+
+
+def test_display_is_the_picture_then_the_widget():
+    """Two outputs, so a notebook reopened without a kernel (or widget state) still
+    shows the picture; the page's stylesheet pairs them by the lmx-static marker."""
+    from lumex.notebook_ext._bundle import WIDGET_VIEW, display_bundles
+
+    _, y = small()
+    view = show_graph(y, title="t")
+    static, live = display_bundles(view._static_bundle(), view._live_widget)
+    assert static["text/html"].startswith('<div class="lmx-static">')
+    assert "data:image/svg+xml;base64," in static["text/html"] and "text/plain" in static
+    assert live["text/plain"] == "" and live[WIDGET_VIEW]["model_id"]
+    assert ".jp-OutputArea-child:has(.lmx-static)" in static["text/html"]  # the pairing rules
+    shown = []
+    import IPython.display
+
+    real = IPython.display.display
+    IPython.display.display = lambda obj, raw=False: shown.append(obj)
+    try:
+        view._ipython_display_()
+    finally:
+        IPython.display.display = real
+    assert [list(b) for b in shown] == [list(static), list(live)]
     assert mx.graph.status(y) == "unscheduled"
 
 
@@ -195,7 +224,6 @@ def test_grad_graph_of_an_in_place_update_leaves_the_caller_alone():
 
 
 def test_widget_kernel_side():
-    pytest.importorskip("anywidget")
     x, y = small()
     w = show_graph(y, x=x).widget()
     assert w.graph["nodes"] and w.layout_ms > 0

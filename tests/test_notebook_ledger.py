@@ -6,8 +6,13 @@ import pytest
 
 pytestmark = pytest.mark.lumex_only
 
-mx = pytest.importorskip("lumex.core")
-pytest.importorskip("IPython")
+from helpers import IS_MLX  # noqa: E402
+
+if IS_MLX:  # lumex.notebook_ext does not exist beside mlx.core
+    pytest.skip("the notebook layer is lumex's own", allow_module_level=True)
+
+import lumex.core as mx  # noqa: E402
+import IPython  # noqa: E402,F401
 from lumex.notebook_ext import EvalLedger, magics  # noqa: E402
 
 CELL = """\
@@ -64,7 +69,6 @@ def test_growth_warning_names_the_line(shell):
 
 
 def test_ledger_context_manager_and_widget():
-    pytest.importorskip("ipywidgets")
     with EvalLedger() as led:
         a = mx.ones((3, 3)) * 2
         mx.eval(a)

@@ -486,3 +486,14 @@ def test_compiled_nn_training_step_matches_eager():
         return [step(x, y).item() for _ in range(6)]
 
     np.testing.assert_allclose(run(True), run(False), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(0, 4), (4, 0), (2, 0, 3)])
+def test_muon_steps_an_empty_matrix(shape):
+    # The fuzzer found reshape(-1) failing on empty matrices (and 4 / 0 waiting next).
+    params = {"w": mx.zeros(shape), "b": mx.ones([3])}
+    grads = {"w": mx.zeros(shape), "b": mx.ones([3])}
+    out = optim.Muon(0.1).apply_gradients(grads, params)
+    assert out["w"].shape == shape
+    alone = optim.Muon(0.1).apply_gradients({"b": grads["b"]}, {"b": params["b"]})
+    np.testing.assert_array_equal(np.array(out["b"]), np.array(alone["b"]))

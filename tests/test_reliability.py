@@ -53,6 +53,17 @@ def test_deep_graph_with_repeated_input_evaluates():
     assert x.tolist() == [1.0, 2.0]
 
 
+def test_deep_graph_with_repeated_input_evaluates_at_a_million_nodes():
+    out = run_isolated("""
+        import lumex.core as mx
+        x = mx.array([1.0, 2.0])
+        for _ in range(10**6):
+            x = mx.maximum(x, x)
+        print(x.tolist())
+    """, timeout=300)
+    assert out.strip() == "[1.0, 2.0]"
+
+
 # ---- linalg.norm with an empty axis list -------------------------------------
 
 @pytest.mark.parametrize("ord", [2, 1, inf, -inf, 0, 3.0, "fro", "nuc"])
@@ -135,6 +146,56 @@ def test_allocation_larger_than_the_machine_raises_memory_error():
     x = mx.zeros([2**50])  # 4 PiB
     with pytest.raises(MemoryError, match=r"bytes"):
         mx.eval(x)
+
+
+@pytest.mark.parametrize("fn,n", [("fftfreq", 2**31 - 1), ("rfftfreq", 2**31 - 1),
+                                  ("fftfreq", 2**30 + 1)])
+def test_huge_frequency_grid_is_lazy_and_limited(fn, n):
+    # These used to fill the whole grid on the host at call time (minutes, 16 GiB).
+    out = run_isolated(f"""
+        import lumex.core as mx
+        a = mx.fft.{fn}({n})
+        print(a.shape[0], a.dtype)
+        mx.set_memory_limit(2**28)
+        try:
+            mx.eval(a)
+        except MemoryError as e:
+            print("MemoryError", "bytes" in str(e))
+    """, timeout=60)
+    size = n if fn == "fftfreq" else n // 2 + 1
+    assert out.split() == [str(size), "lumex.core.float32", "MemoryError", "True"]
+
+
+@pytest.mark.parametrize("call", ["mx.eye(0, 2**31 - 1, dtype=mx.int16)", "mx.tri(2**31 - 1, 0)",
+                                  "mx.eye(2**31 - 1, 0, k=3)"])
+def test_empty_matrix_with_a_huge_side_allocates_nothing(call):
+    # Used to build a 2**31-element index vector for a result with no elements.
+    old = mx.set_memory_limit(2**20)
+    try:
+        a = eval(call)
+        mx.eval(a)
+        assert a.size == 0 and 2**31 - 1 in a.shape
+    finally:
+        mx.set_memory_limit(old)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 8, 1023])
+@pytest.mark.parametrize("d", [1.0, 0.3, -2.0])
+def test_frequency_grids_match_numpy(n, d):
+    np.testing.assert_allclose(np.array(mx.fft.fftfreq(n, d)), np.fft.fftfreq(n, d),
+                               rtol=1e-6)
+    np.testing.assert_allclose(np.array(mx.fft.rfftfreq(n, d)), np.fft.rfftfreq(n, d),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype,decimals", [("float16", 5), ("float16", 9), ("float32", 40),
+                                            ("bfloat16", 39)])
+def test_round_to_more_decimals_than_the_type_holds_keeps_the_value(dtype, decimals):
+    # x * 10^d overflowed to inf and inf / inf gave NaN (NumPy does so for float16).
+    x = mx.array([1.23456, -7.5, 0.0, inf, -inf, nan], dtype=getattr(mx, dtype))
+    out = mx.round(x, decimals)
+    np.testing.assert_array_equal(np.array(out.astype(mx.float32)),
+                                  np.array(x.astype(mx.float32)))
 
 
 # ---- LAPACK on non-finite input ------------------------------------------------

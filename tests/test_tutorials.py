@@ -78,6 +78,7 @@ EXPECTED = [
     "07_autodiff_from_scratch.ipynb",
     "08_debugging_a_graph.ipynb",
     "09_training_a_model.ipynb",
+    "10_watching_training.ipynb",
 ]
 
 

@@ -16,7 +16,12 @@ uint64_t now_ns() {
 }
 
 std::mutex observers_mutex;
-std::vector<std::pair<int, std::shared_ptr<events::Observer>>> observers;
+struct Registered {
+  int handle;
+  bool wants_nodes;
+  std::shared_ptr<events::Observer> fn;
+};
+std::vector<Registered> observers;
 int next_handle = 1;
 std::atomic<size_t> threshold{0};
 events::Warner warner = nullptr;
@@ -33,7 +38,7 @@ void emit(const std::shared_ptr<EvalEvent>& ev) noexcept {
   std::vector<std::shared_ptr<events::Observer>> fns;
   {
     std::lock_guard<std::mutex> lock(observers_mutex);
-    for (auto& [h, fn] : observers) fns.push_back(fn);
+    for (auto& r : observers) fns.push_back(r.fn);
   }
   ev->sequence = next_sequence++;
   std::shared_ptr<const EvalEvent> done = ev;
@@ -115,10 +120,10 @@ namespace detail {
 std::atomic<bool> enabled{false};
 }  // namespace detail
 
-int add_observer(Observer fn) {
+int add_observer(Observer fn, bool wants_nodes) {
   std::lock_guard<std::mutex> lock(observers_mutex);
   int h = next_handle++;
-  observers.emplace_back(h, std::make_shared<Observer>(std::move(fn)));
+  observers.push_back({h, wants_nodes, std::make_shared<Observer>(std::move(fn))});
   update_enabled();
   return h;
 }
@@ -126,7 +131,7 @@ int add_observer(Observer fn) {
 bool remove_observer(int handle) {
   std::lock_guard<std::mutex> lock(observers_mutex);
   for (auto it = observers.begin(); it != observers.end(); ++it) {
-    if (it->first == handle) {
+    if (it->handle == handle) {
       observers.erase(it);
       update_enabled();
       return true;
@@ -147,14 +152,15 @@ EvalRecord::EvalRecord(const std::vector<array>& outputs, const std::vector<arra
   if (auto limit = threshold.load(); limit > 0 && tape.size() > limit && warner) {
     warner(growth_message(tape, limit));
   }
-  bool observed;
+  bool observed, wants_nodes = false;
   {
     std::lock_guard<std::mutex> lock(observers_mutex);
     observed = !observers.empty();
+    for (auto& r : observers) wants_nodes = wants_nodes || r.wants_nodes;
   }
   if (!observed) return;
   event_ = std::make_shared<EvalEvent>();
-  event_->nodes = snapshot_graph(outputs);
+  if (wants_nodes) event_->nodes = snapshot_graph(outputs, &tape);
   for (auto& o : outputs) event_->outputs.push_back(o.id());
   event_->num_nodes = tape.size();
   for (auto& a : tape) {

@@ -93,8 +93,11 @@ inline bool enabled() { return detail::enabled.load(std::memory_order_relaxed); 
 
 using Observer = std::function<void(const std::shared_ptr<const EvalEvent>&)>;
 /// Registers an observer; returns a handle for remove_observer. Observers run on
-/// the evaluating thread after the event is complete and must not throw.
-int add_observer(Observer fn);
+/// the evaluating thread after the event is complete and must not throw. With
+/// `wants_nodes` false the events it gets may have no graph snapshot (`nodes`
+/// empty; counts, bytes and times are still filled), which makes observing cheap;
+/// the snapshot is taken when any registered observer wants it.
+int add_observer(Observer fn, bool wants_nodes = true);
 bool remove_observer(int handle);
 
 /// Warn (through `warn`) when an eval is about to compute more than `threshold`

@@ -227,34 +227,42 @@ const char* status_name(array::Status s) {
   return "unknown";
 }
 
-std::vector<NodeInfo> snapshot_graph(const std::vector<array>& outputs) {
+std::vector<NodeInfo> snapshot_graph(const std::vector<array>& outputs,
+                                     const std::vector<array>* caller_refs) {
   std::vector<NodeInfo> nodes;
-  std::vector<array> sources;  // kept to decide which sources only the graph holds
+  std::vector<array> all;  // kept to decide which nodes something outside the graph holds
   std::unordered_map<uint64_t, size_t> index;
-  std::unordered_map<uint64_t, long> graph_refs;
+  std::unordered_map<uint64_t, long> graph_refs;  // references the snapshot accounts for
   walk(
       outputs, [](const array&) {},
       [&](const array& x) {
         if (!x.has_primitive()) {
           index[x.id()] = nodes.size();
           nodes.push_back(describe(x));
-          sources.push_back(x);
+          all.push_back(x);
           return;
         }
         for (auto& in : x.inputs()) ++graph_refs[in.id()];
         for (auto& o : x.outputs()) {
           index[o.id()] = nodes.size();
           nodes.push_back(describe(o));
+          graph_refs[o.id()] += static_cast<long>(o.siblings().size());  // siblings hold each other
+          all.push_back(o);
         }
       });
   for (auto& o : outputs) {
+    ++graph_refs[o.id()];
     if (auto it = index.find(o.id()); it != index.end()) nodes[it->second].is_output = true;
   }
-  // A source is a constant when every reference to it comes from the graph (plus
-  // the copy in `sources`): no user variable can reach it.
-  for (auto& s : sources) {
-    auto& n = nodes[index[s.id()]];
-    n.is_constant = !n.is_output && s.use_count() - 1 <= graph_refs[s.id()];
+  if (caller_refs) {
+    for (auto& a : *caller_refs) ++graph_refs[a.id()];
+  }
+  // Held: more references than the graph, the caller and our copy in `all` explain.
+  // A source nobody else holds is a constant (the 1 in x + 1).
+  for (auto& a : all) {
+    auto& n = nodes[index[a.id()]];
+    n.is_held = a.use_count() - 1 > graph_refs[a.id()];
+    n.is_constant = n.is_input && !n.is_output && !n.is_held;
   }
   return nodes;
 }
@@ -263,6 +271,17 @@ size_t pending_count(const std::vector<array>& outputs) {
   size_t n = 0;
   walk(outputs, [](const array&) {}, [&](const array& x) { n += x.has_primitive(); });
   return n;
+}
+
+std::pair<size_t, size_t> pending_size(const std::vector<array>& outputs) {
+  size_t n = 0, bytes = 0;
+  walk(outputs, [](const array&) {}, [&](const array& x) {
+    if (!x.has_primitive()) return;
+    ++n;
+    bytes += x.nbytes();
+    for (auto& s : x.siblings()) bytes += s.nbytes();
+  });
+  return {n, bytes};
 }
 
 void export_to_dot(std::ostream& os, const std::vector<array>& outputs,

@@ -34,16 +34,23 @@ struct NodeInfo {
   bool is_input = false;     // a graph source: no primitive (holds or will hold data)
   bool is_constant = false;  // a source only the graph keeps alive (e.g. the 1 in x + 1)
   bool is_output = false;    // one of the arrays the snapshot was taken for
+  bool is_held = false;      // referenced from outside this graph (a variable, another graph)
   uint32_t site = 0;     // creation site index, 0 when unknown
   uint32_t call = 0;     // public op call serial (sites::current_call), 0 when unknown
 };
 
 /// The pending graph of `outputs` in topological order (inputs before users).
 /// Sources feeding pending nodes are included; evaluated arrays are sources.
-std::vector<NodeInfo> snapshot_graph(const std::vector<array>& outputs);
+/// `caller_refs` lists references the caller holds besides `outputs` (eval's tape),
+/// so they do not count as references from outside the graph (`is_held`).
+std::vector<NodeInfo> snapshot_graph(const std::vector<array>& outputs,
+                                     const std::vector<array>* caller_refs = nullptr);
 
 /// Number of nodes an eval of `outputs` would compute (no evaluation).
 size_t pending_count(const std::vector<array>& outputs);
+
+/// pending_count and the bytes of the results those nodes would produce.
+std::pair<size_t, size_t> pending_size(const std::vector<array>& outputs);
 
 /// MLX's DOT format: sources ranked first, one rectangle per primitive, outputs
 /// ranked last; unnamed arrays are called A, B, ..., Z, AA, ... in visiting order.

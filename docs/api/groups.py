@@ -193,7 +193,7 @@ GROUPS: tuple[Group, ...] = (
         "(``lumex.core.graph``; :func:`export_to_dot` is MLX's).",
         _names(
             """
-            export_to_dot graph.nodes graph.pending_count graph.status graph.site
+            export_to_dot graph.nodes graph.pending_count graph.pending_size graph.status graph.site
             graph.to_dot graph.export_to_dot graph.record_sites graph.set_record_sites
             graph.record_sites_enabled graph.scope graph.current_scope
             graph.collect_events graph.add_observer graph.remove_observer
@@ -438,7 +438,8 @@ GROUPS: tuple[Group, ...] = (
         "notebook",
         "Notebook layer",
         "``lumex.notebook_ext`` shows the engine inside Jupyter: array displays that "
-        "never evaluate, graph drawings, the evaluation ledger and the explorers. "
+        "never evaluate, graph drawings, the evaluation ledger, the explorers, the "
+        "Jacobian view and the compile X-ray. "
         "It is installed automatically when lumex is imported in IPython; "
         "``%load_ext lumex.notebook_ext`` also adds the ``%%evaltrace`` magic. "
         "See :doc:`/guide/seeing_the_engine`.",
@@ -447,7 +448,9 @@ GROUPS: tuple[Group, ...] = (
             install show view
             show_graph show_grad_graph
             EvalLedger
-            gradient_explorer vmap_explorer
+            gradient_explorer vmap_explorer jacobian_explorer
+            show_compiled
+            monitor memory_plan
             """
         ),
         module="lumex.notebook_ext",

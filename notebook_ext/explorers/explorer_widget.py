@@ -9,7 +9,6 @@ import numpy as np
 import traitlets
 
 from .._esm import css, module
-from ._params import parameter_names
 
 # matplotlib's viridis at nine stops (0-255), for the 2-D filled contours.
 VIRIDIS = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
@@ -30,8 +29,7 @@ class GradientWidget(anywidget.AnyWidget):
 
         self.following = False  # True while the kernel moves the point itself
         self.explorer = e = explorer
-        names = parameter_names(e.fun, 2 if e.two_d else 1, lambda k: "xy"[k])
-        spec = {"two_d": e.two_d, "names": names, "xs": [float(v) for v in e.xs],
+        spec = {"two_d": e.two_d, "names": e.names, "xs": [float(v) for v in e.xs],
                 "colormap": VIRIDIS}
         if e.two_d:
             spec["ys"] = [float(v) for v in e.ys]

@@ -16,9 +16,10 @@ import numpy as np
 
 import lumex.core as mx
 
-from .._bundle import with_widget
+from .._bundle import LiveView
 from .._html import data_uri, esc, wrap
 from ._figure import new_figure, svg
+from ._params import parameter_names
 
 STEPS = 200  # slider positions across [lo, hi] in 1-D
 STEPS_2D = 100  # per axis in 2-D (101 x 101 points)
@@ -46,7 +47,7 @@ def _finite(v: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(v), v, np.nan)
 
 
-class GradientExplorer:
+class GradientExplorer(LiveView):
     """``GradientExplorer(f, x0)`` for ``f: R -> R``; ``GradientExplorer(f, (x0, y0))``
     for ``f(x, y) -> R``. ``.widget`` is the interactive view; ``.values`` holds the
     numbers for the current point; ``.compute(x)`` (or ``compute(x, y)``) moves it."""
@@ -57,6 +58,7 @@ class GradientExplorer:
         self.lo, self.hi = float(lo), float(hi)
         self.h = float(h)
         self.values: dict = {}
+        self.names = parameter_names(fun, 2 if self.two_d else 1, lambda k: "xy"[k])
         if self.two_d:
             self.df = mx.grad(fun, argnums=(0, 1))
             steps = points or STEPS_2D
@@ -151,9 +153,10 @@ class GradientExplorer:
     def text(self) -> str:
         v = self.values
         if self.two_d:
-            return (f"f({v['x']:.4g}, {v['y']:.4g}) = {v['f']:.6g}; grad = ({v['grad'][0]:.6g}, "
+            return (f"f({self.names[0]}={v['x']:.4g}, {self.names[1]}={v['y']:.4g}) = {v['f']:.6g}; "
+                    f"grad = ({v['grad'][0]:.6g}, "
                     f"{v['grad'][1]:.6g}); central differences = ({v['fd'][0]:.6g}, {v['fd'][1]:.6g})")
-        return (f"x = {v['x']:.4g}: f = {v['f']:.6g}, f′ = {v['df']:.6g}, f″ = {v['d2f']:.6g}; "
+        return (f"{self.names[0]} = {v['x']:.4g}: f = {v['f']:.6g}, f′ = {v['df']:.6g}, f″ = {v['d2f']:.6g}; "
                 f"central difference (h={v['h']:.0e}) = {v['fd']:.6g}, |error| = {v['fd_error']:.2e}")
 
     # ---- the static picture (saved notebooks) --------------------------------
@@ -173,8 +176,8 @@ class GradientExplorer:
                         xytext=(v["x"], v["y"]), arrowprops={"color": "#d6336c", "width": 2})
             ax.set_xlim(self.xs[0], self.xs[-1])
             ax.set_ylim(self.ys[0], self.ys[-1])
-            ax.set_xlabel("x")
-            ax.set_ylabel("y")
+            ax.set_xlabel(self.names[0])
+            ax.set_ylabel(self.names[1])
             ax.set_title(f"f={v['f']:.4g}  ∇f=({v['grad'][0]:.4g}, {v['grad'][1]:.4g})", fontsize=10)
             return fig
         fig = new_figure(7.0, 3.4)
@@ -190,7 +193,8 @@ class GradientExplorer:
         ax.set_xlim(self.xs[0], self.xs[-1])
         ax.set_ylim(lo_y, hi_y)  # the whole curves, so moving the point never rescales
         ax.legend(loc="best", fontsize=8)
-        ax.set_title(f"x={x0:.4g}: f={f0:.4g}, f′={d0:.4g}, f″={v['d2f']:.4g}", fontsize=10)
+        ax.set_xlabel(self.names[0])
+        ax.set_title(f"{self.names[0]}={x0:.4g}: f={f0:.4g}, f′={d0:.4g}, f″={v['d2f']:.4g}", fontsize=10)
         return fig
 
     def to_html(self) -> str:
@@ -207,9 +211,11 @@ class GradientExplorer:
             self._widget = GradientWidget(self)
         return self._widget
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return with_widget({"text/plain": f"GradientExplorer({self.text()})",
-                            "text/html": self.to_html()}, lambda: self.widget)
+    def _static_bundle(self) -> dict:
+        return {"text/plain": f"GradientExplorer({self.text()})", "text/html": self.to_html()}
+
+    def _live_widget(self):
+        return self.widget
 
 
 def y_range(curves: dict) -> tuple[float, float]:

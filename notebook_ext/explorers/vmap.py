@@ -10,6 +10,7 @@ import numpy as np
 
 import lumex.core as mx
 
+from .._bundle import LiveView
 from .._html import esc, shape_text, tag, wrap
 from ._params import parameter_names
 
@@ -44,7 +45,7 @@ def speedup_text(loop: float, batched: float) -> str:
     return f"{batched / loop:.1f}× slower batched"
 
 
-class VmapExplorer:
+class VmapExplorer(LiveView):
     """Explain ``mx.vmap(fun, in_axes, out_axes)(*inputs)`` call by call."""
 
     def __init__(self, fun, in_axes, out_axes, *inputs, repeats=5):
@@ -133,12 +134,13 @@ class VmapExplorer:
         self.slider.observe(lambda ch: setattr(self.view, "value", self.call_html(ch["new"])), names="value")
         self.widget = W.VBox([self.slider, self.view])
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = dict(self.widget._repr_mimebundle_() or {})
-        bundle["text/html"] = self.call_html(self.slider.value)
-        bundle["text/plain"] = (f"VmapExplorer({self.size} calls, output {self.assembled.shape}, "
-                                f"matches={self.matches})")
-        return bundle
+    def _static_bundle(self) -> dict:
+        return {"text/html": self.call_html(self.slider.value),
+                "text/plain": (f"VmapExplorer({self.size} calls, output {self.assembled.shape}, "
+                               f"matches={self.matches})")}
+
+    def _live_widget(self):
+        return self.widget
 
 
 def vmap_explorer(fun, in_axes, out_axes, *inputs, **kwargs) -> VmapExplorer:

@@ -172,7 +172,13 @@ function render({ model, el: root }) {
     let gmax = 0;
     for (let k = 0; k < n; k++) { const m = Math.hypot(data[GX + k], data[GY + k]); if (Number.isFinite(m)) gmax = Math.max(gmax, m); }
     const len = 0.9 * s * Math.min(dx, dy) / (gmax || 1);
-    const field = el("g", { class: "lmxe-field" });
+    const clip = "lmxe-clip-" + Math.random().toString(36).slice(2);
+    const defs = el("defs");
+    const cp = el("clipPath", { id: clip });
+    cp.append(el("rect", { x: box[0], y: box[1], width: box[2], height: box[3] }));
+    defs.append(cp);
+    svg.append(defs);
+    const field = el("g", { class: "lmxe-field", "clip-path": `url(#${clip})` });
     for (let i = 0; i < nx; i += s) for (let j = 0; j < ny; j += s) {
       const gx = data[GX + i * ny + j], gy = data[GY + i * ny + j];
       if (!Number.isFinite(gx) || !Number.isFinite(gy)) continue;
@@ -192,7 +198,9 @@ function render({ model, el: root }) {
     return () => {
       const [i, j] = index, k = i * ny + j, x = xs[i], y = ys[j];
       const f = data[F + k], gx = data[GX + k], gy = data[GY + k];
-      const x0 = sx(x), y0 = sy(y), x1 = x0 + gx * len * 1.4, y1 = y0 - gy * len * 1.4;
+      // The gradient at the point: its direction, at least 30 px long so it shows.
+      const m = Math.hypot(gx, gy), px = m * len * 1.4, scale = m > 0 ? Math.max(px, 30) / m : 0;
+      const x0 = sx(x), y0 = sy(y), x1 = x0 + gx * scale, y1 = y0 - gy * scale;
       dot.setAttribute("cx", x0); dot.setAttribute("cy", y0);
       arrow.setAttribute("x1", x0); arrow.setAttribute("y1", y0); arrow.setAttribute("x2", x1); arrow.setAttribute("y2", y1);
       const a = Math.atan2(y1 - y0, x1 - x0), hl = Math.min(9, Math.hypot(x1 - x0, y1 - y0) / 2);

@@ -142,6 +142,13 @@ function render({ model, el: host }) {
 
   let g = null, dark = isDark(), drawn = null, view = null, selected = "", matches = [], matchAt = -1;
   let firstDraw = true;
+  let focusGroup = null;  // the group just opened or closed: the next drawing shows it
+
+  function toggle(key) {
+    status.textContent = "laying out…";
+    focusGroup = key;
+    model.send({ toggle: key });
+  }
 
   function setView(v) {
     view = v;
@@ -169,6 +176,24 @@ function render({ model, el: host }) {
     const cx = pick.reduce((a, n) => a + n.x, 0) / Math.max(pick.length, 1);
     const bottom = Math.max(...pick.map((n) => n.y + n.h / 2), 0);
     zoomTo(1, cx, Math.max(bottom - H / 2 + 30, H / 2 - 10));
+  }
+
+  // After opening a group: its frame fitted when that stays readable, else its top at
+  // 1:1 (the graph reads top-down); after closing one: its box, at the current zoom.
+  function showGroup(key) {
+    const [W, H] = size();
+    const c = g.clusters.find((x) => x.key === key);
+    if (c) {
+      const fitted = Math.min(W / (c.w + 40), H / (c.h + 40), 1.4);
+      if (fitted >= MIN_READABLE) { zoomTo(fitted, c.x + c.w / 2, c.y + c.h / 2); return true; }
+      const cx = c.w + 40 <= W ? c.x + c.w / 2 : c.x + W / 2 - 20;
+      zoomTo(1, cx, c.y + H / 2 - 20);
+      return true;
+    }
+    const n = g.nodes.find((x) => x.group === key);
+    if (!n) return false;
+    zoomTo(Math.max(view ? scale() : 1, MIN_READABLE), n.x, n.y);
+    return true;
   }
 
   let miniSvg = null, miniRect = null;
@@ -239,11 +264,10 @@ function render({ model, el: host }) {
     select(n.key, false);
   }
 
-  function select(key, toggle = true) {
+  function select(key, doToggle = true) {
     const n = g.nodes.find((x) => x.key === key);
-    if (n && n.kind === "group" && toggle) {
-      status.textContent = "laying out…";
-      model.send({ toggle: n.group });
+    if (n && n.kind === "group" && doToggle) {
+      toggle(n.group);
       return;
     }
     selected = key || "";
@@ -272,10 +296,12 @@ function render({ model, el: host }) {
     for (const [k, e] of drawn.nodeEls) e.addEventListener("click", (ev) => { ev.stopPropagation(); select(k); });
     for (const t of drawn.svg.querySelectorAll("text[data-cluster]")) {
       t.style.pointerEvents = "auto"; t.style.cursor = "pointer";
-      t.addEventListener("click", (ev) => { ev.stopPropagation(); status.textContent = "laying out…"; model.send({ toggle: t.dataset.cluster }); });
+      t.addEventListener("click", (ev) => { ev.stopPropagation(); toggle(t.dataset.cluster); });
     }
     drawMini();
-    if (keepView) setView(view); else initialView();
+    const focused = focusGroup && showGroup(focusGroup);
+    if (!focused) { if (keepView) setView(view); else initialView(); }
+    focusGroup = null;
     firstDraw = false;
     internalsBox.checked = !!model.get("internals");
     selected = g.nodes.some((n) => n.key === selected) ? selected : "";

@@ -84,6 +84,8 @@ def to_arg(v, mx):
             return mx.random.key(v["seed"])
         if kind == "dtype":
             return getattr(mx, v["name"])
+        if kind is None:  # a parameter tree (optimizer calls)
+            return {k: to_arg(x, mx) for k, x in v.items()}
         return v
     if isinstance(v, list):
         return [to_arg(x, mx) for x in v]
@@ -134,11 +136,14 @@ def render(call):
                 return f"random.key({v['seed']})"
             if k == "dtype":
                 return "mx." + v["name"]
-            return repr(v)
+            return "{" + ", ".join(f"{n!r}: {r(e)}" for n, e in v.items()) + "}"
         if isinstance(v, list):
             return "[" + ", ".join(r(e) for e in v) + "]"
         if isinstance(v, tuple):
             return "(" + ", ".join(r(e) for e in v) + ("," if len(v) == 1 else "") + ")"
         return repr(v)
     parts = [r(a) for a in call["args"]] + [f"{k}={r(v)}" for k, v in call["kwargs"].items()]
+    if "nn" in call:  # a layer applied to the args, or an optimizer's steps on them
+        ctor = ", ".join(f"{k}={r(v)}" for k, v in call["ctor"].items())
+        return f"{call['fn']}({ctor})({', '.join(parts)})"
     return f"mx.{call['fn']}({', '.join(parts)})"

@@ -4,11 +4,15 @@ crash-isolated workers.
     PYTHONPATH=build/dev-pkg python tests/fuzz/run.py --count 100000 \\
         --mlx-python /work/mlxvenv/bin/python --report fuzz.json
 
+`--nn 0.1` makes a tenth of the calls lumex.nn layers (seeded, identical
+parameters in both libraries) and optimizer steps (nn_gen.py).
+
 Each call runs in a lumex worker and, with --mlx-python, in an MLX worker (a
 separate interpreter that has the `mlx` wheel). Workers that crash or exceed the
 time limit are restarted. Every call gets one class:
 
   lumex_slow_huge: over the time limit on a huge broadcast input (not a bug)
+  lumex_memory_limit: MemoryError under the workers' 1 GiB limit where MLX returns
   with MLX:   same | same_error | value_differs | dtype_differs | shape_differs |
               type_differs | error_type_differs | lumex_raises | mlx_raises |
               mlx_crash (lumex clean) | mlx_hang (lumex clean) |
@@ -25,6 +29,7 @@ import collections
 import json
 import os
 import pickle
+import random
 import select
 import struct
 import subprocess
@@ -37,6 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import build  # noqa: E402
 import gen  # noqa: E402
+import nn_gen  # noqa: E402
 
 WORKER = os.path.join(HERE, "worker.py")
 BUGS = ("lumex_crash", "lumex_hang")
@@ -194,6 +200,10 @@ def classify_pair(call, l, m):
         return "setup"
     if m[0] in ("crash", "hang"):
         return "mlx_" + m[0]
+    if l[0] == "error" and l[1][0] == "MemoryError" and m[0] == "ok":
+        # Under the workers' 1 GiB cap: MLX keeps a broadcast input's layout in
+        # an elementwise result (one element in memory), lumex materializes it.
+        return "lumex_memory_limit"
     if l[0] == "error" and m[0] == "error":
         return "same_error" if same_error(l[1], m[1]) else "error_type_differs"
     if l[0] == "error":
@@ -201,10 +211,16 @@ def classify_pair(call, l, m):
     if m[0] == "error":
         return "mlx_raises"
     c = compare(l[1], m[1])
-    if c == "value_differs" and call["fn"].startswith("random.") and \
-            call["kwargs"].get("key") is None:
-        return "same"  # unkeyed random draws: only shape and dtype are comparable
+    if c == "value_differs" and random_values(call):
+        return "same"  # only shape and dtype are comparable
     return c
+
+
+def random_values(call):
+    """Whether the call's values are random draws (unkeyed, or dropout in a layer)."""
+    if call["fn"].startswith("random."):
+        return call["kwargs"].get("key") is None
+    return "Dropout" in call["fn"] or bool(call.get("ctor", {}).get("dropout"))
 
 
 # NumPy twins checked in the lumex-only mode: name -> function of the arguments.
@@ -266,9 +282,21 @@ def describe(o):
     return " ".join(str(x) for x in o)
 
 
-def run(seed=0, count=1000, mlx_python=None, timeout=20.0, names=None, progress=0,
-        examples=3, lumex_python=None):
+def all_calls(seed, count, names=None, nn=0.0):
+    """The run's calls: lumex.core calls (gen.py), and with nn > 0 that share of
+    lumex.nn layer and optimizer calls (nn_gen.py) mixed in."""
     import lumex.core as core
+    mix = random.Random(seed + 1)
+    ops = gen.calls(core, seed, count, names)
+    layers = nn_gen.calls("lumex", seed, count) if nn > 0 else None
+    for i in range(count):
+        c = next(layers) if nn > 0 and mix.random() < nn else next(ops)
+        c["id"] = i
+        yield c
+
+
+def run(seed=0, count=1000, mlx_python=None, timeout=20.0, names=None, progress=0,
+        examples=3, lumex_python=None, report=None, nn=0.0):
 
     lw = Worker(lumex_python or sys.executable, "lumex.core")
     mw = Worker(mlx_python, "mlx.core") if mlx_python else None
@@ -277,7 +305,7 @@ def run(seed=0, count=1000, mlx_python=None, timeout=20.0, names=None, progress=
     found = collections.defaultdict(list)
     t0 = time.monotonic()
     try:
-        for i, call in enumerate(gen.calls(core, seed, count, names)):
+        for i, call in enumerate(all_calls(seed, count, names, nn)):
             lw.send(call)
             if mw:
                 mw.send(call)
@@ -298,12 +326,19 @@ def run(seed=0, count=1000, mlx_python=None, timeout=20.0, names=None, progress=
                 rate = (i + 1) / (time.monotonic() - t0)
                 print(f"{i + 1} calls, {rate:.0f}/s: {dict(counts)}", file=sys.stderr,
                       flush=True)
+                if report:  # a long run stopped early still leaves its findings
+                    write_report(report, summary(seed, i + 1, mlx_python, t0, counts, by_fn,
+                                                 found, nn))
     finally:
         lw.close()
         if mw:
             mw.close()
+    return summary(seed, sum(counts.values()), mlx_python, t0, counts, by_fn, found, nn)
+
+
+def summary(seed, count, mlx_python, t0, counts, by_fn, found, nn=0.0):
     return {
-        "seed": seed, "count": count, "mlx": bool(mlx_python),
+        "seed": seed, "count": count, "mlx": bool(mlx_python), "nn": nn,
         "seconds": round(time.monotonic() - t0, 1),
         "counts": dict(counts),
         "by_function": {c: dict(v.most_common()) for c, v in by_fn.items()
@@ -312,10 +347,15 @@ def run(seed=0, count=1000, mlx_python=None, timeout=20.0, names=None, progress=
     }
 
 
-def replay(seed, call_id, names=None):
+def write_report(path, rep):
+    with open(path + ".tmp", "w") as f:
+        f.write(json.dumps(rep, indent=1, default=str))
+    os.replace(path + ".tmp", path)
+
+
+def replay(seed, call_id, names=None, nn=0.0):
     """Prints the call with this id (from a report) as it would run."""
-    import lumex.core as core
-    for call in gen.calls(core, seed, call_id + 1, names):
+    for call in all_calls(seed, call_id + 1, names, nn):
         if call["id"] == call_id:
             return call
 
@@ -331,17 +371,21 @@ def main(argv=None):
     ap.add_argument("--report", help="write the JSON report here")
     ap.add_argument("--progress", type=int, default=1000)
     ap.add_argument("--replay", type=int, help="print the spec of this call id and exit")
+    ap.add_argument("--lumex-python", default=None,
+                    help="the lumex workers' interpreter, e.g. a script running python "
+                         "under valgrind")
+    ap.add_argument("--nn", type=float, default=0.0,
+                    help="share of calls to lumex.nn layers and optimizers (0 to 1)")
     a = ap.parse_args(argv)
     if a.replay is not None:
-        call = replay(a.seed, a.replay, a.only)
+        call = replay(a.seed, a.replay, a.only, a.nn)
         print(build.render(call))
         print(call)
         return 0
-    rep = run(a.seed, a.count, a.mlx_python, a.timeout, a.only, a.progress)
-    text = json.dumps(rep, indent=1, default=str)
+    rep = run(a.seed, a.count, a.mlx_python, a.timeout, a.only, a.progress,
+              lumex_python=a.lumex_python, report=a.report, nn=a.nn)
     if a.report:
-        with open(a.report, "w") as f:
-            f.write(text)
+        write_report(a.report, rep)
     print(json.dumps(rep["counts"], indent=1))
     return 1 if any(rep["counts"].get(b) for b in BUGS) else 0
 

@@ -18,6 +18,7 @@ import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import build  # noqa: E402
+import nn_run  # noqa: E402
 
 
 def read_msg(f):
@@ -36,9 +37,12 @@ def write_msg(f, obj):
 
 def run_one(mx, call):
     try:
-        fn = build.resolve(mx, call["fn"])
-        args = [build.to_arg(a, mx) for a in call["args"]]
-        kwargs = {k: build.to_arg(v, mx) for k, v in call["kwargs"].items()}
+        if "nn" in call:  # a layer or optimizer (nn_gen.py)
+            fn, args, kwargs = nn_run.prepare(mx, call), [], {}
+        else:
+            fn = build.resolve(mx, call["fn"])
+            args = [build.to_arg(a, mx) for a in call["args"]]
+            kwargs = {k: build.to_arg(v, mx) for k, v in call["kwargs"].items()}
     except Exception as e:  # a spec this library cannot even express
         return ("setup", type(e).__name__, str(e)[:300])
     try:

@@ -53,4 +53,5 @@ ORDER = {
     "07_autodiff_from_scratch.ipynb": "autodiff_from_scratch",
     "08_debugging_a_graph.ipynb": "debugging_a_graph",
     "09_training_a_model.ipynb": "training_a_model",
+    "10_watching_training.ipynb": "watching_training",
 }

@@ -72,9 +72,19 @@ array arange(double start, double stop, double step, Dtype dtype,
   if (std::isinf(start) || std::isinf(stop)) {
     throw std::invalid_argument("[arange] Cannot compute length.");
   }
+<<<<<<< HEAD
   // An infinite step reaches past stop at once: one element if stop lies that way.
   double n = std::isinf(step) ? ((stop - start) * step > 0 ? 1.0 : 0.0)
                               : std::ceil((stop - start) / step);
+=======
+  double n = std::ceil((stop - start) / step);
+  // An infinite step takes one element when it points from start towards stop
+  // (as NumPy and MLX); the kernel must then not see it, as 0 * inf is NaN.
+  if (std::isinf(step) && !std::isnan(n)) {
+    n = (stop > start) == (step > 0) && stop != start ? 1 : 0;
+    step = 1;
+  }
+>>>>>>> main
   if (std::isnan(n)) {
     throw std::invalid_argument("[arange] Cannot compute length.");
   }
@@ -124,6 +134,8 @@ array eye(int n, int m, int k, Dtype dtype, StreamOrDevice s) {
     throw std::invalid_argument("[eye] N and M must be positive integers.");
   }
   auto st = to_stream(s);
+  // Empty: no 8 GiB index vector for eye(0, 2**31 - 1).
+  if (n == 0 || m == 0) return zeros({n, m}, dtype, st);
   auto rows = reshape(arange(0.0, n, 1.0, int32, st), {n, 1}, st);
   auto cols = reshape(arange(0.0, m, 1.0, int32, st), {1, m}, st);
   // Element (r, c) is on the k-th diagonal when c - r == k.
@@ -141,6 +153,7 @@ array tri(int n, int m, int k, Dtype dtype, StreamOrDevice s) {
   auto st = to_stream(s);
   n = std::max(n, 0);
   m = std::max(m, 0);
+  if (n == 0 || m == 0) return zeros({n, m}, dtype, st);
   auto rows = reshape(arange(0.0, n, 1.0, int32, st), {n, 1}, st);
   auto cols = reshape(arange(0.0, m, 1.0, int32, st), {1, m}, st);
   return astype(less_equal(subtract(cols, rows, st), array(k, int32), st), dtype, st);

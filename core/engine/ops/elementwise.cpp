@@ -195,7 +195,10 @@ array round(const array& a, int decimals, StreamOrDevice s) {
     return astype(r, a.dtype(), st);
   }
   auto scale = array(std::pow(10.0, decimals), a.dtype());
-  return divide(same_unary<Round>(multiply(a, scale, st), st), scale, st);
+  auto scaled = multiply(a, scale, st);
+  // Where x * 10^d overflows (10^5 in float16 already), the type cannot hold
+  // digits that fine and x is its own rounding; inf/inf would give NaN.
+  return where(isfinite(scaled, st), divide(same_unary<Round>(scaled, st), scale, st), a, st);
 }
 
 array degrees(const array& a, StreamOrDevice s) {

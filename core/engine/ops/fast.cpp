@@ -159,7 +159,12 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
     }
   }
   const ShapeElem B = q.shape(0), Nq = q.shape(1), Tq = q.shape(2), D = q.shape(3);
-  const ShapeElem Nkv = k.shape(1), Tkv = k.shape(2), Dv = v.shape(3);
+  const ShapeElem Nkv = k.shape(1), Tkv = k.shape(2);
+  for (const array* a : {&k, &v}) {
+    if (a->shape(0) != B) {
+      fail(op, "mismatching batch dimension for input with shape " + shape_str(a->shape()) + ".");
+    }
+  }
   if (k.shape(3) != D) {
     fail(op, "query, keys expected to have matching last dimension; found query shape " +
                  shape_str(q.shape()) + " for keys shape " + shape_str(k.shape()) + ".");
@@ -204,6 +209,42 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
   if (sinks && (sinks->ndim() != 1 || sinks->shape(0) != Nq)) {
     fail(op, "Received invalid shape for sinks " + shape_str(sinks->shape()) + ".");
   }
+  const bool fused = out_type != float64 && q.size() > 0 && k.size() > 0 && v.size() > 0;
+  if (!fused) return detail::sdpa_composed(q, k, v, scale, mask, sinks, out_type, s)[0];
+  auto st = to_stream(s);
+  AttentionParams p{scale, AttentionMaskKind::none, sinks.has_value()};
+  std::vector<array> inputs{astype(q, out_type, st), astype(k, out_type, st),
+                            astype(v, out_type, st)};
+  if (causal) p.mask = AttentionMaskKind::causal;
+  if (mask_arr) {
+    p.mask = mask_arr->dtype() == bool_ ? AttentionMaskKind::boolean
+                                        : AttentionMaskKind::additive;
+    inputs.push_back(p.mask == AttentionMaskKind::boolean ? *mask_arr
+                                                          : astype(*mask_arr, float32, st));
+  }
+  if (sinks) inputs.push_back(astype(*sinks, float32, st));
+  return detail::sdpa_fused(p, std::move(inputs), st)[0];
+}
+
+namespace detail {
+
+std::vector<array> sdpa_fused(const AttentionParams& p, std::vector<array> inputs,
+                              const Stream& s) {
+  const array& q = inputs[0];
+  const Shape out_shape{q.shape(0), q.shape(1), q.shape(2), inputs[2].shape(3)};
+  const Dtype dt = q.dtype();
+  return array::make_arrays({out_shape, {q.shape(0), q.shape(1), q.shape(2)}}, {dt, float32},
+                            std::make_shared<ScaledDotProductAttention>(s, p),
+                            std::move(inputs));
+}
+
+std::vector<array> sdpa_composed(const array& q, const array& k, const array& v, float scale,
+                                 const AttentionMask& mask, const std::optional<array>& sinks,
+                                 Dtype out_type, StreamOrDevice s) {
+  const ShapeElem B = q.shape(0), Nq = q.shape(1), Tq = q.shape(2), D = q.shape(3);
+  const ShapeElem Nkv = k.shape(1), Tkv = k.shape(2), Dv = v.shape(3);
+  const array* mask_arr = std::get_if<array>(&mask);
+  const bool causal = std::holds_alternative<std::string>(mask);
   const ShapeElem rep = Nq / Nkv;
   auto qs = multiply(astype(q, out_type, s), array(scale, out_type), s);
   auto kt = swapaxes(astype(k, out_type, s), -1, -2, s);
@@ -228,18 +269,25 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
                  : add(scores, astype(*mask_arr, acc, s), s);
   }
   array probs = scores;
+  std::optional<array> lse;
   if (sinks) {
     auto sk = broadcast_to(reshape(astype(*sinks, acc, s), {1, Nq, 1, 1}, s),
                            {B, Nq, Tq, 1}, s);
-    auto full = softmax(concatenate({sk, scores}, -1, s), std::vector<int>{-1}, true, s);
+    auto all = concatenate({sk, scores}, -1, s);
+    auto full = softmax(all, std::vector<int>{-1}, true, s);
     probs = slice(full, {0, 0, 0, 1}, {B, Nq, Tq, Tkv + 1}, s);
+    lse = logsumexp(all, std::vector<int>{-1}, false, s);
   } else {
     probs = softmax(scores, std::vector<int>{-1}, true, s);
+    lse = logsumexp(scores, std::vector<int>{-1}, false, s);
   }
   probs = reshape(astype(probs, out_type, s), {B, Nkv, rep * Tq, Tkv}, s);
   auto out = matmul(probs, astype(v, out_type, s), s);
-  return reshape(out, {B, Nq, Tq, Dv}, s);
+  return {reshape(out, {B, Nq, Tq, Dv}, s), astype(*lse, float32, s)};
 }
+
+}  // namespace detail
+
 
 array cross_entropy(const array& logits, const array& targets, StreamOrDevice s) {
   const char* op = "cross_entropy";

@@ -9,6 +9,7 @@
 
 #include "engine/array.h"
 #include "engine/device.h"
+#include "engine/primitives/fast.h"
 
 namespace lumex::core::fast {
 
@@ -37,6 +38,18 @@ array scaled_dot_product_attention(const array& q, const array& k, const array& 
                                    float scale, const AttentionMask& mask = {},
                                    const std::optional<array>& sinks = std::nullopt,
                                    StreamOrDevice s = {});
+
+namespace detail {
+/// Attention built from other ops, for what the fused kernel does not run
+/// (float64, empty arrays) and for the transform rules that the fused primitive
+/// takes from it. Inputs are validated; returns [out, lse] as the primitive does.
+std::vector<array> sdpa_composed(const array& q, const array& k, const array& v, float scale,
+                                 const AttentionMask& mask, const std::optional<array>& sinks,
+                                 Dtype out_type, StreamOrDevice s = {});
+/// The fused primitive's [out, lse] over inputs prepared as it expects them.
+std::vector<array> sdpa_fused(const AttentionParams& p, std::vector<array> inputs,
+                              const Stream& s);
+}  // namespace detail
 
 /// logsumexp(logits, -1) - logits[..., target], in float32.
 array cross_entropy(const array& logits, const array& targets, StreamOrDevice s = {});

@@ -137,24 +137,21 @@ array irfft(const array& a, std::optional<int> n, int axis, const std::string& n
   return fft_impl(a, one(n), std::vector<int>{axis}, true, true, norm, "irfft", s);
 }
 
+// Lazy, like the other creation ops: a huge n costs nothing until evaluated, and
+// then the allocator's limit turns it into a MemoryError instead of minutes of
+// host-side filling.
 array fftfreq(int n, double d, StreamOrDevice s) {
   if (n <= 0) throw std::invalid_argument("[fftfreq] `n` must be greater than 0.");
   if (d == 0) throw std::invalid_argument("[fftfreq] `d` must be non-zero.");
-  std::vector<float> v(n);
-  for (int i = 0; i < n; ++i) {
-    int k = i < (n + 1) / 2 ? i : i - n;
-    v[i] = static_cast<float>(k / (n * d));
-  }
-  return array(v.data(), {n}, float32);
+  int pos = n / 2 + n % 2;  // 0 .. pos-1, then -(n - pos) .. -1 ((n + 1) / 2 overflows)
+  array k = concatenate({arange(0, pos, 1, int32, s), arange(pos - n, 0, 1, int32, s)}, 0, s);
+  return multiply(k, array(static_cast<float>(1.0 / (n * d))), s);
 }
 
 array rfftfreq(int n, double d, StreamOrDevice s) {
   if (n <= 0) throw std::invalid_argument("[rfftfreq] `n` must be greater than 0.");
   if (d == 0) throw std::invalid_argument("[rfftfreq] `d` must be non-zero.");
-  int m = n / 2 + 1;
-  std::vector<float> v(m);
-  for (int i = 0; i < m; ++i) v[i] = static_cast<float>(i / (n * d));
-  return array(v.data(), {m}, float32);
+  return multiply(arange(0, n / 2 + 1, 1, int32, s), array(static_cast<float>(1.0 / (n * d))), s);
 }
 
 namespace {

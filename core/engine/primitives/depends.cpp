@@ -36,4 +36,6 @@ std::pair<std::vector<array>, std::vector<int>> Depends::vmap(
   return {depends(ins, deps), std::vector<int>(axes.begin(), axes.begin() + n_)};
 }
 
+LUMEX_REGISTER_PRIMITIVE(Depends);
+
 }  // namespace lumex::core

@@ -9,7 +9,7 @@ namespace lumex::core {
 class Depends : public Primitive {
  public:
   Depends(Stream s, int n) : Primitive(s), n_(n) {}
-  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  LUMEX_EVAL_MULTI
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Depends)
   std::vector<std::pair<std::string, std::string>> params() const override {

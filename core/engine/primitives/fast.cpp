@@ -2,10 +2,14 @@
 // The rules are ops in float32, so they can be differentiated again.
 #include "engine/primitives/fast.h"
 
+#include <algorithm>
 #include <sstream>
 
+#include "engine/autodiff.h"
 #include "engine/ops.h"
+#include "engine/ops/fast.h"
 #include "engine/primitives/rule_utils.h"
+#include "engine/vmap.h"
 
 namespace lumex::core {
 
@@ -217,5 +221,221 @@ std::pair<std::vector<array>, std::vector<int>> LayerNorm::vmap(
   }
   return {{y}, {0}};
 }
+
+// ------------------------------------------------ ScaledDotProductAttention
+//
+// The backward is a fused primitive of its own; everything else (forward mode,
+// the gradient of an additive mask, batched sinks, and any transform of the
+// backward) is the transform of the attention composed from ops, which is exact
+// and keeps higher orders working.
+
+namespace {
+
+bool mask_is_array(const AttentionParams& p) {
+  return p.mask == AttentionMaskKind::boolean || p.mask == AttentionMaskKind::additive;
+}
+int sinks_at(const AttentionParams& p) { return 3 + mask_is_array(p); }
+
+fast::AttentionMask mask_of(const AttentionParams& p, const std::vector<array>& in) {
+  if (p.mask == AttentionMaskKind::causal) return std::string("causal");
+  if (mask_is_array(p)) return in[3];
+  return std::monostate{};
+}
+
+/// The attention of the primitive's inputs, composed from ops: [out, lse].
+ArrayFun composed(const AttentionParams& p, const Stream& s) {
+  return [p, s](const std::vector<array>& in) {
+    std::optional<array> sinks;
+    if (p.has_sinks) sinks = in[sinks_at(p)];
+    return fast::detail::sdpa_composed(in[0], in[1], in[2], p.scale, mask_of(p, in), sinks,
+                                       in[0].dtype(), s);
+  };
+}
+
+/// What the backward primitive computes, composed: its inputs to [dq, dk, dv, (dsinks)].
+/// out and lse are recomputed, so their own derivatives are zero.
+ArrayFun composed_vjp(const AttentionParams& p, const Stream& s) {
+  return [p, s](const std::vector<array>& in) {
+    const int n = 3 + p.num_extra();
+    std::vector<array> prims(in.begin(), in.begin() + n);
+    auto g = core::vjp(composed(p, s), prims, {in[n + 2]}).second;
+    std::vector<array> out{g[0], g[1], g[2]};
+    if (p.has_sinks) out.push_back(g[sinks_at(p)]);
+    return out;
+  };
+}
+
+std::vector<array> full_tangents(const std::vector<array>& primals,
+                                 const std::vector<array>& tangents,
+                                 const std::vector<int>& argnums) {
+  std::vector<array> t;
+  for (auto& x : primals) t.push_back(zeros_like(x));
+  for (size_t i = 0; i < argnums.size(); ++i) t[argnums[i]] = tangents[i];
+  return t;
+}
+
+std::vector<array> pick(const std::vector<array>& all, const std::vector<int>& argnums) {
+  std::vector<array> out;
+  for (int a : argnums) out.push_back(all[a]);
+  return out;
+}
+
+std::pair<std::vector<array>, std::vector<int>> vmap_by_tracing(
+    const ArrayFun& f, const std::vector<array>& inputs, const std::vector<int>& axes,
+    size_t num_outputs) {
+  std::vector<int> in_axes(axes);
+  for (auto& a : in_axes) {
+    if (a < 0) a = no_axis;
+  }
+  std::vector<int> zeros(num_outputs, 0);
+  return {core::vmap(f, inputs, in_axes, zeros), zeros};
+}
+
+/// x (B, ...) with the vmap axis folded into B: (n * B, ...).
+array fold_batch(const array& x, int axis, ShapeElem n, const Stream& s) {
+  auto xb = with_batch(x, axis, n, s);
+  Shape sh(xb.shape().begin() + 1, xb.shape().end());
+  sh[0] *= n;
+  return reshape(xb, sh, s);
+}
+
+array unfold_batch(const array& x, ShapeElem n, const Stream& s) {
+  Shape sh = x.shape();
+  sh[0] /= n;
+  sh.insert(sh.begin(), n);
+  return reshape(x, sh, s);
+}
+
+/// A mask broadcastable to (B, H, Lq, Lk) made broadcastable to (n * B, H, Lq, Lk).
+array fold_mask(const array& m, int axis, ShapeElem n, ShapeElem B, const Stream& s) {
+  const int nd = m.ndim() - (axis >= 0);
+  if (axis < 0 && (nd < 4 || m.shape(0) == 1)) return m;
+  auto mb = with_batch(m, axis, n, s);
+  Shape sh{n};
+  sh.insert(sh.end(), 4 - nd, 1);
+  sh.insert(sh.end(), mb.shape().begin() + 1, mb.shape().end());
+  mb = reshape(mb, sh, s);
+  sh[1] = B;
+  mb = broadcast_to(mb, sh, s);
+  Shape folded(sh.begin() + 1, sh.end());
+  folded[0] *= n;
+  return reshape(mb, folded, s);
+}
+
+/// Folds the vmap axis into B for every input of either primitive (the mask
+/// specially); returns the folded inputs and n.
+std::pair<std::vector<array>, ShapeElem> fold_inputs(const AttentionParams& p,
+                                                     const std::vector<array>& inputs,
+                                                     const std::vector<int>& axes,
+                                                     const Stream& s) {
+  const ShapeElem n = batch_size(inputs, axes);
+  const ShapeElem B = inputs[0].shape(axes[0] == 0 ? 1 : 0);
+  std::vector<array> out;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (mask_is_array(p) && i == 3) {
+      out.push_back(fold_mask(inputs[i], axes[i], n, B, s));
+    } else {
+      out.push_back(fold_batch(inputs[i], axes[i], n, s));
+    }
+  }
+  return {out, n};
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> ScaledDotProductAttention::params() const {
+  static const char* names[] = {"none", "causal", "boolean", "additive"};
+  return {{"scale", fmt(p_.scale)},
+          {"mask", names[static_cast<int>(p_.mask)]},
+          {"sinks", p_.has_sinks ? "true" : "false"}};
+}
+bool ScaledDotProductAttention::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const ScaledDotProductAttention*>(&other);
+  return o && o->p_ == p_;
+}
+
+std::vector<array> ScaledDotProductAttention::vjp(const std::vector<array>& primals,
+                                                  const std::vector<array>& cotangents,
+                                                  const std::vector<int>& argnums,
+                                                  const std::vector<array>& outputs) {
+  const auto& s = stream();
+  const bool mask_grad = p_.mask == AttentionMaskKind::additive &&
+                         std::find(argnums.begin(), argnums.end(), 3) != argnums.end();
+  if (mask_grad) return pick(core::vjp(composed(p_, s), primals, {cotangents[0]}).second, argnums);
+  std::vector<array> ins(primals);
+  ins.insert(ins.end(), {outputs[0], outputs[1], cotangents[0]});
+  std::vector<Shape> shapes{primals[0].shape(), primals[1].shape(), primals[2].shape()};
+  std::vector<Dtype> dtypes{primals[0].dtype(), primals[1].dtype(), primals[2].dtype()};
+  if (p_.has_sinks) {
+    shapes.push_back(primals[sinks_at(p_)].shape());
+    dtypes.push_back(float32);
+  }
+  auto g = array::make_arrays(shapes, dtypes,
+                              std::make_shared<ScaledDotProductAttentionVJP>(s, p_), ins);
+  std::vector<array> all{g[0], g[1], g[2]};
+  if (mask_is_array(p_)) all.push_back(zeros_like(primals[3], s));
+  if (p_.has_sinks) all.push_back(g[3]);
+  return pick(all, argnums);
+}
+
+std::vector<array> ScaledDotProductAttention::jvp(const std::vector<array>& primals,
+                                                  const std::vector<array>& tangents,
+                                                  const std::vector<int>& argnums) {
+  return core::jvp(composed(p_, stream()), primals, full_tangents(primals, tangents, argnums))
+      .second;
+}
+
+std::pair<std::vector<array>, std::vector<int>> ScaledDotProductAttention::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  const auto& s = stream();
+  if (p_.has_sinks && axes[sinks_at(p_)] >= 0) {
+    return vmap_by_tracing(composed(p_, s), inputs, axes, 2);
+  }
+  auto [ins, n] = fold_inputs(p_, inputs, axes, s);
+  auto outs = fast::detail::sdpa_fused(p_, std::move(ins), s);
+  return {{unfold_batch(outs[0], n, s), unfold_batch(outs[1], n, s)}, {0, 0}};
+}
+
+std::vector<std::pair<std::string, std::string>> ScaledDotProductAttentionVJP::params() const {
+  return ScaledDotProductAttention(stream(), p_).params();
+}
+bool ScaledDotProductAttentionVJP::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const ScaledDotProductAttentionVJP*>(&other);
+  return o && o->p_ == p_;
+}
+
+std::vector<array> ScaledDotProductAttentionVJP::vjp(const std::vector<array>& primals,
+                                                     const std::vector<array>& cotangents,
+                                                     const std::vector<int>& argnums,
+                                                     const std::vector<array>&) {
+  return pick(core::vjp(composed_vjp(p_, stream()), primals, cotangents).second, argnums);
+}
+
+std::vector<array> ScaledDotProductAttentionVJP::jvp(const std::vector<array>& primals,
+                                                     const std::vector<array>& tangents,
+                                                     const std::vector<int>& argnums) {
+  return core::jvp(composed_vjp(p_, stream()), primals,
+                   full_tangents(primals, tangents, argnums))
+      .second;
+}
+
+std::pair<std::vector<array>, std::vector<int>> ScaledDotProductAttentionVJP::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  const auto& s = stream();
+  // d_sinks sums over B, so a batch folded into B would mix the vmapped rows.
+  if (p_.has_sinks) return vmap_by_tracing(composed_vjp(p_, s), inputs, axes, 4);
+  auto [ins, n] = fold_inputs(p_, inputs, axes, s);
+  std::vector<Shape> shapes{ins[0].shape(), ins[1].shape(), ins[2].shape()};
+  std::vector<Dtype> dtypes{ins[0].dtype(), ins[1].dtype(), ins[2].dtype()};
+  auto g = array::make_arrays(shapes, dtypes,
+                              std::make_shared<ScaledDotProductAttentionVJP>(s, p_), ins);
+  return {{unfold_batch(g[0], n, s), unfold_batch(g[1], n, s), unfold_batch(g[2], n, s)},
+          {0, 0, 0}};
+}
+
+LUMEX_REGISTER_PRIMITIVE(RMSNorm);
+LUMEX_REGISTER_PRIMITIVE(LayerNorm);
+LUMEX_REGISTER_PRIMITIVE(ScaledDotProductAttention);
+LUMEX_REGISTER_PRIMITIVE(ScaledDotProductAttentionVJP);
 
 }  // namespace lumex::core

@@ -308,4 +308,8 @@ std::pair<std::vector<array>, std::vector<int>> QuantizedMatmul::vmap(
   return {{matmul(x, reshape(wf, wsh, s), s)}, {0}};
 }
 
+LUMEX_REGISTER_PRIMITIVE(Quantize);
+LUMEX_REGISTER_PRIMITIVE(Dequantize);
+LUMEX_REGISTER_PRIMITIVE(QuantizedMatmul);
+
 }  // namespace lumex::core

@@ -375,6 +375,50 @@ Rules Median::vmap(const std::vector<array>& inputs, const std::vector<int>& axe
   return {{array(shape, x.dtype(), std::make_shared<Median>(s), {x})}, {ax}};
 }
 
+// ---- names and equivalence ----
+
+const char* Reduce::name() const {
+  switch (type_) {
+    case Type::And: return "All";
+    case Type::Or: return "Any";
+    case Type::Sum: return "Sum";
+    case Type::Prod: return "Prod";
+    case Type::Min: return "Min";
+    case Type::Max: return "Max";
+  }
+  return "Reduce";
+}
+
+bool Reduce::is_equivalent(const Primitive& other) const {
+  if (!Primitive::is_equivalent(other)) return false;
+  auto& o = static_cast<const Reduce&>(other);
+  return o.type_ == type_ && o.axes_ == axes_;
+}
+
+bool ArgReduce::is_equivalent(const Primitive& other) const {
+  if (!Primitive::is_equivalent(other)) return false;
+  auto& o = static_cast<const ArgReduce&>(other);
+  return o.type_ == type_ && o.axis_ == axis_;
+}
+
+const char* Scan::name() const {
+  switch (type_) {
+    case Type::Sum: return "CumSum";
+    case Type::Prod: return "CumProd";
+    case Type::Min: return "CumMin";
+    case Type::Max: return "CumMax";
+    case Type::LogAddExp: return "CumLogaddexp";
+  }
+  return "Scan";
+}
+
+bool Scan::is_equivalent(const Primitive& other) const {
+  if (!Primitive::is_equivalent(other)) return false;
+  auto& o = static_cast<const Scan&>(other);
+  return o.type_ == type_ && o.axis_ == axis_ && o.reverse_ == reverse_ &&
+         o.inclusive_ == inclusive_;
+}
+
 LUMEX_REGISTER_PRIMITIVE(Reduce);
 LUMEX_REGISTER_PRIMITIVE(ArgReduce);
 LUMEX_REGISTER_PRIMITIVE(Median);

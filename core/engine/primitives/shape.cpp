@@ -336,6 +336,33 @@ Rules View::vmap(const std::vector<array>& inputs, const std::vector<int>& axes)
   return {{view(x, dtype_, stream())}, {0}};
 }
 
+// ---- names and equivalence ----
+
+bool Concatenate::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const Concatenate*>(&other);
+  return o && o->axis_ == axis_;
+}
+
+bool Pad::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const Pad*>(&other);
+  return o && o->low_ == low_ && o->high_ == high_;
+}
+
+bool Slice::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const Slice*>(&other);
+  return o && o->start_ == start_ && o->stop_ == stop_ && o->strides_ == strides_;
+}
+
+bool AsStrided::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const AsStrided*>(&other);
+  return o && o->shape_ == shape_ && o->strides_ == strides_ && o->offset_ == offset_;
+}
+
+bool View::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const View*>(&other);
+  return o && o->dtype_ == dtype_;
+}
+
 LUMEX_REGISTER_PRIMITIVE(Concatenate);
 LUMEX_REGISTER_PRIMITIVE(Pad);
 LUMEX_REGISTER_PRIMITIVE(Broadcast);

@@ -96,6 +96,7 @@ void init_fast(nb::module_& core) {
 
   m.def("rms_norm",
         [](const ScalarOrArray& x, const nb::object& w, float eps, StreamArg s) {
+          lx::sites::PublicOp tag("fast.rms_norm");
           return fast::rms_norm(arr(x), opt_arr(w), eps, to_sod(s));
         },
         "x"_a, "weight"_a.none(), "eps"_a, nb::kw_only(), "stream"_a = nb::none(),
@@ -110,6 +111,7 @@ void init_fast(nb::module_& core) {
   m.def("layer_norm",
         [](const ScalarOrArray& x, const nb::object& w, const nb::object& b, float eps,
            StreamArg s) {
+          lx::sites::PublicOp tag("fast.layer_norm");
           return fast::layer_norm(arr(x), opt_arr(w), opt_arr(b), eps, to_sod(s));
         },
         "x"_a, "weight"_a.none(), "bias"_a.none(), "eps"_a, nb::kw_only(),
@@ -126,6 +128,7 @@ void init_fast(nb::module_& core) {
   m.def("rope",
         [](const ScalarOrArray& a, int dims, bool traditional, std::optional<float> base,
            float scale, const nb::object& offset, const nb::object& freqs, StreamArg s) {
+          lx::sites::PublicOp tag("fast.rope");
           fast::RopeOffset off = 0;
           if (nb::isinstance<array>(offset)) {
             off = nb::cast<array>(offset);
@@ -156,6 +159,7 @@ void init_fast(nb::module_& core) {
         [](const ScalarOrArray& q, const ScalarOrArray& k, const ScalarOrArray& v,
            float scale, const nb::object& mask, const nb::object& sinks, bool,
            StreamArg s) {
+          lx::sites::PublicOp tag("fast.scaled_dot_product_attention");
           fast::AttentionMask m;
           if (nb::isinstance<nb::str>(mask)) {
             m = nb::cast<std::string>(mask);
@@ -188,6 +192,7 @@ void init_fast(nb::module_& core) {
          kStreamDoc + "\nReturns:\n    array: The attention output ``(B, N_q, T_q, D_v)``."));
   m.def("cross_entropy",
         [](const ScalarOrArray& logits, const ScalarOrArray& targets, StreamArg s) {
+          lx::sites::PublicOp tag("fast.cross_entropy");
           return fast::cross_entropy(arr(logits), arr(targets), to_sod(s));
         },
         "logits"_a, "targets"_a, nb::kw_only(), "stream"_a = nb::none(),

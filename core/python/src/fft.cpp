@@ -28,9 +28,13 @@ void def_1d(nb::module_& m, const char* name, F op, const char* what,
                     "      cropped or zero-padded to it. Default: ``a.shape[axis]``.\n"
                     "    axis (int, optional): Axis to transform. Default: ``-1``.\n" +
                     kNormDoc + "\n\nReturns:\n    array: " + returns;
+  const char* tag_name = keep(std::string("fft.") + name);
   m.def(name,
-        [op](const array& a, std::optional<int> n, int axis, const std::string& norm,
-             StreamArg s) { return op(a, n, axis, norm, to_sod(s)); },
+        [op, tag_name](const array& a, std::optional<int> n, int axis, const std::string& norm,
+                       StreamArg s) {
+          lx::sites::PublicOp tag(tag_name);
+          return op(a, n, axis, norm, to_sod(s));
+        },
         "a"_a, "n"_a = nb::none(), "axis"_a = -1, "norm"_a = "backward",
         "stream"_a = nb::none(),
         nb::sig(keep(std::string("def ") + name +
@@ -49,9 +53,12 @@ void def_nd(nb::module_& m, const char* name, F op, std::optional<std::vector<in
                     "    axes (list(int), optional): Axes to transform. Default: ``" +
                     axes_default + "`` (``None``: all, or the last ``len(s)``).\n" +
                     kNormDoc + "\n\nReturns:\n    array: " + returns;
+  const char* tag_name = keep(std::string("fft.") + name);
   m.def(name,
-        [op](const array& a, std::optional<Shape> sz, std::optional<std::vector<int>> axes,
-             const std::string& norm, StreamArg s) {
+        [op, tag_name](const array& a, std::optional<Shape> sz,
+                       std::optional<std::vector<int>> axes, const std::string& norm,
+                       StreamArg s) {
+          lx::sites::PublicOp tag(tag_name);
           return op(a, sz, axes, norm, to_sod(s));
         },
         "a"_a, "s"_a = nb::none(),
@@ -109,7 +116,10 @@ void init_fft(nb::module_& parent) {
          "The real array holding the inverse of :func:`rfftn`.");
 
   m.def("fftfreq",
-        [](int n, double d, StreamArg s) { return F::fftfreq(n, d, to_sod(s)); },
+        [](int n, double d, StreamArg s) {
+          lx::sites::PublicOp tag("fft.fftfreq");
+          return F::fftfreq(n, d, to_sod(s));
+        },
         "n"_a, "d"_a = 1.0, "stream"_a = nb::none(),
         nb::sig("def fftfreq(n: int, d: float = 1.0, stream: Stream | Device | None = None) -> array"),
         R"(Sample frequencies of the discrete Fourier transform.
@@ -121,7 +131,10 @@ Args:
 Returns:
     array: ``[0, 1, ..., n//2 - 1 (or n//2), -(n//2), ..., -1] / (d * n)``.)");
   m.def("rfftfreq",
-        [](int n, double d, StreamArg s) { return F::rfftfreq(n, d, to_sod(s)); },
+        [](int n, double d, StreamArg s) {
+          lx::sites::PublicOp tag("fft.rfftfreq");
+          return F::rfftfreq(n, d, to_sod(s));
+        },
         "n"_a, "d"_a = 1.0, "stream"_a = nb::none(),
         nb::sig("def rfftfreq(n: int, d: float = 1.0, stream: Stream | Device | None = None) -> array"),
         R"(Sample frequencies of :func:`rfft`.
@@ -134,6 +147,7 @@ Returns:
     array: ``[0, 1, ..., n//2] / (d * n)``.)");
   m.def("fftshift",
         [](const array& a, AxisArg axes, StreamArg s) {
+          lx::sites::PublicOp tag("fft.fftshift");
           return F::fftshift(a, to_axes(axes), to_sod(s));
         },
         "a"_a, "axes"_a = nb::none(), "stream"_a = nb::none(),
@@ -148,6 +162,7 @@ Returns:
     array: The shifted array.)");
   m.def("ifftshift",
         [](const array& a, AxisArg axes, StreamArg s) {
+          lx::sites::PublicOp tag("fft.ifftshift");
           return F::ifftshift(a, to_axes(axes), to_sod(s));
         },
         "a"_a, "axes"_a = nb::none(), "stream"_a = nb::none(),

@@ -106,7 +106,7 @@ struct PyCallback {
   }
 };
 
-int add_python_observer(nb::object fn) {
+int add_python_observer(nb::object fn, bool nodes = true) {
   if (!PyCallable_Check(fn.ptr())) throw nb::type_error("The observer must be callable.");
   auto cb = std::make_shared<PyCallback>(std::move(fn));
   return lx::events::add_observer([cb](const std::shared_ptr<const EvalEvent>& ev) {
@@ -117,7 +117,7 @@ int add_python_observer(nb::object fn) {
       e.discard_as_unraisable(cb->fn);
     } catch (const std::exception&) {
     }
-  });
+  }, nodes);
 }
 
 /// `with graph.collect_events() as log:` gathers the events of its block in log.events.
@@ -258,6 +258,9 @@ Nothing is evaluated.)");
       .def_ro("is_constant", &NodeInfo::is_constant,
               "A source only the graph holds, such as the 1 in x + 1.")
       .def_ro("is_output", &NodeInfo::is_output)
+      .def_ro("is_held", &NodeInfo::is_held,
+              "Referenced from outside this graph (a Python variable, another "
+              "pending graph): evaluating the graph will not free it.")
       .def_prop_ro("site", [](const NodeInfo& n) { return site_tuple(n.site); },
                    "(file, line, function) where it was created, if recorded.")
       .def_prop_ro("scope", [](const NodeInfo& n) { return lx::sites::lookup(n.site).scope; },
@@ -328,6 +331,14 @@ Nothing is evaluated.)");
         [](nb::args args) { return lx::pending_count(arrays_of(args)); },
         "args"_a, nb::sig("def pending_count(*arrays) -> int"),
         "How many primitives evaluating the arrays would run.");
+  g.def("pending_size",
+        [](nb::args args) {
+          auto [n, bytes] = lx::pending_size(arrays_of(args));
+          return nb::make_tuple(n, bytes);
+        },
+        "args"_a, nb::sig("def pending_size(*arrays) -> tuple[int, int]"),
+        "``(nodes, nbytes)``: pending_count and the bytes of the results those "
+        "primitives would produce (evaluates nothing).");
   g.def("status", [](const lx::array& a) { return lx::status_name(a.status()); }, "a"_a,
         "'unscheduled', 'scheduled', 'evaluated' or 'available' (evaluates nothing).");
   g.def("site", [](const lx::array& a) { return site_tuple(a.site()); }, "a"_a,
@@ -382,9 +393,12 @@ Nothing is evaluated.)");
   g.def("current_scope", &lx::sites::current_scope,
         "The dotted scope path open on this thread ('' at top level).");
 
-  g.def("add_observer", &add_python_observer, "callback"_a,
+  g.def("add_observer", &add_python_observer, "callback"_a, "nodes"_a = true,
         "Call ``callback(event)`` after every evaluation; returns a handle for "
-        "remove_observer. The callback runs on the evaluating thread.");
+        "remove_observer. The callback runs on the evaluating thread. With "
+        "``nodes=False`` events may come without their graph (``event.nodes`` "
+        "empty; counts, bytes, times and the trigger are there), which makes "
+        "observing cheap: the graph is copied only when some observer wants it.");
   g.def("remove_observer", &lx::events::remove_observer, "handle"_a,
         "Stop calling the observer that add_observer returned ``handle`` for.");
   nb::class_<EventLog>(g, "EventLog", "The events collected by collect_events().")

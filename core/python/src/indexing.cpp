@@ -101,10 +101,15 @@ struct ArrayAt {
 void init_indexing(nb::module_& m) {
   auto cls = nb::type<array>();
   cls.attr("__getitem__") = nb::cpp_function(
-      [](const array& a, nb::handle idx) { return getitem(a, idx); }, nb::is_method(),
+      [](const array& a, nb::handle idx) {
+        lx::sites::PublicOp tag("getitem");  // a[idx]: the slices and gathers behind it fold in
+        return getitem(a, idx);
+      },
+      nb::is_method(),
       nb::name("__getitem__"), nb::scope(cls), "index"_a.none());
   cls.attr("__setitem__") = nb::cpp_function(
       [](array& a, nb::handle idx, nb::handle v) {
+        lx::sites::PublicOp tag("setitem");
         auto u = update_value(a, v);
         auto entries = to_entries(idx);
         // MLX quirk kept for compatibility: `a[...] = array` takes the update's dtype.
@@ -147,6 +152,7 @@ void init_indexing(nb::module_& m) {
 
   m.def("take",
         [](const array& a, nb::handle indices, nb::handle axis, StreamArg s) {
+          lx::sites::PublicOp tag("take");
           auto ax = opt_axis(axis);
           if (PyLong_Check(indices.ptr()) && !PyBool_Check(indices.ptr())) {
             int i = nb::cast<int>(indices);
@@ -164,6 +170,7 @@ void init_indexing(nb::module_& m) {
 Out-of-range indices raise IndexError; negative ones count from the end.)pbdoc");
   m.def("take_along_axis",
         [](const array& a, const array& indices, nb::handle axis, StreamArg s) {
+          lx::sites::PublicOp tag("take_along_axis");
           return take_along_axis(a, indices, opt_axis(axis), to_sod(s));
         },
         nb::arg(), "indices"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
@@ -173,6 +180,7 @@ Out-of-range indices raise IndexError; negative ones count from the end.)pbdoc")
   m.def("put_along_axis",
         [](const array& a, const array& indices, nb::handle values, nb::handle axis,
            StreamArg s) {
+          lx::sites::PublicOp tag("put_along_axis");
           return put_along_axis(a, indices, update_value(a, values), opt_axis(axis), to_sod(s));
         },
         nb::arg(), "indices"_a, "values"_a, "axis"_a.none() = nb::none(), nb::kw_only(),
@@ -183,6 +191,7 @@ Out-of-range indices raise IndexError; negative ones count from the end.)pbdoc")
   m.def("slice",
         [](const array& a, nb::handle start, std::vector<int> axes, Shape sizes,
            StreamArg s) {
+          lx::sites::PublicOp tag("slice");
           auto st = nb::isinstance<array>(start) ? nb::cast<array>(start) : to_array(start);
           return slice(a, st, std::move(axes), sizes, to_sod(s));
         },
@@ -196,6 +205,7 @@ IndexError when evaluated.)pbdoc");
   m.def("slice_update",
         [](const array& a, const array& update, nb::handle start, std::vector<int> axes,
            StreamArg s) {
+          lx::sites::PublicOp tag("slice_update");
           auto st = nb::isinstance<array>(start) ? nb::cast<array>(start) : to_array(start);
           return slice_update(a, update, st, std::move(axes), to_sod(s));
         },

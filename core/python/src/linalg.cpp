@@ -1,5 +1,7 @@
 // lumex.core.linalg: norms, factorizations, inverses and solvers (LAPACK).
 #include <cmath>
+#include <deque>
+#include <string>
 
 #include "common.h"
 #include "engine/ops.h"
@@ -8,6 +10,13 @@ using namespace lx;
 namespace L = lx::linalg;
 
 namespace {
+
+/// The public-op tag of a function defined by a helper ("linalg.inv"); its binding
+/// keeps the pointer, so the text lives for the process.
+const char* keep_name(std::string text) {
+  static std::deque<std::string> store;
+  return store.emplace_back(std::move(text)).c_str();
+}
 
 L::NormOrd ord_arg(nb::handle o) {
   if (o.is_none()) return std::monostate{};
@@ -22,6 +31,7 @@ void init_linalg(nb::module_& parent) {
 
   m.def("norm",
         [](const array& a, nb::handle ord, AxisArg axis, bool keepdims, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.norm");
           return L::norm(a, ord_arg(ord), to_axes(axis), keepdims, to_sod(s));
         },
         "a"_a, "ord"_a = nb::none(), "axis"_a = nb::none(), "keepdims"_a = false,
@@ -45,7 +55,13 @@ Returns:
 
   auto unary = [&](const char* name, array (*f)(const array&, StreamOrDevice),
                    const char* doc) {
-    m.def(name, [f](const array& a, StreamArg s) { return f(a, to_sod(s)); }, "a"_a,
+    const char* tag_name = keep_name(std::string("linalg.") + name);
+    m.def(name,
+          [f, tag_name](const array& a, StreamArg s) {
+            lx::sites::PublicOp tag(tag_name);
+            return f(a, to_sod(s));
+          },
+          "a"_a,
           nb::kw_only(), "stream"_a = nb::none(), doc);
   };
   unary("inv", L::inv, R"(Inverse of a square matrix (batched over leading axes).
@@ -78,7 +94,10 @@ Returns:
     array: The determinant.)");
 
   m.def("tri_inv",
-        [](const array& a, bool upper, StreamArg s) { return L::tri_inv(a, upper, to_sod(s)); },
+        [](const array& a, bool upper, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.tri_inv");
+          return L::tri_inv(a, upper, to_sod(s));
+        },
         "a"_a, "upper"_a = false, nb::kw_only(), "stream"_a = nb::none(),
         R"(Inverse of a triangular matrix.
 
@@ -90,7 +109,10 @@ Args:
 Returns:
     array: The inverse.)");
   m.def("cholesky",
-        [](const array& a, bool upper, StreamArg s) { return L::cholesky(a, upper, to_sod(s)); },
+        [](const array& a, bool upper, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.cholesky");
+          return L::cholesky(a, upper, to_sod(s));
+        },
         "a"_a, "upper"_a = false, nb::kw_only(), "stream"_a = nb::none(),
         R"(Cholesky factor of a symmetric positive definite matrix.
 
@@ -103,6 +125,7 @@ Returns:
     array: The factor.)");
   m.def("cholesky_inv",
         [](const array& a, bool upper, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.cholesky_inv");
           return L::cholesky_inv(a, upper, to_sod(s));
         },
         "a"_a, "upper"_a = false, nb::kw_only(), "stream"_a = nb::none(),
@@ -116,6 +139,7 @@ Returns:
     array: The inverse of the original matrix.)");
   m.def("qr",
         [](const array& a, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.qr");
           auto [q, r] = L::qr(a, to_sod(s));
           return nb::make_tuple(q, r);
         },
@@ -129,6 +153,7 @@ Returns:
     tuple(array, array): ``Q`` (orthonormal columns) and upper triangular ``R``.)");
   m.def("svd",
         [](const array& a, bool compute_uv, StreamArg s) -> nb::object {
+          lx::sites::PublicOp tag("linalg.svd");
           auto r = L::svd(a, compute_uv, to_sod(s));
           if (!compute_uv) return nb::cast(r[0]);
           return to_tuple(r);
@@ -145,6 +170,7 @@ Returns:
     Union[tuple(array, ...), array]: The factors, or the singular values.)");
   m.def("eig",
         [](const array& a, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.eig");
           auto [w, v] = L::eig(a, to_sod(s));
           return nb::make_tuple(w, v);
         },
@@ -158,6 +184,7 @@ Returns:
     tuple(array, array): The eigenvalues and the eigenvectors (as columns).)");
   m.def("eigh",
         [](const array& a, const std::string& uplo, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.eigh");
           auto [w, v] = L::eigh(a, uplo, to_sod(s));
           return nb::make_tuple(w, v);
         },
@@ -172,6 +199,7 @@ Returns:
     tuple(array, array): The eigenvalues and the eigenvectors (as columns).)");
   m.def("eigvalsh",
         [](const array& a, const std::string& uplo, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.eigvalsh");
           return L::eigvalsh(a, uplo, to_sod(s));
         },
         "a"_a, "UPLO"_a = "L", nb::kw_only(), "stream"_a = nb::none(),
@@ -184,7 +212,11 @@ Args:
 Returns:
     array: The eigenvalues.)");
   m.def("lu",
-        [](const array& a, StreamArg s) { return to_tuple(L::lu(a, to_sod(s))); }, "a"_a,
+        [](const array& a, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.lu");
+          return to_tuple(L::lu(a, to_sod(s)));
+        },
+        "a"_a,
         nb::kw_only(), "stream"_a = nb::none(),
         R"(LU factorization with partial pivoting.
 
@@ -196,6 +228,7 @@ Returns:
     ``L`` and upper ``U`` with ``(L @ U)[p] = a``.)");
   m.def("lu_factor",
         [](const array& a, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.lu_factor");
           auto [lu, piv] = L::lu_factor(a, to_sod(s));
           return nb::make_tuple(lu, piv);
         },
@@ -209,7 +242,10 @@ Returns:
     tuple(array, array): ``L`` and ``U`` packed in one matrix, and the 0-based
     pivot rows (uint32).)");
   m.def("solve",
-        [](const array& a, const array& b, StreamArg s) { return L::solve(a, b, to_sod(s)); },
+        [](const array& a, const array& b, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.solve");
+          return L::solve(a, b, to_sod(s));
+        },
         "a"_a, "b"_a, nb::kw_only(), "stream"_a = nb::none(),
         R"(Solve ``a @ x = b`` for a square ``a``.
 
@@ -221,6 +257,7 @@ Returns:
     array: The solution ``x``.)");
   m.def("solve_triangular",
         [](const array& a, const array& b, bool upper, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.solve_triangular");
           return L::solve_triangular(a, b, upper, to_sod(s));
         },
         "a"_a, "b"_a, nb::kw_only(), "upper"_a = false, "stream"_a = nb::none(),
@@ -235,6 +272,7 @@ Returns:
     array: The solution ``x``.)");
   m.def("slogdet",
         [](const array& a, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.slogdet");
           auto [sg, la] = L::slogdet(a, to_sod(s));
           return nb::make_tuple(sg, la);
         },
@@ -248,6 +286,7 @@ Returns:
     tuple(array, array): ``sign`` and ``logabsdet``.)");
   m.def("cross",
         [](const array& a, const array& b, int axis, StreamArg s) {
+          lx::sites::PublicOp tag("linalg.cross");
           return L::cross(a, b, axis, to_sod(s));
         },
         "a"_a, "b"_a, "axis"_a = -1, nb::kw_only(), "stream"_a = nb::none(),

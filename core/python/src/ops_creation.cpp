@@ -128,6 +128,7 @@ Returns:
     array: The filled array.)");
   m.def("empty",
         [](nb::handle shape, std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("empty");
           return zeros(to_shape(shape), dtype.value_or(float32), to_sod(s));
         },
         "shape"_a, "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
@@ -148,6 +149,7 @@ Returns:
         "Ones shaped like a.");
   m.def("empty_like",
         [](const array& a, std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("empty_like");
           return zeros_like(a, dtype.value_or(a.dtype()), to_sod(s));
         },
         nb::arg("a"), "dtype"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
@@ -169,6 +171,7 @@ Returns:
   m.def("arange",
         [](const Number& first, const std::optional<Number>& stop,
            const std::optional<Number>& step, std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("arange");
           const Number& end = stop ? *stop : first;
           Dtype dt = number_dtype(end);
           if (stop) dt = promote_types(dt, number_dtype(first));
@@ -196,6 +199,7 @@ Returns:
   m.def("arange",
         [](const Number& stop, const std::optional<Number>& step, std::optional<Dtype> dtype,
            StreamArg s) {
+          lx::sites::PublicOp tag("arange");
           Dtype dt = number_dtype(stop);
           if (step) dt = promote_types(dt, number_dtype(*step));
           return arange(0.0, number_value(stop), step ? number_value(*step) : 1.0,
@@ -288,6 +292,7 @@ Returns:
         "Coordinate grids from 1-D coordinate arrays.");
   m.def("asarray",
         [](nb::handle a, std::optional<Dtype> dtype, std::optional<bool> copy) {
+          lx::sites::PublicOp tag("asarray");
           // Every conversion copies on this backend, so copy=False cannot be honoured.
           if (copy && !*copy) {
             throw nb::value_error(
@@ -299,7 +304,12 @@ Returns:
         "Convert to an array (like mx.array).");
 
   auto window = [&m](const char* name, array (*f)(int, StreamOrDevice)) {
-    m.def(name, [f](int M, StreamArg s) { return f(M, to_sod(s)); }, "M"_a, nb::kw_only(),
+    m.def(name,
+          [f, name](int M, StreamArg s) {
+            lx::sites::PublicOp tag(name);
+            return f(M, to_sod(s));
+          },
+          "M"_a, nb::kw_only(),
           "stream"_a = nb::none(), "A window function of length M.");
   };
   window("bartlett", &bartlett);

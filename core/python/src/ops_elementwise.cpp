@@ -7,7 +7,11 @@ using namespace lx;
 void init_ops_elementwise(nb::module_& m) {
   // Unary ops: `(a, /, *, stream=None)`.
 #define LUMEX_UNARY(NAME, FN, DOC)                                              \
-  m.def(NAME, [](const ScalarOrArray& a, StreamArg s) { return FN(arr(a), to_sod(s)); }, \
+  m.def(NAME,                                                                    \
+        [](const ScalarOrArray& a, StreamArg s) {                                \
+          lx::sites::PublicOp tag(NAME);                                         \
+          return FN(arr(a), to_sod(s));                                          \
+        },                                                                       \
         nb::arg("a"), nb::kw_only(), "stream"_a = nb::none(),                    \
         nb::sig("def " NAME "(a: array, /, *, stream: Stream | Device | None = None) -> array"), \
         DOC "\n\nArgs:\n    a (array): Input array or scalar.\n" "    stream (Stream | Device | None): Stream or device to run on; the default stream when None.\n" \
@@ -66,11 +70,15 @@ void init_ops_elementwise(nb::module_& m) {
   m.attr("acosh") = m.attr("arccosh");
   m.attr("atanh") = m.attr("arctanh");
 
-  m.def("positive", [](const ScalarOrArray& a, StreamArg) { return arr(a); },
+  m.def("positive", [](const ScalarOrArray& a, StreamArg) {
+    lx::sites::PublicOp tag("positive");
+    return arr(a);
+  },
         nb::arg("a"), nb::kw_only(), "stream"_a = nb::none(),
         "Element-wise identity: returns ``a`` unchanged (as ``+a`` does).");
   m.def("round",
         [](const ScalarOrArray& a, int decimals, StreamArg s) {
+          lx::sites::PublicOp tag("round");
           return round(arr(a), decimals, to_sod(s));
         },
         nb::arg("a"), "decimals"_a = 0, nb::kw_only(), "stream"_a = nb::none(),
@@ -78,6 +86,7 @@ void init_ops_elementwise(nb::module_& m) {
   m.def("nan_to_num",
         [](const ScalarOrArray& a, float nan, std::optional<float> posinf,
            std::optional<float> neginf, StreamArg s) {
+          lx::sites::PublicOp tag("nan_to_num");
           return nan_to_num(arr(a), nan, posinf, neginf, to_sod(s));
         },
         nb::arg("a"), "nan"_a = 0.0f, "posinf"_a = nb::none(), "neginf"_a = nb::none(),
@@ -88,6 +97,7 @@ void init_ops_elementwise(nb::module_& m) {
 #define LUMEX_BINARY(NAME, FN, DOC)                                          \
   m.def(NAME,                                                                \
         [](const ScalarOrArray& a, const ScalarOrArray& b, StreamArg s) {    \
+          lx::sites::PublicOp tag(NAME);                                     \
           auto [x, y] = to_arrays(a, b);                                     \
           return FN(x, y, to_sod(s));                                        \
         },                                                                   \
@@ -129,6 +139,7 @@ void init_ops_elementwise(nb::module_& m) {
 
   m.def("divmod",
         [](const ScalarOrArray& a, const ScalarOrArray& b, StreamArg s) {
+          lx::sites::PublicOp tag("divmod");
           auto [x, y] = to_arrays(a, b);
           auto r = divmod(x, y, to_sod(s));
           nb::list out;  // a list, as MLX
@@ -142,6 +153,7 @@ void init_ops_elementwise(nb::module_& m) {
   m.def("where",
         [](const ScalarOrArray& c, const ScalarOrArray& x, const ScalarOrArray& y,
            StreamArg s) {
+          lx::sites::PublicOp tag("where");
           auto [xx, yy] = to_arrays(x, y);
           return where(to_array_like(c, nullptr), xx, yy, to_sod(s));
         },
@@ -161,6 +173,7 @@ Returns:
 
   m.def("clip",
         [](const ScalarOrArray& a, nb::handle a_min, nb::handle a_max, StreamArg s) {
+          lx::sites::PublicOp tag("clip");
           auto x = arr(a);
           std::optional<array> lo, hi;
           if (!a_min.is_none()) lo = to_array_like(a_min, &x);
@@ -183,6 +196,7 @@ Returns:
   m.def("isclose",
         [](const ScalarOrArray& a, const ScalarOrArray& b, double rtol, double atol,
            bool equal_nan, StreamArg s) {
+          lx::sites::PublicOp tag("isclose");
           auto [x, y] = to_arrays(a, b);
           return isclose(x, y, rtol, atol, equal_nan, to_sod(s));
         },
@@ -192,6 +206,7 @@ Returns:
 
   m.def("astype",
         [](const ScalarOrArray& a, Dtype dtype, StreamArg s) {
+          lx::sites::PublicOp tag("astype");
           return astype(arr(a), dtype, to_sod(s));
         },
         nb::arg("a"), "dtype"_a, nb::kw_only(), "stream"_a = nb::none(),

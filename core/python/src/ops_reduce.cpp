@@ -62,6 +62,7 @@ void def_reductions(nb::module_& m) {
 
   m.def("count_nonzero",
         [](const ScalarOrArray& a, const AxisArg& axis, bool keepdims, StreamArg s) {
+          lx::sites::PublicOp tag("count_nonzero");
           return count_nonzero(arr(a), to_axes(axis), keepdims, to_sod(s));
         },
         nb::arg("a"), "axis"_a = nb::none(), nb::kw_only(), "keepdims"_a = false,
@@ -72,6 +73,7 @@ void def_reductions(nb::module_& m) {
 
   m.def("minmax",
         [](const ScalarOrArray& a, const AxisArg& axis, bool keepdims, StreamArg s) {
+          lx::sites::PublicOp tag("minmax");
           auto [lo, hi] = minmax(arr(a), to_axes(axis), keepdims, to_sod(s));
           return nb::make_tuple(lo, hi);
         },
@@ -109,7 +111,10 @@ void def_reductions(nb::module_& m) {
 #define LUMEX_ARG(NAME, FN, DOC)                                               \
   m.def(NAME,                                                                  \
         [](const ScalarOrArray& a, std::optional<int> axis, bool keepdims,     \
-           StreamArg s) { return FN(arr(a), axis, keepdims, to_sod(s)); },     \
+           StreamArg s) {                                                      \
+          lx::sites::PublicOp tag(NAME);                                       \
+          return FN(arr(a), axis, keepdims, to_sod(s));                        \
+        },                                                                     \
         nb::arg("a"), "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(), \
         "stream"_a = nb::none(),                                               \
         nb::sig("def " NAME "(a: array, /, axis: None | int = None, keepdims: bool = False, " \
@@ -150,6 +155,7 @@ void def_scans(nb::module_& m) {
   m.def(NAME,                                                                  \
         [](const ScalarOrArray& a, std::optional<int> axis, bool reverse,      \
            bool inclusive, std::optional<Dtype> dtype, StreamArg s) {          \
+          lx::sites::PublicOp tag(NAME);                                       \
           return FN(arr(a), axis, reverse, inclusive, dtype, to_sod(s));       \
         },                                                                     \
         nb::arg("a"), "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, \
@@ -174,6 +180,7 @@ void def_scans(nb::module_& m) {
   m.def(NAME,                                                                  \
         [](const ScalarOrArray& a, std::optional<int> axis, bool reverse,      \
            bool inclusive, StreamArg s) {                                      \
+          lx::sites::PublicOp tag(NAME);                                       \
           return FN(arr(a), axis, reverse, inclusive, to_sod(s));              \
         },                                                                     \
         nb::arg("a"), "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false, \
@@ -197,6 +204,7 @@ void def_comparisons(nb::module_& m) {
   m.def("allclose",
         [](const array& a, const array& b, double rtol, double atol,
            bool equal_nan, StreamArg s) {
+          lx::sites::PublicOp tag("allclose");
           return allclose(a, b, rtol, atol, equal_nan, to_sod(s));
         },
         nb::arg("a"), nb::arg("b"), "rtol"_a = 1e-5, "atol"_a = 1e-8, nb::kw_only(),
@@ -206,6 +214,7 @@ void def_comparisons(nb::module_& m) {
         "True if all elements of a and b are close: ``abs(a - b) <= atol + rtol * abs(b)``.");
   m.def("array_equal",
         [](const ScalarOrArray& a, const ScalarOrArray& b, bool equal_nan, StreamArg s) {
+          lx::sites::PublicOp tag("array_equal");
           auto [x, y] = to_arrays(a, b);
           return array_equal(x, y, equal_nan, to_sod(s));
         },
@@ -274,7 +283,8 @@ void def_methods(nb::module_& m) {
 
   auto arg_method = [&](const char* name, ArgFn fn) {
     method(name,
-           [fn](const array& self, std::optional<int> axis, bool keepdims, StreamArg s) {
+           [fn, name](const array& self, std::optional<int> axis, bool keepdims, StreamArg s) {
+             lx::sites::PublicOp tag(name);
              return fn(self, axis, keepdims, to_sod(s));
            },
            "axis"_a = nb::none(), "keepdims"_a = false, nb::kw_only(),
@@ -289,8 +299,11 @@ void def_methods(nb::module_& m) {
 
   auto scan_method = [&](const char* name, ScanFn fn) {
     method(name,
-           [fn](const array& self, std::optional<int> axis, bool reverse, bool inclusive,
-                StreamArg s) { return fn(self, axis, reverse, inclusive, to_sod(s)); },
+           [fn, name](const array& self, std::optional<int> axis, bool reverse, bool inclusive,
+                      StreamArg s) {
+             lx::sites::PublicOp tag(name);
+             return fn(self, axis, reverse, inclusive, to_sod(s));
+           },
            "axis"_a = nb::none(), nb::kw_only(), "reverse"_a = false,
            "inclusive"_a = true, "stream"_a = nb::none());
   };

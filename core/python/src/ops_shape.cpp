@@ -94,6 +94,7 @@ void init_ops_shape(nb::module_& m) {
 
   m.def("reshape",
         [](const ScalarOrArray& a, std::vector<ShapeElem> shape, StreamArg s) {
+          lx::sites::PublicOp tag("reshape");
           return reshape(arr(a), shape, to_sod(s));
         },
         nb::arg("a"), "shape"_a, nb::kw_only(), "stream"_a = nb::none(),
@@ -124,7 +125,13 @@ Args:
 
 Returns:
     array: The transposed array.)");
-  m.def("permute_dims", transpose_fn, nb::arg("a"), "axes"_a = nb::none(), nb::kw_only(),
+  m.def("permute_dims",
+        [transpose_fn](const ScalarOrArray& a, std::optional<std::vector<int>> axes,
+                       StreamArg s) {
+          lx::sites::PublicOp tag("permute_dims");
+          return transpose_fn(a, axes, s);
+        },
+        nb::arg("a"), "axes"_a = nb::none(), nb::kw_only(),
         "stream"_a = nb::none(), "Permute the axes (alias of transpose).");
   m.def("matrix_transpose",
         [](const ScalarOrArray& a, StreamArg s) {
@@ -164,6 +171,7 @@ Returns:
         "shapes"_a, "The shape the given shapes broadcast to.");
   m.def("contiguous",
         [](const ScalarOrArray& a, bool allow_col_major, StreamArg s) {
+          lx::sites::PublicOp tag("contiguous");
           return contiguous(arr(a), allow_col_major, to_sod(s));
         },
         nb::arg("a"), "allow_col_major"_a = false, nb::kw_only(),
@@ -216,6 +224,7 @@ Args:
 Returns:
     array: A view of ``a`` with the extra axes.)");
   auto swapaxes_fn = [](const ScalarOrArray& a, int axis1, int axis2, StreamArg s) {
+    lx::sites::PublicOp tag("swapaxes");
     return swapaxes(arr(a), axis1, axis2, to_sod(s));
   };
   m.def("swapaxes", swapaxes_fn, nb::arg("a"), "axis1"_a, "axis2"_a, nb::kw_only(),
@@ -243,7 +252,12 @@ Args:
 
 Returns:
     array: The joined array.)");
-  m.def("concat", concat_fn, "arrays"_a, "axis"_a = 0, nb::kw_only(),
+  m.def("concat",
+        [concat_fn](nb::handle arrays, std::optional<int> axis, StreamArg s) {
+          lx::sites::PublicOp tag("concat");  // outermost wins: the name the user called
+          return concat_fn(arrays, axis, s);
+        },
+        "arrays"_a, "axis"_a = 0, nb::kw_only(),
         "stream"_a = nb::none(), "Join arrays along an axis (alias of concatenate).");
   m.def("stack",
         [](nb::handle arrays, std::optional<int> axis, StreamArg s) {
@@ -342,6 +356,7 @@ Returns:
         "stream"_a = nb::none(), "Roll elements along axes (of the flattened array if axis is None).");
   m.def("flip",
         [](const ScalarOrArray& a, const AxisArg& axis, StreamArg s) {
+          lx::sites::PublicOp tag("flip");
           if (std::holds_alternative<std::monostate>(axis)) return flip(arr(a), to_sod(s));
           if (auto* i = std::get_if<int>(&axis)) return flip(arr(a), {*i}, to_sod(s));
           return flip(arr(a), std::get<std::vector<int>>(axis), to_sod(s));
@@ -357,7 +372,9 @@ Returns:
         "Extract a diagonal, or build a diagonal matrix from a vector.");
   auto diagonal_fn = [](const ScalarOrArray& a, int offset, int axis1, int axis2,
                         StreamArg s) {
-    lx::sites::PublicOp tag("diagonal"); return diagonal(arr(a), offset, axis1, axis2, to_sod(s)); };
+    lx::sites::PublicOp tag("diagonal");
+    return diagonal(arr(a), offset, axis1, axis2, to_sod(s));
+  };
   m.def("diagonal", diagonal_fn, nb::arg("a"), "offset"_a = 0, "axis1"_a = 0, "axis2"_a = 1,
         "stream"_a = nb::none(), "The diagonal of the (axis1, axis2) planes.");
 
@@ -372,7 +389,8 @@ Returns:
 
   auto atleast = [&m](const char* name, array (*f)(const array&, StreamOrDevice)) {
     m.def(name,
-          [f](nb::args arys, StreamArg s) -> nb::object {
+          [f, name](nb::args arys, StreamArg s) -> nb::object {
+            lx::sites::PublicOp tag(name);
             std::vector<array> out;
             for (auto h : arys) out.push_back(f(arr(h), to_sod(s)));
             if (out.size() == 1) return nb::cast(out[0]);
@@ -387,6 +405,7 @@ Returns:
   m.def("as_strided",
         [](const ScalarOrArray& a, std::optional<std::vector<ShapeElem>> shape,
            std::optional<std::vector<int64_t>> strides, int64_t offset, StreamArg s) {
+          lx::sites::PublicOp tag("as_strided");
           auto x = arr(a);
           Shape sh = shape ? Shape(*shape) : x.shape();
           Strides st = strides ? Strides(*strides) : row_strides(sh);
@@ -397,6 +416,7 @@ Returns:
         "A view of the row-major data with the given shape and strides (in elements).");
   m.def("view",
         [](const ScalarOrArray& a, Dtype dtype, StreamArg s) {
+          lx::sites::PublicOp tag("view");
           return view(arr(a), dtype, to_sod(s));
         },
         nb::arg("a"), "dtype"_a, "stream"_a = nb::none(), "Reinterpret the bits as another dtype.");
@@ -424,6 +444,7 @@ Returns:
   method("swapaxes",
          nb::cpp_function(
              [](const array& a, int axis1, int axis2, StreamArg s) {
+               lx::sites::PublicOp tag("swapaxes");
                return swapaxes(a, axis1, axis2, to_sod(s));
              },
              nb::is_method(), nb::scope(cls), nb::name("swapaxes"), "axis1"_a, "axis2"_a, nb::kw_only(), "stream"_a = nb::none()));

@@ -7,6 +7,7 @@ using namespace lx;
 void init_ops_sort(nb::module_& m) {
   m.def("sort",
         [](const array& a, nb::handle axis, StreamArg s) {
+          lx::sites::PublicOp tag("sort");
           return sort(a, opt_axis(axis), to_sod(s));
         },
         nb::arg(), "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
@@ -23,6 +24,7 @@ Returns:
     array: The sorted values.)");
   m.def("argsort",
         [](const array& a, nb::handle axis, StreamArg s) {
+          lx::sites::PublicOp tag("argsort");
           return argsort(a, opt_axis(axis), to_sod(s));
         },
         nb::arg(), "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
@@ -39,6 +41,7 @@ Returns:
     array: ``uint32`` indices, such that ``take_along_axis(a, i, axis)`` is sorted.)");
   m.def("partition",
         [](const array& a, int kth, nb::handle axis, StreamArg s) {
+          lx::sites::PublicOp tag("partition");
           return partition(a, kth, opt_axis(axis), to_sod(s));
         },
         nb::arg(), "kth"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
@@ -47,6 +50,7 @@ Returns:
         "Partially sorted copy: element kth in sorted position, smaller ones before it.");
   m.def("argpartition",
         [](const array& a, int kth, nb::handle axis, StreamArg s) {
+          lx::sites::PublicOp tag("argpartition");
           return argpartition(a, kth, opt_axis(axis), to_sod(s));
         },
         nb::arg(), "kth"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
@@ -55,6 +59,7 @@ Returns:
         "uint32 indices that partition the array along an axis.");
   m.def("topk",
         [](const array& a, int k, nb::handle axis, StreamArg s) {
+          lx::sites::PublicOp tag("topk");
           return topk(a, k, opt_axis(axis), to_sod(s));
         },
         nb::arg(), "k"_a, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
@@ -72,6 +77,7 @@ Returns:
     array: ``a`` with ``axis`` shortened to ``k``.)");
   m.def("searchsorted",
         [](const array& seq, nb::handle values, const std::string& side, StreamArg s) {
+          lx::sites::PublicOp tag("searchsorted");
           auto v = nb::isinstance<array>(values) ? nb::cast<array>(values)
                                                  : to_array_like(values, &seq);
           return searchsorted(seq, v, side, to_sod(s));
@@ -83,6 +89,7 @@ Returns:
   m.def("unique",
         [](const array& a, int size, bool return_index, bool return_inverse,
            bool return_counts, nb::handle fill_value, StreamArg s) -> nb::object {
+          lx::sites::PublicOp tag("unique");
           std::optional<array> fill;
           if (!fill_value.is_none()) {
             fill = nb::isinstance<array>(fill_value) ? nb::cast<array>(fill_value)
@@ -128,7 +135,10 @@ Returns:
     array or tuple(array, ...): The unique elements, followed by the requested
     index, inverse and counts, in that order.)");
   m.def("diff",
-        [](const array& a, int n, int axis, StreamArg s) { return diff(a, n, axis, to_sod(s)); },
+        [](const array& a, int n, int axis, StreamArg s) {
+          lx::sites::PublicOp tag("diff");
+          return diff(a, n, axis, to_sod(s));
+        },
         nb::arg(), "n"_a = 1, "axis"_a.none() = -1, nb::kw_only(), "stream"_a = nb::none(),
         nb::sig("def diff(a: array, /, n: int = 1, axis: int = -1, *, stream: "
                 "StreamOrDevice = None) -> array"),

@@ -33,6 +33,7 @@ void init_quantized(nb::module_& m) {
   m.def("quantize",
         [](const ScalarOrArray& w, std::optional<int> gs, std::optional<int> bits,
            const std::string& mode, const nb::object& global_scale, StreamArg s) {
+          lx::sites::PublicOp tag("quantize");
           auto outs = quantize(arr(w), gs, bits, mode, opt_arr(global_scale), to_sod(s));
           if (outs.size() == 3) return nb::cast(std::make_tuple(outs[0], outs[1], outs[2]));
           return nb::cast(std::make_tuple(outs[0], outs[1]));
@@ -58,6 +59,7 @@ void init_quantized(nb::module_& m) {
         [](const ScalarOrArray& w, const ScalarOrArray& scales, const nb::object& biases,
            std::optional<int> gs, std::optional<int> bits, const std::string& mode,
            const nb::object& global_scale, std::optional<Dtype> dtype, StreamArg s) {
+          lx::sites::PublicOp tag("dequantize");
           return dequantize(arr(w), arr(scales), opt_arr(biases), gs, bits, mode,
                             opt_arr(global_scale), dtype, to_sod(s));
         },
@@ -86,6 +88,7 @@ void init_quantized(nb::module_& m) {
         [](const ScalarOrArray& x, const ScalarOrArray& w, const ScalarOrArray& scales,
            const nb::object& biases, bool transpose, std::optional<int> gs,
            std::optional<int> bits, const std::string& mode, StreamArg s) {
+          lx::sites::PublicOp tag("quantized_matmul");
           return quantized_matmul(arr(x), arr(w), arr(scales), opt_arr(biases), transpose, gs,
                                   bits, mode, to_sod(s));
         },
@@ -115,6 +118,7 @@ void init_quantized(nb::module_& m) {
            const nb::object& biases, const nb::object& lhs, const nb::object& rhs,
            bool transpose, std::optional<int> gs, std::optional<int> bits,
            const std::string& mode, const nb::object& global_scale, bool, StreamArg s) {
+          lx::sites::PublicOp tag("gather_qmm");
           if (!global_scale.is_none()) {
             throw nb::value_error("[gather_qmm] global_scale is not supported yet.");
           }
@@ -150,6 +154,7 @@ void init_quantized(nb::module_& m) {
   m.def("gather_mm",
         [](const ScalarOrArray& a, const ScalarOrArray& b, const nb::object& lhs,
            const nb::object& rhs, bool, StreamArg s) {
+          lx::sites::PublicOp tag("gather_mm");
           return gather_mm(arr(a), arr(b), opt_arr(lhs), opt_arr(rhs), to_sod(s));
         },
         "a"_a, "b"_a, "lhs_indices"_a = nb::none(), "rhs_indices"_a = nb::none(),

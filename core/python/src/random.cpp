@@ -40,7 +40,12 @@ void init_random(nb::module_& parent) {
 Args:
     seed (int): Seed for the global PRNG.)");
 
-  m.def("key", [](uint64_t s) { return rnd::key(s); }, "seed"_a,
+  m.def("key",
+        [](uint64_t s) {
+          lx::sites::PublicOp tag("random.key");
+          return rnd::key(s);
+        },
+        "seed"_a,
         nb::sig("def key(seed: int) -> array"),
         R"(Get a PRNG key from a seed.
 
@@ -52,6 +57,7 @@ Returns:
 
   m.def("split",
         [](const array& key, int num, StreamArg s) {
+          lx::sites::PublicOp tag("random.split");
           return rnd::split(key, num, to_sod(s));
         },
         "key"_a, "num"_a = 2, "stream"_a = nb::none(),
@@ -68,6 +74,7 @@ Returns:
   m.def("uniform",
         [](nb::handle low, nb::handle high, const Shape& shape,
            std::optional<Dtype> dtype, KeyArg key, StreamArg s) {
+          lx::sites::PublicOp tag("random.uniform");
           return rnd::uniform(to_array(low), to_array(high), shape,
                               dtype.value_or(float32), key, to_sod(s));
         },
@@ -92,6 +99,7 @@ Returns:
   m.def("normal",
         [](const Shape& shape, std::optional<Dtype> dtype, nb::handle loc,
            nb::handle scale, KeyArg key, StreamArg s) {
+          lx::sites::PublicOp tag("random.normal");
           Dtype d = dtype.value_or(float32);
           std::optional<array> l, sc;
           if (!loc.is_none()) l = to_array(loc, d);
@@ -119,6 +127,7 @@ Returns:
   m.def("randint",
         [](nb::handle low, nb::handle high, const Shape& shape,
            std::optional<Dtype> dtype, KeyArg key, StreamArg s) {
+          lx::sites::PublicOp tag("random.randint");
           return rnd::randint(to_array(low), to_array(high), shape,
                               dtype.value_or(int32), key, to_sod(s));
         },
@@ -142,6 +151,7 @@ Returns:
 
   m.def("bernoulli",
         [](nb::handle p, std::optional<Shape> shape, KeyArg key, StreamArg s) {
+          lx::sites::PublicOp tag("random.bernoulli");
           return rnd::bernoulli(to_array(p), shape, key, to_sod(s));
         },
         "p"_a = 0.5, "shape"_a = nb::none(), "key"_a = nb::none(),
@@ -161,6 +171,7 @@ Returns:
   m.def("truncated_normal",
         [](nb::handle lower, nb::handle upper, std::optional<Shape> shape,
            std::optional<Dtype> dtype, KeyArg key, StreamArg s) {
+          lx::sites::PublicOp tag("random.truncated_normal");
           return rnd::truncated_normal(to_array(lower), to_array(upper),
                                        shape, dtype.value_or(float32), key, to_sod(s));
         },
@@ -182,6 +193,7 @@ Returns:
 
   m.def("gumbel",
         [](const Shape& shape, std::optional<Dtype> dtype, KeyArg key, StreamArg s) {
+          lx::sites::PublicOp tag("random.gumbel");
           return rnd::gumbel(shape, dtype.value_or(float32), key, to_sod(s));
         },
         "shape"_a = Shape{}, "dtype"_a = float32, "key"_a = nb::none(),
@@ -200,6 +212,7 @@ Returns:
   m.def("laplace",
         [](const Shape& shape, std::optional<Dtype> dtype, float loc, float scale,
            KeyArg key, StreamArg s) {
+          lx::sites::PublicOp tag("random.laplace");
           return rnd::laplace(shape, dtype.value_or(float32), loc, scale, key,
                               to_sod(s));
         },
@@ -220,6 +233,7 @@ Returns:
 
   m.def("permutation",
         [](nb::handle x, int axis, KeyArg key, StreamArg s) {
+          lx::sites::PublicOp tag("random.permutation");
           auto sod = to_sod(s);
           if (nb::isinstance<nb::int_>(x)) {
             auto n = nb::cast<int64_t>(x);
@@ -255,6 +269,7 @@ Returns:
   m.def("categorical",
         [](const array& logits, int axis, std::optional<Shape> shape,
            std::optional<int> num_samples, KeyArg key, StreamArg s) {
+          lx::sites::PublicOp tag("random.categorical");
           return rnd::categorical(logits, axis, shape, num_samples, key, to_sod(s));
         },
         "logits"_a, "axis"_a = -1, "shape"_a = nb::none(), "num_samples"_a = nb::none(),
@@ -280,6 +295,7 @@ Returns:
   m.def("multivariate_normal",
         [](const array& mean, const array& cov, const Shape& shape,
            std::optional<Dtype> dtype, KeyArg key, StreamArg s) {
+          lx::sites::PublicOp tag("random.multivariate_normal");
           return rnd::multivariate_normal(mean, cov, shape, dtype.value_or(float32),
                                           key, to_sod(s));
         },

@@ -6,6 +6,9 @@
 
 #include "engine/primitives.h"
 #include "engine/primitives/conv.h"
+#include "engine/primitives/depends.h"
+#include "engine/primitives/fast.h"
+#include "engine/primitives/quantized.h"
 
 namespace lumex::core {
 
@@ -120,6 +123,10 @@ LUMEX_NO_GPU(Partition)
 LUMEX_NO_GPU(ArgPartition)
 LUMEX_NO_GPU(SearchSorted)
 LUMEX_NO_GPU(Convolution)
+LUMEX_NO_GPU(RMSNorm)
+LUMEX_NO_GPU(LayerNorm)
+LUMEX_NO_GPU(Dequantize)
+LUMEX_NO_GPU(QuantizedMatmul)
 
 LUMEX_NO_GPU_MULTI(CustomTransforms)
 LUMEX_NO_GPU_MULTI(DivMod)
@@ -131,5 +138,9 @@ LUMEX_NO_GPU_MULTI(Eigh)
 LUMEX_NO_GPU_MULTI(Eig)
 LUMEX_NO_GPU_MULTI(LUF)
 LUMEX_NO_GPU_MULTI(Solve)
+LUMEX_NO_GPU_MULTI(Quantize)
+LUMEX_NO_GPU_MULTI(Depends)
+LUMEX_NO_GPU_MULTI(ScaledDotProductAttention)
+LUMEX_NO_GPU_MULTI(ScaledDotProductAttentionVJP)
 
 }  // namespace lumex::core

@@ -164,16 +164,27 @@ class Adam(Optimizer):
         state["m"] = mx.zeros_like(parameter)
         state["v"] = mx.zeros_like(parameter)
 
+    def _second_moment(self, v, gradient):
+        b2 = self.betas[1]
+        return b2 * v + (1 - b2) * mx.square(gradient)
+
+    def _moments(self, gradient, state):
+        """The updated moments ``m`` and ``v``, also stored in ``state`` (Adamax
+        changes only the second)."""
+        b1 = self.betas[0]
+        m = b1 * state["m"] + (1 - b1) * gradient
+        v = self._second_moment(state["v"], gradient)
+        state["m"] = m
+        state["v"] = v
+        return m, v
+
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One Adam step for one parameter; keeps the moments in ``state["m"]`` and ``state["v"]``."""
         lr = self.learning_rate.astype(gradient.dtype)
-        b1, b2 = self.betas
-        m = b1 * state["m"] + (1 - b1) * gradient
-        v = b2 * state["v"] + (1 - b2) * mx.square(gradient)
-        state["m"] = m
-        state["v"] = v
+        m, v = self._moments(gradient, state)
         if not self.bias_correction:
             return parameter - lr * m / (mx.sqrt(v) + self.eps)
+        b1, b2 = self.betas
         step = self.step
         c1 = (lr / (1 - b1**step)).astype(gradient.dtype)
         c2 = mx.rsqrt(1 - b2**step).astype(gradient.dtype)
@@ -233,12 +244,11 @@ class Adamax(Adam):
     def __init__(self, learning_rate: Union[float, Schedule], betas: List[float] = [0.9, 0.999], eps: float = 1e-8):
         super().__init__(learning_rate, betas, eps)
 
+    def _second_moment(self, v, gradient):
+        return mx.maximum(self.betas[1] * v, mx.abs(gradient))
+
     def apply_single(self, gradient: mx.array, parameter: mx.array, state: dict):
         """One Adamax step for one parameter; keeps ``m`` and the infinity norm ``v`` in ``state``."""
         lr = self.learning_rate.astype(gradient.dtype)
-        b1, b2 = self.betas
-        m = b1 * state["m"] + (1 - b1) * gradient
-        v = mx.maximum(b2 * state["v"], mx.abs(gradient))
-        state["m"] = m
-        state["v"] = v
+        m, v = self._moments(gradient, state)
         return parameter - lr * m / (v + self.eps)

@@ -182,7 +182,7 @@ class Muon(Optimizer):
         state["v"] = v
         step = gradient * (1 - mu) + v * mu if self.nesterov else v
         lr = self.learning_rate.astype(gradient.dtype)
-        if step.ndim >= 2:
+        if step.ndim >= 2 and step.size > 0:  # an empty matrix has nothing to orthogonalize
             shape = step.shape
             step = _orthogonalize(mx.reshape(step, (shape[0], -1)), self.ns_steps).reshape(shape)
             lr = lr * max(1, shape[-2] / shape[-1]) ** 0.5

@@ -7,6 +7,7 @@ the activation from graph views. The ops and their order are MLX's, so the
 values are the same.
 """
 
+import inspect
 import math
 
 import lumex.core as mx
@@ -187,113 +188,91 @@ def tanh(x):
     return mx.tanh(x)
 
 
-def _activation(fn, doc):
-    """A parameterless module class applying ``fn``."""
+def _activation(name, fn, doc, param=None, default=None, attr=None):
+    """A module class called ``name`` applying ``fn(x)``, or ``fn(x, <param>)`` with
+    ``param`` (default ``default``) taken by its constructor and kept as ``attr``
+    (MLX's attribute name, ``param`` unless given)."""
+    if param is None:
+        class Activation(Module):
+            def __call__(self, x):
+                return fn(x)
+    else:
+        attr = attr or param
 
-    class Activation(Module):
-        def __call__(self, x):
-            return fn(x)
+        class Activation(Module):
+            def __init__(self, *args, **kwargs):
+                super().__init__()
+                value = signature.bind(None, *args, **kwargs).arguments.get(param, default)
+                setattr(self, attr, value)
 
+            def __call__(self, x):
+                return fn(x, getattr(self, attr))
+
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        signature = inspect.Signature([inspect.Parameter("self", kind),
+                                        inspect.Parameter(param, kind, default=default)])
+        Activation.__init__.__signature__ = signature
+    Activation.__name__ = Activation.__qualname__ = name
     Activation.__doc__ = doc
     return Activation
 
 
-Sigmoid = _activation(sigmoid, "Applies the sigmoid element-wise (see :func:`sigmoid`).")
-Mish = _activation(mish, "Applies Mish element-wise (see :func:`mish`).")
-ReLU = _activation(relu, "Applies the ReLU :math:`\\max(x, 0)` (see :func:`relu`).")
-ReLU2 = _activation(relu2, "Applies the squared ReLU (see :func:`relu2`).")
-ReLU6 = _activation(relu6, "Applies ReLU capped at 6 (see :func:`relu6`).")
-Softmax = _activation(softmax, "Applies the softmax over the last axis (see :func:`softmax`).")
-Softplus = _activation(softplus, "Applies softplus element-wise (see :func:`softplus`).")
-Softsign = _activation(softsign, "Applies softsign element-wise (see :func:`softsign`).")
-SiLU = _activation(silu, "Applies the sigmoid linear unit (see :func:`silu`).")
-LogSoftmax = _activation(log_softmax, "Applies the log softmax over the last axis "
-                         "(see :func:`log_softmax`).")
-LogSigmoid = _activation(log_sigmoid, "Applies the log sigmoid (see :func:`log_sigmoid`).")
-Tanh = _activation(tanh, "Applies the hyperbolic tangent (see :func:`tanh`).")
-Hardswish = _activation(hardswish, "Applies hard swish (see :func:`hardswish`).")
-SELU = _activation(selu, "Applies the scaled ELU (see :func:`selu`).")
-Softmin = _activation(softmin, "Applies the softmin over the last axis (see :func:`softmin`).")
-for _name in ("Sigmoid", "Mish", "ReLU", "ReLU2", "ReLU6", "Softmax", "Softplus",
-              "Softsign", "SiLU", "LogSoftmax", "LogSigmoid", "Tanh", "Hardswish",
-              "SELU", "Softmin"):
-    _cls = globals()[_name]
-    _cls.__name__ = _cls.__qualname__ = _name
+Sigmoid = _activation("Sigmoid", sigmoid, "Applies the sigmoid element-wise (see :func:`sigmoid`).")
+Mish = _activation("Mish", mish, "Applies Mish element-wise (see :func:`mish`).")
+ReLU = _activation("ReLU", relu, "Applies the ReLU :math:`\\max(x, 0)` (see :func:`relu`).")
+ReLU2 = _activation("ReLU2", relu2, "Applies the squared ReLU (see :func:`relu2`).")
+ReLU6 = _activation("ReLU6", relu6, "Applies ReLU capped at 6 (see :func:`relu6`).")
+Softmax = _activation("Softmax", softmax,
+                      "Applies the softmax over the last axis (see :func:`softmax`).")
+Softplus = _activation("Softplus", softplus, "Applies softplus element-wise (see :func:`softplus`).")
+Softsign = _activation("Softsign", softsign, "Applies softsign element-wise (see :func:`softsign`).")
+SiLU = _activation("SiLU", silu, "Applies the sigmoid linear unit (see :func:`silu`).")
+LogSoftmax = _activation("LogSoftmax", log_softmax,
+                         "Applies the log softmax over the last axis (see :func:`log_softmax`).")
+LogSigmoid = _activation("LogSigmoid", log_sigmoid,
+                         "Applies the log sigmoid (see :func:`log_sigmoid`).")
+Tanh = _activation("Tanh", tanh, "Applies the hyperbolic tangent (see :func:`tanh`).")
+Hardswish = _activation("Hardswish", hardswish, "Applies hard swish (see :func:`hardswish`).")
+SELU = _activation("SELU", selu, "Applies the scaled ELU (see :func:`selu`).")
+Softmin = _activation("Softmin", softmin,
+                      "Applies the softmin over the last axis (see :func:`softmin`).")
+HardTanh = _activation("HardTanh", hard_tanh, "Applies hard tanh (see :func:`hard_tanh`).")
 
-
-class GLU(Module):
-    r"""Applies the gated linear unit along ``axis`` (see :func:`glu`).
+GLU = _activation("GLU", glu, r"""Applies the gated linear unit along ``axis`` (see :func:`glu`).
 
     Args:
         axis (int): the axis split in two halves. Default: ``-1``.
-    """
-
-    def __init__(self, axis: int = -1):
-        super().__init__()
-        self.axis = axis
-
-    def __call__(self, x) -> mx.array:
-        return glu(x=x, axis=self.axis)
-
-
-class LeakyReLU(Module):
-    r"""Applies leaky ReLU (see :func:`leaky_relu`).
+    """, param="axis", default=-1)
+LeakyReLU = _activation("LeakyReLU", leaky_relu, r"""Applies leaky ReLU (see :func:`leaky_relu`).
 
     Args:
         negative_slope: the slope for negative inputs. Default: ``1e-2``.
-    """
-
-    def __init__(self, negative_slope=1e-2):
-        super().__init__()
-        self._negative_slope = negative_slope
-
-    def __call__(self, x):
-        return leaky_relu(x, self._negative_slope)
-
-
-class ELU(Module):
-    r"""Applies the exponential linear unit (see :func:`elu`).
+    """, param="negative_slope", default=1e-2, attr="_negative_slope")
+ELU = _activation("ELU", elu, r"""Applies the exponential linear unit (see :func:`elu`).
 
     Args:
         alpha: the :math:`\alpha` value. Default: ``1.0``.
-    """
-
-    def __init__(self, alpha=1.0):
-        super().__init__()
-        self._alpha = alpha
-
-    def __call__(self, x):
-        return elu(x, self._alpha)
-
-
-class Softshrink(Module):
-    r"""Applies soft shrinkage (see :func:`softshrink`).
+    """, param="alpha", default=1.0, attr="_alpha")
+Softshrink = _activation("Softshrink", softshrink, r"""Applies soft shrinkage (see :func:`softshrink`).
 
     Args:
         lambd: the :math:`\lambda` value. Default: ``0.5``.
-    """
-
-    def __init__(self, lambd=0.5):
-        super().__init__()
-        self.lambd = lambd
-
-    def __call__(self, x):
-        return softshrink(x, self.lambd)
-
-
-class CELU(Module):
-    r"""Applies the continuously differentiable ELU (see :func:`celu`).
+    """, param="lambd", default=0.5)
+CELU = _activation("CELU", celu, r"""Applies the continuously differentiable ELU (see :func:`celu`).
 
     Args:
         alpha: the :math:`\alpha` value. Default: ``1.0``.
-    """
+    """, param="alpha", default=1.0, attr="_alpha")
+Step = _activation("Step", step, r"""Applies the binary step function (see :func:`step`).
 
-    def __init__(self, alpha=1.0):
-        super().__init__()
-        self._alpha = alpha
+    Args:
+        threshold: the threshold. Default: ``0.0``.
+    """, param="threshold", default=0.0)
+HardShrink = _activation("HardShrink", hard_shrink, r"""Applies hard shrinkage (see :func:`hard_shrink`).
 
-    def __call__(self, x):
-        return celu(x, self._alpha)
+    Args:
+        lambd: the :math:`\lambda` value. Default: ``0.5``.
+    """, param="lambd", default=0.5)
 
 
 class PReLU(Module):
@@ -336,40 +315,3 @@ class GELU(Module):
         if self._approx in ("precise", "tanh"):
             return gelu_approx(x)
         return gelu_fast_approx(x)
-
-
-class Step(Module):
-    r"""Applies the binary step function (see :func:`step`).
-
-    Args:
-        threshold: the threshold. Default: ``0.0``.
-    """
-
-    def __init__(self, threshold: float = 0.0):
-        super().__init__()
-        self.threshold = threshold
-
-    def __call__(self, x: mx.array):
-        return step(x, self.threshold)
-
-
-class HardTanh(Module):
-    r"""Applies hard tanh (see :func:`hard_tanh`)."""
-
-    def __call__(self, x):
-        return hard_tanh(x)
-
-
-class HardShrink(Module):
-    r"""Applies hard shrinkage (see :func:`hard_shrink`).
-
-    Args:
-        lambd: the :math:`\lambda` value. Default: ``0.5``.
-    """
-
-    def __init__(self, lambd=0.5):
-        super().__init__()
-        self.lambd = lambd
-
-    def __call__(self, x):
-        return hard_shrink(x, self.lambd)

@@ -16,11 +16,23 @@ def _tuple(value, n):
     return (value,) * n if isinstance(value, int) else value
 
 
+def _init_weight_and_bias(module, n, in_channels, out_channels, kernel_size, bias):
+    """Weights ``(C_out, *kernel, in_channels)`` uniform in ``±1/sqrt(fan in)``, bias
+    zeros (MLX's initialization, drawn in MLX's order)."""
+    kernel = (kernel_size,) if n == 1 else tuple(kernel_size)
+    scale = math.sqrt(1 / (in_channels * math.prod(kernel)))
+    module.weight = mx.random.uniform(low=-scale, high=scale,
+                                      shape=(out_channels, *kernel, in_channels))
+    if bias:
+        module.bias = mx.zeros((out_channels,))
+
+
 class _Conv(Module):
     _n = 1
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Union[int, tuple],
+                 stride: Union[int, tuple] = 1, padding: Union[int, tuple] = 0,
+                 dilation: Union[int, tuple] = 1, groups: int = 1, bias: bool = True):
         super().__init__()
         if in_channels % groups != 0:
             raise ValueError(f"The number of input channels ({in_channels}) must be divisible "
@@ -28,12 +40,7 @@ class _Conv(Module):
         n = self._n
         if n > 1:
             kernel_size, stride, padding = (_tuple(v, n) for v in (kernel_size, stride, padding))
-        kernel = (kernel_size,) if n == 1 else tuple(kernel_size)
-        scale = math.sqrt(1 / (in_channels // groups * math.prod(kernel)))
-        self.weight = mx.random.uniform(low=-scale, high=scale,
-                                        shape=(out_channels, *kernel, in_channels // groups))
-        if bias:
-            self.bias = mx.zeros((out_channels,))
+        _init_weight_and_bias(self, n, in_channels // groups, out_channels, kernel_size, bias)
         self.padding = padding
         self.dilation = dilation
         self.stride = stride
@@ -59,64 +66,28 @@ class _Conv(Module):
         return y
 
 
-class Conv1d(_Conv):
-    """1-D convolution over ``(N, L, C_in)``.
-
+_ARGS = """
     Args:
         in_channels (int): input channels.
         out_channels (int): output channels.
-        kernel_size (int): the kernel width.
-        stride (int): Default: ``1``.
-        padding (int): zeros on both sides. Default: ``0``.
-        dilation (int): Default: ``1``.
-        groups (int): channel groups (dividing ``in_channels``). Default: ``1``.
+        kernel_size (int{t}): the kernel size.
+        stride (int{t}): Default: ``1``.
+        padding (int{t}): zeros on both sides. Default: ``0``.
+        dilation (int{t}): Default: ``1``.{groups}
         bias (bool): Default: ``True``.
-    """
+"""
+_GROUPS = "\n        groups (int): channel groups (dividing ``in_channels``). Default: ``1``."
 
+
+class Conv1d(_Conv):
     _n = 1
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int = 0, dilation: int = 1, groups: int = 1, bias: bool = True):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias)
 
 
 class Conv2d(_Conv):
-    """2-D convolution over ``(N, H, W, C_in)``.
-
-    Args:
-        in_channels (int): input channels.
-        out_channels (int): output channels.
-        kernel_size (int or tuple): the kernel size.
-        stride (int or tuple): Default: ``1``.
-        padding (int or tuple): zeros on both sides. Default: ``0``.
-        dilation (int or tuple): Default: ``1``.
-        groups (int): channel groups. Default: ``1``.
-        bias (bool): Default: ``True``.
-    """
-
     _n = 2
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Union[int, tuple],
-                 stride: Union[int, tuple] = 1, padding: Union[int, tuple] = 0,
-                 dilation: Union[int, tuple] = 1, groups: int = 1, bias: bool = True):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias)
 
 
 class Conv3d(_Conv):
-    """3-D convolution over ``(N, D, H, W, C_in)`` (no groups, as in MLX).
-
-    Args:
-        in_channels (int): input channels.
-        out_channels (int): output channels.
-        kernel_size (int or tuple): the kernel size.
-        stride (int or tuple): Default: ``1``.
-        padding (int or tuple): zeros on both sides. Default: ``0``.
-        dilation (int or tuple): Default: ``1``.
-        bias (bool): Default: ``True``.
-    """
-
     _n = 3
     _has_groups = False
 
@@ -125,3 +96,10 @@ class Conv3d(_Conv):
                  dilation: Union[int, tuple] = 1, bias: bool = True):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, 1,
                          bias)
+
+
+Conv1d.__doc__ = "1-D convolution over ``(N, L, C_in)``.\n" + _ARGS.format(t="", groups=_GROUPS)
+Conv2d.__doc__ = ("2-D convolution over ``(N, H, W, C_in)``.\n"
+                  + _ARGS.format(t=" or tuple", groups=_GROUPS))
+Conv3d.__doc__ = ("3-D convolution over ``(N, D, H, W, C_in)`` (no groups, as in MLX).\n"
+                  + _ARGS.format(t=" or tuple", groups=""))

@@ -2,31 +2,27 @@
 ``ConvTranspose2d``, ``ConvTranspose3d``. Weights ``(C_out, *kernel, C_in)``
 start uniform in :math:`\\pm 1/\\sqrt{C_{in} \\prod \\text{kernel}}`, biases at zero."""
 
-import math
 from typing import Union
 
 import lumex.core as mx
 from .base import Module
 from ._ops import op
-from .convolution import _tuple
+from .convolution import _init_weight_and_bias, _tuple
 
 
 class _ConvTranspose(Module):
     _n = 1
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, output_padding=0, bias=True):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Union[int, tuple],
+                 stride: Union[int, tuple] = 1, padding: Union[int, tuple] = 0,
+                 dilation: Union[int, tuple] = 1, output_padding: Union[int, tuple] = 0,
+                 bias: bool = True):
         super().__init__()
         n = self._n
         if n > 1:
             kernel_size, stride, padding, output_padding = (
                 _tuple(v, n) for v in (kernel_size, stride, padding, output_padding))
-        kernel = (kernel_size,) if n == 1 else tuple(kernel_size)
-        scale = math.sqrt(1 / (in_channels * math.prod(kernel)))
-        self.weight = mx.random.uniform(low=-scale, high=scale,
-                                        shape=(out_channels, *kernel, in_channels))
-        if bias:
-            self.bias = mx.zeros((out_channels,))
+        _init_weight_and_bias(self, n, in_channels, out_channels, kernel_size, bias)
         self.padding = padding
         self.dilation = dilation
         self.stride = stride
@@ -62,33 +58,13 @@ _ARGS = """
 class ConvTranspose1d(_ConvTranspose):
     _n = 1
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
-                 padding: int = 0, dilation: int = 1, output_padding: int = 0,
-                 bias: bool = True):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         output_padding, bias)
-
 
 class ConvTranspose2d(_ConvTranspose):
     _n = 2
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Union[int, tuple],
-                 stride: Union[int, tuple] = 1, padding: Union[int, tuple] = 0,
-                 dilation: Union[int, tuple] = 1, output_padding: Union[int, tuple] = 0,
-                 bias: bool = True):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         output_padding, bias)
-
 
 class ConvTranspose3d(_ConvTranspose):
     _n = 3
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Union[int, tuple],
-                 stride: Union[int, tuple] = 1, padding: Union[int, tuple] = 0,
-                 dilation: Union[int, tuple] = 1, output_padding: Union[int, tuple] = 0,
-                 bias: bool = True):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         output_padding, bias)
 
 
 ConvTranspose1d.__doc__ = "1-D transposed convolution over ``(N, L, C_in)``.\n" + _ARGS.format(t="")

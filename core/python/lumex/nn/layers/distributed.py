@@ -115,7 +115,63 @@ def _uniform(scale, *shape):
     return mx.random.uniform(low=-scale, high=scale, shape=shape)
 
 
-class AllToShardedLinear(Module):
+def _shard_shapes(input_dims, output_dims, group, outputs_sharded):
+    """This process's weight shape and bias size; the sharded side must divide evenly."""
+    n = group.size()
+    if outputs_sharded:
+        if output_dims % n != 0:
+            raise ValueError(f"Cannot shard the output of size {output_dims} across {n} devices.")
+        return (output_dims // n, input_dims), output_dims // n
+    if input_dims % n != 0:
+        raise ValueError(f"The input of size {input_dims} cannot be sharded across "
+                         f"{n} devices.")
+    return (output_dims, input_dims // n), output_dims
+
+
+class _Sharded(Module):
+    """What the sharded linear layers share: outputs split across ``group``
+    (``_outputs_sharded``, all-to-sharded) or inputs (sharded-to-all)."""
+
+    _outputs_sharded = True
+
+    def _full_dims(self, input_dims):
+        out_dims = self.weight.shape[0]
+        n = self.group.size()
+        if self._outputs_sharded:
+            return input_dims, out_dims * n
+        return input_dims * n, out_dims
+
+    @classmethod
+    def _sharding(cls, segments):
+        return (_all_to_sharded if cls._outputs_sharded else _sharded_to_all)(segments)
+
+
+class _ShardedLinear(_Sharded):
+    def __init__(self, input_dims: int, output_dims: int, bias: bool = True, group=None):
+        super().__init__()
+        scale = math.sqrt(1.0 / input_dims)
+        self.group = group or default_group()
+        shape, bias_dims = _shard_shapes(input_dims, output_dims, self.group,
+                                         self._outputs_sharded)
+        self.weight = _uniform(scale, *shape)
+        if bias:
+            self.bias = _uniform(scale, bias_dims)
+
+    def _extra_repr(self) -> str:
+        in_dims, out_dims = self._full_dims(self.weight.shape[1])
+        return f"input_dims={in_dims}, output_dims={out_dims}, bias={'bias' in self}"
+
+    @classmethod
+    def from_linear(cls, linear_layer: Module, *, segments: Union[int, list] = 1, group=None):
+        """The shard of a :class:`Linear` for this process."""
+        group = group or default_group()
+        output_dims, input_dims = linear_layer.weight.shape
+        sl = cls(input_dims, output_dims, hasattr(linear_layer, "bias"), group)
+        sl.update(_shard(linear_layer.parameters(), cls._sharding(segments), group))
+        return sl
+
+
+class AllToShardedLinear(_ShardedLinear):
     """A linear layer whose outputs are split across ``group``: each process
     computes its slice from the full input; input gradients are summed over
     the group.
@@ -125,39 +181,14 @@ class AllToShardedLinear(Module):
         group (optional): the process group (default: the global one).
     """
 
-    def __init__(self, input_dims: int, output_dims: int, bias: bool = True, group=None):
-        super().__init__()
-        scale = math.sqrt(1.0 / input_dims)
-        self.group = group or default_group()
-        n = self.group.size()
-        if output_dims % n != 0:
-            raise ValueError(f"Cannot shard the output of size {output_dims} across {n} devices.")
-        self.weight = _uniform(scale, output_dims // n, input_dims)
-        if bias:
-            self.bias = _uniform(scale, output_dims // n)
-
-    def _extra_repr(self) -> str:
-        out_dims, in_dims = self.weight.shape
-        return (f"input_dims={in_dims}, output_dims={out_dims * self.group.size()}, "
-                f"bias={'bias' in self}")
-
     def __call__(self, x: mx.array) -> mx.array:
         x = sum_gradients(self.group)(x)
         if "bias" in self:
             return mx.addmm(self["bias"], x, self["weight"].T)
         return x @ self["weight"].T
 
-    @classmethod
-    def from_linear(cls, linear_layer: Module, *, segments: Union[int, list] = 1, group=None):
-        """The shard of a :class:`Linear` for this process."""
-        group = group or default_group()
-        output_dims, input_dims = linear_layer.weight.shape
-        sl = cls(input_dims, output_dims, hasattr(linear_layer, "bias"), group)
-        sl.update(_shard(linear_layer.parameters(), _all_to_sharded(segments), group))
-        return sl
 
-
-class ShardedToAllLinear(Module):
+class ShardedToAllLinear(_ShardedLinear):
     """A linear layer whose inputs are split across ``group``: each process
     multiplies its slice and the results are summed over the group.
 
@@ -166,22 +197,7 @@ class ShardedToAllLinear(Module):
         group (optional): the process group (default: the global one).
     """
 
-    def __init__(self, input_dims: int, output_dims: int, bias: bool = True, group=None):
-        super().__init__()
-        scale = math.sqrt(1.0 / input_dims)
-        self.group = group or default_group()
-        n = self.group.size()
-        if input_dims % n != 0:
-            raise ValueError(f"The input of size {input_dims} cannot be sharded across "
-                             f"{n} devices.")
-        self.weight = _uniform(scale, output_dims, input_dims // n)
-        if bias:
-            self.bias = _uniform(scale, output_dims)
-
-    def _extra_repr(self) -> str:
-        out_dims, in_dims = self.weight.shape
-        return (f"input_dims={in_dims * self.group.size()}, output_dims={out_dims}, "
-                f"bias={'bias' in self}")
+    _outputs_sharded = False
 
     def __call__(self, x: mx.array) -> mx.array:
         x = all_sum(x @ self["weight"].T, group=self.group)
@@ -189,37 +205,18 @@ class ShardedToAllLinear(Module):
             x = x + self["bias"]
         return x
 
-    @classmethod
-    def from_linear(cls, linear_layer: Module, *, segments: Union[int, list] = 1, group=None):
-        """The shard of a :class:`Linear` for this process."""
-        group = group or default_group()
-        output_dims, input_dims = linear_layer.weight.shape
-        sl = cls(input_dims, output_dims, hasattr(linear_layer, "bias"), group)
-        sl.update(_shard(linear_layer.parameters(), _sharded_to_all(segments), group))
-        return sl
 
-
-class _QuantizedSharded(Module):
-    _outputs_sharded = True
-
-    def __init__(self, input_dims, output_dims, bias, group_size, bits, mode, group):
+class _QuantizedSharded(_Sharded):
+    def __init__(self, input_dims: int, output_dims: int, bias: bool = True,
+                 group_size: int = 64, bits: int = 4, mode: str = "affine", group=None):
         super().__init__()
         self.group_size = group_size
         self.bits = bits
         self.mode = mode
         scale = math.sqrt(1.0 / input_dims)
         self.group = group or default_group()
-        n = self.group.size()
-        if self._outputs_sharded:
-            if output_dims % n != 0:
-                raise ValueError(f"Cannot shard the output of size {output_dims} across "
-                                 f"{n} devices.")
-            shape, bias_dims = (output_dims // n, input_dims), output_dims // n
-        else:
-            if input_dims % n != 0:
-                raise ValueError(f"The input of size {input_dims} cannot be sharded across "
-                                 f"{n} devices.")
-            shape, bias_dims = (output_dims, input_dims // n), output_dims
+        shape, bias_dims = _shard_shapes(input_dims, output_dims, self.group,
+                                         self._outputs_sharded)
         weight = _uniform(scale, *shape)
         self.weight, self.scales, *biases = op("quantize")(weight, group_size, bits, mode=mode)
         self.biases = biases[0] if biases else None
@@ -235,12 +232,7 @@ class _QuantizedSharded(Module):
         return self
 
     def _extra_repr(self) -> str:
-        out_dims, in_dims = self.weight.shape
-        in_dims = in_dims * 32 // self.bits
-        if self._outputs_sharded:
-            out_dims *= self.group.size()
-        else:
-            in_dims *= self.group.size()
+        in_dims, out_dims = self._full_dims(self.weight.shape[1] * 32 // self.bits)
         return (f"input_dims={in_dims}, output_dims={out_dims}, bias={'bias' in self}, "
                 f"group_size={self.group_size}, bits={self.bits}, mode={self.mode}")
 
@@ -260,8 +252,7 @@ class _QuantizedSharded(Module):
         input_dims = input_dims * 32 // layer.bits
         sl = cls(input_dims, output_dims, hasattr(layer, "bias"), group_size=layer.group_size,
                  bits=layer.bits, mode=getattr(layer, "mode", "affine"), group=group)
-        pick = _all_to_sharded if cls._outputs_sharded else _sharded_to_all
-        sl.update(_shard(layer.parameters(), pick(segments), group))
+        sl.update(_shard(layer.parameters(), cls._sharding(segments), group))
         return sl
 
 
@@ -273,10 +264,6 @@ class QuantizedAllToShardedLinear(_QuantizedSharded):
         group_size (int): Default: ``64``. bits (int): Default: ``4``.
         mode (str): Default: ``"affine"``. group (optional): the process group.
     """
-
-    def __init__(self, input_dims: int, output_dims: int, bias: bool = True,
-                 group_size: int = 64, bits: int = 4, mode: str = "affine", group=None):
-        super().__init__(input_dims, output_dims, bias, group_size, bits, mode, group)
 
     def __call__(self, x: mx.array) -> mx.array:
         x = self._matmul(sum_gradients(self.group)(x))
@@ -295,10 +282,6 @@ class QuantizedShardedToAllLinear(_QuantizedSharded):
     """
 
     _outputs_sharded = False
-
-    def __init__(self, input_dims: int, output_dims: int, bias: bool = True,
-                 group_size: int = 64, bits: int = 4, mode: str = "affine", group=None):
-        super().__init__(input_dims, output_dims, bias, group_size, bits, mode, group)
 
     def __call__(self, x: mx.array) -> mx.array:
         x = all_sum(self._matmul(x), group=self.group)

@@ -84,8 +84,12 @@ class _Pool(Module):
 
     def __call__(self, x):
         if any(p[0] > 0 for p in self._padding):
-            x = mx.pad(x, [(0, 0)] + self._padding + [(0, 0)],
-                       constant_values=self._padding_value)
+            value = self._padding_value
+            if value == -float("inf") and not mx.issubdtype(x.dtype, mx.inexact):
+                # -inf converted to an integer type is 0, which would win the max
+                # over negative values: pad with the type's lowest value instead.
+                value = False if x.dtype == mx.bool_ else mx.iinfo(x.dtype).min
+            x = mx.pad(x, [(0, 0)] + self._padding + [(0, 0)], constant_values=value)
         x = _sliding_windows(x, self._kernel_size, self._stride)
         return self._pooling_function(x, self._axes)
 
