@@ -72,11 +72,6 @@ array arange(double start, double stop, double step, Dtype dtype,
   if (std::isinf(start) || std::isinf(stop)) {
     throw std::invalid_argument("[arange] Cannot compute length.");
   }
-<<<<<<< HEAD
-  // An infinite step reaches past stop at once: one element if stop lies that way.
-  double n = std::isinf(step) ? ((stop - start) * step > 0 ? 1.0 : 0.0)
-                              : std::ceil((stop - start) / step);
-=======
   double n = std::ceil((stop - start) / step);
   // An infinite step takes one element when it points from start towards stop
   // (as NumPy and MLX); the kernel must then not see it, as 0 * inf is NaN.
@@ -84,7 +79,6 @@ array arange(double start, double stop, double step, Dtype dtype,
     n = (stop > start) == (step > 0) && stop != start ? 1 : 0;
     step = 1;
   }
->>>>>>> main
   if (std::isnan(n)) {
     throw std::invalid_argument("[arange] Cannot compute length.");
   }
