@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,21 @@ def test_notebook_runs(path, monkeypatch, tmp_path):
     _subprocess_env(monkeypatch, tmp_path)
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
+    first = _run_notebook(path, nbformat, nbclient, CellExecutionError, CellTimeoutError)
+    if first is None:
+        return
+    if not first.startswith("budget"):
+        pytest.fail(first)
+    # An intermittent stall (about 1 run in 20 of 06, seen 2026-12-07, cause open) must not
+    # hide behind a retry: the second run has to pass, and the stall is reported.
+    second = _run_notebook(path, nbformat, nbclient, CellExecutionError, CellTimeoutError)
+    if second is not None:
+        pytest.fail(f"{first}\nand again on a second run: {second}")
+    warnings.warn(f"passed on a second run after: {first}")
+
+
+def _run_notebook(path, nbformat, nbclient, CellExecutionError, CellTimeoutError):
+    """None when every cell ran in the budget; else what went wrong ("budget: ..." for time)."""
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         nb,
@@ -158,15 +174,17 @@ def test_notebook_runs(path, monkeypatch, tmp_path):
                 continue
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                pytest.fail(f"{path.name}: ran out of its {NOTEBOOK_TIMEOUT} s budget before cell {index}")
+                return f"budget: {path.name} ran out of its {NOTEBOOK_TIMEOUT} s budget before cell {index}"
             client.timeout = max(1, math.ceil(remaining))
             problem = None
             try:
                 client.execute_cell(cell, index)
             except CellTimeoutError:
-                problem = f"exceeded the {NOTEBOOK_TIMEOUT} s notebook budget:\n{cell.source}"
+                problem = f"budget: exceeded the {NOTEBOOK_TIMEOUT} s notebook budget:\n{cell.source}"
             except CellExecutionError as err:
                 plain = re.sub(r"\x1b\[[0-9;]*m", "", str(err))  # drop terminal colours
                 problem = f"raised:\n{plain}"
             if problem:  # failing outside `except` keeps nbclient's traceback out of the report
-                pytest.fail(f"{path.name}: cell {index} {problem}")
+                kind = "budget: " if problem.startswith("budget: ") else ""
+                return f"{kind}{path.name}: cell {index} {problem.removeprefix('budget: ')}"
+    return None
