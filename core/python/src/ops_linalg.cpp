@@ -4,6 +4,7 @@
 
 #include "common.h"
 #include "engine/ops.h"
+#include "engine/ops/hadamard.h"
 #include "engine/ops/masked_matmul.h"
 
 using namespace lx;
@@ -45,6 +46,30 @@ Args:
 
 Returns:
     array: The matrix product of ``a`` and ``b``.)");
+
+  m.def("hadamard_transform",
+        [](const array& a, std::optional<float> scale, StreamArg s) {
+          lx::sites::PublicOp tag("hadamard_transform");
+          return hadamard_transform(a, scale, to_sod(s));
+        },
+        nb::arg(), "scale"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def hadamard_transform(a: array, /, scale: float | None = None, *, "
+                "stream: Stream | Device | None = None) -> array"),
+        R"(Perform the Walsh-Hadamard transform along the final axis.
+
+Equivalent to ``(hadamard(n) @ x) * scale`` over the last axis, with
+``scipy.linalg.hadamard(n)`` for a power of two. Sizes ``n = m * 2^k`` with ``m`` in
+``(1, 12, 20, 28)`` are supported; for ``m > 1`` the matrix is the Kronecker product
+of a fixed Hadamard matrix of order ``m`` (the one MLX uses) and Sylvester's matrix of
+order ``2^k``. Integer, boolean and complex inputs are transformed in ``float32``.
+
+Args:
+    a (array): Input array or scalar.
+    scale (float, optional): Scale the output by this factor. Defaults to
+        ``1/sqrt(a.shape[-1])`` so that the Hadamard matrix is orthonormal.
+
+Returns:
+    array: The transformed array.)");
 
   m.def("block_masked_mm",
         [](const array& a, const array& b, int block_size, std::optional<array> mask_out,

@@ -8,6 +8,7 @@
 #include "engine/primitives/conv.h"
 #include "engine/primitives/depends.h"
 #include "engine/primitives/fast.h"
+#include "engine/primitives/hadamard.h"
 #include "engine/primitives/quantized.h"
 
 namespace lumex::core {
@@ -125,6 +126,7 @@ LUMEX_NO_GPU(SearchSorted)
 LUMEX_NO_GPU(Convolution)
 LUMEX_NO_GPU(RMSNorm)
 LUMEX_NO_GPU(LayerNorm)
+LUMEX_NO_GPU(Hadamard)
 LUMEX_NO_GPU(Dequantize)
 LUMEX_NO_GPU(QuantizedMatmul)
 
