@@ -19,7 +19,7 @@ SKIP_PREFIXES = ("set_", "get_", "save", "load", "export", "import_", "metal", "
 SKIP = {
     "compile", "checkpoint", "custom_function", "grad", "value_and_grad", "vjp", "jvp",
     "vmap", "eval", "async_eval", "synchronize", "stream", "device_info", "seed",
-    "from_fp8", "to_fp8", "graph", "array", "finfo", "iinfo", "issubdtype", "Dtype",
+    "graph", "array", "finfo", "iinfo", "issubdtype", "Dtype",
     "DtypeCategory", "Device", "Stream", "DeviceType", "StreamContext", "ArrayAt",
     "ArrayIterator", "AxisError", "is_available", "record_sites", "memory", "printoptions",
 }

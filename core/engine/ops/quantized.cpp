@@ -245,4 +245,26 @@ array quantized_matmul(const array& x, const array& w, const array& scales,
   return astype(y, out_type, st);
 }
 
+array to_fp8(const array& x, StreamOrDevice sd) {
+  if (!is_floating_point(x.dtype())) {
+    fail("to_fp8", msg("Only real floating types are supported but x.dtype() == ",
+                       dtype_name(x.dtype()), "."));
+  }
+  auto s = to_stream(sd);
+  return array(x.shape(), uint8, std::make_shared<ToFP8>(s), {x});
+}
+
+array from_fp8(const array& x, Dtype dtype, StreamOrDevice sd) {
+  if (x.dtype() != uint8) {
+    fail("from_fp8", msg("Input must have type uint8 but x.dtype() == ", dtype_name(x.dtype()),
+                         "."));
+  }
+  if (!is_floating_point(dtype)) {
+    fail("from_fp8", msg("Only real floating types are supported but dtype == ",
+                         dtype_name(dtype), "."));
+  }
+  auto s = to_stream(sd);
+  return array(x.shape(), dtype, std::make_shared<FromFP8>(s, dtype), {x});
+}
+
 }  // namespace lumex::core

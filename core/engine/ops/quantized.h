@@ -33,4 +33,9 @@ array quantized_matmul(const array& x, const array& w, const array& scales,
                        std::optional<int> bits = std::nullopt,
                        const std::string& mode = "affine", StreamOrDevice s = {});
 
+/// x (a real float dtype) as fp8 E4M3 codes (uint8).
+array to_fp8(const array& x, StreamOrDevice s = {});
+/// fp8 E4M3 codes (uint8) as values of the float `dtype`.
+array from_fp8(const array& x, Dtype dtype = bfloat16, StreamOrDevice s = {});
+
 }  // namespace lumex::core

@@ -308,8 +308,50 @@ std::pair<std::vector<array>, std::vector<int>> QuantizedMatmul::vmap(
   return {{matmul(x, reshape(wf, wsh, s), s)}, {0}};
 }
 
+// ---------------------------------------------------------------- fp8 casts
+// Codes are integers: no derivative flows through either cast (MLX has no rule).
+
+std::vector<array> ToFP8::jvp(const std::vector<array>& primals, const std::vector<array>&,
+                              const std::vector<int>&) {
+  return {zeros(primals[0].shape(), uint8, stream())};
+}
+std::vector<array> ToFP8::vjp(const std::vector<array>& primals, const std::vector<array>&,
+                              const std::vector<int>&, const std::vector<array>&) {
+  return {zeros_like(primals[0], stream())};
+}
+std::pair<std::vector<array>, std::vector<int>> ToFP8::vmap(const std::vector<array>& inputs,
+                                                            const std::vector<int>& axes) {
+  const auto& x = inputs[0];
+  return {{array(x.shape(), uint8, std::make_shared<ToFP8>(stream()), {x})}, {axes[0]}};
+}
+
+std::vector<std::pair<std::string, std::string>> FromFP8::params() const {
+  return {{"dtype", dtype_name(out_dtype_)}};
+}
+bool FromFP8::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const FromFP8*>(&other);
+  return o && o->out_dtype_ == out_dtype_;
+}
+
+std::vector<array> FromFP8::jvp(const std::vector<array>& primals, const std::vector<array>&,
+                                const std::vector<int>&) {
+  return {zeros(primals[0].shape(), out_dtype_, stream())};
+}
+std::vector<array> FromFP8::vjp(const std::vector<array>& primals, const std::vector<array>&,
+                                const std::vector<int>&, const std::vector<array>&) {
+  return {zeros_like(primals[0], stream())};
+}
+std::pair<std::vector<array>, std::vector<int>> FromFP8::vmap(const std::vector<array>& inputs,
+                                                              const std::vector<int>& axes) {
+  const auto& x = inputs[0];
+  return {{array(x.shape(), out_dtype_, std::make_shared<FromFP8>(stream(), out_dtype_), {x})},
+          {axes[0]}};
+}
+
 LUMEX_REGISTER_PRIMITIVE(Quantize);
 LUMEX_REGISTER_PRIMITIVE(Dequantize);
 LUMEX_REGISTER_PRIMITIVE(QuantizedMatmul);
+LUMEX_REGISTER_PRIMITIVE(ToFP8);
+LUMEX_REGISTER_PRIMITIVE(FromFP8);
 
 }  // namespace lumex::core

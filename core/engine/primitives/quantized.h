@@ -51,6 +51,30 @@ class Dequantize : public UnaryPrimitive {
   bool has_global_;
 };
 
+/// [x (a float dtype)] -> uint8 fp8 E4M3 codes: round to nearest even, saturating at
+/// +-448, NaN to the NaN code.
+class ToFP8 : public UnaryPrimitive {
+ public:
+  using UnaryPrimitive::UnaryPrimitive;
+  LUMEX_EVAL
+  LUMEX_TRANSFORM_RULES
+  LUMEX_DEFINE_NAME(ToFP8)
+};
+
+/// [codes (uint8)] -> the E4M3 values, in the output's float dtype.
+class FromFP8 : public UnaryPrimitive {
+ public:
+  FromFP8(Stream s, Dtype dtype) : UnaryPrimitive(s), out_dtype_(dtype) {}
+  LUMEX_EVAL
+  LUMEX_TRANSFORM_RULES
+  LUMEX_DEFINE_NAME(FromFP8)
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  Dtype out_dtype_;
+};
+
 /// x (float32, ..., M, K) times a quantized matrix: [x, packed, scales, (biases)]
 /// -> (..., M, N). `transpose`: w is stored (N, K) and x @ w.T is computed;
 /// otherwise w is (K, N). w may carry batch dims that broadcast with x's.

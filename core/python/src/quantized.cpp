@@ -30,6 +30,39 @@ const char* keep(std::string text) {
 }  // namespace
 
 void init_quantized(nb::module_& m) {
+  m.def("to_fp8",
+        [](const array& x, StreamArg s) {
+          lx::sites::PublicOp tag("to_fp8");
+          return to_fp8(x, to_sod(s));
+        },
+        nb::arg(), nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def to_fp8(x: array, /, *, stream: Stream | Device | None = None) -> array"),
+        R"(Convert the array to fp8 (e4m3) from another floating-point type.
+
+Values round to the nearest code (ties to even) and saturate at +-448; NaN becomes
+the NaN code.
+
+Args:
+    x (array): The input array.
+
+Returns:
+    array: The array converted to fp8 with type ``uint8``.)");
+  m.def("from_fp8",
+        [](const array& x, Dtype dtype, StreamArg s) {
+          lx::sites::PublicOp tag("from_fp8");
+          return from_fp8(x, dtype, to_sod(s));
+        },
+        nb::arg(), "dtype"_a = bfloat16, nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def from_fp8(x: array, /, dtype: Dtype = bfloat16, *, "
+                "stream: Stream | Device | None = None) -> array"),
+        R"(Convert the array from fp8 (e4m3) to another floating-point type.
+
+Args:
+    x (array): The input fp8 array with type ``uint8``.
+    dtype (Dtype): The data type to convert to. Default: ``bfloat16``.
+
+Returns:
+    array: The array converted from fp8.)");
   m.def("quantize",
         [](const ScalarOrArray& w, std::optional<int> gs, std::optional<int> bits,
            const std::string& mode, const nb::object& global_scale, StreamArg s) {

@@ -1,5 +1,5 @@
 // Kernels of Quantize, Dequantize and QuantizedMatmul (float32 in and out; ops
-// cast). Packed rows are little-endian bit streams over uint32 words, as MLX
+// cast), and of the fp8 casts. Packed rows are little-endian bit streams over uint32 words, as MLX
 // writes them. A quantized matrix-vector product unpacks one group at a time
 // into a small float buffer and dots it with every input row, so the weights are
 // read once, at bits/32 of the float32 traffic; larger products expand the matrix
@@ -10,9 +10,11 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "engine/allocator.h"
+#include "engine/backend/cpu/kernel_utils.h"
 #include "engine/backend/cpu/parallel.h"
 #include "engine/backend/cpu/reduce_utils.h"
 #include "engine/backend/cpu/target_clones.h"
@@ -40,18 +42,20 @@ uint32_t to_fp4(float v) {
 float from_fp4(uint32_t c) { return (c & 8) ? -kFp4[c & 7] : kFp4[c & 7]; }
 
 /// float -> fp8 E4M3 (finite-only format, max 448), round to nearest even, saturating.
-uint32_t to_e4m3(float v) {
+/// Also for double, so a float64 input rounds once.
+template <typename F>
+uint32_t to_e4m3(F v) {
   uint32_t sign = std::signbit(v) ? 0x80u : 0u;
-  float a = std::fabs(v);
+  F a = std::fabs(v);
   if (std::isnan(v)) return sign | 0x7Fu;
-  if (a >= 448.0f) return sign | 0x7Eu;
-  if (a < 0.015625f) {  // below the smallest normal 2^-6: steps of 2^-9
-    return sign | static_cast<uint32_t>(std::nearbyint(a * 512.0f));
+  if (a >= F(448)) return sign | 0x7Eu;
+  if (a < F(0.015625)) {  // below the smallest normal 2^-6: steps of 2^-9
+    return sign | static_cast<uint32_t>(std::nearbyint(a * F(512)));
   }
   int e = std::ilogb(a);
-  float m = std::nearbyint(std::ldexp(a, 3 - e));  // in [8, 16]
-  if (m >= 16.0f) {
-    m = 8.0f;
+  F m = std::nearbyint(std::ldexp(a, 3 - e));  // in [8, 16]
+  if (m >= F(16)) {
+    m = F(8);
     ++e;
   }
   uint32_t code = (static_cast<uint32_t>(e + 7) << 3) | (static_cast<uint32_t>(m) - 8);
@@ -423,6 +427,35 @@ void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, array& out) {
   scipy_cblas_sgemm(CblasRowMajor, CblasNoTrans, transpose_ ? CblasTrans : CblasNoTrans, M, N,
                     K, 1.0f, x.data<float>(), K, wf.data<float>(), cols, 0.0f,
                     out.data<float>(), N);
+}
+
+void ToFP8::eval_cpu(const std::vector<array>& inputs, array& out) {
+  array x = reduce_ops::row_contiguous(inputs[0]);
+  out.set_data(allocator::malloc(out.nbytes()));
+  uint8_t* y = out.data<uint8_t>();
+  dispatch_if<FloatType>(x.dtype(), "to_fp8", [&](auto t) {
+    using T = decltype(t);
+    const T* xd = x.data<T>();
+    using C = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    parallel_for(x.size(), [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) y[i] = static_cast<uint8_t>(to_e4m3(static_cast<C>(xd[i])));
+    }, Cost::moderate);
+  });
+}
+
+void FromFP8::eval_cpu(const std::vector<array>& inputs, array& out) {
+  array x = reduce_ops::row_contiguous(inputs[0]);
+  out.set_data(allocator::malloc(out.nbytes()));
+  float table[256];
+  for (uint32_t c = 0; c < 256; ++c) table[c] = from_e4m3(c);
+  const uint8_t* xd = x.data<uint8_t>();
+  dispatch_if<FloatType>(out.dtype(), "from_fp8", [&](auto t) {
+    using T = decltype(t);
+    T* y = out.data<T>();
+    parallel_for(x.size(), [&](size_t lo, size_t hi) {
+      for (size_t i = lo; i < hi; ++i) y[i] = static_cast<T>(table[xd[i]]);
+    });
+  });
 }
 
 }  // namespace lumex::core

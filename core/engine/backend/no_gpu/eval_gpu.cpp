@@ -128,6 +128,8 @@ LUMEX_NO_GPU(RMSNorm)
 LUMEX_NO_GPU(LayerNorm)
 LUMEX_NO_GPU(Hadamard)
 LUMEX_NO_GPU(Dequantize)
+LUMEX_NO_GPU(ToFP8)
+LUMEX_NO_GPU(FromFP8)
 LUMEX_NO_GPU(QuantizedMatmul)
 
 LUMEX_NO_GPU_MULTI(CustomTransforms)
