@@ -154,6 +154,8 @@ CASES = {
                                               mx.array([[0, 3], [3, 6]])),
     "fft.fftfreq": lambda d: mx.fft.fftfreq(8),
     "fft.rfftfreq": lambda d: mx.fft.rfftfreq(8),
+    "fft.stft": lambda d: mx.fft.stft(pending(np.arange(32.0)), n_fft=8),
+    "fft.istft": lambda d: mx.fft.istft(pending(np.ones((5, 9)), mx.complex64), n_fft=8),
     "gather_qmm": lambda d: mx.gather_qmm(pending(np.ones((2, 64))), d["wq"], d["sq"], d["bq"],
                                           transpose=True),
     "greater": lambda d: mx.greater(d["A"], d["B"]),

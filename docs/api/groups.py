@@ -253,7 +253,7 @@ GROUPS: tuple[Group, ...] = (
             """
             fft.fft fft.ifft fft.fft2 fft.ifft2 fft.fftn fft.ifftn
             fft.rfft fft.irfft fft.rfft2 fft.irfft2 fft.rfftn fft.irfftn
-            fft.fftfreq fft.rfftfreq fft.fftshift fft.ifftshift
+            fft.fftfreq fft.rfftfreq fft.fftshift fft.ifftshift fft.stft fft.istft
             """
         ),
     ),

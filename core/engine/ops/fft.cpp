@@ -2,10 +2,13 @@
 // FFT primitive, which applies the norm's scale itself.
 #include "engine/ops/fft.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
 #include <set>
 
 #include "engine/ops.h"
+#include "engine/ops/detail.h"
 #include "engine/primitives.h"
 #include "engine/utils.h"
 
@@ -182,6 +185,124 @@ array fftshift(const array& a, const std::optional<std::vector<int>>& axes,
 array ifftshift(const array& a, const std::optional<std::vector<int>>& axes,
                 StreamOrDevice s) {
   return shift_impl(a, axes, true, s);
+}
+
+// ------------------------------------------------------------- stft / istft
+
+namespace {
+
+[[noreturn]] void stft_fail(const char* op, const std::string& what) {
+  throw std::invalid_argument(msg("[", op, "] ", what));
+}
+
+struct Framing {
+  int n_fft, hop;
+  array window;  // float32 (n_fft,)
+};
+
+/// Checks the frame parameters shared by stft and istft and builds the window:
+/// `window` (or ones(win_length)) centred in n_fft samples with zeros.
+Framing framing(const char* op, int n_fft, std::optional<int> hop_length,
+                std::optional<int> win_length, const std::optional<array>& window,
+                const std::string& norm, const Stream& s) {
+  if (n_fft <= 0) stft_fail(op, "n_fft must be positive.");
+  int hop = hop_length.value_or(n_fft / 4);
+  if (hop <= 0) stft_fail(op, "hop_length must be positive.");
+  if (norm != "backward" && norm != "ortho" && norm != "forward") {
+    stft_fail(op, "Invalid norm. Expected one of {'backward', 'ortho', 'forward'}.");
+  }
+  if (win_length && *win_length <= 0) stft_fail(op, "win_length must be positive.");
+  if (window && window->ndim() != 1) stft_fail(op, "window must be one-dimensional.");
+  // A given window keeps its own length; win_length sizes the default one.
+  ShapeElem wl = window ? window->shape(0) : win_length.value_or(n_fft);
+  if (wl > n_fft || (win_length && *win_length > n_fft)) {
+    stft_fail(op, "window length must not exceed n_fft.");
+  }
+  if (wl == 0) stft_fail(op, "window must not be empty.");
+  array w = window ? astype(*window, float32, s) : ones({wl}, float32, s);
+  if (wl < n_fft) {
+    ShapeElem left = (n_fft - wl) / 2;
+    w = pad(w, std::vector<int>{0}, Shape{left}, Shape{n_fft - wl - left},
+            zeros({}, float32, s), "constant", s);
+  }
+  return {n_fft, hop, w};
+}
+
+/// (frames, n_fft) positions of each frame's samples in the signal.
+array frame_positions(ShapeElem frames, int n_fft, int hop, const Stream& s) {
+  Dtype t = (frames - 1) * static_cast<int64_t>(hop) + n_fft <= INT32_MAX ? int32 : int64;
+  auto starts = arange(0.0, static_cast<double>(frames) * hop, static_cast<double>(hop), t, s);
+  return add(reshape(starts, {frames, 1}, s),
+             reshape(arange(0.0, static_cast<double>(n_fft), 1.0, t, s), {1, n_fft}, s), s);
+}
+
+}  // namespace
+
+array stft(const array& x, int n_fft, std::optional<int> hop_length,
+           std::optional<int> win_length, const std::optional<array>& window, bool center,
+           const std::string& pad_mode, const std::string& norm, std::optional<bool> onesided,
+           StreamOrDevice sd) {
+  auto s = to_stream(sd);
+  if (x.ndim() == 0) stft_fail("stft", "Input must have at least one dimension.");
+  auto f = framing("stft", n_fft, hop_length, win_length, window, norm, s);
+  const bool complex_in = x.dtype() == complex64;
+  const bool one_sided = onesided.value_or(!complex_in);
+  array sig = complex_in ? x : astype(x, float32, s);
+  if (center) {
+    ShapeElem half = n_fft / 2;
+    sig = pad(sig, std::vector<int>{-1}, Shape{half}, Shape{half}, zeros({}, sig.dtype(), s),
+              pad_mode, s);
+  }
+  ShapeElem len = sig.shape(-1);
+  if (len < n_fft) stft_fail("stft", "Input is too short for the given n_fft.");
+  ShapeElem frames = 1 + (len - n_fft) / f.hop;
+  auto framed = multiply(take(sig, frame_positions(frames, n_fft, f.hop, s), -1, s), f.window, s);
+  array spec = (one_sided && !complex_in) ? rfft(framed, n_fft, -1, norm, s)
+                                          : fft(framed, n_fft, -1, norm, s);
+  if (one_sided && complex_in) spec = detail::take_range(spec, spec.ndim() - 1, 0, n_fft / 2 + 1, s);
+  return swapaxes(spec, -1, -2, s);
+}
+
+array istft(const array& stft_matrix, std::optional<int> n_fft, std::optional<int> hop_length,
+            std::optional<int> win_length, const std::optional<array>& window, bool center,
+            const std::string& norm, std::optional<bool> onesided, std::optional<int> length,
+            StreamOrDevice sd) {
+  auto s = to_stream(sd);
+  if (stft_matrix.ndim() < 2) {
+    stft_fail("istft", "Input must have at least two dimensions (freq, frames).");
+  }
+  const bool one_sided = onesided.value_or(true);
+  const ShapeElem n_freq = stft_matrix.shape(-2), frames = stft_matrix.shape(-1);
+  if (frames == 0 || n_freq == 0) stft_fail("istft", "Input must not be empty.");
+  if (length && *length < 0) stft_fail("istft", "length must be non-negative.");
+  int nfft = n_fft.value_or(static_cast<int>(one_sided ? 2 * (n_freq - 1) : n_freq));
+  auto f = framing("istft", nfft, hop_length, win_length, window, norm, s);
+  auto per_frame = swapaxes(astype(stft_matrix, complex64, s), -1, -2, s);
+  array y = one_sided ? irfft(per_frame, nfft, -1, norm, s)
+                      : real(ifft(per_frame, nfft, -1, norm, s), s);
+  y = multiply(y, f.window, s);
+  // Overlap-add: every frame's samples scattered into the signal at their positions.
+  const ShapeElem total = (frames - 1) * static_cast<int64_t>(f.hop) + nfft;
+  Shape batch(y.shape().begin(), y.shape().end() - 2);
+  Shape out_shape = batch, flat_shape = batch;
+  out_shape.push_back(total);
+  flat_shape.push_back(frames * nfft);
+  auto pos = reshape(frame_positions(frames, nfft, f.hop, s), {frames * nfft}, s);
+  auto signal = scatter_add_axis(zeros(out_shape, float32, s),
+                                 broadcast_to(pos, flat_shape, s), reshape(y, flat_shape, s),
+                                 -1, s);
+  auto envelope = scatter_add_axis(zeros({total}, float32, s), pos,
+                                   tile(square(f.window, s), {static_cast<int>(frames)}, s),
+                                   0, s);
+  auto covered = greater(envelope, array(1e-11f), s);
+  signal = where(covered, divide(signal, where(covered, envelope, array(1.0f), s), s), signal, s);
+  ShapeElem start = center ? nfft / 2 : 0;
+  ShapeElem stop = length ? start + *length : (center ? total - start : total);
+  if (stop > total) {
+    signal = pad(signal, std::vector<int>{-1}, Shape{0}, Shape{stop - total},
+                 zeros({}, float32, s), "constant", s);
+  }
+  return detail::take_range(signal, signal.ndim() - 1, start, std::max(start, stop), s);
 }
 
 }  // namespace lumex::core::fft

@@ -175,4 +175,84 @@ Args:
 
 Returns:
     array: The shifted array.)");
+  m.def("stft",
+        [](const array& x, int n_fft, std::optional<int> hop_length,
+           std::optional<int> win_length, std::optional<array> window, bool center,
+           const std::string& pad_mode, const std::string& norm, std::optional<bool> onesided,
+           StreamArg s) {
+          lx::sites::PublicOp tag("fft.stft");
+          return F::stft(x, n_fft, hop_length, win_length, window, center, pad_mode, norm,
+                         onesided, to_sod(s));
+        },
+        "x"_a, "n_fft"_a = 2048, "hop_length"_a = nb::none(), "win_length"_a = nb::none(),
+        "window"_a = nb::none(), "center"_a = true, "pad_mode"_a = "reflect",
+        "norm"_a = "backward", "onesided"_a = nb::none(), "stream"_a = nb::none(),
+        nb::sig("def stft(x: array, n_fft: int = 2048, hop_length: int | None = None, "
+                "win_length: int | None = None, window: array | None = None, "
+                "center: bool = True, pad_mode: str = 'reflect', norm: str = 'backward', "
+                "onesided: bool | None = None, stream: Stream | Device | None = None) -> array"),
+        R"(Short-Time Fourier Transform.
+
+Splits the last axis of ``x`` into overlapping frames of length ``n_fft``, applies
+``window``, and takes the Fourier Transform of each frame. The output is always
+complex with shape ``(..., n_freq, n_frames)``.
+
+Args:
+    x (array): The input array.
+    n_fft (int, optional): Size of the Fourier Transform. Default is ``2048``.
+    hop_length (int, optional): Samples between frames. Default is ``n_fft // 4``.
+    win_length (int, optional): Length of the default (rectangular) window.
+      Default is ``n_fft``.
+    window (array, optional): A one-dimensional window of at most ``n_fft`` samples,
+      centered and zero-padded to ``n_fft``. Default is a rectangular window.
+    center (bool, optional): Pad both ends by ``n_fft // 2`` so frames are centered.
+      Default is ``True``.
+    pad_mode (str, optional): ``"reflect"``, ``"constant"`` or ``"edge"``, used when
+      ``center`` is ``True``. Default is ``"reflect"``.
+    norm (str, optional): ``"backward"``, ``"ortho"`` or ``"forward"``.
+      Default is ``"backward"``.
+    onesided (bool, optional): Return only the ``n_fft // 2 + 1`` non-negative
+      frequencies. Default is ``True`` for real input and ``False`` for complex input.
+
+Returns:
+    array: The STFT of ``x``.)");
+  m.def("istft",
+        [](const array& stft_matrix, std::optional<int> n_fft, std::optional<int> hop_length,
+           std::optional<int> win_length, std::optional<array> window, bool center,
+           const std::string& norm, std::optional<bool> onesided, std::optional<int> length,
+           StreamArg s) {
+          lx::sites::PublicOp tag("fft.istft");
+          return F::istft(stft_matrix, n_fft, hop_length, win_length, window, center, norm,
+                          onesided, length, to_sod(s));
+        },
+        "stft_matrix"_a, "n_fft"_a = nb::none(), "hop_length"_a = nb::none(),
+        "win_length"_a = nb::none(), "window"_a = nb::none(), "center"_a = true,
+        "norm"_a = "backward", "onesided"_a = nb::none(), "length"_a = nb::none(),
+        "stream"_a = nb::none(),
+        nb::sig("def istft(stft_matrix: array, n_fft: int | None = None, "
+                "hop_length: int | None = None, win_length: int | None = None, "
+                "window: array | None = None, center: bool = True, norm: str = 'backward', "
+                "onesided: bool | None = None, length: int | None = None, "
+                "stream: Stream | Device | None = None) -> array"),
+        R"(Inverse Short-Time Fourier Transform.
+
+Inverts :func:`stft` by overlap-adding the windowed inverse transform of each frame,
+normalized by the overlap-added squared window (left as is where that is ~0).
+
+Args:
+    stft_matrix (array): The STFT with shape ``(..., n_freq, n_frames)``.
+    n_fft (int, optional): Size of the Fourier Transform. Default is
+      ``2 * (n_freq - 1)`` when ``onesided``, else ``n_freq``; pass it for an odd size.
+    hop_length (int, optional): Samples between frames. Default is ``n_fft // 4``.
+    win_length (int, optional): Length of the default window. Default is ``n_fft``.
+    window (array, optional): A one-dimensional window. Default is rectangular.
+    center (bool, optional): Whether the STFT was centered. Default is ``True``.
+    norm (str, optional): ``"backward"``, ``"ortho"`` or ``"forward"``.
+      Default is ``"backward"``.
+    onesided (bool, optional): Whether the STFT holds only the non-negative
+      frequencies. Default is ``True``.
+    length (int, optional): Trim or zero-pad the output to this length.
+
+Returns:
+    array: The reconstructed float32 signal.)");
 }
