@@ -40,7 +40,8 @@ NOT_OPS = {
 SAME_FUNCTION = {"acos": "arccos", "acosh": "arccosh", "asin": "arcsin", "asinh": "arcsinh",
                  "atan": "arctan", "atan2": "arctan2", "atanh": "arctanh", "pow": "power",
                  "cumulative_sum": "cumsum", "cumulative_prod": "cumprod",
-                 "bitwise_left_shift": "left_shift", "bitwise_right_shift": "right_shift"}
+                 "bitwise_left_shift": "left_shift", "bitwise_right_shift": "right_shift",
+                 "matrix_norm": "linalg.norm"}
 
 
 def pending(values, dtype=mx.float32):
@@ -282,6 +283,7 @@ CASES = {
     "linalg.lu": lambda d: mx.linalg.lu(d["A"]),
     "linalg.lu_factor": lambda d: mx.linalg.lu_factor(d["A"]),
     "linalg.norm": lambda d: mx.linalg.norm(d["A"]),
+    "matrix_norm": lambda d: mx.matrix_norm(d["A"]),
     "linalg.pinv": lambda d: mx.linalg.pinv(d["A"]),
     "linalg.qr": lambda d: mx.linalg.qr(d["A"]),
     "linalg.slogdet": lambda d: mx.linalg.slogdet(d["A"]),

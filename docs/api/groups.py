@@ -87,7 +87,7 @@ GROUPS: tuple[Group, ...] = (
         "methods that mirror functions in :doc:`ops`.",
         _names(
             """
-            array ArrayAt ArrayIterator
+            array ArrayAt ArrayIterator ArrayLike
             array.astype array.at array.item array.tolist
             array.dtype array.itemsize array.nbytes array.ndim array.shape array.size
             array.T
@@ -237,7 +237,7 @@ GROUPS: tuple[Group, ...] = (
         "leading ones, for ``float32`` and ``float64``.",
         _names(
             """
-            linalg.norm linalg.inv linalg.tri_inv linalg.pinv linalg.cholesky
+            linalg.norm matrix_norm linalg.inv linalg.tri_inv linalg.pinv linalg.cholesky
             linalg.cholesky_inv linalg.qr linalg.svd linalg.eig linalg.eigvals
             linalg.eigh linalg.eigvalsh linalg.lu linalg.lu_factor linalg.solve
             linalg.solve_triangular linalg.det linalg.slogdet linalg.cross

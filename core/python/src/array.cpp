@@ -197,7 +197,15 @@ std::vector<int> axes_from_args(nb::args args) {
 
 void add_dlpack_methods(nb::class_<array>& cls);  // dlpack.cpp
 
+namespace {
+/// A name for annotations only, as in MLX: no instances, nothing is one.
+struct ArrayLike {};
+}  // namespace
+
 void init_array(nb::module_& m) {
+  nb::class_<ArrayLike>(m, "ArrayLike",
+                        "Any Python object which has an ``__mlx_array__`` method that\n"
+                        "returns an :obj:`array`.");
   nb::class_<array> cls(m, "array", nb::type_slots(array_slots), nb::is_weak_referenceable(),
                         "An N-dimensional array: a node of the lazy compute graph.");
   cls.def("__init__",

@@ -299,4 +299,6 @@ Args:
 
 Returns:
     array: The cross product.)");
+  // MLX exposes the same function at the top level too.
+  parent.attr("matrix_norm") = m.attr("norm");
 }
