@@ -149,7 +149,7 @@ GROUPS: tuple[Group, ...] = (
             degrees depends dequantize diag diagonal diff divide divmod
             einsum einsum_path empty empty_like equal erf erfinv exp expm1 expand_dims eye
             flatten flip floor floor_divide full full_like from_dlpack from_fp8
-            gather_mm gather_qmm greater greater_equal
+            gather_mm gather_qmm gather_qqmm greater greater_equal
             hadamard_transform hamming hanning identity imag inner
             isclose isfinite isinf isnan isneginf isposinf kron
             left_shift less less_equal linspace load

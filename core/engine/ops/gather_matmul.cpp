@@ -91,4 +91,32 @@ array gather_qmm(const array& x, const array& w, const array& scales,
   }
 }
 
+array gather_qqmm(const array& x, const array& w, const std::optional<array>& scales,
+                  const std::optional<array>& lhs_indices,
+                  const std::optional<array>& rhs_indices, std::optional<int> group_size,
+                  std::optional<int> bits, const std::string& mode,
+                  const std::optional<array>& global_scale_x,
+                  const std::optional<array>& global_scale_w, StreamOrDevice sd) {
+  const char* op = "gather_qqmm";
+  auto s = to_stream(sd);
+  if (x.ndim() < 2 || w.ndim() < 2) fail(op, "Arrays must have at least 2 dimensions.");
+  auto li = indices_or_all(lhs_indices, x, op, s);
+  auto ri = indices_or_all(rhs_indices, w, op, s);
+  Shape out_batch = broadcast_shapes(li.shape(), ri.shape());
+  auto xs = pick(x, li, out_batch, s);
+  auto ws = pick(w, ri, out_batch, s);
+  std::optional<array> ss;
+  if (scales) {
+    if (scales->ndim() < 2) fail(op, "The scales must have at least 2 dimensions.");
+    ss = pick(*scales, ri, out_batch, s);
+  }
+  try {
+    return qqmm(xs, ws, ss, group_size, bits, mode, global_scale_x, global_scale_w, s);
+  } catch (const std::invalid_argument& e) {
+    std::string msg = e.what();
+    auto close = msg.find("] ");
+    fail(op, close == std::string::npos ? msg : msg.substr(close + 2));
+  }
+}
+
 }  // namespace lumex::core

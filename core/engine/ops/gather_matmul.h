@@ -22,4 +22,12 @@ array gather_qmm(const array& x, const array& w, const array& scales,
                  std::optional<int> group_size, std::optional<int> bits,
                  const std::string& mode, StreamOrDevice s = {});
 
+/// qqmm(x[lhs], w[rhs]) (w and scales picked alike when w is packed).
+array gather_qqmm(const array& x, const array& w, const std::optional<array>& scales,
+                  const std::optional<array>& lhs_indices,
+                  const std::optional<array>& rhs_indices, std::optional<int> group_size,
+                  std::optional<int> bits, const std::string& mode,
+                  const std::optional<array>& global_scale_x,
+                  const std::optional<array>& global_scale_w, StreamOrDevice s = {});
+
 }  // namespace lumex::core

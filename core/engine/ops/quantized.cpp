@@ -245,6 +245,80 @@ array quantized_matmul(const array& x, const array& w, const array& scales,
   return astype(y, out_type, st);
 }
 
+namespace {
+
+bool qq_float(Dtype t) { return t == float32 || t == float16 || t == bfloat16; }
+
+/// The value of dequantize(quantize(a)) in float32, with a's gradient passing
+/// straight through: q + (a - a) is exactly q and differentiates as a.
+array fake_quantize(const array& a, const QuantParams& p, const std::string& mode,
+                    const std::optional<array>& global, const Stream& s) {
+  auto af = astype(a, float32, s);
+  auto q = quantize(af, p.group_size, p.bits, mode, global, s);
+  auto value = dequantize(q[0], q[1], std::nullopt, p.group_size, p.bits, mode, global,
+                          float32, s);
+  return add(stop_gradient(value, s), subtract(af, stop_gradient(af, s), s), s);
+}
+
+}  // namespace
+
+array qqmm(const array& x, const array& w, const std::optional<array>& scales,
+           std::optional<int> group_size, std::optional<int> bits, const std::string& mode,
+           const std::optional<array>& global_scale_x, const std::optional<array>& global_scale_w,
+           StreamOrDevice sd) {
+  const char* op = "qqmm";
+  auto p = resolve(op, mode, group_size, bits);
+  if (p.mode != QuantMode::nvfp4 && p.mode != QuantMode::mxfp8) {
+    fail(op, "Only 'nvfp4' and 'mxfp8' quantization modes are supported but mode == '" +
+                 mode + "'.");
+  }
+  check_global(op, p.mode, global_scale_x);
+  check_global(op, p.mode, global_scale_w);
+  if (!qq_float(x.dtype())) {
+    fail(op, std::string("Only real floating types except float64 are supported but first "
+                         "argument dtype == ") + dtype_name(x.dtype()) + ".");
+  }
+  if (x.ndim() < 1) fail(op, "The input must have at least 1 dimension.");
+  if (w.ndim() < 2) fail(op, "The weight matrix must have at least 2 dimensions.");
+  auto s = to_stream(sd);
+  const bool packed = is_integral(w.dtype()) && !is_signed_int(w.dtype());
+  array w_eff = w;
+  if (packed) {
+    if (!scales) fail(op, "Scales must be provided if second argument is quantized.");
+    if (w.dtype() != uint32) {
+      fail(op, std::string("The quantized matrix should be uint32 but received ") +
+                   dtype_name(w.dtype()) + ".");
+    }
+    Shape expect = w.shape();
+    expect.back() = w.shape(-1) * 32 / p.bits / p.group_size;
+    if (scales->shape() != expect) {
+      fail(op, "The shapes of the weight and scales are incompatible based on bits and "
+               "group_size. w.shape() == " + shape_str(w.shape()) + " and scales.shape() == " +
+               shape_str(scales->shape()) + " with group_size=" + std::to_string(p.group_size) +
+               " and bits=" + std::to_string(p.bits));
+    }
+    w_eff = dequantize(w, *scales, std::nullopt, p.group_size, p.bits, mode, global_scale_w,
+                       float32, s);
+  } else {
+    if (scales) fail(op, "Scales must not be provided if second argument is not quantized.");
+    if (!qq_float(w.dtype())) {
+      fail(op, std::string("Only real floating types except float64 are supported but second "
+                           "argument dtype == ") + dtype_name(w.dtype()) + ".");
+    }
+  }
+  const ShapeElem K = packed ? w.shape(-1) * 32 / p.bits : w.shape(-1);
+  if (x.shape(-1) != K) {
+    fail(op, "Last dimension of first input with shape (..., " + std::to_string(x.shape(-1)) +
+                 ") does not match the expanded quantized matrix (" + std::to_string(K) + ", " +
+                 std::to_string(w.shape(-2)) + ") computed from shape " + shape_str(w.shape()) +
+                 " with group_size=" + std::to_string(p.group_size) + ", bits=" +
+                 std::to_string(p.bits) + " and transpose=true");
+  }
+  if (!packed) w_eff = fake_quantize(w, p, mode, global_scale_w, s);
+  auto x_eff = fake_quantize(x, p, mode, global_scale_x, s);
+  return astype(matmul(x_eff, swapaxes(w_eff, -1, -2, s), s), x.dtype(), s);
+}
+
 array to_fp8(const array& x, StreamOrDevice sd) {
   if (!is_floating_point(x.dtype())) {
     fail("to_fp8", msg("Only real floating types are supported but x.dtype() == ",

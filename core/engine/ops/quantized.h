@@ -33,6 +33,16 @@ array quantized_matmul(const array& x, const array& w, const array& scales,
                        std::optional<int> bits = std::nullopt,
                        const std::string& mode = "affine", StreamOrDevice s = {});
 
+/// x quantized on the fly times w (quantized on the fly, or already packed with
+/// `scales`), transposed: dequantize(quantize(x)) @ dequantize(w).T in float32,
+/// in x's dtype. Modes "nvfp4" and "mxfp8". Gradients pass straight through the
+/// quantization to x and to a non-quantized w.
+array qqmm(const array& x, const array& w, const std::optional<array>& scales = std::nullopt,
+           std::optional<int> group_size = std::nullopt, std::optional<int> bits = std::nullopt,
+           const std::string& mode = "nvfp4",
+           const std::optional<array>& global_scale_x = std::nullopt,
+           const std::optional<array>& global_scale_w = std::nullopt, StreamOrDevice s = {});
+
 /// x (a real float dtype) as fp8 E4M3 codes (uint8).
 array to_fp8(const array& x, StreamOrDevice s = {});
 /// fp8 E4M3 codes (uint8) as values of the float `dtype`.

@@ -184,6 +184,78 @@ Returns:
         "    sorted_indices (bool): Accepted for MLX compatibility.\n"
         "    stream (Stream | Device | None): Stream or device to run on.\n\n"
         "Returns:\n    array: The products, shaped ``indices.shape + (M, N)``.");
+  m.def("qqmm",
+        [](const array& x, const array& w, std::optional<array> scales, std::optional<int> gs,
+           std::optional<int> bits, const std::string& mode, std::optional<array> gx,
+           std::optional<array> gw, StreamArg s) {
+          lx::sites::PublicOp tag("qqmm");
+          return qqmm(x, w, scales, gs, bits, mode, gx, gw, to_sod(s));
+        },
+        nb::arg(), nb::arg(), "scales"_a = nb::none(), "group_size"_a = nb::none(),
+        "bits"_a = nb::none(), "mode"_a = "nvfp4", "global_scale_x"_a = nb::none(),
+        "global_scale_w"_a = nb::none(), nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig("def qqmm(x: array, w: array, /, scales: array | None = None, "
+                "group_size: int | None = None, bits: int | None = None, mode: str = 'nvfp4', "
+                "global_scale_x: array | None = None, global_scale_w: array | None = None, *, "
+                "stream: Stream | Device | None = None) -> array"),
+        R"(Matrix multiplication with both operands quantized.
+
+``x`` is quantized on the fly; ``w`` is used as is when it is already quantized
+(packed in ``uint32`` with ``scales``) and quantized on the fly otherwise. The result is
+``dequantize(quantize(x)) @ dequantize(w).T`` computed in ``float32`` and returned in
+``x``'s dtype. Gradients pass straight through the quantization to ``x`` and to a
+non-quantized ``w``.
+
+Args:
+    x (array): Input array (``float32``, ``float16`` or ``bfloat16``).
+    w (array): Weight matrix, packed or not.
+    scales (array, optional): The scales of a packed ``w``. Default: ``None``.
+    group_size (int, optional): Elements sharing a scale. Default: the mode's.
+    bits (int, optional): Bits per element. Default: the mode's.
+    mode (str, optional): ``"nvfp4"`` or ``"mxfp8"``. Default: ``"nvfp4"``.
+    global_scale_x (array, optional): ``nvfp4`` global scale of ``x``.
+    global_scale_w (array, optional): ``nvfp4`` global scale of ``w``.
+
+Returns:
+    array: The product.)");
+  m.def("gather_qqmm",
+        [](const array& x, const array& w, std::optional<array> scales,
+           std::optional<array> lhs, std::optional<array> rhs, std::optional<int> gs,
+           std::optional<int> bits, const std::string& mode, std::optional<array> gx,
+           std::optional<array> gw, bool, StreamArg s) {
+          lx::sites::PublicOp tag("gather_qqmm");
+          return gather_qqmm(x, w, scales, lhs, rhs, gs, bits, mode, gx, gw, to_sod(s));
+        },
+        nb::arg(), nb::arg(), "scales"_a = nb::none(), "lhs_indices"_a = nb::none(),
+        "rhs_indices"_a = nb::none(), "group_size"_a = nb::none(), "bits"_a = nb::none(),
+        "mode"_a = "nvfp4", "global_scale_x"_a = nb::none(), "global_scale_w"_a = nb::none(),
+        nb::kw_only(), "sorted_indices"_a = false, "stream"_a = nb::none(),
+        nb::sig("def gather_qqmm(x: array, w: array, /, scales: array | None = None, "
+                "lhs_indices: array | None = None, rhs_indices: array | None = None, "
+                "group_size: int | None = None, bits: int | None = None, mode: str = 'nvfp4', "
+                "global_scale_x: array | None = None, global_scale_w: array | None = None, *, "
+                "sorted_indices: bool = False, stream: Stream | Device | None = None) -> array"),
+        R"(Fused :func:`qqmm` with matrix-level gather.
+
+As :func:`gather_mm`, ``lhs_indices`` and ``rhs_indices`` hold flat indices into the
+batch dimensions (all but the last two) of ``x`` and ``w``; a packed ``w``'s scales are
+picked with it.
+
+Args:
+    x (array): Input array.
+    w (array): Weight matrices, packed or not.
+    scales (array, optional): The scales of a packed ``w``. Default: ``None``.
+    lhs_indices (array, optional): Integer indices for ``x``. Default: ``None``.
+    rhs_indices (array, optional): Integer indices for ``w``. Default: ``None``.
+    group_size (int, optional): Elements sharing a scale. Default: the mode's.
+    bits (int, optional): Bits per element. Default: the mode's.
+    mode (str, optional): ``"nvfp4"`` or ``"mxfp8"``. Default: ``"nvfp4"``.
+    global_scale_x (array, optional): ``nvfp4`` global scale of ``x``.
+    global_scale_w (array, optional): ``nvfp4`` global scale of ``w``.
+    sorted_indices (bool, optional): Accepted for MLX compatibility.
+
+Returns:
+    array: The products, shaped ``indices.shape + (M, N)``.)");
   m.def("gather_mm",
         [](const ScalarOrArray& a, const ScalarOrArray& b, const nb::object& lhs,
            const nb::object& rhs, bool, StreamArg s) {
