@@ -328,6 +328,9 @@ CASES = {
     "fast.scaled_dot_product_attention": lambda d: mx.fast.scaled_dot_product_attention(
         d["q"], d["q"], d["q"], scale=1.0),
     "fast.cross_entropy": lambda d: mx.fast.cross_entropy(d["A"], d["tgt"]),
+    "fast.gated_delta_update": lambda d: mx.fast.gated_delta_update(
+        *[pending(np.ones(sh)) for sh in [(1, 2, 1, 4), (1, 2, 1, 4), (1, 2, 1, 3), (1, 2, 1),
+                                          (1, 2, 1)]])[0],
 }
 
 

@@ -266,7 +266,7 @@ GROUPS: tuple[Group, ...] = (
         _names(
             """
             fast.rms_norm fast.layer_norm fast.rope fast.scaled_dot_product_attention
-            fast.cross_entropy fast.metal_kernel fast.cuda_kernel
+            fast.cross_entropy fast.gated_delta_update fast.metal_kernel fast.cuda_kernel
             fast.precompiled_cuda_kernel
             """
         ),

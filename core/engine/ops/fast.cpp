@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "engine/ops.h"
+#include "engine/ops/detail.h"
 #include "engine/primitives/fast.h"
 #include "engine/utils.h"
 
@@ -310,6 +311,95 @@ array cross_entropy(const array& logits, const array& targets, StreamOrDevice s)
   auto lse = logsumexp(logits, std::vector<int>{-1}, false, s);
   auto picked = squeeze(take_along_axis(logits, expand_dims(targets, -1, s), -1, s), -1, s);
   return astype(subtract(lse, picked, s), float32, s);
+}
+
+std::vector<array> gated_delta_update(const array& q, const array& k, const array& v,
+                                      const array& gamma, const array& beta,
+                                      const std::optional<array>& initial_state,
+                                      const std::optional<array>& mask, StreamOrDevice sd) {
+  auto fail = [](const std::string& what) {
+    throw std::invalid_argument("[gated_delta_update] " + what);
+  };
+  if (q.ndim() != 4 || k.ndim() != 4 || v.ndim() != 4) {
+    fail("q, k and v must have 4 dimensions (B, T, H, D).");
+  }
+  if (q.shape() != k.shape()) {
+    fail("q and k must have the same shape but got " + shape_str(q.shape()) + " and " +
+         shape_str(k.shape()) + ".");
+  }
+  const ShapeElem B = q.shape(0), T = q.shape(1), Hk = q.shape(2), Dk = q.shape(3);
+  const ShapeElem Hv = v.shape(2), Dv = v.shape(3);
+  if (v.shape(0) != B || v.shape(1) != T) {
+    fail("v must share q's batch and time sizes but has shape " + shape_str(v.shape()) + ".");
+  }
+  if (Hk == 0 || Hv % Hk != 0) {
+    fail(msg("The value heads (", Hv, ") must be a multiple of the key heads (", Hk, ")."));
+  }
+  for (auto* a : {&q, &k, &v, &gamma, &beta}) {
+    if (!is_floating_point(a->dtype())) fail("Inputs must have a real floating dtype.");
+  }
+  auto s = to_stream(sd);
+  const Shape gate_shape{B, T, Hv};
+  auto check_gate = [&](const array& a, const char* name) {
+    try {
+      if (broadcast_shapes(a.shape(), gate_shape) != gate_shape) throw std::invalid_argument("");
+    } catch (const std::invalid_argument&) {
+      fail(msg(name, " with shape ", shape_str(a.shape()), " must broadcast to (B, T, Hv) = ",
+               shape_str(gate_shape), "."));
+    }
+    return broadcast_to(astype(a, float32, s), gate_shape, s);
+  };
+  auto g = check_gate(gamma, "gamma"), b = check_gate(beta, "beta");
+  const Shape state_shape{B, Hv, Dv, Dk};
+  array state = zeros(state_shape, float32, s);
+  if (initial_state) {
+    if (initial_state->shape() != state_shape) {
+      fail("initial_state must have shape (B, Hv, Dv, Dk) = " + shape_str(state_shape) +
+           " but has " + shape_str(initial_state->shape()) + ".");
+    }
+    state = astype(*initial_state, float32, s);
+  }
+  std::optional<array> m;
+  if (mask) {
+    try {
+      if (broadcast_shapes(mask->shape(), {B, T}) != Shape{B, T}) throw std::invalid_argument("");
+    } catch (const std::invalid_argument&) {
+      fail("mask with shape " + shape_str(mask->shape()) + " must broadcast to (B, T) = " +
+           shape_str({B, T}) + ".");
+    }
+    m = broadcast_to(astype(*mask, bool_, s), {B, T}, s);
+  }
+  // Each query/key head serves Hv / Hk value heads.
+  const int rep = static_cast<int>(Hv / Hk);
+  auto qf = astype(q, float32, s), kf = astype(k, float32, s), vf = astype(v, float32, s);
+  if (rep > 1) {
+    qf = repeat(qf, rep, 2, s);
+    kf = repeat(kf, rep, 2, s);
+  }
+  auto step = [&](const array& a, ShapeElem t) {  // a[:, t]
+    return squeeze(core::detail::take_range(a, 1, t, t + 1, s), 1, s);
+  };
+  std::vector<array> outs;
+  outs.reserve(T);
+  for (ShapeElem t = 0; t < T; ++t) {
+    auto kt = step(kf, t), qt = step(qf, t), vt = step(vf, t);  // (B, Hv, D)
+    auto gt = expand_dims(step(g, t), {-1, -2}, s), bt = expand_dims(step(b, t), -1, s);
+    auto decayed = multiply(state, gt, s);
+    auto predicted = squeeze(matmul(decayed, expand_dims(kt, -1, s), s), -1, s);
+    auto delta = multiply(subtract(vt, predicted, s), bt, s);
+    auto updated = add(decayed, multiply(expand_dims(delta, -1, s), expand_dims(kt, -2, s), s), s);
+    auto out = squeeze(matmul(updated, expand_dims(qt, -1, s), s), -1, s);
+    if (m) {
+      auto mt = step(*m, t);  // (B,)
+      state = where(reshape(mt, {B, 1, 1, 1}, s), updated, state, s);
+      out = where(reshape(mt, {B, 1, 1}, s), out, zeros({}, float32, s), s);
+    } else {
+      state = updated;
+    }
+    outs.push_back(out);
+  }
+  array out = T > 0 ? stack(outs, 1, s) : zeros({B, 0, Hv, Dv}, float32, s);
+  return {astype(out, v.dtype(), s), state};
 }
 
 }  // namespace lumex::core::fast

@@ -51,6 +51,16 @@ std::vector<array> sdpa_fused(const AttentionParams& p, std::vector<array> input
                               const Stream& s);
 }  // namespace detail
 
+/// The gated delta rule over T steps, per value head h (query/key head h / (Hv/Hk)):
+/// S <- gamma_t S; S <- S + beta_t (v_t - S k_t) k_t^T; out_t = S q_t. q, k are
+/// (B, T, Hk, Dk), v (B, T, Hv, Dv), gamma and beta (B, T, Hv), the state
+/// (B, Hv, Dv, Dk) starts at initial_state (or zeros). A step where mask (B, T) is
+/// false keeps the state and outputs zeros. Returns [out (v's dtype), state (float32)].
+std::vector<array> gated_delta_update(const array& q, const array& k, const array& v,
+                                      const array& gamma, const array& beta,
+                                      const std::optional<array>& initial_state,
+                                      const std::optional<array>& mask, StreamOrDevice s = {});
+
 /// logsumexp(logits, -1) - logits[..., target], in float32.
 array cross_entropy(const array& logits, const array& targets, StreamOrDevice s = {});
 

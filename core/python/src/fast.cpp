@@ -204,5 +204,33 @@ void init_fast(nb::module_& core) {
                      "    targets (array): Integer class indices, shaped like ``logits`` "
                      "without its last axis.\n") +
          kStreamDoc + "\nReturns:\n    array: The float32 loss, shaped like ``targets``."));
+  m.def("gated_delta_update",
+        [](const array& q, const array& k, const array& v, const array& gamma,
+           const array& beta, std::optional<array> initial_state, std::optional<array> mask,
+           StreamArg s) {
+          lx::sites::PublicOp tag("fast.gated_delta_update");
+          return fast::gated_delta_update(q, k, v, gamma, beta, initial_state, mask, to_sod(s));
+        },
+        "q"_a, "k"_a, "v"_a, "gamma"_a, "beta"_a, "initial_state"_a = nb::none(),
+        "mask"_a = nb::none(), "stream"_a = nb::none(),
+        nb::sig("def gated_delta_update(q: array, k: array, v: array, gamma: array, "
+                "beta: array, initial_state: array | None = None, mask: array | None = None, "
+                "stream: Stream | Device | None = None) -> list[array]"),
+        keep(std::string("Gated delta network forward pass.\n\n"
+                     "Per step t and value head h (query/key head ``h // (Hv // Hk)``), with "
+                     "the state ``S`` of shape ``(Dv, Dk)``: ``S = gamma_t * S``; "
+                     "``S = S + beta_t * outer(v_t - S @ k_t, k_t)``; ``out_t = S @ q_t``. "
+                     "A step where ``mask`` is false keeps the state and outputs zeros. The "
+                     "state is kept in float32.\n\n"
+                     "Args:\n    q (array): Queries ``[B, T, Hk, Dk]``.\n"
+                     "    k (array): Keys ``[B, T, Hk, Dk]``.\n"
+                     "    v (array): Values ``[B, T, Hv, Dv]``.\n"
+                     "    gamma (array): Decay rates in linear space ``[B, T, Hv]``.\n"
+                     "    beta (array): Delta update rates ``[B, T, Hv]``.\n"
+                     "    initial_state (array, optional): ``[B, Hv, Dv, Dk]``; zeros by "
+                     "default.\n"
+                     "    mask (array, optional): ``[B, T]``, false for steps to skip.\n") +
+         kStreamDoc + "\nReturns:\n    list(array): ``[output [B, T, Hv, Dv], final_state "
+                      "[B, Hv, Dv, Dk]]``."));
   init_custom_kernels(m);
 }
