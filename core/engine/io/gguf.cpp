@@ -2,6 +2,7 @@
 // (name, reversed dims, ggml type, offset), then aligned tensor data. Counts and
 // lengths are checked against the bytes left before anything is reserved.
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <unordered_set>
 
@@ -59,6 +60,58 @@ std::optional<Dtype> tensor_dtype(uint32_t t) {
     case 28: return float64;
     case 30: return bfloat16;
     default: return std::nullopt;
+  }
+}
+
+// ggml's block-quantized types that map onto MLX's affine format (group size 32):
+// each block of 32 values is a float16 scale d (and, for Q4_1, a float16 minimum)
+// followed by the codes. They load as a packed uint32 weight with float16 scales
+// and biases, as MLX's loader gives them.
+struct BlockType {
+  int bits;       // affine bits of the codes
+  int bytes;      // bytes per block of 32
+  bool has_min;   // Q4_1: w = d q + m; Q4_0: w = d (q - 8); Q8_0: w = d q (q signed)
+};
+std::optional<BlockType> block_type(uint32_t t) {
+  switch (t) {
+    case 2: return BlockType{4, 18, false};  // Q4_0
+    case 3: return BlockType{4, 20, true};   // Q4_1
+    case 8: return BlockType{8, 34, false};  // Q8_0
+    default: return std::nullopt;
+  }
+}
+
+/// Repacks `blocks` ggml blocks at p into MLX's affine layout: codes in element
+/// order, bits-wide, little-endian within uint32 words; bias = -8 d (Q4_0), m
+/// (Q4_1) or -128 d (Q8_0, whose signed codes shift by 128).
+void unpack_blocks(const uint8_t* p, size_t blocks, const BlockType& bt, uint32_t* packed,
+                   float16_t* scales, float16_t* biases) {
+  const size_t words = 32 * bt.bits / 32;
+  for (size_t b = 0; b < blocks; ++b, p += bt.bytes) {
+    uint16_t d_bits, m_bits = 0;
+    std::memcpy(&d_bits, p, 2);
+    if (bt.has_min) std::memcpy(&m_bits, p + 2, 2);
+    float16_t d, m;
+    std::memcpy(&d, &d_bits, 2);
+    std::memcpy(&m, &m_bits, 2);
+    scales[b] = d;
+    const uint8_t* q = p + (bt.has_min ? 4 : 2);
+    uint32_t* w = packed + b * words;
+    std::fill(w, w + words, 0u);
+    if (bt.bits == 4) {
+      biases[b] = bt.has_min ? m : float16_t(-8.0f * static_cast<float>(d));
+      for (int j = 0; j < 16; ++j) {
+        uint32_t lo = q[j] & 0xF, hi = q[j] >> 4;  // elements j and j + 16
+        w[j / 8] |= lo << (4 * (j % 8));
+        w[(j + 16) / 8] |= hi << (4 * ((j + 16) % 8));
+      }
+    } else {
+      biases[b] = float16_t(-128.0f * static_cast<float>(d));
+      for (int j = 0; j < 32; ++j) {
+        uint32_t code = static_cast<uint8_t>(static_cast<int8_t>(q[j]) + 128);
+        w[j / 4] |= code << (8 * (j % 4));
+      }
+    }
   }
 }
 
@@ -168,6 +221,7 @@ class GGUFReader {
       Shape shape;
       Dtype dtype;
       uint64_t offset, nbytes;
+      std::optional<BlockType> blocks;  // a block-quantized tensor
     };
     std::vector<Info> infos;
     infos.reserve(n_tensors);
@@ -185,16 +239,31 @@ class GGUFReader {
       }
       uint32_t type = cur_.get<uint32_t>("tensor type");
       auto dt = tensor_dtype(type);
-      if (!dt) {
+      auto bt = block_type(type);
+      if (!dt && !bt) {
         io::fail(src_.name, msg("tensor '", name, "' has ggml type ", type,
-                                " (quantized or unknown types are not supported)"));
+                                " (only F32, F16, BF16, F64, I8-I64, Q4_0, Q4_1 and Q8_0 "
+                                "are supported)"));
       }
       uint64_t off = cur_.get<uint64_t>("tensor offset");
       if (off % alignment != 0) {
         io::fail(src_.name, msg("tensor '", name, "' offset ", off, " is not aligned to ", alignment));
       }
-      uint64_t nbytes = io::checked_nbytes(src_.name, shape, dt->size, src_.size);
-      infos.push_back({std::move(name), std::move(shape), *dt, off, nbytes});
+      uint64_t nbytes;
+      if (bt) {
+        if (nd == 0 || shape.back() % 32 != 0) {
+          io::fail(src_.name, msg("tensor '", name, "' is block-quantized but its first ",
+                                  "dimension is not a multiple of 32"));
+        }
+        // One block per 32 values, checked against the file like a plain tensor.
+        Shape per_block = shape;
+        per_block.back() /= 32;
+        nbytes = io::checked_nbytes(src_.name, per_block, bt->bytes, src_.size);
+        dt = uint32;
+      } else {
+        nbytes = io::checked_nbytes(src_.name, shape, dt->size, src_.size);
+      }
+      infos.push_back({std::move(name), std::move(shape), *dt, off, nbytes, bt});
     }
     uint64_t base = (cur_.pos() + alignment - 1) / alignment * alignment;
     if (base > src_.size && !infos.empty()) io::fail(src_.name, "file is truncated before the tensor data");
@@ -218,12 +287,38 @@ class GGUFReader {
     }
     NamedArrays arrays;
     for (auto& t : infos) {
-      arrays.emplace_back(t.name, io::make_array(src_, base + t.offset, t.shape, t.dtype));
+      if (t.blocks) {
+        add_quantized(arrays, t.name, t.shape, *t.blocks, base + t.offset);
+      } else {
+        arrays.emplace_back(t.name, io::make_array(src_, base + t.offset, t.shape, t.dtype));
+      }
     }
     return {std::move(arrays), std::move(meta)};
   }
 
  private:
+  /// A block-quantized tensor as MLX names it: "x.weight" gives x.weight, x.scales
+  /// and x.biases; any other name n gives n, n.scales and n.biases.
+  void add_quantized(NamedArrays& arrays, const std::string& name, const Shape& shape,
+                     const BlockType& bt, uint64_t offset) {
+    Shape wshape = shape, sshape = shape;
+    wshape.back() = shape.back() * bt.bits / 32;
+    sshape.back() = shape.back() / 32;
+    auto w = array::empty_buffer(wshape, uint32);
+    auto sc = array::empty_buffer(sshape, float16);
+    auto bi = array::empty_buffer(sshape, float16);
+    unpack_blocks(src_.data + offset, shape_size(sshape), bt,
+                  static_cast<uint32_t*>(w.raw_data()), static_cast<float16_t*>(sc.raw_data()),
+                  static_cast<float16_t*>(bi.raw_data()));
+    const std::string suffix = ".weight";
+    bool is_weight = name.size() > suffix.size() &&
+                     name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    std::string stem = is_weight ? name.substr(0, name.size() - suffix.size()) : name;
+    arrays.emplace_back(name, w);
+    arrays.emplace_back(stem + ".scales", sc);
+    arrays.emplace_back(stem + ".biases", bi);
+  }
+
   const io::ByteSource& src_;
   io::Cursor cur_;
 };
