@@ -291,3 +291,10 @@ def test_bad_index_types():
         a[0, 0]
     with pytest.raises(ValueError, match=r"An index can only have a single ellipsis"):
         a[..., ...]
+
+
+def test_norm_order_of_the_wrong_type():
+    # Found by the fuzzer: these raised RuntimeError(std::bad_cast).
+    for ord_ in [1j, (), [[1], [2]]]:
+        with pytest.raises(TypeError, match="ord must be None, a number or a string"):
+            mx.linalg.norm(mx.ones((3, 3)), ord_)

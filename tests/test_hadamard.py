@@ -82,6 +82,18 @@ def test_dtypes_and_scalars():
     assert mx.array_equal(mx.hadamard_transform(x), x).item()
 
 
+def test_size_one_is_the_scale_alone():
+    # As MLX: no scale gives the input back (any dtype); a scale multiplies like a float.
+    for a in [mx.array([[3], [4]], dtype=mx.int64), mx.array(5, dtype=mx.uint8),
+              mx.array([2 + 1j])]:
+        assert mx.hadamard_transform(a).dtype == a.dtype
+        assert mx.array_equal(mx.hadamard_transform(a), a).item()
+    y = mx.hadamard_transform(mx.array([[3], [4]], dtype=mx.int64), scale=0.5)
+    assert y.dtype == mx.float32 and np.array(y).ravel().tolist() == [1.5, 2.0]
+    y = mx.hadamard_transform(mx.array([2 + 1j]), scale=2.0)
+    assert y.dtype == mx.complex64 and np.array(y).tolist() == [4 + 2j]
+
+
 def test_non_contiguous_input():
     x = RNG.normal(size=(6, 32)).astype(np.float32)
     got = mx.hadamard_transform(mx.array(x)[::2], scale=0.5)

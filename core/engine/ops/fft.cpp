@@ -257,9 +257,8 @@ array stft(const array& x, int n_fft, std::optional<int> hop_length,
   if (len < n_fft) stft_fail("stft", "Input is too short for the given n_fft.");
   ShapeElem frames = 1 + (len - n_fft) / f.hop;
   auto framed = multiply(take(sig, frame_positions(frames, n_fft, f.hop, s), -1, s), f.window, s);
-  array spec = (one_sided && !complex_in) ? rfft(framed, n_fft, -1, norm, s)
-                                          : fft(framed, n_fft, -1, norm, s);
-  if (one_sided && complex_in) spec = detail::take_range(spec, spec.ndim() - 1, 0, n_fft / 2 + 1, s);
+  // As MLX: a one-sided transform of complex frames is rfft's, of their real part.
+  array spec = one_sided ? rfft(framed, n_fft, -1, norm, s) : fft(framed, n_fft, -1, norm, s);
   return swapaxes(spec, -1, -2, s);
 }
 

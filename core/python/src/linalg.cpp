@@ -21,7 +21,12 @@ const char* keep_name(std::string text) {
 L::NormOrd ord_arg(nb::handle o) {
   if (o.is_none()) return std::monostate{};
   if (nb::isinstance<nb::str>(o)) return nb::cast<std::string>(o);
-  return nb::cast<double>(o);
+  double v;
+  if (!nb::try_cast<double>(o, v)) {
+    std::string what = "[norm] ord must be None, a number or a string, not ";
+    throw nb::type_error((what + nb::inst_name(o).c_str() + ".").c_str());
+  }
+  return v;
 }
 
 }  // namespace
