@@ -2,7 +2,6 @@
 // The rules are ops in float32, so they can be differentiated again.
 #include "engine/primitives/fast.h"
 
-#include <sstream>
 
 #include "engine/ops.h"
 #include "engine/primitives/rule_utils.h"
@@ -10,12 +9,6 @@
 namespace lumex::core {
 
 namespace {
-
-std::string fmt(float v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 const std::vector<int> kLast{-1};
 
@@ -54,7 +47,11 @@ LnStats ln_stats(const array& x, float eps, const Stream& s) {
 // ------------------------------------------------------------------ RMSNorm
 
 std::vector<std::pair<std::string, std::string>> RMSNorm::params() const {
-  return {{"eps", fmt(eps_)}, {"weight", has_weight_ ? "true" : "false"}};
+  return {{"eps", param_text(eps_)}, {"weight", param_text(has_weight_)}};
+}
+std::shared_ptr<Primitive> RMSNorm::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("RMSNorm", params);
+  return std::make_shared<RMSNorm>(s, r.real("eps"), r.flag("weight"));
 }
 bool RMSNorm::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const RMSNorm*>(&other);
@@ -127,9 +124,13 @@ std::pair<std::vector<array>, std::vector<int>> RMSNorm::vmap(
 // ---------------------------------------------------------------- LayerNorm
 
 std::vector<std::pair<std::string, std::string>> LayerNorm::params() const {
-  return {{"eps", fmt(eps_)},
-          {"weight", has_weight_ ? "true" : "false"},
-          {"bias", has_bias_ ? "true" : "false"}};
+  return {{"eps", param_text(eps_)},
+          {"weight", param_text(has_weight_)},
+          {"bias", param_text(has_bias_)}};
+}
+std::shared_ptr<Primitive> LayerNorm::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("LayerNorm", params);
+  return std::make_shared<LayerNorm>(s, r.real("eps"), r.flag("weight"), r.flag("bias"));
 }
 bool LayerNorm::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const LayerNorm*>(&other);
@@ -217,5 +218,8 @@ std::pair<std::vector<array>, std::vector<int>> LayerNorm::vmap(
   }
   return {{y}, {0}};
 }
+
+LUMEX_REGISTER_PRIMITIVE(RMSNorm);
+LUMEX_REGISTER_PRIMITIVE(LayerNorm);
 
 }  // namespace lumex::core

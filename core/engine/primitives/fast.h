@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -12,10 +13,11 @@ class RMSNorm : public UnaryPrimitive {
  public:
   RMSNorm(Stream s, float eps, bool has_weight)
       : UnaryPrimitive(s), eps_(eps), has_weight_(has_weight) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(RMSNorm)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -28,10 +30,11 @@ class LayerNorm : public UnaryPrimitive {
  public:
   LayerNorm(Stream s, float eps, bool has_weight, bool has_bias)
       : UnaryPrimitive(s), eps_(eps), has_weight_(has_weight), has_bias_(has_bias) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(LayerNorm)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -25,10 +26,11 @@ struct QuantParams {
 class Quantize : public Primitive {
  public:
   Quantize(Stream s, QuantParams p) : Primitive(s), p_(p) {}
-  void eval_cpu(const std::vector<array>& inputs, std::vector<array>& outputs) override;
+  LUMEX_EVAL_MULTI
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Quantize)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -40,10 +42,11 @@ class Dequantize : public UnaryPrimitive {
  public:
   Dequantize(Stream s, QuantParams p, bool has_global)
       : UnaryPrimitive(s), p_(p), has_global_(has_global) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Dequantize)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -58,10 +61,11 @@ class QuantizedMatmul : public UnaryPrimitive {
  public:
   QuantizedMatmul(Stream s, QuantParams p, bool transpose)
       : UnaryPrimitive(s), p_(p), transpose_(transpose) {}
-  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(QuantizedMatmul)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:

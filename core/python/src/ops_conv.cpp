@@ -27,19 +27,48 @@ std::vector<int> dims(const IntOrSeq& v) {
   if (auto i = std::get_if<int>(&v)) return {*i};
   return std::get<std::vector<int>>(v);
 }
+int dims(int v) { return v; }  // conv1d and conv_transpose1d take plain ints
+
+/// MLX's per-dimension argument of an N-D convolution: an int (1D), or an int or a
+/// tuple of N.
+template <int N>
+using PerDim = std::conditional_t<N == 1, int, std::conditional_t<N == 2, Pair, Triple>>;
+
+/// conv1d/2d/3d: the same arguments at every rank.
+template <int N, auto Op>
+void def_conv(nb::module_& m, const char* name, const char* sig, const char* doc) {
+  m.def(name,
+        [](const array& input, const array& weight, const PerDim<N>& stride,
+           const PerDim<N>& padding, const PerDim<N>& dilation, int groups, StreamArg s) {
+          return Op(input, weight, dims(stride), dims(padding), dims(dilation), groups,
+                    to_sod(s));
+        },
+        nb::arg(), nb::arg(), "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1,
+        "groups"_a = 1, nb::kw_only(), "stream"_a = nb::none(), nb::sig(sig), doc);
+}
+
+/// conv_transpose1d/2d/3d: the same arguments at every rank.
+template <int N, auto Op>
+void def_conv_transpose(nb::module_& m, const char* name, const char* sig, const char* doc) {
+  m.def(name,
+        [](const array& input, const array& weight, const PerDim<N>& stride,
+           const PerDim<N>& padding, const PerDim<N>& dilation,
+           const PerDim<N>& output_padding, int groups, StreamArg s) {
+          return Op(input, weight, dims(stride), dims(padding), dims(dilation),
+                    dims(output_padding), groups, to_sod(s));
+        },
+        nb::arg(), nb::arg(), "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1,
+        "output_padding"_a = 0, "groups"_a = 1, nb::kw_only(), "stream"_a = nb::none(),
+        nb::sig(sig), doc);
+}
 
 }  // namespace
 
 void init_ops_conv(nb::module_& m) {
-  m.def("conv1d",
-        [](const array& input, const array& weight, int stride, int padding,
-           int dilation, int groups, StreamArg s) {
-          return conv1d(input, weight, stride, padding, dilation, groups, to_sod(s));
-        },
-        nb::arg(), nb::arg(), "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1,
-        "groups"_a = 1, nb::kw_only(), "stream"_a = nb::none(),
-        nb::sig("def conv1d(input: array, weight: array, /, stride: int = 1, padding: int = 0, dilation: int = 1, groups: int = 1, *, stream: Stream | Device | None = None) -> array"),
-        R"(1D convolution over an input with several channels.
+  def_conv<1, conv1d>(
+      m, "conv1d",
+      "def conv1d(input: array, weight: array, /, stride: int = 1, padding: int = 0, dilation: int = 1, groups: int = 1, *, stream: Stream | Device | None = None) -> array",
+      R"(1D convolution over an input with several channels.
 
 Args:
     input (array): Input array of shape ``(N, L, C_in)``.
@@ -51,16 +80,10 @@ Args:
 Returns:
     array: The convolved array.)");
 
-  m.def("conv2d",
-        [](const array& input, const array& weight, const Pair& stride,
-           const Pair& padding, const Pair& dilation, int groups, StreamArg s) {
-          return conv2d(input, weight, dims(stride), dims(padding), dims(dilation),
-                        groups, to_sod(s));
-        },
-        nb::arg(), nb::arg(), "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1,
-        "groups"_a = 1, nb::kw_only(), "stream"_a = nb::none(),
-        nb::sig("def conv2d(input: array, weight: array, /, stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1, groups: int = 1, *, stream: Stream | Device | None = None) -> array"),
-        R"(2D convolution over an input with several channels.
+  def_conv<2, conv2d>(
+      m, "conv2d",
+      "def conv2d(input: array, weight: array, /, stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1, groups: int = 1, *, stream: Stream | Device | None = None) -> array",
+      R"(2D convolution over an input with several channels.
 
 Args:
     input (array): Input array of shape ``(N, H, W, C_in)``.
@@ -75,16 +98,10 @@ Args:
 Returns:
     array: The convolved array.)");
 
-  m.def("conv3d",
-        [](const array& input, const array& weight, const Triple& stride,
-           const Triple& padding, const Triple& dilation, int groups, StreamArg s) {
-          return conv3d(input, weight, dims(stride), dims(padding), dims(dilation),
-                        groups, to_sod(s));
-        },
-        nb::arg(), nb::arg(), "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1,
-        "groups"_a = 1, nb::kw_only(), "stream"_a = nb::none(),
-        nb::sig("def conv3d(input: array, weight: array, /, stride: int | tuple[int, int, int] = 1, padding: int | tuple[int, int, int] = 0, dilation: int | tuple[int, int, int] = 1, groups: int = 1, *, stream: Stream | Device | None = None) -> array"),
-        R"(3D convolution over an input with several channels.
+  def_conv<3, conv3d>(
+      m, "conv3d",
+      "def conv3d(input: array, weight: array, /, stride: int | tuple[int, int, int] = 1, padding: int | tuple[int, int, int] = 0, dilation: int | tuple[int, int, int] = 1, groups: int = 1, *, stream: Stream | Device | None = None) -> array",
+      R"(3D convolution over an input with several channels.
 
 Args:
     input (array): Input array of shape ``(N, D, H, W, C_in)``.
@@ -142,16 +159,10 @@ Args:
 Returns:
     array: The convolved array.)");
 
-  m.def("conv_transpose1d",
-        [](const array& input, const array& weight, int stride, int padding,
-           int dilation, int output_padding, int groups, StreamArg s) {
-          return conv_transpose1d(input, weight, stride, padding, dilation,
-                                  output_padding, groups, to_sod(s));
-        },
-        nb::arg(), nb::arg(), "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1,
-        "output_padding"_a = 0, "groups"_a = 1, nb::kw_only(), "stream"_a = nb::none(),
-        nb::sig("def conv_transpose1d(input: array, weight: array, /, stride: int = 1, padding: int = 0, dilation: int = 1, output_padding: int = 0, groups: int = 1, *, stream: Stream | Device | None = None) -> array"),
-        R"(1D transposed convolution over an input with several channels.
+  def_conv_transpose<1, conv_transpose1d>(
+      m, "conv_transpose1d",
+      "def conv_transpose1d(input: array, weight: array, /, stride: int = 1, padding: int = 0, dilation: int = 1, output_padding: int = 0, groups: int = 1, *, stream: Stream | Device | None = None) -> array",
+      R"(1D transposed convolution over an input with several channels.
 
 Args:
     input (array): Input array of shape ``(N, L, C_in)``.
@@ -165,18 +176,10 @@ Args:
 Returns:
     array: The convolved array.)");
 
-  m.def("conv_transpose2d",
-        [](const array& input, const array& weight, const Pair& stride,
-           const Pair& padding, const Pair& dilation, const Pair& output_padding,
-           int groups, StreamArg s) {
-          return conv_transpose2d(input, weight, dims(stride), dims(padding),
-                                  dims(dilation), dims(output_padding), groups,
-                                  to_sod(s));
-        },
-        nb::arg(), nb::arg(), "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1,
-        "output_padding"_a = 0, "groups"_a = 1, nb::kw_only(), "stream"_a = nb::none(),
-        nb::sig("def conv_transpose2d(input: array, weight: array, /, stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1, output_padding: int | tuple[int, int] = 0, groups: int = 1, *, stream: Stream | Device | None = None) -> array"),
-        R"(2D transposed convolution over an input with several channels.
+  def_conv_transpose<2, conv_transpose2d>(
+      m, "conv_transpose2d",
+      "def conv_transpose2d(input: array, weight: array, /, stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1, output_padding: int | tuple[int, int] = 0, groups: int = 1, *, stream: Stream | Device | None = None) -> array",
+      R"(2D transposed convolution over an input with several channels.
 
 Args:
     input (array): Input array of shape ``(N, H, W, C_in)``.
@@ -191,18 +194,10 @@ Args:
 Returns:
     array: The convolved array.)");
 
-  m.def("conv_transpose3d",
-        [](const array& input, const array& weight, const Triple& stride,
-           const Triple& padding, const Triple& dilation, const Triple& output_padding,
-           int groups, StreamArg s) {
-          return conv_transpose3d(input, weight, dims(stride), dims(padding),
-                                  dims(dilation), dims(output_padding), groups,
-                                  to_sod(s));
-        },
-        nb::arg(), nb::arg(), "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1,
-        "output_padding"_a = 0, "groups"_a = 1, nb::kw_only(), "stream"_a = nb::none(),
-        nb::sig("def conv_transpose3d(input: array, weight: array, /, stride: int | tuple[int, int, int] = 1, padding: int | tuple[int, int, int] = 0, dilation: int | tuple[int, int, int] = 1, output_padding: int | tuple[int, int, int] = 0, groups: int = 1, *, stream: Stream | Device | None = None) -> array"),
-        R"(3D transposed convolution over an input with several channels.
+  def_conv_transpose<3, conv_transpose3d>(
+      m, "conv_transpose3d",
+      "def conv_transpose3d(input: array, weight: array, /, stride: int | tuple[int, int, int] = 1, padding: int | tuple[int, int, int] = 0, dilation: int | tuple[int, int, int] = 1, output_padding: int | tuple[int, int, int] = 0, groups: int = 1, *, stream: Stream | Device | None = None) -> array",
+      R"(3D transposed convolution over an input with several channels.
 
 Args:
     input (array): Input array of shape ``(N, D, H, W, C_in)``.

@@ -79,13 +79,4 @@ void Pad::eval_cpu(const std::vector<array>& inputs, array& out) {
   cpu::copy_into(in, interior);
 }
 
-bool Concatenate::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Concatenate*>(&other);
-  return o && o->axis_ == axis_;
-}
-bool Pad::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Pad*>(&other);
-  return o && o->low_ == low_ && o->high_ == high_;
-}
-
 }  // namespace lumex::core

@@ -7,6 +7,4 @@ void Depends::eval_cpu(const std::vector<array>& inputs, std::vector<array>& out
   for (size_t i = 0; i < outputs.size(); ++i) outputs[i].copy_shared_buffer(inputs[i]);
 }
 
-LUMEX_REGISTER_PRIMITIVE(Depends);
-
 }  // namespace lumex::core

@@ -158,7 +158,4 @@ void LayerNorm::eval_cpu(const std::vector<array>& inputs, array& out) {
   normalize(inputs[0], w, b, eps_, true, out, "layer_norm");
 }
 
-LUMEX_REGISTER_PRIMITIVE(RMSNorm);
-LUMEX_REGISTER_PRIMITIVE(LayerNorm);
-
 }  // namespace lumex::core

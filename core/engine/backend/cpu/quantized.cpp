@@ -425,8 +425,4 @@ void QuantizedMatmul::eval_cpu(const std::vector<array>& inputs, array& out) {
                     out.data<float>(), N);
 }
 
-LUMEX_REGISTER_PRIMITIVE(Quantize);
-LUMEX_REGISTER_PRIMITIVE(Dequantize);
-LUMEX_REGISTER_PRIMITIVE(QuantizedMatmul);
-
 }  // namespace lumex::core

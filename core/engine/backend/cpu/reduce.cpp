@@ -391,24 +391,6 @@ C median_of(std::vector<C>& v) {
 // ---------------------------------------------------------------------------
 // Primitive entry points and metadata
 
-const char* Reduce::name() const {
-  switch (type_) {
-    case Type::And: return "All";
-    case Type::Or: return "Any";
-    case Type::Sum: return "Sum";
-    case Type::Prod: return "Prod";
-    case Type::Min: return "Min";
-    case Type::Max: return "Max";
-  }
-  return "Reduce";
-}
-
-bool Reduce::is_equivalent(const Primitive& other) const {
-  if (!Primitive::is_equivalent(other)) return false;
-  auto& o = static_cast<const Reduce&>(other);
-  return o.type_ == type_ && o.axes_ == axes_;
-}
-
 void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
   const auto& in = inputs[0];
   switch (type_) {
@@ -419,12 +401,6 @@ void Reduce::eval_cpu(const std::vector<array>& inputs, array& out) {
     case Type::And: reduce_bool<ops::And>(in, out, axes_); break;
     case Type::Or: reduce_bool<ops::Or>(in, out, axes_); break;
   }
-}
-
-bool ArgReduce::is_equivalent(const Primitive& other) const {
-  if (!Primitive::is_equivalent(other)) return false;
-  auto& o = static_cast<const ArgReduce&>(other);
-  return o.type_ == type_ && o.axis_ == axis_;
 }
 
 void ArgReduce::eval_cpu(const std::vector<array>& inputs, array& out) {

@@ -143,24 +143,6 @@ void scan_same(const array& in, array& out, int axis, bool reverse,
 
 }  // namespace
 
-const char* Scan::name() const {
-  switch (type_) {
-    case Type::Sum: return "CumSum";
-    case Type::Prod: return "CumProd";
-    case Type::Min: return "CumMin";
-    case Type::Max: return "CumMax";
-    case Type::LogAddExp: return "CumLogaddexp";
-  }
-  return "Scan";
-}
-
-bool Scan::is_equivalent(const Primitive& other) const {
-  if (!Primitive::is_equivalent(other)) return false;
-  auto& o = static_cast<const Scan&>(other);
-  return o.type_ == type_ && o.axis_ == axis_ && o.reverse_ == reverse_ &&
-         o.inclusive_ == inclusive_;
-}
-
 void Scan::eval_cpu(const std::vector<array>& inputs, array& out) {
   const auto& in = inputs[0];
   if (try_scan_vector(in, out, type_, axis_, reverse_, inclusive_)) return;

@@ -143,17 +143,4 @@ void View::eval_cpu(const std::vector<array>& inputs, array& out) {
                          out.size());
 }
 
-bool Slice::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const Slice*>(&other);
-  return o && o->start_ == start_ && o->stop_ == stop_ && o->strides_ == strides_;
-}
-bool AsStrided::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const AsStrided*>(&other);
-  return o && o->shape_ == shape_ && o->strides_ == strides_ && o->offset_ == offset_;
-}
-bool View::is_equivalent(const Primitive& other) const {
-  auto* o = dynamic_cast<const View*>(&other);
-  return o && o->dtype_ == dtype_;
-}
-
 }  // namespace lumex::core

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "engine/primitives.h"
-#include "engine/primitives/conv.h"
 
 namespace lumex::core {
 
@@ -52,6 +51,7 @@ LUMEX_NO_GPU(Erf)
 LUMEX_NO_GPU(ErfInv)
 LUMEX_NO_GPU(Floor)
 LUMEX_NO_GPU(Ceil)
+LUMEX_NO_GPU(Trunc)
 LUMEX_NO_GPU(Real)
 LUMEX_NO_GPU(Imag)
 LUMEX_NO_GPU(Conjugate)
@@ -120,6 +120,10 @@ LUMEX_NO_GPU(Partition)
 LUMEX_NO_GPU(ArgPartition)
 LUMEX_NO_GPU(SearchSorted)
 LUMEX_NO_GPU(Convolution)
+LUMEX_NO_GPU(RMSNorm)
+LUMEX_NO_GPU(LayerNorm)
+LUMEX_NO_GPU(Dequantize)
+LUMEX_NO_GPU(QuantizedMatmul)
 
 LUMEX_NO_GPU_MULTI(CustomTransforms)
 LUMEX_NO_GPU_MULTI(DivMod)
@@ -131,5 +135,7 @@ LUMEX_NO_GPU_MULTI(Eigh)
 LUMEX_NO_GPU_MULTI(Eig)
 LUMEX_NO_GPU_MULTI(LUF)
 LUMEX_NO_GPU_MULTI(Solve)
+LUMEX_NO_GPU_MULTI(Quantize)
+LUMEX_NO_GPU_MULTI(Depends)
 
 }  // namespace lumex::core
