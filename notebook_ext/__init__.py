@@ -9,7 +9,9 @@
 - ``show_graph(*arrays, **names)``, ``show_grad_graph(fun, *primals)``: the pending graph
   (forward and backward for the second).
 - ``EvalLedger`` / ``%%evaltrace``: every evaluation of a block or cell.
-- ``gradient_explorer``, ``vmap_explorer``: ipywidgets explorers.
+- ``gradient_explorer``, ``vmap_explorer``, ``jacobian_explorer``: explorers of
+  derivatives and vmap; ``show_grad_graph(f, x).sweep()`` animates the backward pass.
+- ``show_compiled(fun, *args)``: what ``mx.compile`` fused, and why the rest was not.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .ledger import EvalLedger
 
 __all__ = [
     "install", "show", "view", "show_graph", "show_grad_graph", "EvalLedger",
-    "gradient_explorer", "vmap_explorer",
+    "gradient_explorer", "vmap_explorer", "jacobian_explorer", "show_compiled",
 ]
 
 
@@ -36,10 +38,13 @@ def view(a):
 def gradient_explorer(fun, x0=0.5, **kwargs):
     """Sliders over ``fun``'s input showing f, f' and f'' (by ``mx.grad``) and the
     tangent line; for ``fun(x, y)`` (``x0`` a pair), contours and the gradient field.
+    Everything is computed once on the slider grid (laid through ``x0``, so the
+    explorer opens exactly there) and redrawn in the browser as a slider moves.
 
     Keyword arguments: ``lo``/``hi`` (slider range), ``h`` (finite-difference step
-    for the check), ``points`` (samples per curve). Returns a ``GradientExplorer``
-    whose ``.widget`` displays it."""
+    for the check), ``points`` (slider steps per axis). Returns a
+    ``GradientExplorer``; ``.values`` holds the numbers at the current point and
+    ``.compute(x)`` moves it."""
     from .explorers.gradient import GradientExplorer
 
     return GradientExplorer(fun, x0, **kwargs)
@@ -53,6 +58,26 @@ def vmap_explorer(fun, in_axes, out_axes, *inputs, **kwargs):
     from .explorers.vmap import VmapExplorer
 
     return VmapExplorer(fun, in_axes, out_axes, *inputs, **kwargs)
+
+
+def jacobian_explorer(fun, x, h=1e-3):
+    """The Jacobian of ``fun`` at the vector ``x`` as a heatmap, by ``mx.vmap`` over
+    ``mx.vjp``, beside a central finite-difference Jacobian (step ``h``) and their
+    difference. Returns a ``JacobianView``."""
+    from .jacobian_view import JacobianView
+
+    return JacobianView(fun, x, h)
+
+
+def show_compiled(fun, *args, **kwargs):
+    """The compile X-ray of ``fun(*args, **kwargs)`` (``fun`` plain or from
+    ``mx.compile``, state declared with ``inputs=``/``outputs=`` included): the traced
+    graph before and after fusion, fused groups boxed, each op with its source line,
+    and why each elementwise op left out of a fusion was. Evaluates nothing. Returns a
+    ``CompiledView``."""
+    from .compile_view import CompiledView
+
+    return CompiledView(fun, *args, **kwargs)
 
 
 def load_ipython_extension(ipython):

@@ -86,5 +86,13 @@ def show_grad_graph(fun, *primals, cotangents=None, internals: bool = False) -> 
                      internals=internals)
     view.saved = saved
     view.outputs, view.grads = outs, grads
+    # The same function with every node's value and gradient, animated (evaluates).
+    view.sweep = lambda: _sweep(fun, *primals)
     return view
+
+
+def _sweep(fun, *primals):
+    from .backward_sweep import BackwardSweep
+
+    return BackwardSweep(fun, *primals)
 

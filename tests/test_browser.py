@@ -334,11 +334,12 @@ def test_notebook_layer_renders_and_responds(lab, page):
 
     # -- gradient explorer --
     grad = page.cell(3)
-    expect(grad.locator(".widget-slider").first).to_be_visible()
-    label = grad.locator(".widget-html code")
+    slider = grad.locator(".lmxe input[type=range]").first
+    expect(slider).to_be_visible()
+    label = grad.locator(".lmxe-readout")
     expect(label).to_contain_text("f′ =")
     before = label.inner_text()
-    grad.locator(".noUi-handle").first.focus()
+    slider.focus()
     page.page.keyboard.press("ArrowRight")
     expect(label).not_to_have_text(before)
 
@@ -466,7 +467,7 @@ def test_tutorial_widgets_render(lab, page):
     if "evaltrace" in text or "EvalLedger" in text:
         expect(pg.locator(".jp-OutputArea-output th", has_text="trigger").first).to_be_attached()
     if "_explorer(" in text:
-        expect(pg.locator(".jp-OutputArea-output .widget-slider").first).to_be_attached()
-        expect(pg.locator(".jp-OutputArea-output .widget-image").first).to_be_attached()
+        expect(pg.locator(".jp-OutputArea-output input[type=range], "
+                          ".jp-OutputArea-output .widget-slider").first).to_be_attached()
     page.shot(src.stem)
     assert not page.errors, "JavaScript errors:\n" + "\n".join(page.errors)

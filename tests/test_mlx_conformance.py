@@ -40,18 +40,25 @@ def _skip_reason():
     return None
 
 
-def _run(files, timeout=900):
-    """{file: set of passing reference tests} from one runner invocation."""
+def _env():
     env = dict(os.environ)
     # The runner runs pytest from MLX's test folder: relative entries would break.
     paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) for p in paths)
+    return env
+
+
+def _run(files, timeout=900, notes=None):
+    """{file: set of passing reference tests} from one runner invocation."""
+    env = _env()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "report.json"
         subprocess.run([sys.executable, str(RUNNER), "--files", ",".join(files),
                         "--json", str(out), "--timeout", str(timeout)],
                        env=env, check=False, capture_output=True, text=True)
         report = json.loads(out.read_text())
+    if notes is not None:
+        notes.update({name: r.get("note", "") for name, r in report.items()})
     reference = json.loads((MLX_TESTS / "reference_pass.json").read_text())
     return {name: set(reference[name]) - set(r["failing"]) for name, r in report.items()}
 
@@ -61,9 +68,35 @@ def test_mlx_tests_still_pass(name):
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    passing = _run([name])[name]
+    notes = {}
+    passing = _run([name], notes=notes)[name]
     lost = sorted(set(_floor()[name]) - passing)
-    assert not lost, f"{name}: {len(lost)} MLX tests stopped passing: {lost}"
+    assert not lost, (f"{name}: {len(lost)} MLX tests stopped passing: {lost}\n"
+                      f"runner note: {notes.get(name) or 'none'}\n" + _rerun_alone(name, lost))
+
+
+def _rerun_alone(name, tests):
+    """What each lost test prints when run alone: the failure itself, for CI's log."""
+    spec = importlib.util.spec_from_file_location("mlx_conformance", RUNNER)
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    env = _env()
+    report = []
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "mlx").mkdir()
+        (Path(tmp) / "mlx" / "__init__.py").write_text(runner.SHIM)
+        env["PYTHONPATH"] = os.pathsep.join([tmp, str(MLX_TESTS), env.get("PYTHONPATH", "")])
+        for test in tests[:3]:
+            try:
+                p = subprocess.run([sys.executable, "-X", "faulthandler", "-m", "pytest", "-q",
+                                    "-p", "no:cacheprovider", f"{name}.py::{test}"],
+                                   cwd=MLX_TESTS, env=env, capture_output=True, text=True,
+                                   timeout=600)
+                tail = (p.stdout + p.stderr)[-2500:]
+                report.append(f"--- {test} alone: exit {p.returncode}\n{tail}")
+            except subprocess.TimeoutExpired:
+                report.append(f"--- {test} alone: no result in 600 s")
+    return "\n".join(report)
 
 
 def test_floor_lists_only_reference_tests():

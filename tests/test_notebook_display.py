@@ -132,7 +132,7 @@ def test_public_api_is_small():
 
     assert sorted(nx.__all__) == sorted(["install", "show", "view", "show_graph",
                                          "show_grad_graph", "EvalLedger", "gradient_explorer",
-                                         "vmap_explorer"])
+                                         "vmap_explorer", "jacobian_explorer", "show_compiled"])
     assert not hasattr(nx, "grad_graph") and not hasattr(nx, "evaltrace")
 
 

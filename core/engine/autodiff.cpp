@@ -1,5 +1,7 @@
 #include "engine/autodiff.h"
 
+#include "engine/adjoints.h"
+
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,9 +30,13 @@ std::vector<array> tracer_copies(const std::vector<array>& primals) {
 
 }  // namespace
 
-std::pair<std::vector<array>, std::vector<array>> vjp(
+namespace {
+/// vjp; with `adjoints`, also each traced array's cotangent as the backward
+/// pass finishes it.
+std::pair<std::vector<array>, std::vector<array>> vjp_impl(
     const ArrayFun& fun, const std::vector<array>& primals,
-    const std::vector<array>& cotangents) {
+    const std::vector<array>& cotangents,
+    std::vector<std::pair<array, array>>* adjoints) {
   auto copies = tracer_copies(primals);
   std::vector<array> outputs;
   {
@@ -74,6 +80,7 @@ std::pair<std::vector<array>, std::vector<array>> vjp(
       auto f = cots.find(o.id());
       if (f != cots.end()) {
         out_cots.push_back(f->second);
+        if (adjoints) adjoints->emplace_back(o, f->second);
         cots.erase(f);  // consumed: free it as soon as the rule is built
         any = true;
       } else {
@@ -103,8 +110,23 @@ std::pair<std::vector<array>, std::vector<array>> vjp(
   for (auto& c : copies) {
     auto f = cots.find(c.id());
     grads.push_back(f != cots.end() ? f->second : zeros_like(c));
+    if (adjoints) adjoints->emplace_back(c, grads.back());
   }
   return {std::move(outputs), std::move(grads)};
+}
+}  // namespace
+
+std::pair<std::vector<array>, std::vector<array>> vjp(
+    const ArrayFun& fun, const std::vector<array>& primals,
+    const std::vector<array>& cotangents) {
+  return vjp_impl(fun, primals, cotangents, nullptr);
+}
+
+VjpTrace vjp_with_adjoints(const ArrayFun& fun, const std::vector<array>& primals,
+                           const std::vector<array>& cotangents) {
+  VjpTrace t;
+  std::tie(t.outputs, t.grads) = vjp_impl(fun, primals, cotangents, &t.adjoints);
+  return t;
 }
 
 std::pair<std::vector<array>, std::vector<array>> jvp(

@@ -8,6 +8,7 @@
 
 #include "engine/primitives.h"
 #include "engine/trace.h"
+#include "engine/utils.h"
 
 namespace lumex::core {
 
@@ -58,15 +59,33 @@ void CompiledGraph::fuse() {
   }
   for (auto& o : outputs_) readers[o.id()] += 2;
 
-  auto fusable = [&](const Step& st, FusedStep::Op& op) {
-    if (st.out_ids.size() != 1 || st.dtypes[0] != float32) return false;
-    if (!Fused::fusable(*st.prim, op)) return false;
-    for (auto& in : st.inputs) {
-      if (in.dtype() != float32) return false;
-      if (in.size() != 1 && in.shape() != st.shapes[0]) return false;
+  // Why a step cannot join a fused block ("" when it can); the notebook's
+  // compile X-ray shows these next to the elementwise ops left out.
+  auto why_not = [&](const Step& st, FusedStep::Op& op) -> std::string {
+    if (!Fused::fusable(*st.prim, op)) return "no fused kernel for this op";
+    if (st.out_ids.size() != 1) return "it has several outputs";
+    if (st.dtypes[0] != float32) {
+      return msg("its result is ", dtype_name(st.dtypes[0]), ": fused kernels are float32 only");
     }
-    return true;
+    for (auto& in : st.inputs) {
+      if (in.dtype() != float32) {
+        return msg("an input is ", dtype_name(in.dtype()), ": fused kernels are float32 only");
+      }
+      if (in.size() != 1 && in.shape() != st.shapes[0]) {
+        return msg("an input of shape ", shape_str(in.shape()), " is broadcast to ",
+                   shape_str(st.shapes[0]),
+                   ": fused kernels read inputs of the result's shape or single elements");
+      }
+    }
+    return "";
   };
+  auto fusable = [&](const Step& st, FusedStep::Op& op) { return why_not(st, op).empty(); };
+  traced_.clear();
+  for (auto& st : steps_) {
+    TracedStep t{st.prim->name(), st.out_ids, {}, -1, {}};
+    for (auto& in : st.inputs) t.in_ids.push_back(in.id());
+    traced_.push_back(std::move(t));
+  }
 
   // Group consecutive chains: a step joins the group of an input step whose
   // value only it reads. Groups are built in topological order.
@@ -104,6 +123,61 @@ void CompiledGraph::fuse() {
     groups[g].steps.push_back(i);
     step_group[i] = g;
     group_of[steps_[i].out_ids[0]] = static_cast<size_t>(g);
+  }
+
+  // The X-ray's account: fused groups numbered in order, and for each step that
+  // fusion could take but left alone, why.
+  {
+    std::unordered_map<uint64_t, size_t> first_reader, producer;
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      for (auto id : steps_[i].out_ids) producer.emplace(id, i);
+      for (auto& in : steps_[i].inputs) first_reader.emplace(in.id(), i);
+    }
+    std::unordered_set<uint64_t> returned;
+    for (auto& o : outputs_) returned.insert(o.id());
+    std::unordered_map<long, long> number;
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      auto& t = traced_[i];
+      FusedStep::Op op;
+      t.reason = why_not(steps_[i], op);
+      long g = step_group[i];
+      if (g >= 0 && groups[g].steps.size() >= 2) {
+        t.group = number.emplace(g, static_cast<long>(number.size())).first->second;
+        continue;
+      }
+      if (!t.reason.empty()) continue;
+      // Fusable, yet alone: say what stopped a chain on each side.
+      std::string up;
+      for (auto& in : steps_[i].inputs) {
+        auto p = producer.find(in.id());
+        if (p == producer.end()) continue;
+        auto& prev = steps_[p->second];
+        auto because = why_not(prev, op);
+        int times = readers[in.id()] - (returned.count(in.id()) ? 2 : 0);
+        auto part = !because.empty() ? msg(prev.prim->name(), " (not fusable)")
+                    : returned.count(in.id()) ? msg(prev.prim->name(), " (returned)")
+                    : times > 1 ? msg(prev.prim->name(), " (read ", times, " times)")
+                                : msg(prev.prim->name(), " (another shape)");
+        if (up.find(part) == std::string::npos) up += (up.empty() ? "" : ", ") + part;
+      }
+      up = up.empty() ? "its inputs are function inputs or constants" : "inputs from " + up;
+      auto out = steps_[i].out_ids[0];
+      auto r = first_reader.find(out);
+      std::string down;
+      if (returned.count(out)) {
+        down = "its result is returned";
+      } else if (readers[out] > 1) {
+        down = msg("its result is read ", readers[out], " times");
+      } else if (r != first_reader.end()) {
+        auto& next = steps_[r->second];
+        down = why_not(next, op).empty()
+                   ? msg("read by ", next.prim->name(), " of another shape")
+                   : msg("read by ", next.prim->name(), " (not fusable)");
+      } else {
+        down = "nothing reads its result";
+      }
+      t.reason = "no chain to join: " + up + "; " + down;
+    }
   }
 
   std::vector<bool> drop(steps_.size(), false);

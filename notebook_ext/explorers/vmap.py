@@ -11,6 +11,7 @@ import numpy as np
 import lumex.core as mx
 
 from .._html import esc, shape_text, tag, wrap
+from ._params import parameter_names
 
 
 def _axes(in_axes, n):
@@ -35,6 +36,14 @@ def _table(values: np.ndarray, axis, index) -> str:
     return "<table>" + "".join(rows) + "</table>"
 
 
+def speedup_text(loop: float, batched: float) -> str:
+    """"3.0× faster batched" or "3.0× slower batched" (never "0.3× faster")."""
+    loop, batched = max(loop, 1e-12), max(batched, 1e-12)
+    if loop >= batched:
+        return f"{loop / batched:.1f}× faster batched"
+    return f"{batched / loop:.1f}× slower batched"
+
+
 class VmapExplorer:
     """Explain ``mx.vmap(fun, in_axes, out_axes)(*inputs)`` call by call."""
 
@@ -47,6 +56,7 @@ class VmapExplorer:
             raise ValueError(f"vmap_explorer: inputs disagree on the batch size: {sorted(sizes)}")
         self.size = sizes.pop()
         self.np_inputs = [np.asarray(x) for x in self.inputs]
+        self.names = parameter_names(fun, len(self.inputs), lambda k: f"x{k}")
         self.slices = [[self._slice(i, k) for k in range(len(self.inputs))] for i in range(self.size)]
         self.results = [np.asarray(fun(*[mx.array(s) for s in call])) for call in self.slices]
         self.assembled = np.stack(self.results, axis=out_axes)
@@ -86,11 +96,12 @@ class VmapExplorer:
 
     def call_html(self, i: int) -> str:
         parts = [f"<div><b>call {i}</b> of {self.size}: "
-                 f"<code>fun({', '.join(f'x{k}[{self._index_text(k, i)}]' for k in range(len(self.inputs)))})</code></div>"]
+                 f"<code>{esc(self.fun_name)}({', '.join(self._arg_text(k, i) for k in range(len(self.inputs)))})</code></div>"]
         cols = []
         for k, (x, a) in enumerate(zip(self.np_inputs, self.axes)):
             note = "whole input (in_axes None)" if a is None else f"slice {i} along axis {a}"
-            cols.append(f"<td><div>x{k} {esc(shape_text(x.shape))}: {esc(note)}</div>{_table(x, a, i)}</td>")
+            cols.append(f"<td><div>{esc(self.names[k])} {esc(shape_text(x.shape))}: {esc(note)}</div>"
+                        f"{_table(x, a, i)}</td>")
         r = self.results[i]
         cols.append(f"<td><div>result of call {i} {esc(shape_text(r.shape))}</div>{_table(r, None, 0)}</td>")
         cols.append(f"<td><div>output {esc(shape_text(self.assembled.shape))}: call {i} lands at index "
@@ -98,15 +109,21 @@ class VmapExplorer:
         t = self.timing
         foot = (f"<div>{tag('vmap result matches the stacked loop' if self.matches else 'MISMATCH')} "
                 f"naive loop {t['loop'] * 1e3:.3f} ms, vmap {t['vmap'] * 1e3:.3f} ms "
-                f"({t['loop'] / max(t['vmap'], 1e-12):.1f}× faster batched)</div>")
+                f"({esc(speedup_text(t['loop'], t['vmap']))})</div>")
         return wrap("".join(parts) + "<table><tr>" + "".join(cols) + "</tr></table>" + foot)
 
-    def _index_text(self, k, i):
+    @property
+    def fun_name(self) -> str:
+        name = getattr(self.fun, "__name__", "fun")
+        return "fun" if name == "<lambda>" else name
+
+    def _arg_text(self, k, i):
+        """``row[1, :]`` for a batched input, ``b`` for a shared one."""
         a = self.axes[k]
         if a is None:
-            return ":"
+            return self.names[k]
         nd = self.np_inputs[k].ndim
-        return ", ".join(str(i) if d == a else ":" for d in range(nd))
+        return f"{self.names[k]}[{', '.join(str(i) if d == a else ':' for d in range(nd))}]"
 
     def _build(self):
         import ipywidgets as W

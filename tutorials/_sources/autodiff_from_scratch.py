@@ -19,7 +19,8 @@ You will learn
 1. how a value can remember how it was computed (a graph of **local derivatives**),
 2. how one backward sweep in **topological order** gives every gradient,
 3. why gradients must be **accumulated** when a value is used twice,
-4. how the same ideas look in lumex's graph (`show_graph`, `show_grad_graph`),
+4. how the same ideas look in lumex's graph (`show_graph`, `show_grad_graph`, its backward
+   sweep) and in a Jacobian,
 5. why real libraries work on arrays, not single numbers.
 """
     ),
@@ -29,7 +30,7 @@ import math
 import time
 
 import lumex.core as mx
-from lumex.notebook_ext import show_grad_graph, show_graph
+from lumex.notebook_ext import jacobian_explorer, show_grad_graph, show_graph
 """
     ),
     md(
@@ -255,6 +256,44 @@ show_grad_graph(neuron_w, *args[:3])
     ),
     md(
         """
+Our `backward` sorted the nodes topologically and walked them in reverse,
+giving each its `.grad`. lumex's backward pass does the same walk over its
+graph. `.sweep()` on the graph view shows every forward node with its value and
+the gradient the engine computed for it (`∇`), and animates the order the
+engine filled them in: press *play* (in a live notebook; a saved one keeps the
+finished picture). Compare the numbers with the `Scalar` engine's `.grad`s above:
+"""
+    ),
+    code(
+        """
+sweep = show_grad_graph(neuron_w, *args[:3]).sweep()
+for line in sweep.steps():
+    print(line)
+sweep
+"""
+    ),
+    md(
+        """
+One backward pass gives the gradient of **one** output. A function with
+several outputs has a Jacobian, one row per output, so reverse mode needs one
+pass per row; `vmap` runs them together. Here is a layer of three of our
+neurons sharing the inputs `x1, x2`: the Jacobian of its three outputs with
+respect to the two inputs, beside a finite-difference check:
+"""
+    ),
+    code(
+        """
+W = mx.array([[0.5, -1.5], [1.0, 0.2], [-0.3, 0.8]])
+bias = mx.array([0.3, -0.1, 0.0])
+
+def layer(x):
+    return mx.tanh(W @ x + bias)
+
+jacobian_explorer(layer, mx.array([2.0, -1.0]))
+"""
+    ),
+    md(
+        """
 Two differences from our scratch engine are worth naming:
 
 * Our `Scalar` computes local derivatives as plain numbers. lumex writes each
@@ -324,8 +363,10 @@ precision.
 * Reverse mode records each operation with its local derivatives, sorts the
   graph topologically and sweeps it backwards, multiplying and **summing**.
 * lumex's graph has the same structure over arrays; `show_grad_graph` shows
-  the backward pass it builds, and because its rules are lumex operations,
-  gradients can be differentiated again.
+  the backward pass it builds, `.sweep()` replays it node by node with values
+  and gradients, and because its rules are lumex operations, gradients can be
+  differentiated again.
+* One reverse pass per output: the rows of the Jacobian (`jacobian_explorer`).
 
 ## Exercises
 

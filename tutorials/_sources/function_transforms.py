@@ -18,9 +18,11 @@ You will learn
 
 1. `mx.grad` and `mx.value_and_grad`, with several arguments and auxiliary outputs,
 2. gradients of **pytrees** (dicts and lists of parameters) and a training step,
-3. `mx.stop_gradient`, and how a gradient is computed (forward and backward graph),
+3. `mx.stop_gradient`, and how a gradient is computed (forward and backward graph, and
+   the **backward sweep** that fills each node's gradient in),
 4. higher-order derivatives, explored with the **gradient explorer**,
-5. `mx.vmap`, explained call by call by the **vmap explorer**, and what it saves over a Python loop.
+5. `mx.vmap`, explained call by call by the **vmap explorer**, what it saves over a Python
+   loop, and whole Jacobians (`vmap` over `vjp`) in the **Jacobian view**.
 """
     ),
     code(
@@ -30,7 +32,7 @@ import time
 import numpy as np
 
 import lumex.core as mx
-from lumex.notebook_ext import gradient_explorer, show, show_grad_graph, vmap_explorer
+from lumex.notebook_ext import gradient_explorer, jacobian_explorer, show, show_grad_graph, vmap_explorer
 from lumex.utils import tree_flatten, tree_map
 """
     ),
@@ -223,6 +225,24 @@ show_grad_graph(f, mx.array([0.5, 1.0, 2.0]))
     ),
     md(
         """
+The backward pass visits the forward graph from the output back to the
+inputs, in reverse topological order, and gives every node its gradient (the
+cotangent: how much the output changes per unit change of that node). `.sweep()`
+shows each node with its value and that gradient, and animates the order the
+engine computed them in (press *play* in a live notebook; the saved notebook
+keeps the finished picture). The numbers are the engine's own, not a re-derivation:
+"""
+    ),
+    code(
+        """
+sweep = show_grad_graph(f, mx.array([0.5, 1.0, 2.0])).sweep()
+for line in sweep.steps():
+    print(line)
+sweep
+"""
+    ),
+    md(
+        """
 ## 4. Higher-order derivatives
 
 `mx.grad(f)` is an ordinary function, so it can be differentiated again. For
@@ -344,7 +364,9 @@ def timed(fn, repeats=5):
 t_loop, a = timed(naive)
 t_vmap, b = timed(lambda: batched(points, centres))
 print(f"python loop: {1e3 * t_loop:7.2f} ms")
-print(f"vmap:        {1e3 * t_vmap:7.2f} ms   ({t_loop / t_vmap:.0f}x faster)")
+ratio = t_loop / t_vmap
+speed = f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
+print(f"vmap:        {1e3 * t_vmap:7.2f} ms   ({speed})")
 print("same result:", mx.allclose(a, b).item())
 """
     ),
@@ -370,6 +392,30 @@ print("their mean:", per_example.mean().item(),
     ),
     md(
         """
+### Whole Jacobians: `vmap` over `vjp`
+
+One reverse pass (`mx.vjp` with cotangent `e_i`) gives one row of the Jacobian:
+the gradient of output `i`. `vmap` runs all the rows at once, over the rows of
+the identity. `jacobian_explorer` does exactly that and draws the matrix beside
+a central finite-difference Jacobian (one column per nudged input), with their
+difference: a gradient check you can see.
+"""
+    ),
+    code(
+        """
+def pairwise(v):
+    return mx.sin(v) * v[::-1]  # output i reads inputs i and n-1-i
+
+v0 = mx.array([0.5, 1.0, 2.0, -1.0])
+rows = mx.vmap(lambda ct: mx.vjp(pairwise, [v0], [ct])[1][0])(mx.eye(4))
+print(rows)
+jac = jacobian_explorer(pairwise, v0)
+print("max |J - finite difference|:", f"{jac.max_error:.1e}")
+jac
+"""
+    ),
+    md(
+        """
 ## Recap
 
 * `mx.grad(f, argnums=...)` and `mx.value_and_grad` transform functions; a tuple
@@ -377,8 +423,9 @@ print("their mean:", per_example.mean().item(),
 * Gradients of pytrees have the structure of the parameters; `tree_map`
   applies an update to every leaf.
 * `mx.stop_gradient` makes a value constant for differentiation.
-* Transforms compose: `grad(grad(f))`, `vmap(grad(f))`. The gradient explorer
-  and the vmap explorer make them visible.
+* Transforms compose: `grad(grad(f))`, `vmap(grad(f))`, `vmap(vjp)` for whole
+  Jacobians. The gradient explorer, the backward sweep, the vmap explorer and
+  the Jacobian view make them visible.
 * `vmap` records one graph for the batch instead of one per example.
 
 ## Exercises

@@ -503,6 +503,25 @@ def _is_state_holder(x):
     return state_type is not None and state_type is not type(None) and isinstance(x, state_type)
 
 
+def _container_items(tree):
+    """(container, shallow copy of its items) for every dict and list in ``tree``."""
+    out, stack, seen = [], [tree], set()
+    while stack:
+        box = stack.pop()
+        if id(box) in seen:
+            continue
+        seen.add(id(box))
+        if isinstance(box, dict):
+            out.append((box, dict(box)))
+            stack.extend(box.values())
+        elif isinstance(box, list):
+            out.append((box, list(box)))
+            stack.extend(box)
+        elif isinstance(box, tuple):
+            stack.extend(box)
+    return out
+
+
 def _leaves_with(tree, is_leaf):
     return [leaf for _, leaf in tree_flatten(tree, is_leaf=is_leaf)]
 
@@ -561,6 +580,25 @@ class _Compiled:
         for slot, value in zip(slots_out, results[n_out:]):
             slot.put(value)
         return _fill(out_tree, results[:n_out]) if out_tree is not None else None
+
+    def _traced(self, *args, **kwargs):
+        """A fresh trace of this call, not cached, that leaves the state as it was (the
+        notebook's compile X-ray): (graph, number of outputs, number of state outputs).
+        A real call replays the trace and fills the traced state; here the containers
+        of the state trees get their own items back instead."""
+        saved = _container_items([self._state_in, self._state_out])
+        slots_in = _slots(self._state_in)
+        try:
+            graph, n_out, _, n_state = self._trace((args, kwargs), slots_in,
+                                                   [slot.get() for slot in slots_in])
+        finally:
+            for box, items in saved:
+                if isinstance(box, dict):
+                    dict.clear(box)  # dict's own methods: a Module overrides update
+                    dict.update(box, items)
+                else:
+                    list.__setitem__(box, slice(None), items)
+        return graph, n_out, n_state
 
     def _trace(self, call_tree, slots_in, state_in):
         saved = [_core._handle(x) for x in state_in]

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "common.h"
+#include "engine/adjoints.h"
 #include "engine/autodiff.h"
 #include "engine/compile.h"
 #include "engine/primitives/base.h"
@@ -27,6 +28,14 @@ std::vector<int> to_axes(const OptAxes& axes) {
 void init_transforms(nb::module_& m) {
   m.def("_vjp", &lx::vjp, "fun"_a, "primals"_a, "cotangents"_a,
         "Flat vjp: (outputs, cotangents of the primals).");
+  m.def("_vjp_adjoints",
+        [](const lx::ArrayFun& fun, const Arrays& primals, const Arrays& cotangents) {
+          auto t = lx::vjp_with_adjoints(fun, primals, cotangents);
+          return std::make_tuple(t.outputs, t.grads, t.adjoints);
+        },
+        "fun"_a, "primals"_a, "cotangents"_a,
+        "Flat vjp plus (traced array, cotangent) pairs in the order the backward pass "
+        "finished them (the notebook's backward sweep).");
   m.def("_jvp", &lx::jvp, "fun"_a, "primals"_a, "tangents"_a,
         "Flat jvp: (outputs, tangents of the outputs).");
   m.def("_vmap",
@@ -70,7 +79,21 @@ void init_transforms(nb::module_& m) {
   nb::class_<lx::CompiledGraph>(m, "_CompiledGraph")
       .def(nb::init<const lx::ArrayFun&, const Arrays&>(), "fun"_a, "inputs"_a)
       .def("replay", &lx::CompiledGraph::replay, "inputs"_a)
-      .def_prop_ro("num_nodes", &lx::CompiledGraph::num_nodes);
+      .def_prop_ro("num_nodes", &lx::CompiledGraph::num_nodes)
+      .def("traced_steps",
+           [](const lx::CompiledGraph& g) {
+             std::vector<std::tuple<std::string, std::vector<uint64_t>, std::vector<uint64_t>,
+                                    long, std::string>>
+                 out;
+             for (auto& t : g.traced_steps()) {
+               out.emplace_back(t.op, t.out_ids, t.in_ids, t.group, t.reason);
+             }
+             return out;
+           },
+           "(op, output ids, input ids, fused group or -1, why it was left out) per "
+           "traced step, before fusion.")
+      .def_prop_ro("traced_outputs", &lx::CompiledGraph::traced_outputs)
+      .def_prop_ro("placeholders", &lx::CompiledGraph::placeholders);
   m.def("_compile_enabled", &lx::compile_enabled);
   m.def("disable_compile", [] { lx::set_compile_enabled(false); },
         "Globally disable compilation: compiled functions run uncompiled.");
