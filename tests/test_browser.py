@@ -451,7 +451,8 @@ def test_saved_tutorial_shows_every_graph_and_ledger_without_a_kernel(lab, page,
     cannot draw) or not (its HTML is sanitised)."""
     from playwright.sync_api import expect
 
-    nbformat = pytest.importorskip("nbformat")
+    import nbformat
+
     nb = nbformat.from_dict(json.loads(json.dumps(executed_tutorial)))
     saved = [o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code"
              for o in c.get("outputs", [])]
