@@ -63,6 +63,12 @@ def _graphs():
     out += [mx.conv1d(x[None], mx.ones((4, 2, 3)), stride=1, padding=1),
             mx.conv_transpose2d(mx.ones((1, 3, 3, 2)), mx.ones((2, 2, 2, 2)), stride=2)]
     out += [mx.fast.rms_norm(x, None, 1e-5), mx.fast.layer_norm(x, mx.ones((3,)), mx.zeros((3,)), 1e-6)]
+    q = mx.reshape(mx.arange(24, dtype=mx.float32) / 24, (1, 2, 3, 4))
+    sdpa = mx.fast.scaled_dot_product_attention
+    out += [sdpa(q, q, q, scale=0.3), sdpa(q, q, q, scale=0.5, mask="causal"),
+            sdpa(q, q, q, scale=0.5, mask=mx.ones((3, 3), dtype=mx.bool_)),
+            sdpa(q, q, q, scale=1 / 3, mask=mx.zeros((3, 3)), sinks=mx.zeros((2,)))]
+    out += mx.vjp(lambda a: sdpa(a, q, q, scale=0.25, mask="causal"), [q], [q])[1]
     w = mx.random.normal((8, 64), key=mx.random.key(3))
     q, scales, biases = mx.quantize(w, 64, 4)
     out += [q, mx.dequantize(q, scales, biases, 64, 4),
