@@ -36,6 +36,7 @@ def _graphs():
     out += [f(x, pos) for f in binary]
     out += [f(ints, idx[:, None]) for f in (mx.bitwise_and, mx.bitwise_or, mx.bitwise_xor,
                                             mx.left_shift, mx.right_shift)]
+    out.append(mx.floor_divide(ints, idx[:, None] + 1))  # floats divide, then floor
     out += [*mx.divmod(x, pos), mx.where(x > 0, x, pos), mx.array_equal(nan, nan, equal_nan=True),
             x.astype(mx.float16)]
     out += [mx.sum(x, axis=0), mx.prod(x), mx.max(x, axis=1), mx.min(x), mx.all(x > 0),
@@ -53,6 +54,9 @@ def _graphs():
             mx.put_along_axis(x, ints[:, :1] % 3, pos[:, :1], axis=1),
             x.at[idx].add(1.0), x.at[idx].maximum(0.0),
             mx.slice_update(x, mx.ones((1, 3)), mx.array([1]), axes=[0])]
+    assigned = x + 0
+    assigned[:, 1::2] = 5.0  # a static slice: SliceUpdate
+    out.append(assigned)
     out += [mx.linalg.inv(sq), mx.linalg.tri_inv(sq, upper=True), mx.linalg.cholesky(sq),
             *mx.linalg.qr(sq), *mx.linalg.svd(sq), mx.linalg.svd(sq, compute_uv=False),
             *mx.linalg.eigh(sq, UPLO="U"), mx.linalg.eigvals(sq), *mx.linalg.lu(sq),
@@ -95,6 +99,7 @@ def test_every_registered_primitive_is_rebuilt_from_its_parameters():
     met = {}
     for cls, name, params, same in mx._remake_primitives(_graphs()) + _placeholder_graph():
         assert same, f"{name}{params} came back different"
+        assert mx._make_primitive(name, dict(params)) == (name, params)
         met.setdefault(cls, set()).add(name)
     for cls, names in mx._primitive_names():
         if cls in NOT_FROM_PARAMS:
