@@ -3,9 +3,8 @@
 // transformed again.
 #include "engine/primitives/hadamard.h"
 
-#include <sstream>
-
 #include "engine/ops.h"
+#include "engine/primitives/params.h"
 #include "engine/primitives/rule_utils.h"
 
 namespace lumex::core {
@@ -104,9 +103,11 @@ const char* const* hadamard_rows(int64_t m) {
 }
 
 std::vector<std::pair<std::string, std::string>> Hadamard::params() const {
-  std::ostringstream os;
-  os << scale_;
-  return {{"scale", os.str()}, {"transpose", transpose_ ? "true" : "false"}};
+  return {{"scale", param_text(scale_)}, {"transpose", param_text(transpose_)}};
+}
+std::shared_ptr<Primitive> Hadamard::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Hadamard", params);
+  return std::make_shared<Hadamard>(s, static_cast<float>(r.real("scale")), r.flag("transpose"));
 }
 
 bool Hadamard::is_equivalent(const Primitive& other) const {
