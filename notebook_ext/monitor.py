@@ -16,8 +16,8 @@ of other threads are left out. Three checks turn that into warnings that name th
   besides its other evaluation, step after step.
 
 A step ends at ``m.step()`` if the loop calls it, else at each ``optimizer.update`` (when
-an optimizer is given), else when ``m.log`` gets a name already logged in the step (or
-the same scalar is evaluated again). Updates to the widget are throttled
+an optimizer is given), and when ``m.log`` gets a name already logged in the step (or
+the same scalar is evaluated again: a compiled step's update is not seen). Updates to the widget are throttled
 (``interval`` seconds apart); the final state stays in the notebook as a picture.
 """
 
@@ -131,9 +131,10 @@ class Monitor(LiveView):
                     s.scalars.pop(k, None)
             for k in self._auto:
                 self._scalars.pop(k, None)
-        if (not self._explicit_steps and self.optimizer is None
-                and any(k in self._scalars for k in scalars)):
-            self._end_step()  # a name logged again: a new step began
+        # A name logged again: a new step began (without an optimizer, or with one whose
+        # update runs inside a compiled step, where the monitor cannot see it).
+        if not self._explicit_steps and any(k in self._scalars for k in scalars):
+            self._end_step()
         t = time.thread_time()
         for name, value in scalars.items():
             if isinstance(value, mx.array):
@@ -201,7 +202,7 @@ class Monitor(LiveView):
         where = location((ev.file, ev.line, ev.function)) if ev.line else "?"
         if not self._logged and ev.line:
             found = self._evaluated_scalars(ev, sys._getframe(1))
-            if (found and self.optimizer is None and not self._explicit_steps
+            if (found and not self._explicit_steps
                     and any(k in self._scalars for k in found)):
                 self._end_step()  # the same scalar read again: a new step began
             self._scalars.update(found)
@@ -475,9 +476,10 @@ def monitor(model=None, optimizer=None, **kwargs) -> Monitor:
     variable's pending graph grows across steps (``total += loss``), when parameters or
     optimizer state are never evaluated, and when implicit evaluations split steps.
 
-    Steps end at ``m.step()`` if called, else at each ``optimizer.update``, else when
-    ``m.log`` is given a name it already has for the step. Keywords: ``display`` (show the widget in Jupyter, default True),
-    ``interval`` (seconds between widget updates, default 0.1), ``title``."""
+    Steps end at ``m.step()`` if called, else at each ``optimizer.update`` and when
+    ``m.log`` is given (or the loop evaluates) a scalar it already has for the step.
+    Keywords: ``display`` (show the widget in Jupyter, default True), ``interval``
+    (seconds between widget updates, default 0.1), ``title``."""
     return Monitor(model, optimizer, **kwargs)
 
 

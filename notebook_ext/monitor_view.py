@@ -8,11 +8,10 @@ are thinned to ``points`` samples per series (every k-th step, the last one kept
 
 from __future__ import annotations
 
-import pathlib
-
 import anywidget
 import traitlets
 
+from ._esm import css, module
 from ._html import data_uri, esc, human_bytes, wrap
 
 PANELS = (("scalars", "logged"), ("step_ms", "step time (ms)"),
@@ -21,8 +20,8 @@ COLOURS = ("#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599")
 
 
 class MonitorWidget(anywidget.AnyWidget):
-    _esm = pathlib.Path(__file__).parent / "static" / "monitor.js"
-    _css = pathlib.Path(__file__).parent / "static" / "monitor.css"
+    _esm = module("monitor.js")
+    _css = css("monitor.css")
 
     data = traitlets.Dict().tag(sync=True)  # payload()
 

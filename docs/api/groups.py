@@ -445,7 +445,7 @@ GROUPS: tuple[Group, ...] = (
         "See :doc:`/guide/seeing_the_engine`.",
         _names(
             """
-            install show view
+            show
             show_graph show_grad_graph
             EvalLedger
             gradient_explorer vmap_explorer jacobian_explorer
