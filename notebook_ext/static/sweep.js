@@ -23,6 +23,9 @@ function render({ model, el: host }) {
     const svg = pic.querySelector("svg");
     svg.style.maxWidth = "100%";
     svg.style.height = "auto";
+    // The current node's 4 px outline may pass the picture's edge: let it show.
+    svg.style.overflow = "visible";
+    svg.style.margin = "3px";
     groups = new Map();
     // render_svg writes one <g> per node, in the order of d.keys.
     pic.querySelectorAll("svg > g").forEach((g, i) => groups.set(d.keys[i], g));
