@@ -64,7 +64,7 @@ function render({ model, el: host }) {
     if (timer) return stop();
     if (step >= d.order.length) go(0);
     play.textContent = "❚❚ pause";
-    timer = setInterval(() => { if (step >= d.order.length) stop(); else go(step + 1); }, 700);
+    timer = setInterval(() => { go(step + 1); if (step >= d.order.length) stop(); }, 700);
   });
   back.addEventListener("click", () => { stop(); go(step - 1); });
   fwd.addEventListener("click", () => { stop(); go(step + 1); });
