@@ -162,7 +162,7 @@ def array_html(a) -> str:
             f"<div>pending graph: <b>{info['pending']}</b> primitive(s), about "
             f"<b>{esc(human_bytes(info['pending_bytes']))}</b> of results. "
             '<span class="lmx-muted">Nothing has been computed. Evaluate with '
-            "<code>mx.eval(a)</code>, or use <code>lumex.notebook_ext.view(a)</code> "
+            "<code>mx.eval(a)</code>, or use <code>show(a, button=True)</code> "
             "for an evaluate button; <code>show_graph(a)</code> draws the graph.</span></div>")
         return wrap("".join(body))
     values = np.asarray(a)
@@ -284,8 +284,15 @@ class ArrayDisplay:
         return array_mimebundle(self.array)
 
 
-def show(value):
-    """A displayable view of an array or a pytree of arrays (evaluates nothing)."""
+def show(value, button: bool = False):
+    """A displayable view of an array or a pytree of arrays (evaluates nothing).
+
+    ``button=True`` (an array): a widget with an *Evaluate* button that evaluates it on
+    demand (ipywidgets; ``.evaluate()`` does what a click does)."""
     if isinstance(value, mx.array):
+        if button:
+            from .array_widget import view
+
+            return view(value)
         return ArrayDisplay(value)
     return TreeView(value)

@@ -106,6 +106,11 @@ Rules AddMM::vmap(const std::vector<array>& inputs, const std::vector<int>& axes
   return {{add(multiply(alpha, prod, s), multiply(beta, c, s), s)}, {0}};
 }
 
+std::shared_ptr<Primitive> AddMM::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("AddMM", params);
+  return std::make_shared<AddMM>(s, r.real("alpha"), r.real("beta"));
+}
+
 LUMEX_REGISTER_PRIMITIVE(Matmul);
 LUMEX_REGISTER_PRIMITIVE(AddMM);
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -13,6 +14,7 @@ class Broadcast : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Broadcast)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   const Shape& shape() const { return shape_; }
 
  private:
@@ -27,6 +29,7 @@ class Reshape : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Reshape)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
 
  private:
   Shape shape_;
@@ -41,6 +44,7 @@ class Transpose : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Transpose)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   const std::vector<int>& axes() const { return axes_; }
 
  private:
@@ -55,6 +59,8 @@ class Contiguous : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Contiguous)
   LUMEX_TRANSFORM_RULES
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
 
  private:
   bool allow_col_major_;
@@ -77,6 +83,7 @@ class Arange : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Arange)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
 
  private:
   double start_, stop_, step_;
@@ -94,6 +101,7 @@ class Slice : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Slice)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   const Shape& start() const { return start_; }
   const Shape& stop() const { return stop_; }
@@ -111,6 +119,7 @@ class Concatenate : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Concatenate)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   int axis() const { return axis_; }
 
@@ -127,6 +136,7 @@ class Pad : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Pad)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   const Shape& low() const { return low_; }
   const Shape& high() const { return high_; }
@@ -155,6 +165,7 @@ class AsStrided : public UnaryPrimitive {
   std::pair<std::vector<array>, std::vector<int>> vmap(
       const std::vector<array>& inputs, const std::vector<int>& axes) override;
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -171,6 +182,7 @@ class View : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(View)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
