@@ -14,6 +14,7 @@
 #include "engine/ops/gather_matmul.h"
 #include "engine/ops/hadamard.h"
 #include "engine/ops/linalg.h"
+#include "engine/ops/masked_matmul.h"
 #include "engine/ops/quantized.h"
 #include "engine/ops/random.h"
 #include "engine/ops/reduce.h"

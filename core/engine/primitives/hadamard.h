@@ -23,8 +23,7 @@ class Hadamard : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Hadamard)
-  LUMEX_FROM_PARAMS
-  std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
