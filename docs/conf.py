@@ -184,7 +184,11 @@ def alias_target(name: str, module: str = "lumex.core") -> str | None:
     if not _is_nanobind_function(obj) or not target or target == base:
         return None
     prefix = name[: -len(base)]
-    return prefix + target if _lookup(prefix + target, module) is obj else None
+    # The target sits next to the alias, or in a submodule (matrix_norm -> linalg.norm).
+    for candidate in [prefix + target] + [f"{sub}.{target}" for sub in ("linalg", "fft", "fast")]:
+        if _lookup(candidate, module) is obj:
+            return candidate
+    return None
 
 
 def _alias_table(names, module: str) -> list[str]:
