@@ -134,3 +134,38 @@ def _qmm_workload(name, m):
 
 _qmm_workload("qmm_4bit_vec", 1)
 _qmm_workload("qmm_4bit_256", 256)
+
+
+def _sylvester(n):
+    h = np.ones((1, 1), np.float32)
+    while h.shape[0] < n:
+        h = np.block([[h, h], [h, -h]])
+    return h / np.float32(np.sqrt(n))
+
+
+@workload("hadamard", "hadamard_transform of (1024, 4096) f32 (NumPy/PyTorch: x @ H.T, "
+          "H precomputed)")
+def hadamard():
+    return (randn(1024, 4096), _sylvester(4096)), {
+        "numpy": lambda np, x, h: lambda: x @ h.T,
+        "torch": lambda torch, x, h: lambda: x @ h.T,
+        "mx": lambda mx, x, h: lambda: mx.hadamard_transform(x),
+    }
+
+
+def _np_stft(np, x, w):
+    xp = np.pad(x, [(0, 0), (256, 256)], mode="reflect")
+    frames = 1 + (xp.shape[-1] - 512) // 128
+    idx = np.arange(frames)[:, None] * 128 + np.arange(512)
+    return np.swapaxes(np.fft.rfft(xp[:, idx] * w, axis=-1), -1, -2)
+
+
+@workload("stft", "fft.stft of (8, 65536) f32, n_fft 512, hop 128, Hann window")
+def stft():
+    w = np.hanning(512).astype(np.float32)
+    return (randn(8, 65536), w), {
+        "numpy": lambda np, x, w: lambda: _np_stft(np, x, w),
+        "torch": lambda torch, x, w: lambda: torch.stft(x, 512, 128, window=w, center=True,
+                                                        pad_mode="reflect", return_complex=True),
+        "mx": lambda mx, x, w: lambda: mx.fft.stft(x, 512, 128, window=w),
+    }
