@@ -30,6 +30,11 @@ def test_pending_bundle_does_not_evaluate():
     html = bundle["text/html"]
     for part in ("pending", "shape (3, 4)", "float32", "op Add", "primitive(s)", "mx.eval"):
         assert part in html
+    # The memory evaluating it needs (memory_plan's peak), not every result added up.
+    from lumex.notebook_ext import memory_plan
+    from lumex.notebook_ext._html import human_bytes
+
+    assert f"needs <b>{human_bytes(memory_plan(y).peak)}</b> at its peak" in html
     assert bundle["text/plain"].startswith("array(shape=(3, 4), dtype=float32, unscheduled, op=Add")
 
 

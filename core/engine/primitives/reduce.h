@@ -17,8 +17,7 @@ class Reduce : public UnaryPrimitive {
   LUMEX_EVAL
   const char* name() const override;
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_NAME_AND_PARAMS
+  LUMEX_VARIANT_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }
   const std::vector<int>& axes() const { return axes_; }
@@ -38,8 +37,7 @@ class ArgReduce : public UnaryPrimitive {
   LUMEX_EVAL
   const char* name() const override;
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_NAME_AND_PARAMS
+  LUMEX_VARIANT_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }
   int axis() const { return axis_; }
@@ -62,8 +60,7 @@ class Scan : public UnaryPrimitive {
   LUMEX_EVAL
   const char* name() const override;
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_NAME_AND_PARAMS
+  LUMEX_VARIANT_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }
   int axis() const { return axis_; }
