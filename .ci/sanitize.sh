@@ -40,7 +40,9 @@ esac
 # The fuzz test's workers inherit the environment, so they run sanitized too.
 status=0
 # shellcheck disable=SC2086
-LD_PRELOAD="$runtime" "$py" -m pytest -q -p no:cacheprovider $tests || status=$?
+# --capture=sys: UBSan writes its report to fd 2 (not to log_path when combined with
+# ASan) and exits; pytest's default fd capture would swallow it with the process.
+LD_PRELOAD="$runtime" "$py" -m pytest -q -p no:cacheprovider --capture=sys $tests || status=$?
 if [ -n "$(ls -A "$reports")" ]; then
   echo "sanitizer reports ($reports):" >&2
   cat "$reports"/* >&2
