@@ -2,6 +2,7 @@
 the right result or a clear Python exception. The dangerous calls run in a
 child process, so a regression fails the test instead of killing the run."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -265,6 +266,9 @@ def test_from_dlpack_of_bfloat16_is_clean():
         assert out.shape == (2,)
 
 
+@pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""),
+                    reason="under ASan (.ci/sanitize.sh) resident memory includes its quarantine "
+                           "of freed blocks (256 MB by default): RSS does not measure lumex")
 def test_compile_cache_stays_bounded_over_changing_shapes():
     # 10^4 calls of one compiled function, each with a new shape, and 10^4
     # compiled functions: resident memory stops growing.

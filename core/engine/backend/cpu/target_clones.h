@@ -4,7 +4,14 @@
 #pragma once
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__APPLE__)
+#if defined(LUMEX_SANITIZE_BUILD)
+// Sanitizer builds (.ci/sanitize.sh) instrument every clone, which makes the kernel
+// files slow and hungry to compile; baseline and AVX-512 are kept (the clone the CI
+// and development machines dispatch to, and the fallback), AVX2 is the same source.
+#define LUMEX_CLONES __attribute__((target_clones("default", "arch=x86-64-v4")))
+#else
 #define LUMEX_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#endif
 #else
 #define LUMEX_CLONES
 #endif
