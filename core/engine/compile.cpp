@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
+#include <string_view>
 #include <unordered_map>
 #include <algorithm>
 #include <unordered_set>
@@ -42,16 +44,104 @@ CompiledGraph::CompiledGraph(const ArrayFun& fun, const std::vector<array>& inpu
     outputs_ = fun(placeholders_);
   }
   if (!nested) check_captured(inputs, sources);
+  std::vector<std::vector<array>> values;
   for (auto& node : detail::tape_between(sources, outputs_)) {
     Step step{node.primitive_ptr(), node.inputs(), {}, {}, {}};
-    for (auto& o : detail::primitive_outputs(node)) {
+    values.push_back(detail::primitive_outputs(node));
+    for (auto& o : values.back()) {
       step.out_ids.push_back(o.id());
       step.shapes.push_back(o.shape());
       step.dtypes.push_back(o.dtype());
     }
+    TracedStep t{step.prim->name(), step.out_ids, {}, -1, {}};
+    for (auto& in : step.inputs) t.in_ids.push_back(in.id());
+    traced_.push_back(std::move(t));
     steps_.push_back(std::move(step));
   }
+  simplify(values);
   fuse();
+}
+
+namespace {
+/// One element read from a trace constant as a key: its dtype, shape and bytes.
+/// Empty for anything else (a graph node, a tracer of an enclosing transform,
+/// several elements).
+std::string scalar_constant_key(const array& a) {
+  if (a.has_primitive() || a.is_tracer() || a.size() != 1 || !a.is_available() ||
+      !a.has_data()) {
+    return {};
+  }
+  std::string key = msg(dtype_name(a.dtype()), shape_str(a.shape()), ':');
+  key.append(static_cast<const char*>(a.raw_data()), a.itemsize());
+  return key;
+}
+}  // namespace
+
+void CompiledGraph::simplify(const std::vector<std::vector<array>>& values) {
+  // A dropped value -> the value used in its place (never itself dropped, so one
+  // lookup resolves it).
+  std::unordered_map<uint64_t, array> alias;
+  std::unordered_map<std::string, array> scalars;
+  auto resolve = [&](array& in) {
+    auto f = alias.find(in.id());
+    if (f != alias.end()) {
+      in = f->second;
+      return;
+    }
+    auto key = scalar_constant_key(in);
+    if (key.empty()) return;
+    auto [it, first] = scalars.emplace(std::move(key), in);
+    if (first || it->second.id() == in.id()) return;
+    merged_.push_back({in.id(), it->second.id(), "an equal scalar constant"});
+    alias.emplace(in.id(), it->second);
+    in = it->second;
+  };
+  // Same class, same parameters, same inputs, same result types: the same values.
+  // Classes whose instances hold code (custom rules, fused programs) say no.
+  auto same = [](const Step& a, const Step& b) {
+    if (a.inputs.size() != b.inputs.size() || a.shapes != b.shapes || a.dtypes != b.dtypes ||
+        std::strcmp(a.prim->name(), b.prim->name()) != 0) {
+      return false;
+    }
+    for (size_t k = 0; k < a.inputs.size(); ++k) {
+      if (a.inputs[k].id() != b.inputs[k].id()) return false;
+    }
+    return a.prim->is_equivalent(*b.prim) && b.prim->is_equivalent(*a.prim) &&
+           a.prim->params() == b.prim->params();
+  };
+  std::unordered_map<size_t, std::vector<size_t>> seen;  // hash -> index in kept
+  std::vector<Step> kept;
+  std::vector<size_t> kept_from;  // index in steps_ (and values) of each kept step
+  kept.reserve(steps_.size());
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    auto& st = steps_[i];
+    size_t h = std::hash<std::string_view>{}(st.prim->name()) ^ st.out_ids.size();
+    for (auto& in : st.inputs) {
+      resolve(in);
+      h = h * 1000003u ^ std::hash<uint64_t>{}(in.id());
+    }
+    auto& bucket = seen[h];
+    auto twin = std::find_if(bucket.begin(), bucket.end(),
+                             [&](size_t k) { return same(kept[k], st); });
+    if (twin == bucket.end()) {
+      bucket.push_back(kept.size());
+      kept_from.push_back(i);
+      kept.push_back(std::move(st));
+      continue;
+    }
+    auto& into = values[kept_from[*twin]];
+    for (size_t k = 0; k < st.out_ids.size(); ++k) {
+      merged_.push_back({st.out_ids[k], into[k].id(),
+                         msg("the same ", st.prim->name(), " of the same inputs (common subexpression)")});
+      alias.emplace(st.out_ids[k], into[k]);
+    }
+  }
+  steps_ = std::move(kept);
+  results_ = outputs_;
+  for (auto& r : results_) {
+    auto f = alias.find(r.id());
+    if (f != alias.end()) r = f->second;
+  }
 }
 
 void CompiledGraph::check_captured(const std::vector<array>& inputs,
@@ -82,7 +172,7 @@ void CompiledGraph::fuse() {
   for (auto& st : steps_) {
     for (auto& in : st.inputs) ++readers[in.id()];
   }
-  for (auto& o : outputs_) readers[o.id()] += 2;
+  for (auto& o : results_) readers[o.id()] += 2;
 
   // Why a step cannot join a fused block ("" when it can); the notebook's
   // compile X-ray shows these next to the elementwise ops left out.
@@ -105,12 +195,9 @@ void CompiledGraph::fuse() {
     return "";
   };
   auto fusable = [&](const Step& st, FusedStep::Op& op) { return why_not(st, op).empty(); };
-  traced_.clear();
-  for (auto& st : steps_) {
-    TracedStep t{st.prim->name(), st.out_ids, {}, -1, {}};
-    for (auto& in : st.inputs) t.in_ids.push_back(in.id());
-    traced_.push_back(std::move(t));
-  }
+  // Steps simplify() kept, by their traced record.
+  std::unordered_map<uint64_t, size_t> record_of;
+  for (size_t i = 0; i < traced_.size(); ++i) record_of.emplace(traced_[i].out_ids[0], i);
 
   // Group consecutive chains: a step joins the group of an input step whose
   // value only it reads. Groups are built in topological order.
@@ -159,10 +246,10 @@ void CompiledGraph::fuse() {
       for (auto& in : steps_[i].inputs) first_reader.emplace(in.id(), i);
     }
     std::unordered_set<uint64_t> returned;
-    for (auto& o : outputs_) returned.insert(o.id());
+    for (auto& o : results_) returned.insert(o.id());
     std::unordered_map<long, long> number;
     for (size_t i = 0; i < steps_.size(); ++i) {
-      auto& t = traced_[i];
+      auto& t = traced_[record_of.at(steps_[i].out_ids[0])];
       FusedStep::Op op;
       t.reason = why_not(steps_[i], op);
       long g = step_group[i];
@@ -273,8 +360,8 @@ std::vector<array> CompiledGraph::replay(const std::vector<array>& inputs) const
     for (size_t k = 0; k < made.size(); ++k) fresh.insert_or_assign(st.out_ids[k], made[k]);
   }
   std::vector<array> result;
-  result.reserve(outputs_.size());
-  for (auto& o : outputs_) {
+  result.reserve(results_.size());
+  for (auto& o : results_) {
     auto f = fresh.find(o.id());
     result.push_back(f != fresh.end() ? f->second : o);
   }

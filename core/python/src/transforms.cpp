@@ -90,6 +90,14 @@ void init_transforms(nb::module_& m) {
            },
            "(op, output ids, input ids, fused group or -1, why it was left out) per "
            "traced step, before fusion.")
+      .def("merged",
+           [](const lx::CompiledGraph& g) {
+             std::vector<std::tuple<uint64_t, uint64_t, std::string>> out;
+             for (auto& m : g.merged()) out.emplace_back(m.id, m.into, m.reason);
+             return out;
+           },
+           "(value id, id of the value used instead, why) per value the simplification "
+           "pass merged into an equal one.")
       .def_prop_ro("traced_outputs", &lx::CompiledGraph::traced_outputs)
       .def_prop_ro("placeholders", &lx::CompiledGraph::placeholders);
   m.def("_compile_enabled", &lx::compile_enabled);
