@@ -133,3 +133,49 @@ def test_simplifying_a_long_chain_does_not_overflow():
 
     x = mx.array([1.5, -2.0])
     close(mx.compile(f)(x), x)
+
+
+def _shared_broadcast(x, y, z):
+    yy = mx.broadcast_to(y, z.shape)
+    return x + yy * z, yy.sum()
+
+
+def test_a_shared_scalar_broadcast_is_fused_and_named_like_mlx():
+    import io
+
+    a, b, c = mx.ones((4, 5)), mx.array(0.5), mx.full((4, 5), 3.0)
+    cf = mx.compile(_shared_broadcast)
+    out = cf(a, b, c)
+    s = io.StringIO()
+    mx.export_to_dot(s, d1=out[0], d2=out[1])
+    assert "CompiledBroadcastMultiplyAdd" in s.getvalue()
+    for got, want in zip(out, _shared_broadcast(a, b, c)):
+        close(got, want)
+    # Gradients and vmap go through the fused broadcast.
+    for argnums in (0, 1, 2):
+        got = mx.grad(lambda *t: cf(*t)[0].sum() + cf(*t)[1], argnums=argnums)(a, b, c)
+        want = mx.grad(lambda *t: _shared_broadcast(*t)[0].sum() + _shared_broadcast(*t)[1],
+                       argnums=argnums)(a, b, c)
+        close(got, want)
+    xs = mx.stack([a, 2 * a])
+    for got, want in zip(mx.vmap(cf, in_axes=(0, None, None))(xs, b, c),
+                         mx.vmap(_shared_broadcast, in_axes=(0, None, None))(xs, b, c)):
+        close(got, want)
+
+
+def test_a_fused_kernel_reuses_an_input_nothing_else_holds():
+    cf = mx.compile(lambda x: mx.sin(x) + 1)
+    x = mx.arange(16, dtype=mx.float32)
+    mx.eval(x)
+    ptr = np.asarray(x, copy=False).__array_interface__["data"][0]
+    want = np.sin(np.arange(16, dtype=np.float32)) + 1
+    out = cf(x)
+    del x
+    mx.eval(out)
+    assert np.asarray(out, copy=False).__array_interface__["data"][0] == ptr
+    close(out, want)
+    # An input the caller still holds keeps its values.
+    x = mx.arange(16, dtype=mx.float32)
+    mx.eval(x)
+    close(cf(x), want)
+    close(x, np.arange(16, dtype=np.float32))

@@ -165,6 +165,48 @@ void CompiledGraph::check_captured(const std::vector<array>& inputs,
   }
 }
 
+void CompiledGraph::split_scalar_broadcasts(
+    std::unordered_map<uint64_t, int>& readers,
+    const std::function<bool(const Step&, FusedStep::Op&)>& fusable) {
+  // A single element broadcast is free inside a fused block (kernels read single
+  // elements directly): each fusable reader of a shared one gets its own copy, so
+  // the other readers do not stop the chain. The original stays for those.
+  std::unordered_map<uint64_t, size_t> broadcast_at;  // value -> its step, if such
+  std::vector<Step> out;
+  out.reserve(steps_.size());
+  bool split = false;
+  FusedStep::Op op;
+  for (auto& st : steps_) {
+    if (fusable(st, op)) {
+      for (auto& in : st.inputs) {
+        auto b = broadcast_at.find(in.id());
+        if (b == broadcast_at.end() || readers[in.id()] < 2) continue;
+        Step clone = out[b->second];
+        // A node of its own, never evaluated: its id names the copy's value.
+        array copy(clone.shapes[0], clone.dtypes[0], clone.prim, clone.inputs);
+        --readers[in.id()];
+        readers[copy.id()] = 1;
+        clone.out_ids = {copy.id()};
+        out.push_back(std::move(clone));
+        in = copy;
+        split = true;
+      }
+      if (op == FusedStep::Op::broadcast) broadcast_at.emplace(st.out_ids[0], out.size());
+    }
+    out.push_back(std::move(st));
+  }
+  if (!split) {
+    steps_ = std::move(out);
+    return;
+  }
+  // Originals every reader now has a copy of are dead.
+  steps_.clear();
+  for (auto& st : out) {
+    if (broadcast_at.count(st.out_ids[0]) && readers[st.out_ids[0]] == 0) continue;
+    steps_.push_back(std::move(st));
+  }
+}
+
 void CompiledGraph::fuse() {
   // How many steps (and outputs) read each value: only values read once, by
   // the next op of the chain, may stay inside a fused block.
@@ -195,6 +237,7 @@ void CompiledGraph::fuse() {
     return "";
   };
   auto fusable = [&](const Step& st, FusedStep::Op& op) { return why_not(st, op).empty(); };
+  split_scalar_broadcasts(readers, fusable);
   // Steps simplify() kept, by their traced record.
   std::unordered_map<uint64_t, size_t> record_of;
   for (size_t i = 0; i < traced_.size(); ++i) record_of.emplace(traced_[i].out_ids[0], i);
@@ -249,7 +292,9 @@ void CompiledGraph::fuse() {
     for (auto& o : results_) returned.insert(o.id());
     std::unordered_map<long, long> number;
     for (size_t i = 0; i < steps_.size(); ++i) {
-      auto& t = traced_[record_of.at(steps_[i].out_ids[0])];
+      auto rec = record_of.find(steps_[i].out_ids[0]);
+      if (rec == record_of.end()) continue;  // a copy split_scalar_broadcasts made
+      auto& t = traced_[rec->second];
       FusedStep::Op op;
       t.reason = why_not(steps_[i], op);
       long g = step_group[i];
@@ -316,7 +361,7 @@ void CompiledGraph::fuse() {
       auto& st = steps_[k];
       FusedStep fs{ops[k], reg.at(st.inputs[0].id()),
                    st.inputs.size() > 1 ? reg.at(st.inputs[1].id()) : -1,
-                   n_ext + static_cast<int>(j), st.prim};
+                   n_ext + static_cast<int>(j), st.prim, st.shapes[0]};
       reg[st.out_ids[0]] = fs.out;
       program.push_back(std::move(fs));
       drop[k] = true;

@@ -4,11 +4,13 @@
 // (equal scalar constants merged, common subexpressions computed once), then fusion.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_set>
 
 #include "engine/autodiff.h"
+#include "engine/primitives/fused.h"
 
 namespace lumex::core {
 
@@ -60,6 +62,8 @@ class CompiledGraph {
   void simplify(const std::vector<std::vector<array>>& values);
   /// Replaces chains of float32 elementwise steps by Fused steps.
   void fuse();
+  void split_scalar_broadcasts(std::unordered_map<uint64_t, int>& readers,
+                               const std::function<bool(const Step&, FusedStep::Op&)>& fusable);
   /// Raises if the outputs reach an argument other than through its placeholder.
   void check_captured(const std::vector<array>& inputs,
                       const std::unordered_set<uint64_t>& sources) const;

@@ -50,15 +50,19 @@ std::vector<std::pair<std::string, std::string>> Fused::params() const {
   return {{"ops", ops}};
 }
 
+std::string Fused::label() const {
+  std::string out = "Compiled";
+  for (auto& s : steps_) out += s.prim->name();
+  return out;
+}
+
 array Fused::expand(const std::vector<array>& inputs) const {
   std::vector<array> regs(inputs);
   regs.resize(num_inputs_ + steps_.size(), inputs[0]);
   for (auto& s : steps_) {
     std::vector<array> ins{regs[s.a]};
     if (FusedStep::is_binary(s.op)) ins.push_back(regs[s.b]);
-    auto shape = ins[0].shape();
-    if (ins.size() == 2 && ins[1].size() > ins[0].size()) shape = ins[1].shape();
-    regs[s.out] = array(shape, float32, s.prim, ins);
+    regs[s.out] = array(s.shape, float32, s.prim, ins);
   }
   return regs[steps_.back().out];
 }
