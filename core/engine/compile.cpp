@@ -39,10 +39,12 @@ CompiledGraph::CompiledGraph(const ArrayFun& fun, const std::vector<array>& inpu
   // Inside another transform (compile under vmap or grad) MLX runs the function
   // without this check, and the closure may legitimately hold the caller's tracer.
   bool nested = array::in_tracing();
+  auto reads = detail::shape_reads();
   {
     array::TracingScope tracing;
     outputs_ = fun(placeholders_);
   }
+  reads_shapes_ = detail::shape_reads() != reads;
   if (!nested) check_captured(inputs, sources);
   std::vector<std::vector<array>> values;
   for (auto& node : detail::tape_between(sources, outputs_)) {
@@ -60,6 +62,66 @@ CompiledGraph::CompiledGraph(const ArrayFun& fun, const std::vector<array>& inpu
   }
   simplify(values);
   fuse();
+  plan_resizing();
+}
+
+void CompiledGraph::plan_resizing() {
+  // An op broadcasting its operands made these Broadcasts at the traced shapes; on a
+  // replay at other sizes their target is the broadcast of what the op reads.
+  std::unordered_map<uint64_t, size_t> producer;
+  std::unordered_map<uint64_t, std::vector<size_t>> readers;
+  std::unordered_set<uint64_t> internal, returned;
+  for (auto& p : placeholders_) internal.insert(p.id());
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    for (auto id : steps_[i].out_ids) {
+      producer.emplace(id, i);
+      internal.insert(id);
+    }
+    for (auto& in : steps_[i].inputs) readers[in.id()].push_back(i);
+  }
+  for (auto& r : results_) returned.insert(r.id());
+  auto is_broadcast = [&](const Step& st) {
+    return dynamic_cast<const Broadcast*>(st.prim.get()) != nullptr;
+  };
+  auto is_elementwise = [&](const Step& st) {
+    return dynamic_cast<const Elementwise*>(st.prim.get()) != nullptr ||
+           dynamic_cast<const Fused*>(st.prim.get()) != nullptr;
+  };
+  std::unordered_map<size_t, std::vector<size_t>> before;  // reader -> broadcasts moved there
+  std::vector<bool> moved(steps_.size(), false);
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    auto& st = steps_[i];
+    auto id = st.out_ids[0];
+    auto r = readers.find(id);
+    if (!is_broadcast(st) || returned.count(id) || r == readers.end()) continue;
+    bool only_elementwise = true;
+    for (auto k : r->second) only_elementwise = only_elementwise && is_elementwise(steps_[k]);
+    if (!only_elementwise) continue;
+    std::vector<std::pair<array, bool>> roots;
+    for (auto k : r->second) {
+      for (auto& in : steps_[k].inputs) {
+        if (in.id() == id) continue;
+        auto p = producer.find(in.id());
+        const array& root =
+            p != producer.end() && is_broadcast(steps_[p->second]) ? steps_[p->second].inputs[0] : in;
+        roots.emplace_back(root, internal.count(root.id()) > 0);
+      }
+    }
+    broadcast_roots_.emplace(id, std::move(roots));
+    before[r->second.front()].push_back(i);
+    moved[i] = true;
+  }
+  if (before.empty()) return;
+  std::vector<Step> order;
+  order.reserve(steps_.size());
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    auto b = before.find(i);
+    if (b != before.end()) {
+      for (auto k : b->second) order.push_back(std::move(steps_[k]));
+    }
+    if (!moved[i]) order.push_back(std::move(steps_[i]));
+  }
+  steps_ = std::move(order);
 }
 
 namespace {
@@ -385,6 +447,26 @@ void CompiledGraph::fuse() {
 }
 
 std::vector<array> CompiledGraph::replay(const std::vector<array>& inputs) const {
+  return *replay_steps(inputs, false);
+}
+
+std::optional<std::vector<array>> CompiledGraph::replay_shapeless(
+    const std::vector<array>& inputs) const {
+  bool same = true;
+  if (reads_shapes_) {
+    for (size_t i = 0; i < inputs.size() && same; ++i) {
+      same = inputs[i].shape() == placeholders_[i].shape();
+    }
+    return same ? std::optional(replay(inputs)) : std::nullopt;
+  }
+  for (size_t i = 0; i < inputs.size() && same; ++i) {
+    same = inputs[i].shape() == placeholders_[i].shape();
+  }
+  return replay_steps(inputs, !same);
+}
+
+std::optional<std::vector<array>> CompiledGraph::replay_steps(const std::vector<array>& inputs,
+                                                              bool reshape) const {
   std::unordered_map<uint64_t, array> fresh;
   fresh.reserve(steps_.size() + inputs.size());
   for (size_t i = 0; i < placeholders_.size(); ++i) {
@@ -397,17 +479,47 @@ std::vector<array> CompiledGraph::replay(const std::vector<array>& inputs) const
       auto f = fresh.find(in.id());
       ins.push_back(f != fresh.end() ? f->second : in);
     }
+    const std::vector<Shape>* shapes = &st.shapes;
+    std::vector<Shape> inferred;
+    if (reshape) {
+      bool moved = false;
+      for (size_t k = 0; k < ins.size() && !moved; ++k) {
+        moved = ins[k].shape() != st.inputs[k].shape();
+      }
+      auto roots = broadcast_roots_.find(st.out_ids[0]);
+      if (moved && roots != broadcast_roots_.end()) {
+        Shape target = ins[0].shape();
+        try {
+          for (auto& [root, computed] : roots->second) {
+            auto f = fresh.find(root.id());
+            if (computed && f == fresh.end()) return std::nullopt;
+            target = broadcast_shapes(target, f != fresh.end() ? f->second.shape() : root.shape());
+          }
+        } catch (const std::invalid_argument&) {
+          return std::nullopt;  // a new trace raises the op's own error
+        }
+        if (target.size() != st.shapes[0].size()) return std::nullopt;
+        inferred = {target};
+        shapes = &inferred;
+      } else if (moved) {
+        inferred = st.prim->output_shapes(ins);
+        if (inferred.size() != st.shapes.size()) return std::nullopt;
+        shapes = &inferred;
+      }
+    }
     if (st.out_ids.size() == 1) {
-      fresh.insert_or_assign(st.out_ids[0], array(st.shapes[0], st.dtypes[0], st.prim, ins));
+      fresh.insert_or_assign(st.out_ids[0], array((*shapes)[0], st.dtypes[0], st.prim, ins));
       continue;
     }
-    auto made = array::make_arrays(st.shapes, st.dtypes, st.prim, ins);
+    auto made = array::make_arrays(*shapes, st.dtypes, st.prim, ins);
     for (size_t k = 0; k < made.size(); ++k) fresh.insert_or_assign(st.out_ids[k], made[k]);
   }
   std::vector<array> result;
   result.reserve(results_.size());
   for (auto& o : results_) {
     auto f = fresh.find(o.id());
+    // A constant of the trace (zeros_like(x)) has the traced shape, whatever x is now.
+    if (reshape && f == fresh.end() && o.ndim() > 0) return std::nullopt;
     result.push_back(f != fresh.end() ? f->second : o);
   }
   return result;

@@ -6,7 +6,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "engine/autodiff.h"
@@ -20,6 +22,10 @@ class CompiledGraph {
   CompiledGraph(const ArrayFun& fun, const std::vector<array>& inputs);
   /// The outputs of the traced function for new inputs of the same shapes/dtypes.
   std::vector<array> replay(const std::vector<array>& inputs) const;
+  /// The same for inputs of the traced ranks and dtypes but other sizes (MLX's
+  /// shapeless compile): each step's result shapes come from its primitive's
+  /// output_shapes. Empty when a step cannot tell (the caller traces again).
+  std::optional<std::vector<array>> replay_shapeless(const std::vector<array>& inputs) const;
   size_t num_nodes() const { return steps_.size(); }
   size_t num_outputs() const { return outputs_.size(); }
   /// Traced steps before the passes (num_nodes() is what a replay runs).
@@ -57,6 +63,11 @@ class CompiledGraph {
     std::vector<Shape> shapes;
     std::vector<Dtype> dtypes;
   };
+  /// For shapeless replays: the values an implicit Broadcast (one only elementwise
+  /// ops read) must match, and each such Broadcast moved just before its first reader.
+  void plan_resizing();
+  std::optional<std::vector<array>> replay_steps(const std::vector<array>& inputs,
+                                                bool reshape) const;
   /// Merges equal scalar constants, then steps that apply an equivalent primitive
   /// to the same inputs (common subexpressions). `values` are each step's traced outputs.
   void simplify(const std::vector<std::vector<array>>& values);
@@ -74,6 +85,9 @@ class CompiledGraph {
   std::vector<array> results_;     // what a replay returns: outputs_ after simplify()
   std::vector<TracedStep> traced_;
   std::vector<Merged> merged_;
+  /// Broadcast output id -> (value, computed by the replay) its target follows.
+  std::unordered_map<uint64_t, std::vector<std::pair<array, bool>>> broadcast_roots_;
+  bool reads_shapes_ = false;  // an op made a value of a traced shape (not resizable)
 };
 
 /// Global switch (MLX's disable_compile / enable_compile).

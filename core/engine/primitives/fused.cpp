@@ -4,6 +4,7 @@
 #include "engine/autodiff.h"
 #include "engine/ops.h"
 #include "engine/primitives.h"
+#include "engine/utils.h"
 #include "engine/vmap.h"
 
 namespace lumex::core {
@@ -50,6 +51,23 @@ std::vector<std::pair<std::string, std::string>> Fused::params() const {
   return {{"ops", ops}};
 }
 
+std::vector<Shape> Fused::output_shapes(const std::vector<array>& inputs) const {
+  // The kernel reads each input densely at the result's shape, or as one element.
+  Shape shape = inputs[0].shape();
+  try {
+    for (auto& in : inputs) shape = broadcast_shapes(shape, in.shape());
+  } catch (const std::invalid_argument&) {
+    return {};  // as Elementwise: a new trace decides
+  }
+  for (auto& in : inputs) {
+    if (in.size() != 1 && in.shape() != shape) return {};
+  }
+  for (auto& s : steps_) {
+    if (s.op == Op::broadcast) return {};  // its target is a traced shape
+  }
+  return {shape};
+}
+
 std::string Fused::label() const {
   std::string out = "Compiled";
   for (auto& s : steps_) out += s.prim->name();
@@ -62,7 +80,14 @@ array Fused::expand(const std::vector<array>& inputs) const {
   for (auto& s : steps_) {
     std::vector<array> ins{regs[s.a]};
     if (FusedStep::is_binary(s.op)) ins.push_back(regs[s.b]);
-    regs[s.out] = array(s.shape, float32, s.prim, ins);
+    // Only a broadcast's result shape is its own; the others follow their inputs
+    // (which a shapeless replay may have resized).
+    Shape shape = s.shape;
+    if (s.op != Op::broadcast) {
+      shape = ins[0].shape();
+      if (ins.size() == 2) shape = broadcast_shapes(shape, ins[1].shape());
+    }
+    regs[s.out] = array(shape, float32, s.prim, ins);
   }
   return regs[steps_.back().out];
 }

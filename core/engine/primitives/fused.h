@@ -42,6 +42,7 @@ class Fused : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Fused)
   LUMEX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
   std::vector<std::pair<std::string, std::string>> params() const override;
   bool is_equivalent(const Primitive&) const override { return false; }
 

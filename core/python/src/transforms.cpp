@@ -1,6 +1,7 @@
 // Thin bindings of the function transforms over flat lists of arrays. The
 // Python layer (lumex/_transforms.py) handles trees, argnums and caching.
 #include <nanobind/stl/function.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/shared_ptr.h>
 
 #include "common.h"
@@ -77,6 +78,8 @@ void init_transforms(nb::module_& m) {
   nb::class_<lx::CompiledGraph>(m, "_CompiledGraph")
       .def(nb::init<const lx::ArrayFun&, const Arrays&>(), "fun"_a, "inputs"_a)
       .def("replay", &lx::CompiledGraph::replay, "inputs"_a)
+      .def("replay_shapeless", &lx::CompiledGraph::replay_shapeless, "inputs"_a,
+           "replay for inputs of other sizes; None when the trace cannot be resized.")
       .def_prop_ro("num_nodes", &lx::CompiledGraph::num_nodes)
       .def("traced_steps",
            [](const lx::CompiledGraph& g) {
