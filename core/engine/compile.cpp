@@ -107,6 +107,11 @@ void CompiledGraph::plan_resizing() {
         roots.emplace_back(root, internal.count(root.id()) > 0);
       }
     }
+    // Only a broadcast to exactly what its readers' operands make (broadcast_to a
+    // larger shape keeps its traced target).
+    Shape traced = st.inputs[0].shape();
+    for (auto& root : roots) traced = broadcast_shapes(traced, root.first.shape());
+    if (traced != st.shapes[0]) continue;
     broadcast_roots_.emplace(id, std::move(roots));
     before[r->second.front()].push_back(i);
     moved[i] = true;
@@ -486,8 +491,10 @@ std::optional<std::vector<array>> CompiledGraph::replay_steps(const std::vector<
       for (size_t k = 0; k < ins.size() && !moved; ++k) {
         moved = ins[k].shape() != st.inputs[k].shape();
       }
+      // An implicit broadcast follows its op's operands even when its own input kept
+      // its size.
       auto roots = broadcast_roots_.find(st.out_ids[0]);
-      if (moved && roots != broadcast_roots_.end()) {
+      if (roots != broadcast_roots_.end()) {
         Shape target = ins[0].shape();
         try {
           for (auto& [root, computed] : roots->second) {
