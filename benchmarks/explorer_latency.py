@@ -32,7 +32,7 @@ def main():
     ap.add_argument("--widget", choices=sorted(SELECTORS), default="lumex")
     ap.add_argument("--presses", type=int, default=8)
     args = ap.parse_args()
-    from lab_harness import CHROMIUM, CHROMIUM_ARGS, LabServer, notebook_json
+    from lab_harness import CHROMIUM, CHROMIUM_ARGS, notebook_json, running_lab
     from playwright.sync_api import expect, sync_playwright
     import test_browser
     from test_browser_explorers import key_to_redraw_ms
@@ -40,12 +40,9 @@ def main():
     expect.set_options(timeout=60_000)
     handles_sel, readout_sel = SELECTORS[args.widget]
     base = Path(tempfile.mkdtemp())
-    (base / "root").mkdir()
-    (base / "root" / "latency.ipynb").write_text(notebook_json(CELLS), encoding="utf-8")
-    lab = LabServer(base / "root", base / "home", base / "lab.log")
     out = {}
-    try:
-        lab.wait_ready(90)
+    with running_lab(base, base / "lab.log") as lab:
+        (lab.root / "latency.ipynb").write_text(notebook_json(CELLS), encoding="utf-8")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = test_browser.Page(browser, lab)
@@ -61,8 +58,6 @@ def main():
                              "n": len(times)}
             page.close()
             browser.close()
-    finally:
-        lab.stop()
     print(json.dumps({"widget": args.widget, **out}))
 
 

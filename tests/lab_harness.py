@@ -1,4 +1,5 @@
-"""A throw-away JupyterLab server and a headless Chromium for tests/test_browser.py.
+"""A throw-away JupyterLab server and a headless Chromium for the browser tests
+(tests/test_browser*.py) and benchmarks/explorer_latency.py.
 
 Everything the server writes (config, runtime files, settings, workspaces) lives in a
 temporary folder, so a run neither reads nor changes the user's Jupyter setup. Both the
@@ -7,6 +8,7 @@ server (with its kernels) and the browser are always stopped, even when a test f
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -175,6 +177,26 @@ class LabServer:
         if self.proc.poll() is None:
             self.proc.wait(timeout=10)
         self._log.close()
+
+
+@contextlib.contextmanager
+def running_lab(base: Path, log_path: Path, shots: Path | None = None, start_timeout: float = 90):
+    """A ready LabServer rooted at ``base/root`` (created), stopped on exit even when the
+    body fails. ``shots``: a screenshot folder, created, with an earlier run's PNGs removed
+    (they would mislead)."""
+    import lumex.core  # noqa: F401  (fails, never skips, when lumex is broken)
+
+    (base / "root").mkdir()
+    if shots is not None:
+        shots.mkdir(parents=True, exist_ok=True)
+        for old in shots.glob("*.png"):
+            old.unlink()
+    server = LabServer(base / "root", base / "home", log_path)
+    try:
+        server.wait_ready(start_timeout)
+        yield server
+    finally:
+        server.stop()
 
 
 def copy_tutorials(src: Path, dst: Path) -> None:

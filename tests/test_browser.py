@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from lab_harness import (CHROMIUM, CHROMIUM_ARGS, LabServer, copy_tutorials, missing_requirements,
-                         notebook_json)
+from lab_harness import (CHROMIUM, CHROMIUM_ARGS, copy_tutorials, missing_requirements,
+                         notebook_json, running_lab)
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = Path(os.environ.get("LUMEX_TEST_OUTPUT", REPO / "tests" / "_output")) / "browser"
@@ -135,19 +135,9 @@ REF_CELLS = [FIXTURE_CELLS[0]] + [code + METRICS for code in REFERENCE.values()]
 # ---- fixtures ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    import lumex.core  # noqa: F401  (fails, never skips, when lumex is broken)
-    base = tmp_path_factory.mktemp("lab")
-    root = base / "root"
-    root.mkdir()
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    for old in OUTPUT.glob("*.png"):  # screenshots of an earlier run would mislead
-        old.unlink()
-    server = LabServer(root, base / "home", OUTPUT / "jupyterlab.log")
-    try:
-        server.wait_ready(SERVER_START)
+    with running_lab(tmp_path_factory.mktemp("lab"), OUTPUT / "jupyterlab.log", OUTPUT,
+                     SERVER_START) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -461,7 +451,8 @@ def test_saved_tutorial_shows_every_graph_and_ledger_without_a_kernel(lab, page,
     cannot draw) or not (its HTML is sanitised)."""
     from playwright.sync_api import expect
 
-    nbformat = pytest.importorskip("nbformat")
+    import nbformat
+
     nb = nbformat.from_dict(json.loads(json.dumps(executed_tutorial)))
     saved = [o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code"
              for o in c.get("outputs", [])]

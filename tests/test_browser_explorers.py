@@ -17,7 +17,7 @@ import statistics
 
 import pytest
 
-from lab_harness import LabServer, notebook_json
+from lab_harness import notebook_json, running_lab
 from test_browser import (OUTPUT, SERVER_START, Page, _set_theme, browser,  # noqa: F401
                           pytestmark)
 
@@ -71,18 +71,9 @@ CELLS = [
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A server of this module's own; it leaves test_browser.py's screenshots alone."""
-    import lumex.core  # noqa: F401  (fails, never skips, when lumex is broken)
-    base = tmp_path_factory.mktemp("lab-explorers")
-    (base / "root").mkdir()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob("*.png"):
-        old.unlink()
-    server = LabServer(base / "root", base / "home", OUTPUT / "jupyterlab-explorers.log")
-    try:
-        server.wait_ready(SERVER_START)
+    with running_lab(tmp_path_factory.mktemp("lab-explorers"), OUTPUT / "jupyterlab-explorers.log",
+                     SHOTS, SERVER_START) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 
 from test_browser import (OUTPUT, SERVER_START, _set_theme, browser, page,  # noqa: F401
                           pytestmark)
-from lab_harness import LabServer, notebook_json
+from lab_harness import notebook_json, running_lab
 
 SHOTS = OUTPUT / "monitor"
 
@@ -47,18 +47,9 @@ CELLS = [
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab of our own, clearing only our screenshots."""
-    pytest.importorskip("lumex.core")
-    base = tmp_path_factory.mktemp("lab")
-    (base / "root").mkdir()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob("*.png"):
-        old.unlink()
-    server = LabServer(base / "root", base / "home", SHOTS / "jupyterlab.log")
-    try:
-        server.wait_ready(SERVER_START)
+    with running_lab(tmp_path_factory.mktemp("lab"), SHOTS / "jupyterlab.log", SHOTS,
+                     SERVER_START) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def test_monitor_runs_a_200_step_loop(lab, page):

@@ -233,7 +233,7 @@ def test_addmm_c_grad():
 
 def test_non_differentiable_ops_give_zero():
     x = rand((4,))
-    for f in [mx.floor, mx.ceil, mx.round, mx.sign, lambda x: (x > 0).astype(x.dtype),
+    for f in [mx.floor, mx.ceil, mx.trunc, mx.round, mx.sign, lambda x: (x > 0).astype(x.dtype),
               lambda x: mx.argmax(x).astype(x.dtype), lambda x: x // 0.3]:
         g = mx.grad(lambda x: mx.sum(f(x)))(x)
         np.testing.assert_array_equal(np.array(g), np.zeros(4))

@@ -5,7 +5,7 @@ import pytest
 
 pytestmark = pytest.mark.lumex_only
 
-mx = pytest.importorskip("lumex.core")
+import lumex.core as mx  # noqa: E402
 from lumex.notebook_ext import memory_plan  # noqa: E402
 
 

@@ -9,10 +9,10 @@ import pytest
 
 pytestmark = pytest.mark.lumex_only
 
-pytest.importorskip("lumex.core")
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-nbconvert = pytest.importorskip("nbconvert")
+import lumex.core  # noqa: F401,E402  (fails, never skips: these are test dependencies)
+import nbclient  # noqa: E402
+import nbconvert  # noqa: E402
+import nbformat  # noqa: E402
 
 CELLS = [
     "%load_ext lumex.notebook_ext\n"

@@ -9,10 +9,10 @@ import pytest
 
 pytestmark = pytest.mark.lumex_only
 
-mx = pytest.importorskip("lumex.core")
-nn = pytest.importorskip("lumex.nn")
-optim = pytest.importorskip("lumex.optimizers")
-pytest.importorskip("anywidget")
+import anywidget  # noqa: F401,E402  (a test dependency: missing, the tests fail)
+import lumex.core as mx  # noqa: E402
+import lumex.nn as nn  # noqa: E402
+import lumex.optimizers as optim  # noqa: E402
 from lumex.notebook_ext import monitor  # noqa: E402
 
 STEPS = 12

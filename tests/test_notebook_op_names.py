@@ -12,7 +12,7 @@ import pytest
 
 pytestmark = pytest.mark.lumex_only
 
-mx = pytest.importorskip("lumex.core")
+import lumex.core as mx  # noqa: E402
 from lumex.notebook_ext.graph_model import from_arrays  # noqa: E402
 
 SUBMODULES = ("linalg", "fft", "random", "fast")

@@ -517,35 +517,6 @@ def test_compile_with_random_state_matches_uncompiled_sequence():
     assert not np.allclose(got[0], got[1])
 
 
-@pytest.mark.lumex_only
-def test_registry_makes_primitives_from_their_parameters():
-    # The factory graph import needs: every node of this graph whose primitive
-    # takes no parameters (or has a from_params) comes back the same from
-    # (name, params); the others say they cannot yet.
-    x = mx.array([[1.0, -2.0], [3.0, 4.0]])
-    y = mx.exp(x) + mx.sqrt(mx.abs(x)) * x.astype(mx.float16).astype(mx.float32)
-    made = 0
-    for n in mx.graph.nodes(mx.sum(y @ x, axis=0)):
-        if not n.op:
-            continue
-        try:
-            name, params = mx._make_primitive(n.op, n.params)
-        except ValueError as e:
-            # Some classes name their nodes by variant (Reduce: Sum, Max, ...).
-            assert "cannot be made" in str(e) or "Unknown primitive" in str(e)
-            continue
-        assert (name, dict(params)) == (n.op, n.params)
-        made += 1
-    assert made >= 6
-    assert mx._make_primitive("AsType", {"dtype": "int8"}) == ("AsType", [("dtype", "int8")])
-    with pytest.raises(ValueError, match=r"\[make_primitive\] Unknown primitive Nope"):
-        mx._make_primitive("Nope", {})
-    with pytest.raises(ValueError, match="cannot be made with parameters"):
-        mx._make_primitive("Exp", {"base": "2"})
-    with pytest.raises(ValueError, match="cannot be made with parameters"):
-        mx._make_primitive("AsType", {"dtype": "float8"})
-
-
 def test_stop_gradient_inside_compile_and_vmap():
     # stop_gradient blocks derivatives only: compile and vmap trace through it
     def f(x):

@@ -43,16 +43,6 @@ sys.modules[__name__ + ".core"] = core
 """
 
 
-def _require_lumex():
-    """Skip when lumex is not built or installed; fail if it is but is broken."""
-    try:
-        import lumex.core  # noqa: F401
-    except ModuleNotFoundError as err:
-        if err.name in ("lumex", "lumex.core"):
-            pytest.skip(f"lumex is not built/installed ({err})")
-        raise
-
-
 def _subprocess_env(monkeypatch, tmp_dir: Path) -> None:
     """Let subprocesses import lumex.core the way this process does."""
     if BACKEND != "mlx":
@@ -112,7 +102,6 @@ def test_notebook_is_stored_without_outputs(path):
 
 
 def test_notebooks_match_generator():
-    pytest.importorskip("nbformat")
     if not GENERATOR.exists():
         pytest.skip("no notebook generator")
     proc = subprocess.run(
@@ -126,12 +115,13 @@ def test_notebooks_match_generator():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_notebook_runs(path, monkeypatch, tmp_path):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    pytest.importorskip("ipykernel")
-    # The kernel runs this same interpreter; without the engine there is
-    # nothing to run the notebooks against.
-    _require_lumex()
+    # Test dependencies, and the engine the kernel (this same interpreter) runs:
+    # a missing one fails the test.
+    import ipykernel  # noqa: F401
+    import nbclient
+    import nbformat
+
+    import lumex.core  # noqa: F401
     _subprocess_env(monkeypatch, tmp_path)
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 

@@ -2,7 +2,6 @@
 #include <limits>
 
 #include "engine/ops.h"
-#include "engine/ops/rounding.h"
 #include "engine/primitives.h"
 #include "engine/utils.h"
 
@@ -176,10 +175,7 @@ array ceil(const array& a, StreamOrDevice s) {
 }
 array trunc(const array& a, StreamOrDevice s) {
   reject_complex(a, "trunc");
-  // Integers and bools are already whole; floats round toward zero (floor and
-  // ceil have zero gradients, so the composition's gradient is MLX's).
-  if (!is_floating_point(a.dtype())) return copy(a, s);
-  return where(less(a, zeros_like(a, s), s), ceil(a, s), floor(a, s), s);
+  return same_unary<Trunc>(a, s);
 }
 
 array round(const array& a, int decimals, StreamOrDevice s) {

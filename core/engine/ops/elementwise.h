@@ -41,6 +41,8 @@ array erf(const array& a, StreamOrDevice s = {});
 array erfinv(const array& a, StreamOrDevice s = {});
 array floor(const array& a, StreamOrDevice s = {});
 array ceil(const array& a, StreamOrDevice s = {});
+/// Rounds toward zero (integers unchanged).
+array trunc(const array& a, StreamOrDevice s = {});
 array round(const array& a, int decimals = 0, StreamOrDevice s = {});
 array degrees(const array& a, StreamOrDevice s = {});
 array radians(const array& a, StreamOrDevice s = {});

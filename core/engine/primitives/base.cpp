@@ -26,24 +26,35 @@ void UnaryPrimitive::eval_gpu(const std::vector<array>& inputs, array& out) {
   Primitive::eval_gpu(inputs, outputs);
 }
 
-void throw_bad_params(const char* name, const PrimitiveParams& params) {
+void throw_bad_params(const std::string& name, const PrimitiveParams& params) {
   std::string text;
   for (auto& [k, v] : params) text += (text.empty() ? "" : ", ") + k + "=" + v;
-  throw std::invalid_argument(std::string("[make_primitive] ") + name +
-                              " cannot be made with parameters (" + text + ").");
+  throw std::invalid_argument("[make_primitive] " + name + " cannot be made with parameters (" +
+                              text + ").");
+}
+
+const PrimitiveInfo* find_primitive(const std::string& name) {
+  for (auto& info : primitive_registry()) {
+    for (auto& n : info.names) {
+      if (n == name) return &info;
+    }
+  }
+  return nullptr;
 }
 
 std::shared_ptr<Primitive> make_primitive(const std::string& name, Stream stream,
                                           const PrimitiveParams& params) {
-  for (auto& info : primitive_registry()) {
-    if (info.name != name) continue;
-    if (!info.make) {
-      throw std::invalid_argument("[make_primitive] " + name +
-                                  " cannot be made from its parameters yet.");
-    }
-    return info.make(stream, params);
+  auto* info = find_primitive(name);
+  if (!info) throw std::invalid_argument("[make_primitive] Unknown primitive " + name + ".");
+  if (!info->make) {
+    throw std::invalid_argument("[make_primitive] " + name +
+                                " cannot be made from its parameters.");
   }
-  throw std::invalid_argument("[make_primitive] Unknown primitive " + name + ".");
+  auto prim = info->make(stream, name, params);
+  // Factories read leniently; what they made must say exactly what was asked, so a
+  // missing, extra or differently spelled parameter is an error, not a silent change.
+  if (prim->name() != name || prim->params() != params) throw_bad_params(name, params);
+  return prim;
 }
 
 std::vector<array> Primitive::jvp(const std::vector<array>&,

@@ -65,9 +65,12 @@ class Primitive {
   virtual std::vector<Shape> output_shapes(const std::vector<array>& inputs) const {
     return {};
   }
-  /// True if `other` computes the same function (used to merge common subgraphs).
+  /// True if `other` computes the same function (for merging common subgraphs):
+  /// by default the same class reporting the same name and parameters; classes
+  /// override it to compare their fields directly.
   virtual bool is_equivalent(const Primitive& other) const {
-    return typeid(*this) == typeid(other);
+    return typeid(*this) == typeid(other) && std::string(name()) == other.name() &&
+           params() == other.params();
   }
 
   const Stream& stream() const { return stream_; }
@@ -92,10 +95,12 @@ class UnaryPrimitive : public Primitive {
   }
 };
 
-/// Parameters as params() reports them (name, value as text).
+/// Parameters as params() reports them (name, value as text; primitives/params.h
+/// has the one spelling per type).
 using PrimitiveParams = std::vector<std::pair<std::string, std::string>>;
-/// Makes a primitive from its parameters (see make_primitive).
-using PrimitiveFactory = std::function<std::shared_ptr<Primitive>(Stream, const PrimitiveParams&)>;
+/// Makes a primitive from the name it reports and its parameters (see make_primitive).
+using PrimitiveFactory =
+    std::function<std::shared_ptr<Primitive>(Stream, const std::string&, const PrimitiveParams&)>;
 
 /// What the registry knows about one primitive class: its name and which transform
 /// rules it defines (detected at compile time: a rule counts when the class or one
@@ -103,16 +108,23 @@ using PrimitiveFactory = std::function<std::shared_ptr<Primitive>(Stream, const 
 /// are recorded with a reason through LUMEX_RULE_EXEMPT.
 struct PrimitiveInfo {
   std::string name;
+  /// The names its instances report: the class name, or one per variant for a
+  /// class whose name() says which (Reduce: Sum, Prod, ...; Log: Log, Log2, Log10).
+  std::vector<std::string> names;
   bool has_jvp;
   bool has_vjp;
   bool has_vmap;
   /// Set for a class constructible from a Stream alone (no parameters), or one
-  /// with `static std::shared_ptr<Primitive> from_params(Stream, const PrimitiveParams&)`.
+  /// with `static std::shared_ptr<Primitive> from_params(Stream, const PrimitiveParams&)`
+  /// (variant classes: `from_params(Stream, const std::string& name, const PrimitiveParams&)`).
   PrimitiveFactory make;
 };
 std::vector<PrimitiveInfo>& primitive_registry();
-/// The registered primitive called `name` (its class name) rebuilt from `params`
-/// as its params() gives them: what importing a saved graph needs. Throws
+/// The registry entry whose instances may be called `name`, or null.
+const PrimitiveInfo* find_primitive(const std::string& name);
+/// The registered primitive called `name` (what its name() reports) rebuilt from
+/// `params` as its params() gives them: what importing a saved graph needs. The
+/// result reports exactly that name and those parameters. Throws
 /// std::invalid_argument for an unknown name, a class without a factory, or
 /// parameters it does not take.
 std::shared_ptr<Primitive> make_primitive(const std::string& name, Stream stream,
@@ -121,28 +133,31 @@ std::shared_ptr<Primitive> make_primitive(const std::string& name, Stream stream
 std::vector<std::pair<std::pair<std::string, std::string>, std::string>>&
 rule_exemptions();
 
-[[noreturn]] void throw_bad_params(const char* name, const PrimitiveParams& params);
+[[noreturn]] void throw_bad_params(const std::string& name, const PrimitiveParams& params);
 
 template <typename P>
 struct PrimitiveRegistrar {
-  explicit PrimitiveRegistrar(const char* name) {
+  explicit PrimitiveRegistrar(const char* name, std::vector<std::string> names = {}) {
     PrimitiveFactory make;
-    if constexpr (requires(Stream s, const PrimitiveParams& p) { P::from_params(s, p); }) {
-      make = [](Stream s, const PrimitiveParams& p) -> std::shared_ptr<Primitive> {
-        return P::from_params(s, p);
-      };
+    if constexpr (requires(Stream s, const std::string& n, const PrimitiveParams& p) {
+                    P::from_params(s, n, p);
+                  }) {
+      make = [](Stream s, const std::string& n, const PrimitiveParams& p)
+          -> std::shared_ptr<Primitive> { return P::from_params(s, n, p); };
+    } else if constexpr (requires(Stream s, const PrimitiveParams& p) { P::from_params(s, p); }) {
+      make = [](Stream s, const std::string&, const PrimitiveParams& p)
+          -> std::shared_ptr<Primitive> { return P::from_params(s, p); };
     } else if constexpr (std::is_constructible_v<P, Stream>) {
-      make = [name](Stream s, const PrimitiveParams& p) -> std::shared_ptr<Primitive> {
-        auto prim = std::make_shared<P>(s);
-        // A class whose parameters have defaults: only its default instance.
-        if (p != prim->params()) throw_bad_params(name, p);
-        return prim;
-      };
+      // Parameters with defaults give only the default instance: make_primitive
+      // checks the result reports the parameters asked for.
+      make = [](Stream s, const std::string&, const PrimitiveParams&)
+          -> std::shared_ptr<Primitive> { return std::make_shared<P>(s); };
     }
+    if (names.empty()) names.push_back(name);
     // &P::rule has type `R (Primitive::*)(...)` exactly when nothing below
     // Primitive overrides it.
     primitive_registry().push_back(PrimitiveInfo{
-        name,
+        name, std::move(names),
         !std::is_same_v<decltype(&P::jvp), decltype(&Primitive::jvp)>,
         !std::is_same_v<decltype(&P::vjp), decltype(&Primitive::vjp)>,
         !std::is_same_v<decltype(&P::vmap), decltype(&Primitive::vmap)>,
@@ -160,6 +175,10 @@ struct RuleExemption {
 #define LUMEX_REGISTER_PRIMITIVE(NAME)                            \
   static ::lumex::core::PrimitiveRegistrar<NAME> LUMEX_CONCAT( \
       registrar_, NAME)(#NAME)
+/// For a class whose instances report one name per variant (see PrimitiveInfo::names).
+#define LUMEX_REGISTER_VARIANTS(NAME, ...)                        \
+  static ::lumex::core::PrimitiveRegistrar<NAME> LUMEX_CONCAT( \
+      registrar_, NAME)(#NAME, {__VA_ARGS__})
 /// Documents a rule a primitive does not have (RULE is "jvp", "vjp" or "vmap").
 #define LUMEX_RULE_EXEMPT(NAME, RULE, REASON)                        \
   static ::lumex::core::RuleExemption LUMEX_CONCAT(                  \
@@ -177,17 +196,30 @@ struct RuleExemption {
   void eval_gpu(const std::vector<array>& inputs,                        \
                 std::vector<array>& outputs) override;
 
-// Declares the three transform rules of a primitive (defined in its .cpp).
-#define LUMEX_TRANSFORM_RULES                                                 \
+// Declares a primitive's derivative rules, jvp and vjp (defined in its .cpp), for a
+// class that inherits its vmap.
+#define LUMEX_GRAD_RULES                                                      \
   std::vector<array> jvp(const std::vector<array>& primals,                   \
                          const std::vector<array>& tangents,                  \
                          const std::vector<int>& argnums) override;           \
   std::vector<array> vjp(const std::vector<array>& primals,                   \
                          const std::vector<array>& cotangents,                \
                          const std::vector<int>& argnums,                     \
-                         const std::vector<array>& outputs) override;         \
+                         const std::vector<array>& outputs) override;
+// Declares the three transform rules of a primitive (defined in its .cpp).
+#define LUMEX_TRANSFORM_RULES                                                 \
+  LUMEX_GRAD_RULES                                                            \
   std::pair<std::vector<array>, std::vector<int>> vmap(                       \
       const std::vector<array>& inputs, const std::vector<int>& axes) override;
+
+/// Declares the factory make_primitive uses for a class with parameters (defined
+/// next to its rules, usually with a ParamReader from primitives/params.h).
+#define LUMEX_FROM_PARAMS \
+  static std::shared_ptr<Primitive> from_params(Stream s, const PrimitiveParams& params);
+/// The same for a class with variants: `name` says which.
+#define LUMEX_FROM_NAME_AND_PARAMS                                            \
+  static std::shared_ptr<Primitive> from_params(Stream s, const std::string& name, \
+                                                const PrimitiveParams& params);
 
 #define LUMEX_DEFINE_NAME(NAME) \
   const char* name() const override { return #NAME; }

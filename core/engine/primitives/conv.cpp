@@ -15,8 +15,6 @@ namespace lumex::core {
 namespace {
 using Rules = std::pair<std::vector<array>, std::vector<int>>;
 
-std::string ints(const std::vector<int>& v) { return shape_str(Shape(v.begin(), v.end())); }
-
 /// Axis order (last, 1..sd, first): swaps the roles of the first and last axes.
 std::vector<int> swap_ends(int sd) {
   std::vector<int> perm{sd + 1};
@@ -109,13 +107,21 @@ bool empty_conv(const array& x, const array& w, const array& g) {
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> Convolution::params() const {
-  return {{"stride", ints(p_.stride)},
-          {"padding_lo", ints(p_.padding_lo)},
-          {"padding_hi", ints(p_.padding_hi)},
-          {"kernel_dilation", ints(p_.kernel_dilation)},
-          {"input_dilation", ints(p_.input_dilation)},
-          {"groups", std::to_string(p_.groups)},
-          {"flip", p_.flip ? "true" : "false"}};
+  return {{"stride", param_text(p_.stride)},
+          {"padding_lo", param_text(p_.padding_lo)},
+          {"padding_hi", param_text(p_.padding_hi)},
+          {"kernel_dilation", param_text(p_.kernel_dilation)},
+          {"input_dilation", param_text(p_.input_dilation)},
+          {"groups", param_text(p_.groups)},
+          {"flip", param_text(p_.flip)}};
+}
+std::shared_ptr<Primitive> Convolution::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Convolution", params);
+  using V = std::vector<int>;
+  return std::make_shared<Convolution>(
+      s, ConvParams{r.tuple<V>("stride"), r.tuple<V>("padding_lo"), r.tuple<V>("padding_hi"),
+                    r.tuple<V>("kernel_dilation"), r.tuple<V>("input_dilation"),
+                    int(r.integer("groups")), r.flag("flip")});
 }
 
 std::vector<array> Convolution::jvp(const std::vector<array>& primals,

@@ -36,6 +36,10 @@ std::pair<std::vector<array>, std::vector<int>> Depends::vmap(
   return {depends(ins, deps), std::vector<int>(axes.begin(), axes.begin() + n_)};
 }
 
+std::shared_ptr<Primitive> Depends::from_params(Stream s, const PrimitiveParams& params) {
+  return std::make_shared<Depends>(s, int(ParamReader("Depends", params).integer("outputs")));
+}
+
 LUMEX_REGISTER_PRIMITIVE(Depends);
 
 }  // namespace lumex::core

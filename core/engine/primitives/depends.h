@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -13,8 +14,9 @@ class Depends : public Primitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Depends)
   std::vector<std::pair<std::string, std::string>> params() const override {
-    return {{"outputs", std::to_string(n_)}};
+    return {{"outputs", param_text(n_)}};
   }
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override {
     auto* o = dynamic_cast<const Depends*>(&other);
     return o && o->n_ == n_;

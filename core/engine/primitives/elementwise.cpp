@@ -111,6 +111,7 @@ LUMEX_APPLY1(Erf, erf)
 LUMEX_APPLY1(ErfInv, erfinv)
 LUMEX_APPLY1(Floor, floor)
 LUMEX_APPLY1(Ceil, ceil)
+LUMEX_APPLY1(Trunc, trunc)
 LUMEX_APPLY1(Real, real)
 LUMEX_APPLY1(Imag, imag)
 LUMEX_APPLY1(Conjugate, conjugate)
@@ -339,20 +340,21 @@ std::pair<std::vector<array>, std::vector<int>> AsType::vmap(
 }
 
 std::shared_ptr<Primitive> AsType::from_params(Stream s, const PrimitiveParams& params) {
-  if (params.size() == 1 && params[0].first == "dtype") {
-    for (Dtype d : {bool_, uint8, uint16, uint32, uint64, int8, int16, int32, int64, float16,
-                    float32, float64, bfloat16, complex64}) {
-      if (params[0].second == dtype_name(d)) return std::make_shared<AsType>(s, d);
-    }
-  }
-  throw_bad_params("AsType", params);
+  return std::make_shared<AsType>(s, ParamReader("AsType", params).dtype("dtype"));
+}
+std::shared_ptr<Primitive> Equal::from_params(Stream s, const PrimitiveParams& params) {
+  return std::make_shared<Equal>(s, ParamReader("Equal", params).flag("equal_nan"));
+}
+std::shared_ptr<Primitive> Log::from_params(Stream s, const std::string& name,
+                                            const PrimitiveParams&) {
+  return std::make_shared<Log>(s, name == "Log2" ? Base::two : name == "Log10" ? Base::ten : Base::e);
 }
 
-LUMEX_REGISTER_PRIMITIVE(Equal);
+LUMEX_REGISTER_VARIANTS(Equal, "Equal", "NaNEqual");
 LUMEX_REGISTER_PRIMITIVE(DivMod);
 LUMEX_REGISTER_PRIMITIVE(Select);
 LUMEX_REGISTER_PRIMITIVE(AsType);
-LUMEX_REGISTER_PRIMITIVE(Log);
+LUMEX_REGISTER_VARIANTS(Log, "Log", "Log2", "Log10");
 LUMEX_REGISTER_PRIMITIVE(Round);
 
 }  // namespace lumex::core

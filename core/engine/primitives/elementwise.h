@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -69,6 +70,7 @@ LUMEX_SIMPLE_PRIMITIVE(Erf)
 LUMEX_SIMPLE_PRIMITIVE(ErfInv)
 LUMEX_ZERO_GRAD_PRIMITIVE(Floor)
 LUMEX_ZERO_GRAD_PRIMITIVE(Ceil)
+LUMEX_ZERO_GRAD_PRIMITIVE(Trunc)
 LUMEX_SIMPLE_PRIMITIVE(Real)
 LUMEX_SIMPLE_PRIMITIVE(Imag)
 LUMEX_ELEMENTWISE(Conjugate, LUMEX_PARTIALS bool antilinear() const override { return true; })
@@ -119,6 +121,7 @@ class Log : public Elementwise {
   const char* name() const override {
     return base_ == Base::e ? "Log" : base_ == Base::two ? "Log2" : "Log10";
   }
+  LUMEX_FROM_NAME_AND_PARAMS
   bool is_equivalent(const Primitive& other) const override {
     return Primitive::is_equivalent(other) &&
            static_cast<const Log&>(other).base_ == base_;
@@ -139,8 +142,9 @@ class Equal : public Elementwise {
   array apply(const std::vector<array>& in) const override;
   const char* name() const override { return equal_nan_ ? "NaNEqual" : "Equal"; }
   std::vector<std::pair<std::string, std::string>> params() const override {
-    return {{"equal_nan", equal_nan_ ? "True" : "False"}};
+    return {{"equal_nan", param_text(equal_nan_)}};
   }
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override {
     return Primitive::is_equivalent(other) &&
            static_cast<const Equal&>(other).equal_nan_ == equal_nan_;
@@ -170,9 +174,9 @@ class AsType : public UnaryPrimitive {
   }
   Dtype dtype() const { return dtype_; }
   std::vector<std::pair<std::string, std::string>> params() const override {
-    return {{"dtype", dtype_name(dtype_)}};
+    return {{"dtype", param_text(dtype_)}};
   }
-  static std::shared_ptr<Primitive> from_params(Stream s, const PrimitiveParams& params);
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override {
     return Primitive::is_equivalent(other) &&
            static_cast<const AsType&>(other).dtype_ == dtype_;

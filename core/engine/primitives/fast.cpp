@@ -3,7 +3,6 @@
 #include "engine/primitives/fast.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "engine/autodiff.h"
 #include "engine/ops.h"
@@ -14,12 +13,6 @@
 namespace lumex::core {
 
 namespace {
-
-std::string fmt(float v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 const std::vector<int> kLast{-1};
 
@@ -58,7 +51,11 @@ LnStats ln_stats(const array& x, float eps, const Stream& s) {
 // ------------------------------------------------------------------ RMSNorm
 
 std::vector<std::pair<std::string, std::string>> RMSNorm::params() const {
-  return {{"eps", fmt(eps_)}, {"weight", has_weight_ ? "true" : "false"}};
+  return {{"eps", param_text(eps_)}, {"weight", param_text(has_weight_)}};
+}
+std::shared_ptr<Primitive> RMSNorm::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("RMSNorm", params);
+  return std::make_shared<RMSNorm>(s, r.real("eps"), r.flag("weight"));
 }
 bool RMSNorm::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const RMSNorm*>(&other);
@@ -131,9 +128,13 @@ std::pair<std::vector<array>, std::vector<int>> RMSNorm::vmap(
 // ---------------------------------------------------------------- LayerNorm
 
 std::vector<std::pair<std::string, std::string>> LayerNorm::params() const {
-  return {{"eps", fmt(eps_)},
-          {"weight", has_weight_ ? "true" : "false"},
-          {"bias", has_bias_ ? "true" : "false"}};
+  return {{"eps", param_text(eps_)},
+          {"weight", param_text(has_weight_)},
+          {"bias", param_text(has_bias_)}};
+}
+std::shared_ptr<Primitive> LayerNorm::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("LayerNorm", params);
+  return std::make_shared<LayerNorm>(s, r.real("eps"), r.flag("weight"), r.flag("bias"));
 }
 bool LayerNorm::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const LayerNorm*>(&other);
@@ -345,9 +346,21 @@ std::pair<std::vector<array>, ShapeElem> fold_inputs(const AttentionParams& p,
 
 std::vector<std::pair<std::string, std::string>> ScaledDotProductAttention::params() const {
   static const char* names[] = {"none", "causal", "boolean", "additive"};
-  return {{"scale", fmt(p_.scale)},
+  return {{"scale", param_text(p_.scale)},
           {"mask", names[static_cast<int>(p_.mask)]},
-          {"sinks", p_.has_sinks ? "true" : "false"}};
+          {"sinks", param_text(p_.has_sinks)}};
+}
+AttentionParams ScaledDotProductAttention::read_params(const char* prim,
+                                                       const PrimitiveParams& params) {
+  ParamReader r(prim, params);
+  return {static_cast<float>(r.real("scale")),
+          AttentionMaskKind(r.choice("mask", {"none", "causal", "boolean", "additive"})),
+          r.flag("sinks")};
+}
+std::shared_ptr<Primitive> ScaledDotProductAttention::from_params(Stream s,
+                                                                  const PrimitiveParams& params) {
+  return std::make_shared<ScaledDotProductAttention>(
+      s, read_params("ScaledDotProductAttention", params));
 }
 bool ScaledDotProductAttention::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const ScaledDotProductAttention*>(&other);
@@ -398,6 +411,11 @@ std::pair<std::vector<array>, std::vector<int>> ScaledDotProductAttention::vmap(
 
 std::vector<std::pair<std::string, std::string>> ScaledDotProductAttentionVJP::params() const {
   return ScaledDotProductAttention(stream(), p_).params();
+}
+std::shared_ptr<Primitive> ScaledDotProductAttentionVJP::from_params(
+    Stream s, const PrimitiveParams& params) {
+  return std::make_shared<ScaledDotProductAttentionVJP>(
+      s, ScaledDotProductAttention::read_params("ScaledDotProductAttentionVJP", params));
 }
 bool ScaledDotProductAttentionVJP::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const ScaledDotProductAttentionVJP*>(&other);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -16,6 +17,7 @@ class RMSNorm : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(RMSNorm)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -32,6 +34,7 @@ class LayerNorm : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(LayerNorm)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -69,6 +72,9 @@ class ScaledDotProductAttention : public Primitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ScaledDotProductAttention)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
+  /// The parameters as params() writes them (shared with the backward).
+  static AttentionParams read_params(const char* prim, const PrimitiveParams& params);
   bool is_equivalent(const Primitive& other) const override;
   const AttentionParams& attention() const { return p_; }
 
@@ -85,6 +91,7 @@ class ScaledDotProductAttentionVJP : public Primitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ScaledDotProductAttentionVJP)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:

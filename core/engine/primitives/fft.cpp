@@ -9,11 +9,16 @@ namespace lumex::core {
 
 std::vector<std::pair<std::string, std::string>> FFT::params() const {
   std::vector<std::pair<std::string, std::string>> p = {
-      {"axes", tuple_str(axes_)},
-      {"inverse", inverse_ ? "True" : "False"},
-      {"real", real_ ? "True" : "False"}};
-  if (scale_ != 1.0) p.emplace_back("scale", std::to_string(scale_));
+      {"axes", param_text(axes_)}, {"inverse", param_text(inverse_)}, {"real", param_text(real_)}};
+  if (out_len_ != 0) p.emplace_back("n", param_text(out_len_));
+  if (scale_ != 1.0) p.emplace_back("scale", param_text(scale_));
   return p;
+}
+std::shared_ptr<Primitive> FFT::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("FFT", params);
+  return std::make_shared<FFT>(s, r.tuple<std::vector<int>>("axes"), r.flag("inverse"),
+                               r.flag("real"), r.has("n") ? r.integer("n") : 0,
+                               r.has("scale") ? r.real("scale") : 1.0);
 }
 
 bool FFT::is_equivalent(const Primitive& other) const {

@@ -1,10 +1,12 @@
 // Fused's rules: transforms see the ops it replaced (rebuilt on demand).
+#include <algorithm>
 #include <typeinfo>
 
 #include "engine/autodiff.h"
 #include "engine/ops.h"
 #include "engine/primitives.h"
 #include "engine/utils.h"
+#include "engine/primitives/params.h"
 #include "engine/vmap.h"
 
 namespace lumex::core {
@@ -48,7 +50,41 @@ bool Fused::fusable(const Primitive& p, Op& op) {
 std::vector<std::pair<std::string, std::string>> Fused::params() const {
   std::string ops;
   for (auto& s : steps_) ops += (ops.empty() ? "" : ",") + std::string(FusedStep::name(s.op));
-  return {{"ops", ops}};
+  std::vector<int> args;
+  for (auto& s : steps_) args.insert(args.end(), {s.a, s.b});
+  return {{"ops", ops}, {"inputs", param_text(num_inputs_)}, {"args", param_text(args)}};
+}
+
+std::shared_ptr<Primitive> Fused::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Fused", params);
+  int num_inputs = int(r.integer("inputs"));
+  auto args = r.ints("args");
+  std::vector<FusedStep> steps;
+  const std::string& ops = r.text("ops");
+  for (size_t pos = 0; pos <= ops.size();) {
+    size_t end = std::min(ops.find(',', pos), ops.size());
+    std::string name = ops.substr(pos, end - pos);
+    pos = end + 1;
+    size_t j = steps.size();
+    if (2 * j + 1 >= args.size()) r.fail();
+    FusedStep st{Op{}, int(args[2 * j]), int(args[2 * j + 1]), num_inputs + int(j), nullptr};
+#define LUMEX_FUSED_FROM_NAME(OP, PRIM, ARITY) \
+    if (name == #OP) {                           \
+      st.op = Op::OP;                            \
+      st.prim = make_primitive(#PRIM, s, {});    \
+    }
+    LUMEX_FUSED_OPS(LUMEX_FUSED_FROM_NAME)
+#undef LUMEX_FUSED_FROM_NAME
+    // Registers must already hold a value: an input or an earlier step's result.
+    int limit = num_inputs + int(j);
+    bool unary = !FusedStep::is_binary(st.op);
+    if (!st.prim || st.a < 0 || st.a >= limit || (unary ? st.b != -1 : st.b < 0 || st.b >= limit)) {
+      r.fail();
+    }
+    steps.push_back(std::move(st));
+  }
+  if (num_inputs < 1 || steps.empty()) r.fail();
+  return std::make_shared<Fused>(s, num_inputs, std::move(steps));
 }
 
 std::vector<Shape> Fused::output_shapes(const std::vector<array>& inputs) const {

@@ -43,7 +43,10 @@ class Fused : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Fused)
   LUMEX_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
+  /// ops (names in order), inputs (how many) and args (each step's registers a, b;
+  /// b = -1 for a unary op; step j writes register inputs + j).
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive&) const override { return false; }
 
   /// Maps an elementwise primitive to its fused op; false if it cannot be fused.

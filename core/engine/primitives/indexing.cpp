@@ -28,6 +28,10 @@ const char* reduce_name(Scatter::ReduceType r) {
   return "none";
 }
 
+Scatter::ReduceType read_reduce(const ParamReader& r) {
+  return Scatter::ReduceType(r.choice("reduce", {"none", "sum", "prod", "max", "min"}));
+}
+
 /// arange(n) shaped (n, 1, ..., 1) and broadcast to `shape` (whose first dim is n).
 array batch_index(ShapeElem n, const Shape& shape, const Stream& s) {
   Shape sh(shape.size(), 1);
@@ -40,7 +44,11 @@ array batch_index(ShapeElem n, const Shape& shape, const Stream& s) {
 // ---- Gather ----
 
 std::vector<std::pair<std::string, std::string>> Gather::params() const {
-  return {{"axes", tuple_str(axes_)}, {"slice_sizes", tuple_str(slice_sizes_)}};
+  return {{"axes", param_text(axes_)}, {"slice_sizes", param_text(slice_sizes_)}};
+}
+std::shared_ptr<Primitive> Gather::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Gather", params);
+  return std::make_shared<Gather>(s, r.tuple<std::vector<int>>("axes"), r.tuple<Shape>("slice_sizes"));
 }
 bool Gather::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Gather*>(&other);
@@ -110,7 +118,11 @@ std::pair<std::vector<array>, std::vector<int>> Gather::vmap(
 // ---- Scatter ----
 
 std::vector<std::pair<std::string, std::string>> Scatter::params() const {
-  return {{"reduce", reduce_name(reduce_)}, {"axes", tuple_str(axes_)}};
+  return {{"reduce", reduce_name(reduce_)}, {"axes", param_text(axes_)}};
+}
+std::shared_ptr<Primitive> Scatter::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Scatter", params);
+  return std::make_shared<Scatter>(s, read_reduce(r), r.tuple<std::vector<int>>("axes"));
 }
 bool Scatter::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Scatter*>(&other);
@@ -241,8 +253,13 @@ std::pair<std::vector<array>, std::vector<int>> Scatter::vmap(
 // ---- SliceUpdate ----
 
 std::vector<std::pair<std::string, std::string>> SliceUpdate::params() const {
-  return {{"start", tuple_str(start_)}, {"stop", tuple_str(stop_)},
-          {"strides", tuple_str(strides_)}};
+  return {{"start", param_text(start_)}, {"stop", param_text(stop_)},
+          {"strides", param_text(strides_)}};
+}
+std::shared_ptr<Primitive> SliceUpdate::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("SliceUpdate", params);
+  return std::make_shared<SliceUpdate>(s, r.tuple<Shape>("start"), r.tuple<Shape>("stop"),
+                                       r.tuple<Shape>("strides"));
 }
 bool SliceUpdate::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const SliceUpdate*>(&other);
@@ -310,7 +327,11 @@ std::pair<std::vector<array>, std::vector<int>> SliceUpdate::vmap(
 // ---- GatherAxis / ScatterAxis ----
 
 std::vector<std::pair<std::string, std::string>> GatherAxis::params() const {
-  return {{"axis", std::to_string(axis_)}};
+  return {{"axis", param_text(axis_)}};
+}
+std::shared_ptr<Primitive> GatherAxis::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("GatherAxis", params);
+  return std::make_shared<GatherAxis>(s, int(r.integer("axis")));
 }
 bool GatherAxis::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const GatherAxis*>(&other);
@@ -348,7 +369,11 @@ std::pair<std::vector<array>, std::vector<int>> GatherAxis::vmap(
 }
 
 std::vector<std::pair<std::string, std::string>> ScatterAxis::params() const {
-  return {{"reduce", reduce_name(reduce_)}, {"axis", std::to_string(axis_)}};
+  return {{"reduce", reduce_name(reduce_)}, {"axis", param_text(axis_)}};
+}
+std::shared_ptr<Primitive> ScatterAxis::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("ScatterAxis", params);
+  return std::make_shared<ScatterAxis>(s, read_reduce(r), int(r.integer("axis")));
 }
 bool ScatterAxis::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const ScatterAxis*>(&other);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -22,6 +23,7 @@ class Gather : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Gather)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   const std::vector<int>& axes() const { return axes_; }
   const Shape& slice_sizes() const { return slice_sizes_; }
@@ -44,6 +46,7 @@ class Scatter : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Scatter)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   const std::vector<int>& axes() const { return axes_; }
 
@@ -65,6 +68,7 @@ class SliceUpdate : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(SliceUpdate)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -80,6 +84,7 @@ class GatherAxis : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(GatherAxis)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -96,6 +101,7 @@ class ScatterAxis : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ScatterAxis)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:

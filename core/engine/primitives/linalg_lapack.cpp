@@ -9,8 +9,6 @@ namespace lumex::core {
 
 namespace {
 
-const char* py_bool(bool b) { return b ? "True" : "False"; }
-
 Shape with_matrix(const array& a, int64_t r, int64_t c) {
   Shape s(a.shape().begin(), a.shape().end() - 2);
   s.push_back(r);
@@ -63,7 +61,11 @@ std::pair<std::vector<array>, std::vector<int>> LapackPrimitive::vmap(
 // Inverse ------------------------------------------------------------------
 
 std::vector<std::pair<std::string, std::string>> Inverse::params() const {
-  return {{"tri", py_bool(tri_)}, {"upper", py_bool(upper_)}};
+  return {{"tri", param_text(tri_)}, {"upper", param_text(upper_)}};
+}
+std::shared_ptr<Primitive> Inverse::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Inverse", params);
+  return std::make_shared<Inverse>(s, r.flag("tri"), r.flag("upper"));
 }
 bool Inverse::is_equivalent(const Primitive& other) const {
   if (!Primitive::is_equivalent(other)) return false;
@@ -101,7 +103,11 @@ std::vector<array> Inverse::vjp(const std::vector<array>&,
 // Cholesky -------------------------------------------------------------------
 
 std::vector<std::pair<std::string, std::string>> Cholesky::params() const {
-  return {{"upper", py_bool(upper_)}};
+  return {{"upper", param_text(upper_)}};
+}
+std::shared_ptr<Primitive> Cholesky::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Cholesky", params);
+  return std::make_shared<Cholesky>(s, r.flag("upper"));
 }
 bool Cholesky::is_equivalent(const Primitive& other) const {
   return Primitive::is_equivalent(other) &&
@@ -165,7 +171,11 @@ std::vector<std::pair<Shape, Dtype>> QRF::output_specs(
 }
 
 std::vector<std::pair<std::string, std::string>> SVD::params() const {
-  return {{"compute_uv", py_bool(compute_uv_)}};
+  return {{"compute_uv", param_text(compute_uv_)}};
+}
+std::shared_ptr<Primitive> SVD::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("SVD", params);
+  return std::make_shared<SVD>(s, r.flag("compute_uv"));
 }
 bool SVD::is_equivalent(const Primitive& other) const {
   return Primitive::is_equivalent(other) &&
@@ -184,7 +194,11 @@ std::vector<std::pair<Shape, Dtype>> SVD::output_specs(
 }
 
 std::vector<std::pair<std::string, std::string>> Eig::params() const {
-  return {{"compute_vectors", py_bool(compute_vectors_)}};
+  return {{"compute_vectors", param_text(compute_vectors_)}};
+}
+std::shared_ptr<Primitive> Eig::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Eig", params);
+  return std::make_shared<Eig>(s, r.flag("compute_vectors"));
 }
 bool Eig::is_equivalent(const Primitive& other) const {
   return Primitive::is_equivalent(other) &&
@@ -212,7 +226,11 @@ std::vector<std::pair<Shape, Dtype>> LUF::output_specs(
 // Eigh ------------------------------------------------------------------------
 
 std::vector<std::pair<std::string, std::string>> Eigh::params() const {
-  return {{"upper", py_bool(upper_)}, {"compute_vectors", py_bool(compute_vectors_)}};
+  return {{"upper", param_text(upper_)}, {"compute_vectors", param_text(compute_vectors_)}};
+}
+std::shared_ptr<Primitive> Eigh::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Eigh", params);
+  return std::make_shared<Eigh>(s, r.flag("upper"), r.flag("compute_vectors"));
 }
 bool Eigh::is_equivalent(const Primitive& other) const {
   if (!Primitive::is_equivalent(other)) return false;

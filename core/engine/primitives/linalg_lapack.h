@@ -4,23 +4,17 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
-// The clone/output_specs pair every LAPACK primitive defines, and its jvp/vjp.
+// The clone/output_specs pair every LAPACK primitive defines (each also declares its
+// jvp/vjp with LUMEX_GRAD_RULES; vmap is shared).
 #define LUMEX_LAPACK_CLONE                                 \
  protected:                                                \
   std::shared_ptr<Primitive> clone() const override;       \
   std::vector<std::pair<Shape, Dtype>> output_specs(       \
       const std::vector<array>& inputs) const override;
-#define LUMEX_LAPACK_GRADS                                                \
-  std::vector<array> jvp(const std::vector<array>& primals,               \
-                         const std::vector<array>& tangents,              \
-                         const std::vector<int>& argnums) override;       \
-  std::vector<array> vjp(const std::vector<array>& primals,               \
-                         const std::vector<array>& cotangents,            \
-                         const std::vector<int>& argnums,                 \
-                         const std::vector<array>& outputs) override;
 
 /// Shared by the LAPACK primitives: vmap moves the batch axis to the front,
 /// where every factorization already loops.
@@ -45,9 +39,10 @@ class Inverse : public LapackPrimitive {
   Inverse(Stream s, bool tri, bool upper)
       : LapackPrimitive(s), tri_(tri), upper_(upper) {}
   LUMEX_EVAL_MULTI
-  LUMEX_LAPACK_GRADS
+  LUMEX_GRAD_RULES
   LUMEX_DEFINE_NAME(Inverse)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
   LUMEX_LAPACK_CLONE
@@ -63,9 +58,10 @@ class Cholesky : public LapackPrimitive {
  public:
   Cholesky(Stream s, bool upper) : LapackPrimitive(s), upper_(upper) {}
   LUMEX_EVAL_MULTI
-  LUMEX_LAPACK_GRADS
+  LUMEX_GRAD_RULES
   LUMEX_DEFINE_NAME(Cholesky)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
   LUMEX_LAPACK_CLONE
@@ -80,7 +76,7 @@ class QRF : public LapackPrimitive {
  public:
   explicit QRF(Stream s) : LapackPrimitive(s) {}
   LUMEX_EVAL_MULTI
-  LUMEX_LAPACK_GRADS
+  LUMEX_GRAD_RULES
   LUMEX_DEFINE_NAME(QRF)
 
   LUMEX_LAPACK_CLONE
@@ -94,9 +90,10 @@ class SVD : public LapackPrimitive {
  public:
   SVD(Stream s, bool compute_uv) : LapackPrimitive(s), compute_uv_(compute_uv) {}
   LUMEX_EVAL_MULTI
-  LUMEX_LAPACK_GRADS
+  LUMEX_GRAD_RULES
   LUMEX_DEFINE_NAME(SVD)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
   LUMEX_LAPACK_CLONE
@@ -112,9 +109,10 @@ class Eigh : public LapackPrimitive {
   Eigh(Stream s, bool upper, bool compute_vectors)
       : LapackPrimitive(s), upper_(upper), compute_vectors_(compute_vectors) {}
   LUMEX_EVAL_MULTI
-  LUMEX_LAPACK_GRADS
+  LUMEX_GRAD_RULES
   LUMEX_DEFINE_NAME(Eigh)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
   LUMEX_LAPACK_CLONE
@@ -133,6 +131,7 @@ class Eig : public LapackPrimitive {
   LUMEX_EVAL_MULTI
   LUMEX_DEFINE_NAME(Eig)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
   LUMEX_LAPACK_CLONE
@@ -158,7 +157,7 @@ class Solve : public LapackPrimitive {
  public:
   explicit Solve(Stream s) : LapackPrimitive(s) {}
   LUMEX_EVAL_MULTI
-  LUMEX_LAPACK_GRADS
+  LUMEX_GRAD_RULES
   LUMEX_DEFINE_NAME(Solve)
 
   LUMEX_LAPACK_CLONE

@@ -121,6 +121,11 @@ std::vector<Shape> Matmul::output_shapes(const std::vector<array>& inputs) const
   return {shape};
 }
 
+std::shared_ptr<Primitive> AddMM::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("AddMM", params);
+  return std::make_shared<AddMM>(s, r.real("alpha"), r.real("beta"));
+}
+
 LUMEX_REGISTER_PRIMITIVE(Matmul);
 LUMEX_REGISTER_PRIMITIVE(AddMM);
 

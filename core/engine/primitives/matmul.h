@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -28,8 +29,9 @@ class AddMM : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(AddMM)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override {
-    return {{"alpha", std::to_string(alpha_)}, {"beta", std::to_string(beta_)}};
+    return {{"alpha", param_text(alpha_)}, {"beta", param_text(beta_)}};
   }
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override {
     if (!Primitive::is_equivalent(other)) return false;
     auto& o = static_cast<const AddMM&>(other);

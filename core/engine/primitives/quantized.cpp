@@ -22,8 +22,13 @@ namespace {
 
 std::vector<std::pair<std::string, std::string>> quant_params(const QuantParams& p) {
   return {{"mode", quant_mode_name(p.mode)},
-          {"group_size", std::to_string(p.group_size)},
-          {"bits", std::to_string(p.bits)}};
+          {"group_size", param_text(p.group_size)},
+          {"bits", param_text(p.bits)}};
+}
+
+QuantParams read_quant_params(const ParamReader& r) {
+  return {QuantMode(r.choice("mode", {"affine", "mxfp4", "mxfp8", "nvfp4"})),
+          int(r.integer("group_size")), int(r.integer("bits"))};
 }
 
 [[noreturn]] void no_scale_grad(const char* op, QuantMode m) {
@@ -76,6 +81,9 @@ void affine_param_vjp(const array& w, const array& dW, const QuantParams& p,
 std::vector<std::pair<std::string, std::string>> Quantize::params() const {
   return quant_params(p_);
 }
+std::shared_ptr<Primitive> Quantize::from_params(Stream s, const PrimitiveParams& params) {
+  return std::make_shared<Quantize>(s, read_quant_params(ParamReader("Quantize", params)));
+}
 bool Quantize::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Quantize*>(&other);
   return o && o->p_ == p_;
@@ -119,7 +127,13 @@ std::pair<std::vector<array>, std::vector<int>> Quantize::vmap(
 // ---------------------------------------------------------------- Dequantize
 
 std::vector<std::pair<std::string, std::string>> Dequantize::params() const {
-  return quant_params(p_);
+  auto v = quant_params(p_);
+  v.push_back({"global_scale", param_text(has_global_)});
+  return v;
+}
+std::shared_ptr<Primitive> Dequantize::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Dequantize", params);
+  return std::make_shared<Dequantize>(s, read_quant_params(r), r.flag("global_scale"));
 }
 bool Dequantize::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const Dequantize*>(&other);
@@ -183,8 +197,12 @@ std::pair<std::vector<array>, std::vector<int>> Dequantize::vmap(
 
 std::vector<std::pair<std::string, std::string>> QuantizedMatmul::params() const {
   auto v = quant_params(p_);
-  v.push_back({"transpose", transpose_ ? "true" : "false"});
+  v.push_back({"transpose", param_text(transpose_)});
   return v;
+}
+std::shared_ptr<Primitive> QuantizedMatmul::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("QuantizedMatmul", params);
+  return std::make_shared<QuantizedMatmul>(s, read_quant_params(r), r.flag("transpose"));
 }
 bool QuantizedMatmul::is_equivalent(const Primitive& other) const {
   auto* o = dynamic_cast<const QuantizedMatmul*>(&other);

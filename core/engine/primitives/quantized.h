@@ -5,6 +5,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -29,6 +30,7 @@ class Quantize : public Primitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Quantize)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -44,6 +46,7 @@ class Dequantize : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Dequantize)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -62,6 +65,7 @@ class QuantizedMatmul : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(QuantizedMatmul)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:

@@ -7,7 +7,11 @@
 namespace lumex::core {
 
 std::vector<std::pair<std::string, std::string>> RandomBits::params() const {
-  return {{"shape", tuple_str(shape_)}, {"width", std::to_string(width_)}};
+  return {{"shape", param_text(shape_)}, {"width", param_text(width_)}};
+}
+std::shared_ptr<Primitive> RandomBits::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("RandomBits", params);
+  return std::make_shared<RandomBits>(s, r.tuple<Shape>("shape"), int(r.integer("width")));
 }
 
 bool RandomBits::is_equivalent(const Primitive& other) const {

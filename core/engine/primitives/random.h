@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -18,6 +19,7 @@ class RandomBits : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(RandomBits)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   const Shape& shape() const { return shape_; }
   int width() const { return width_; }

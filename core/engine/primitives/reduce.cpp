@@ -13,21 +13,58 @@
 namespace lumex::core {
 
 namespace {
-const char* py_bool(bool b) { return b ? "True" : "False"; }
+// The names the variants report (name()), in the order of their Type enums.
+const std::vector<std::string> kReduceNames{"All", "Any", "Sum", "Prod", "Min", "Max"};
+const std::vector<std::string> kArgReduceNames{"ArgMin", "ArgMax"};
+const std::vector<std::string> kScanNames{"CumSum", "CumProd", "CumMin", "CumMax",
+                                          "CumLogaddexp"};
+
+/// The position of `name` in `names`, which is the variant's Type.
+int variant(const std::vector<std::string>& names, const std::string& name,
+            const ParamReader& r) {
+  auto it = std::find(names.begin(), names.end(), name);
+  if (it == names.end()) r.fail();
+  return int(it - names.begin());
+}
 }  // namespace
 
+const char* Reduce::name() const { return kReduceNames[int(type_)].c_str(); }
+const char* ArgReduce::name() const { return kArgReduceNames[int(type_)].c_str(); }
+const char* Scan::name() const { return kScanNames[int(type_)].c_str(); }
+
 std::vector<std::pair<std::string, std::string>> Reduce::params() const {
-  return {{"axes", tuple_str(axes_)}};
+  return {{"axes", param_text(axes_)}};
+}
+std::shared_ptr<Primitive> Reduce::from_params(Stream s, const std::string& name,
+                                               const PrimitiveParams& params) {
+  ParamReader r(name, params);
+  return std::make_shared<Reduce>(s, Type(variant(kReduceNames, name, r)),
+                                  r.tuple<std::vector<int>>("axes"));
 }
 
 std::vector<std::pair<std::string, std::string>> ArgReduce::params() const {
-  return {{"axis", std::to_string(axis_)}};
+  return {{"axis", param_text(axis_)}};
+}
+std::shared_ptr<Primitive> ArgReduce::from_params(Stream s, const std::string& name,
+                                                  const PrimitiveParams& params) {
+  ParamReader r(name, params);
+  return std::make_shared<ArgReduce>(s, Type(variant(kArgReduceNames, name, r)),
+                                     int(r.integer("axis")));
 }
 
 std::vector<std::pair<std::string, std::string>> Scan::params() const {
-  return {{"axis", std::to_string(axis_)},
-          {"reverse", py_bool(reverse_)},
-          {"inclusive", py_bool(inclusive_)}};
+  return {{"axis", param_text(axis_)},
+          {"reverse", param_text(reverse_)},
+          {"inclusive", param_text(inclusive_)}};
+}
+std::shared_ptr<Primitive> Scan::from_params(Stream s, const std::string& name,
+                                             const PrimitiveParams& params) {
+  ParamReader r(name, params);
+  return std::make_shared<Scan>(s, Type(variant(kScanNames, name, r)), int(r.integer("axis")),
+                                r.flag("reverse"), r.flag("inclusive"));
+}
+std::shared_ptr<Primitive> Softmax::from_params(Stream s, const PrimitiveParams& params) {
+  return std::make_shared<Softmax>(s, ParamReader("Softmax", params).flag("precise"));
 }
 
 // ---- transform rules ----
@@ -377,18 +414,6 @@ Rules Median::vmap(const std::vector<array>& inputs, const std::vector<int>& axe
 
 // ---- names and equivalence ----
 
-const char* Reduce::name() const {
-  switch (type_) {
-    case Type::And: return "All";
-    case Type::Or: return "Any";
-    case Type::Sum: return "Sum";
-    case Type::Prod: return "Prod";
-    case Type::Min: return "Min";
-    case Type::Max: return "Max";
-  }
-  return "Reduce";
-}
-
 bool Reduce::is_equivalent(const Primitive& other) const {
   if (!Primitive::is_equivalent(other)) return false;
   auto& o = static_cast<const Reduce&>(other);
@@ -399,17 +424,6 @@ bool ArgReduce::is_equivalent(const Primitive& other) const {
   if (!Primitive::is_equivalent(other)) return false;
   auto& o = static_cast<const ArgReduce&>(other);
   return o.type_ == type_ && o.axis_ == axis_;
-}
-
-const char* Scan::name() const {
-  switch (type_) {
-    case Type::Sum: return "CumSum";
-    case Type::Prod: return "CumProd";
-    case Type::Min: return "CumMin";
-    case Type::Max: return "CumMax";
-    case Type::LogAddExp: return "CumLogaddexp";
-  }
-  return "Scan";
 }
 
 bool Scan::is_equivalent(const Primitive& other) const {
@@ -425,10 +439,10 @@ std::vector<Shape> Reduce::output_shapes(const std::vector<array>& inputs) const
   return {shape};
 }
 
-LUMEX_REGISTER_PRIMITIVE(Reduce);
-LUMEX_REGISTER_PRIMITIVE(ArgReduce);
+LUMEX_REGISTER_VARIANTS(Reduce, kReduceNames);
+LUMEX_REGISTER_VARIANTS(ArgReduce, kArgReduceNames);
 LUMEX_REGISTER_PRIMITIVE(Median);
-LUMEX_REGISTER_PRIMITIVE(Scan);
+LUMEX_REGISTER_VARIANTS(Scan, kScanNames);
 LUMEX_REGISTER_PRIMITIVE(Softmax);
 LUMEX_REGISTER_PRIMITIVE(LogSumExp);
 

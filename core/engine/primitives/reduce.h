@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -18,6 +19,7 @@ class Reduce : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_NAME_AND_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }
   const std::vector<int>& axes() const { return axes_; }
@@ -35,11 +37,10 @@ class ArgReduce : public UnaryPrimitive {
   ArgReduce(Stream s, Type type, int axis)
       : UnaryPrimitive(s), type_(type), axis_(axis) {}
   LUMEX_EVAL
-  const char* name() const override {
-    return type_ == Type::ArgMin ? "ArgMin" : "ArgMax";
-  }
+  const char* name() const override;
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_NAME_AND_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }
   int axis() const { return axis_; }
@@ -63,6 +64,7 @@ class Scan : public UnaryPrimitive {
   const char* name() const override;
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_NAME_AND_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }
   int axis() const { return axis_; }
@@ -90,8 +92,9 @@ class Softmax : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Softmax)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override {
-    return {{"precise", precise_ ? "True" : "False"}};
+    return {{"precise", param_text(precise_)}};
   }
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override {
     return Primitive::is_equivalent(other) &&
            static_cast<const Softmax&>(other).precise_ == precise_;

@@ -10,11 +10,19 @@
 namespace lumex::core {
 
 std::vector<std::pair<std::string, std::string>> Broadcast::params() const {
-  return {{"shape", tuple_str(shape_)}};
+  return {{"shape", param_text(shape_)}};
+}
+std::shared_ptr<Primitive> Broadcast::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Broadcast", params);
+  return std::make_shared<Broadcast>(s, r.tuple<Shape>("shape"));
 }
 
 std::vector<std::pair<std::string, std::string>> Reshape::params() const {
-  return {{"shape", tuple_str(shape_)}};
+  return {{"shape", param_text(shape_)}};
+}
+std::shared_ptr<Primitive> Reshape::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Reshape", params);
+  return std::make_shared<Reshape>(s, r.tuple<Shape>("shape"));
 }
 
 std::vector<Shape> Broadcast::output_shapes(const std::vector<array>& inputs) const {
@@ -56,34 +64,71 @@ std::vector<Shape> Transpose::output_shapes(const std::vector<array>& inputs) co
 }
 
 std::vector<std::pair<std::string, std::string>> Transpose::params() const {
-  return {{"axes", tuple_str(axes_)}};
+  return {{"axes", param_text(axes_)}};
+}
+std::shared_ptr<Primitive> Transpose::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Transpose", params);
+  return std::make_shared<Transpose>(s, r.tuple<std::vector<int>>("axes"));
+}
+
+std::vector<std::pair<std::string, std::string>> Contiguous::params() const {
+  return {{"allow_col_major", param_text(allow_col_major_)}};
+}
+std::shared_ptr<Primitive> Contiguous::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Contiguous", params);
+  return std::make_shared<Contiguous>(s, r.flag("allow_col_major"));
 }
 
 std::vector<std::pair<std::string, std::string>> Slice::params() const {
-  return {{"start", tuple_str(start_)}, {"stop", tuple_str(stop_)}, {"strides", tuple_str(strides_)}};
+  return {{"start", param_text(start_)}, {"stop", param_text(stop_)},
+          {"strides", param_text(strides_)}};
+}
+std::shared_ptr<Primitive> Slice::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Slice", params);
+  return std::make_shared<Slice>(s, r.tuple<Shape>("start"), r.tuple<Shape>("stop"),
+                                 r.tuple<Shape>("strides"));
 }
 
 std::vector<std::pair<std::string, std::string>> AsStrided::params() const {
-  return {{"shape", tuple_str(shape_)}, {"strides", tuple_str(strides_)},
-          {"offset", std::to_string(offset_)}};
+  return {{"shape", param_text(shape_)}, {"strides", param_text(strides_)},
+          {"offset", param_text(offset_)}};
+}
+std::shared_ptr<Primitive> AsStrided::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("AsStrided", params);
+  return std::make_shared<AsStrided>(s, r.tuple<Shape>("shape"), r.tuple<Strides>("strides"),
+                                     r.integer("offset"));
 }
 
 std::vector<std::pair<std::string, std::string>> View::params() const {
-  return {{"dtype", dtype_name(dtype_)}};
+  return {{"dtype", param_text(dtype_)}};
+}
+std::shared_ptr<Primitive> View::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("View", params);
+  return std::make_shared<View>(s, r.dtype("dtype"));
 }
 
 std::vector<std::pair<std::string, std::string>> Arange::params() const {
-  return {{"start", std::to_string(start_)},
-          {"stop", std::to_string(stop_)},
-          {"step", std::to_string(step_)}};
+  return {{"start", param_text(start_)}, {"stop", param_text(stop_)}, {"step", param_text(step_)}};
+}
+std::shared_ptr<Primitive> Arange::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Arange", params);
+  return std::make_shared<Arange>(s, r.real("start"), r.real("stop"), r.real("step"));
 }
 
 std::vector<std::pair<std::string, std::string>> Concatenate::params() const {
-  return {{"axis", std::to_string(axis_)}};
+  return {{"axis", param_text(axis_)}};
+}
+std::shared_ptr<Primitive> Concatenate::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Concatenate", params);
+  return std::make_shared<Concatenate>(s, int(r.integer("axis")));
 }
 
 std::vector<std::pair<std::string, std::string>> Pad::params() const {
-  return {{"low", tuple_str(low_)}, {"high", tuple_str(high_)}};
+  return {{"low", param_text(low_)}, {"high", param_text(high_)}};
+}
+std::shared_ptr<Primitive> Pad::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("Pad", params);
+  return std::make_shared<Pad>(s, r.tuple<Shape>("low"), r.tuple<Shape>("high"));
 }
 
 // ---- transform rules ----

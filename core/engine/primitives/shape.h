@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -14,6 +15,7 @@ class Broadcast : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   const Shape& shape() const { return shape_; }
 
  private:
@@ -32,6 +34,7 @@ class Reshape : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
+  LUMEX_FROM_PARAMS
 
  private:
   Shape shape_;
@@ -48,6 +51,7 @@ class Transpose : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   const std::vector<int>& axes() const { return axes_; }
 
  private:
@@ -62,6 +66,8 @@ class Contiguous : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Contiguous)
   LUMEX_TRANSFORM_RULES
+  std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
 
  private:
   bool allow_col_major_;
@@ -84,6 +90,7 @@ class Arange : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Arange)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
 
  private:
   double start_, stop_, step_;
@@ -101,6 +108,7 @@ class Slice : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Slice)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   const Shape& start() const { return start_; }
   const Shape& stop() const { return stop_; }
@@ -118,6 +126,7 @@ class Concatenate : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Concatenate)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   int axis() const { return axis_; }
 
@@ -134,6 +143,7 @@ class Pad : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Pad)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   const Shape& low() const { return low_; }
   const Shape& high() const { return high_; }
@@ -162,6 +172,7 @@ class AsStrided : public UnaryPrimitive {
   std::pair<std::vector<array>, std::vector<int>> vmap(
       const std::vector<array>& inputs, const std::vector<int>& axes) override;
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -178,6 +189,7 @@ class View : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(View)
   LUMEX_TRANSFORM_RULES
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:

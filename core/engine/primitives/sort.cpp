@@ -22,7 +22,10 @@ std::vector<array> integer_vjp(const std::vector<array>& primals,
 
 #define LUMEX_AXIS_PARAMS(NAME)                                                \
   std::vector<std::pair<std::string, std::string>> NAME::params() const {     \
-    return {{"axis", std::to_string(axis_)}};                                 \
+    return {{"axis", param_text(axis_)}};                                     \
+  }                                                                            \
+  std::shared_ptr<Primitive> NAME::from_params(Stream s, const PrimitiveParams& params) { \
+    return std::make_shared<NAME>(s, int(ParamReader(#NAME, params).integer("axis")));   \
   }                                                                            \
   bool NAME::is_equivalent(const Primitive& other) const {                     \
     auto* o = dynamic_cast<const NAME*>(&other);                               \
@@ -34,7 +37,11 @@ LUMEX_AXIS_PARAMS(ArgSort)
 
 #define LUMEX_KTH_PARAMS(NAME)                                                 \
   std::vector<std::pair<std::string, std::string>> NAME::params() const {     \
-    return {{"kth", std::to_string(kth_)}, {"axis", std::to_string(axis_)}};  \
+    return {{"kth", param_text(kth_)}, {"axis", param_text(axis_)}};          \
+  }                                                                            \
+  std::shared_ptr<Primitive> NAME::from_params(Stream s, const PrimitiveParams& params) { \
+    ParamReader r(#NAME, params);                                              \
+    return std::make_shared<NAME>(s, int(r.integer("kth")), int(r.integer("axis")));    \
   }                                                                            \
   bool NAME::is_equivalent(const Primitive& other) const {                     \
     auto* o = dynamic_cast<const NAME*>(&other);                               \
@@ -120,6 +127,10 @@ std::pair<std::vector<array>, std::vector<int>> ArgPartition::vmap(
 
 std::vector<std::pair<std::string, std::string>> SearchSorted::params() const {
   return {{"side", right_ ? "right" : "left"}};
+}
+std::shared_ptr<Primitive> SearchSorted::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("SearchSorted", params);
+  return std::make_shared<SearchSorted>(s, r.choice("side", {"left", "right"}) == 1);
 }
 
 bool SearchSorted::is_equivalent(const Primitive& other) const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/primitives/base.h"
+#include "engine/primitives/params.h"
 
 namespace lumex::core {
 
@@ -14,6 +15,7 @@ class Sort : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Sort)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -28,6 +30,7 @@ class ArgSort : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ArgSort)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -43,6 +46,7 @@ class Partition : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Partition)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -58,6 +62,7 @@ class ArgPartition : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ArgPartition)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -75,6 +80,7 @@ class SearchSorted : public UnaryPrimitive {
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(SearchSorted)
   std::vector<std::pair<std::string, std::string>> params() const override;
+  LUMEX_FROM_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:

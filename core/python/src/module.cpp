@@ -14,9 +14,6 @@ void wait_without_gil(void (*wait)()) {
 }
 }  // namespace
 
-void init_quantized(nb::module_& m);
-void init_ops_conv(nb::module_& m);
-
 NB_MODULE(core, m) {
   lx::set_graph_wait_hook(&wait_without_gil);
   m.doc() = "lumex.core: the lazy array engine (the mlx.core API).";

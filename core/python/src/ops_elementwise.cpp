@@ -1,6 +1,5 @@
 #include "common.h"
 #include "engine/ops.h"
-#include "engine/ops/rounding.h"
 
 using namespace lx;
 

@@ -4,6 +4,8 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/shared_ptr.h>
 
+#include <unordered_set>
+
 #include "common.h"
 #include "engine/adjoints.h"
 #include "engine/autodiff.h"
@@ -127,6 +129,13 @@ void init_transforms(nb::module_& m) {
           return out;
         },
         "(primitive, rule, reason) for rules a primitive deliberately lacks.");
+  m.def("_primitive_names",
+        [] {
+          std::vector<std::pair<std::string, std::vector<std::string>>> out;
+          for (auto& p : lx::primitive_registry()) out.emplace_back(p.name, p.names);
+          return out;
+        },
+        "(class, names its instances report) for every registered primitive.");
   m.def("_make_primitive",
         [](const std::string& name, nb::dict given) {
           lx::PrimitiveParams params;
@@ -137,4 +146,32 @@ void init_transforms(nb::module_& m) {
         "name"_a, "params"_a,
         "(name, params) of the primitive the registry makes from `name` and `params` "
         "(the factory graph import will use).");
+  m.def("_remake_primitives",
+        [](const Arrays& outputs) {
+          // Every primitive behind `outputs`, rebuilt by the registry from what it
+          // reports: (class, name, params, equivalent to the original).
+          std::vector<std::tuple<std::string, std::string, lx::PrimitiveParams, bool>> out;
+          std::unordered_set<const lx::Primitive*> seen;
+          std::unordered_set<uint64_t> visited;
+          std::vector<lx::array> stack(outputs.begin(), outputs.end());
+          while (!stack.empty()) {
+            auto a = stack.back();
+            stack.pop_back();
+            if (!visited.insert(a.id()).second || !a.has_primitive()) continue;
+            for (auto& in : a.inputs()) stack.push_back(in);
+            auto& p = a.primitive();
+            if (!seen.insert(&p).second) continue;
+            auto* info = lx::find_primitive(p.name());
+            auto made = lx::make_primitive(p.name(), p.stream(), p.params());
+            // Fused never merges (is_equivalent is false by design): its parameters
+            // are the whole program, so equal parameters are the test.
+            bool same = std::string(p.name()) == "Fused" ? made->params() == p.params()
+                                                         : made->is_equivalent(p);
+            out.emplace_back(info ? info->name : "", p.name(), p.params(), same);
+          }
+          return out;
+        },
+        "outputs"_a,
+        "Rebuilds every primitive of the graph of `outputs` through the registry: "
+        "(class, name, params, equivalent) per primitive.");
 }

@@ -207,6 +207,17 @@ struct Ceil {
   }
 };
 
+struct Trunc {
+  template <typename T>
+  T operator()(T x) const {
+    if constexpr (is_float_v<T>) {
+      return T(std::trunc(static_cast<compute_t<T>>(x)));
+    } else {
+      return x;
+    }
+  }
+};
+
 struct Round {
   template <typename T>
   T operator()(T x) const {

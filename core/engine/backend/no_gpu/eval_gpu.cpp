@@ -5,10 +5,6 @@
 #include <string>
 
 #include "engine/primitives.h"
-#include "engine/primitives/conv.h"
-#include "engine/primitives/depends.h"
-#include "engine/primitives/fast.h"
-#include "engine/primitives/quantized.h"
 
 namespace lumex::core {
 
@@ -55,6 +51,7 @@ LUMEX_NO_GPU(Erf)
 LUMEX_NO_GPU(ErfInv)
 LUMEX_NO_GPU(Floor)
 LUMEX_NO_GPU(Ceil)
+LUMEX_NO_GPU(Trunc)
 LUMEX_NO_GPU(Real)
 LUMEX_NO_GPU(Imag)
 LUMEX_NO_GPU(Conjugate)
