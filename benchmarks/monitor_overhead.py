@@ -16,6 +16,9 @@ the steadiest figure.
     python benchmarks/monitor_overhead.py --hidden 64 --batch 64 --steps 100
         # a sub-millisecond step that stays on one thread: the steadiest figure on a
         # shared machine; the cost per step is then set against a 5 ms step
+    python benchmarks/monitor_overhead.py --no-log ...
+        # the loop never calls m.log: the monitor picks the loss up from the step's
+        # mx.eval (a look at the evaluating frame's variables per evaluation)
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def build(hidden: int, batch: int):
     return model, opt, nn.value_and_grad(model, loss_fn), x, y
 
 
-def run(steps: int, model, opt, vg, x, y, m=None) -> tuple[list, list]:
+def run(steps: int, model, opt, vg, x, y, m=None, log=True) -> tuple[list, list]:
     """Wall and CPU (all threads of the process) seconds of each step."""
     wall, cpu = [], []
     for _ in range(steps):
@@ -54,7 +57,7 @@ def run(steps: int, model, opt, vg, x, y, m=None) -> tuple[list, list]:
         loss, grads = vg(model, x, y)
         opt.update(model, grads)
         mx.eval(model.parameters(), opt.state, loss)
-        if m is not None:
+        if m is not None and log:
             m.log(loss=loss)
         wall.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
@@ -67,6 +70,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--hidden", type=int, default=384)
     ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--no-log", action="store_true", help="no m.log: scalars picked up")
     args = ap.parse_args()
     model, opt, vg, x, y = build(args.hidden, args.batch)
     run(20, model, opt, vg, x, y)  # warm-up: first-call costs, allocator cache
@@ -79,9 +83,10 @@ def main() -> None:
                 m = monitor(model, opt, display=False)
                 m.widget()
                 with m:
-                    t, c = run(args.steps, model, opt, vg, x, y, m)
+                    t, c = run(args.steps, model, opt, vg, x, y, m, log=not args.no_log)
                 own.append(m.overhead / max(len(m.steps), 1))
                 assert not m.warnings, m.warnings
+                assert "loss" in m.steps[-2].scalars
             else:
                 t, c = run(args.steps, model, opt, vg, x, y)
             result[watched] = (statistics.median(t), statistics.median(c))
@@ -106,7 +111,7 @@ def main() -> None:
         "monitor_own_cpu_us_per_step": round(statistics.median(own) * 1e6, 1),
         "monitor_own_pct_of_step_cpu": round(statistics.median(own) / cpu * 100, 2),
         "rounds": args.rounds, "steps_per_block": args.steps,
-        "hidden": args.hidden, "batch": args.batch,
+        "hidden": args.hidden, "batch": args.batch, "m.log": not args.no_log,
     }, indent=1))
 
 

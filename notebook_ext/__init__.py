@@ -2,10 +2,9 @@
 
 - Arrays, and tuples/lists/dicts holding them, display without being evaluated; ``repr``
   and ``print`` stay MLX's. The displays are registered with IPython's display formatters
-  when lumex is imported under IPython, or with ``%load_ext lumex.notebook_ext`` /
-  ``install()``.
-- ``show(value)``: an array or a parameter tree; ``view(a)``: an array with an Evaluate
-  button.
+  when lumex is imported under IPython, or with ``%load_ext lumex.notebook_ext``.
+- ``show(value)``: an array or a parameter tree; ``show(a, button=True)`` adds an
+  Evaluate button.
 - ``show_graph(*arrays, **names)``, ``show_grad_graph(fun, *primals)``: the pending graph
   (forward and backward for the second).
 - ``EvalLedger`` / ``%%evaltrace``: every evaluation of a block or cell.
@@ -23,24 +22,16 @@ from __future__ import annotations
 
 from .autodiff_view import show_grad_graph
 from .display import show
-from .formatters import install, uninstall
+from .formatters import install, uninstall  # for lumex's import and %load_ext, not exported
 from .graph_view import show_graph
 from .ledger import EvalLedger
 from .memory_plan import memory_plan
 from .monitor import monitor
 
 __all__ = [
-    "install", "show", "view", "show_graph", "show_grad_graph", "EvalLedger",
-    "gradient_explorer", "vmap_explorer", "jacobian_explorer", "show_compiled",
-    "monitor", "memory_plan",
+    "show", "show_graph", "show_grad_graph", "show_compiled", "EvalLedger", "monitor",
+    "memory_plan", "gradient_explorer", "vmap_explorer", "jacobian_explorer",
 ]
-
-
-def view(a):
-    """An array widget with an Evaluate button (ipywidgets)."""
-    from .array_widget import view as _view
-
-    return _view(a)
 
 
 def gradient_explorer(fun, x0=0.5, **kwargs):

@@ -34,6 +34,22 @@ class LiveView:
         for bundle in display_bundles(self._static_bundle(), self._live_widget):
             display(bundle, raw=True)
 
+    def _show(self):
+        """Display the outputs and return the static output's display handle, which
+        ``_update_static`` rewrites: a view that changes after it is shown (the training
+        monitor) leaves its final state as the saved picture."""
+        from IPython.display import display
+
+        static, *rest = display_bundles(self._static_bundle(), self._live_widget)
+        handle = display(static, raw=True, display_id=True)
+        for bundle in rest:
+            display(bundle, raw=True)
+        return handle
+
+    def _update_static(self, handle) -> None:
+        static = display_bundles(self._static_bundle(), self._live_widget)[0]
+        handle.update(static, raw=True)
+
 
 def display_bundles(static: dict, make_widget=None) -> list:
     """The outputs of one view: ``[static]``, or ``[static, widget view]`` when
@@ -65,13 +81,3 @@ def display_bundles(static: dict, make_widget=None) -> list:
     # state) nothing is printed under the picture, and nbconvert has a type it can render.
     return [marked, {WIDGET_VIEW: view, "text/plain": ""}]
 
-
-def with_widget(static: dict, make_widget=None) -> dict:
-    """``static`` and the widget view in one bundle (the older single-output form). A
-    trusted notebook reopened without a kernel shows such an output as "Loading
-    widget..."; views should display through ``LiveView`` / ``display_bundles``."""
-    bundle = dict(static)
-    outputs = display_bundles(static, make_widget)
-    if len(outputs) == 2:
-        bundle[WIDGET_VIEW] = outputs[1][WIDGET_VIEW]
-    return bundle

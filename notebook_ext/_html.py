@@ -17,7 +17,9 @@ STATUS_COLOURS = {
     "available": ("computed", "#3fa34d"),
 }
 
-# The last two rules pair a view's static output with its widget output (_bundle.py).
+# Lab right-aligns output tables with a (0,2,1) selector: the .jp-RenderedHTMLCommon rule
+# ties it and comes later.
+# The last three rules pair a view's static output with its widget output (_bundle.py).
 # In JupyterLab a widget output is a Lumino panel with no data-mime-type: once the widget
 # has drawn (a Lumino widget inside), the picture is hidden; while it cannot draw (no
 # kernel, no saved widget state: it reads "Loading widget..."), the widget output is
@@ -39,6 +41,7 @@ CSS = """
 .lmx table { border-collapse: collapse; margin: 4px 0; }
 .lmx td, .lmx th { border: 1px solid var(--lmx-border); padding: 1px 6px; text-align: left;
   vertical-align: top; }
+.jp-RenderedHTMLCommon .lmx td, .jp-RenderedHTMLCommon .lmx th { text-align: left; }
 .lmx pre { margin: 4px 0; padding: 4px; background: var(--lmx-bg); overflow-x: auto; }
 .lmx .lmx-warn { color: #d9480f; font-weight: bold; }
 .lmx .lmx-hi { background: rgba(232, 163, 61, 0.45); }

@@ -1,4 +1,4 @@
-"""``view(a)``: an array with an *Evaluate* button (ipywidgets), for evaluating on demand."""
+"""``show(a, button=True)``: an array with an *Evaluate* button (ipywidgets), for evaluating on demand."""
 
 from __future__ import annotations
 

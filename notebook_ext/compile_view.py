@@ -225,11 +225,13 @@ class CompiledView(LiveView):
 
     def tables_html(self) -> str:
         rows = "".join(f"<tr><td>#{g['index'] + 1}</td><td>{esc(' → '.join(g['ops']))}</td>"
-                       f"<td>{esc('; '.join(g['lines']) or '?')}</td></tr>" for g in self.groups)
+                       f"<td style='white-space:nowrap'>{esc('; '.join(g['lines']) or '?')}</td></tr>"
+                       for g in self.groups)
         fused = (f"<div style='max-height:200px;overflow:auto'><table><tr><th>fused</th><th>ops, in order</th>"
                  f"<th>source</th></tr>{rows}</table></div>"
                  if self.groups else "<div>nothing was fused</div>")
-        rows = "".join(f"<tr><td>{esc(i['op'])}</td><td>{esc(i['source'] or '?')}</td>"
+        rows = "".join(f"<tr><td>{esc(i['op'])}</td>"
+                       f"<td style='white-space:nowrap'>{esc(i['source'] or '?')}</td>"
                        f"<td>{esc(i['reason'])}</td></tr>" for i in self.left_out)
         left = (f"<details open><summary>{len(self.left_out)} elementwise ops not fused, and why"
                 f"</summary><div style='max-height:240px;overflow:auto'><table><tr><th>op</th>"

@@ -18,6 +18,9 @@ from ._html import badge, dtype_name, esc, human_bytes, shape_text, tag, wrap
 
 # Graph walks for the display stop being worth it past this many pending primitives.
 _WALK_LIMIT = 20_000
+# Graphs up to this many pending primitives get their memory plan in the display (a few
+# ms); bigger ones name memory_plan instead.
+_PLAN_LIMIT = 200
 # Statistics read at most this many elements (a strided sample beyond it).
 _STATS_LIMIT = 250_000
 
@@ -35,7 +38,6 @@ def summarize(a) -> dict:
         "nbytes": int(a.nbytes),
         "op": None,
         "pending": 0,
-        "pending_bytes": 0,
         "site": mx.graph.site(a),
     }
     if not has_data(a):
@@ -43,7 +45,6 @@ def summarize(a) -> dict:
         if info["pending"] <= _WALK_LIMIT:
             nodes = mx.graph.nodes(a)
             info["op"] = nodes[-1].op if nodes else None
-            info["pending_bytes"] = sum(n.nbytes for n in nodes if n.op is not None)
     return info
 
 
@@ -158,11 +159,20 @@ def array_html(a) -> str:
     info = summarize(a)
     body = [_head(info)]
     if not has_data(a):
+        # The peak of evaluating it, not the sum of every result: views own no buffer
+        # and intermediates are freed or written over as the evaluation goes.
+        plan = None
+        if info["pending"] <= _PLAN_LIMIT:
+            from .memory_plan import memory_plan
+
+            plan = memory_plan(a)
+        memory = (f"; evaluating it needs <b>{esc(human_bytes(plan.peak))}</b> at its peak"
+                  if plan is not None else " (<code>memory_plan(a)</code> gives the memory "
+                  "evaluating it needs)")
         body.append(
-            f"<div>pending graph: <b>{info['pending']}</b> primitive(s), about "
-            f"<b>{esc(human_bytes(info['pending_bytes']))}</b> of results. "
+            f"<div>pending graph: <b>{info['pending']}</b> primitive(s){memory}. "
             '<span class="lmx-muted">Nothing has been computed. Evaluate with '
-            "<code>mx.eval(a)</code>, or use <code>lumex.notebook_ext.view(a)</code> "
+            "<code>mx.eval(a)</code>, or use <code>show(a, button=True)</code> "
             "for an evaluate button; <code>show_graph(a)</code> draws the graph.</span></div>")
         return wrap("".join(body))
     values = np.asarray(a)
@@ -284,8 +294,15 @@ class ArrayDisplay:
         return array_mimebundle(self.array)
 
 
-def show(value):
-    """A displayable view of an array or a pytree of arrays (evaluates nothing)."""
+def show(value, button: bool = False):
+    """A displayable view of an array or a pytree of arrays (evaluates nothing).
+
+    ``button=True`` (an array): a widget with an *Evaluate* button that evaluates it on
+    demand (ipywidgets; ``.evaluate()`` does what a click does)."""
     if isinstance(value, mx.array):
+        if button:
+            from .array_widget import view
+
+            return view(value)
         return ArrayDisplay(value)
     return TreeView(value)

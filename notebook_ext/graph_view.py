@@ -201,13 +201,19 @@ class GraphView(LiveView):
         g = self.full
         ops = [n for n in g.nodes.values() if n.op]
         pending = sum(1 for n in ops if n.status == "unscheduled")
-        nbytes = sum(n.nbytes for n in ops)
         ins, outs = g.ranked()
         vis, _ = self.layout()
-        peak = f"; evaluating needs {human_bytes(self.memory()[0].peak)} at its peak" if pending else ""
-        return (f"{len(g)} arrays: {len(ops)} ops ({pending} pending, {human_bytes(nbytes)} of "
-                f"results), {len(ins)} inputs, {len(outs)} outputs; showing {len(vis['boxes'])} "
-                f"boxes{peak}")
+        memory = ""
+        if pending:
+            # Not the sum of every op's result: views own no buffer and intermediates
+            # are freed (or written over) as the evaluation goes.
+            from .memory_plan import best_cut
+
+            plan, cuts = self.memory()
+            cut = best_cut(g, plan, cuts)
+            memory = f"; {plan.describe()}" + (f"; {cut}" if cut else "")
+        return (f"{len(g)} arrays: {len(ops)} ops ({pending} pending), {len(ins)} inputs, "
+                f"{len(outs)} outputs; showing {len(vis['boxes'])} boxes{memory}")
 
     def memory(self):
         """(MemoryPlan of evaluating the graph, {pending key: peak if evaluated first}),

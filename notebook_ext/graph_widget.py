@@ -5,16 +5,17 @@ the boxes now visible."""
 
 from __future__ import annotations
 
-import pathlib
 import time
 
 import anywidget
 import traitlets
 
+from ._esm import css, module
+
 
 class GraphWidget(anywidget.AnyWidget):
-    _esm = pathlib.Path(__file__).parent / "static" / "graph.js"
-    _css = pathlib.Path(__file__).parent / "static" / "graph.css"
+    _esm = module("graph.js")
+    _css = css("graph.css")
 
     graph = traitlets.Dict().tag(sync=True)  # GraphView.to_json()
     expanded = traitlets.List(traitlets.Unicode()).tag(sync=True)

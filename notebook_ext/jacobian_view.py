@@ -42,7 +42,7 @@ def heatmap(m: np.ndarray, title: str, scale: float, rows: str, cols: str) -> st
             text = f"{m[i, j]:.2g}" if numbers else ""
             cells.append(f'<td title="[{i}, {j}] = {m[i, j]:.6g}" style="background:{bg};color:{ink};'
                          f'width:{size}px;height:{size * 0.6 if numbers else size}px;padding:0 2px;'
-                         f'text-align:center;font-size:11px">{text}</td>')
+                         f'text-align:center;font-size:11px;white-space:nowrap">{text}</td>')
         label = f'<th style="font-weight:normal">{i}</th>' if numbers else ""
         body.append(f"<tr>{label}{''.join(cells)}</tr>")
     top = f"<tr><th></th>{head}</tr>" if numbers else ""

@@ -37,6 +37,9 @@ DONATING_OPS = {
     "CumSum", "CumProd", "CumMax", "CumMin", "CumLogSumExp", "Softmax",
 }
 
+# A cut is proposed when it lowers the peak by a tenth and at least this many bytes.
+MIN_SAVING = 4096
+
 # The CPU allocator's rounding (core/engine/allocator.cpp: rounded()).
 _CACHE_MIN = 1 << 14
 _HUGE_MIN = 4 << 20
@@ -175,6 +178,19 @@ def cut_peaks(graph, limit: int = 200) -> dict:
     if len(pending) > limit:
         return {}
     return {k: simulate(graph, (k,)).peak for k in pending}
+
+
+def best_cut(graph, whole: MemoryPlan, cuts: dict) -> str:
+    """The proposed cut, in words: the pending node that, evaluated first, lowers the
+    peak of ``whole`` the most (``cuts`` from ``cut_peaks``); '' when none lowers it."""
+    if not cuts:
+        return ""
+    key = min(cuts, key=cuts.get)
+    saved = whole.peak - cuts[key]
+    if saved < max(MIN_SAVING, whole.peak // 10):  # not worth an extra evaluation
+        return ""
+    return (f"evaluating {_label(graph.nodes[key])} first lowers the peak to "
+            f"{human_bytes(cuts[key])}")
 
 
 def memory_plan(*arrays, first=None) -> MemoryPlan:

@@ -1,8 +1,9 @@
 """The training monitor: ``with monitor(model, optimizer) as m:`` around an ordinary loop.
 
-Per step it records the logged scalars (``m.log(loss=...)``), the step time, every
-evaluation with its trigger and line (an ``mx.graph`` observer that skips the graph
-copy, so it costs microseconds), the pending graph left behind (nodes and bytes of the
+Per step it records the logged scalars (``m.log(loss=...)``; until the loop calls
+``m.log``, the one-element float arrays it evaluates, named by their variable), the
+step time, every evaluation with its trigger and line (an ``mx.graph`` observer that
+skips the graph copy, so it costs microseconds), the pending graph left behind (nodes and bytes of the
 arrays the loop's variables, the model and the optimizer hold) and active and peak
 memory. The variables looked at are those of the block that opened the monitor; events
 of other threads are left out. Three checks turn that into warnings that name the line:
@@ -15,7 +16,8 @@ of other threads are left out. Three checks turn that into warnings that name th
   besides its other evaluation, step after step.
 
 A step ends at ``m.step()`` if the loop calls it, else at each ``optimizer.update`` (when
-an optimizer is given), else when ``m.log`` gets a name already logged in the step. Updates to the widget are throttled
+an optimizer is given), and when ``m.log`` gets a name already logged in the step (or
+the same scalar is evaluated again: a compiled step's update is not seen). Updates to the widget are throttled
 (``interval`` seconds apart); the final state stays in the notebook as a picture.
 """
 
@@ -30,7 +32,8 @@ from dataclasses import dataclass, field
 
 import lumex.core as mx
 
-from .graph_model import location
+from ._bundle import LiveView
+from .graph_model import array_id, location
 
 # A variable is leaking when its pending graph grew at each of this many boundaries.
 GROWTH_STEPS = 4
@@ -39,6 +42,7 @@ PENDING_STEPS = 3
 # A step split by an implicit evaluation this many times before it is reported.
 SPLIT_STEPS = 3
 EXPLICIT = ("eval", "async_eval")
+_FLOATS = (mx.float32, mx.float16, mx.bfloat16, mx.float64)
 
 
 @dataclass
@@ -76,11 +80,13 @@ class Warning_:
     message: str
 
 
-class Monitor:
+class Monitor(LiveView):
     """Context manager watching a training loop; see the module docstring.
 
     ``m.log(**scalars)`` records numbers (arrays are read once evaluated; a pending one
-    is evaluated by the monitor, outside the counts); ``m.step()`` ends a step;
+    is evaluated by the monitor, outside the counts). Until the loop calls ``m.log``,
+    a one-element float array it evaluates (``loss.item()``, ``print(loss)``,
+    ``mx.eval(..., loss)``) is recorded under its variable's name. ``m.step()`` ends a step;
     ``m.steps`` and ``m.warnings`` hold what was seen. Displays itself: a live widget
     in Jupyter, a static picture in saved notebooks."""
 
@@ -108,6 +114,8 @@ class Monitor:
         self._trees: dict = {}  # name -> ((id, len), holds only arrays) of the loop's containers
         self._update_where = ""
         self._probe = 0  # steps left with creation sites recorded
+        self._logged = False  # m.log was called: no scalars are picked up by themselves
+        self._auto: set = set()  # names of the scalars picked up from evaluations
         self._widget = None
         self._handle = None
         self._last_push = 0.0
@@ -116,9 +124,17 @@ class Monitor:
     # ---- the loop's interface ------------------------------------------------
     def log(self, **scalars) -> None:
         """Record numbers for this step: Python numbers or one-element arrays."""
-        if (not self._explicit_steps and self.optimizer is None
-                and any(k in self._scalars for k in scalars)):
-            self._end_step()  # a name logged again: a new step began
+        if not self._logged:  # the loop names its scalars: drop those picked up
+            self._logged = True
+            for s in self.steps:
+                for k in self._auto:
+                    s.scalars.pop(k, None)
+            for k in self._auto:
+                self._scalars.pop(k, None)
+        # A name logged again: a new step began (without an optimizer, or with one whose
+        # update runs inside a compiled step, where the monitor cannot see it).
+        if not self._explicit_steps and any(k in self._scalars for k in scalars):
+            self._end_step()
         t = time.thread_time()
         for name, value in scalars.items():
             if isinstance(value, mx.array):
@@ -154,9 +170,7 @@ class Monitor:
         if self.optimizer is not None:
             self._wrap_update()
         if self._display and _in_kernel():
-            from IPython.display import display
-
-            self._handle = display(self, display_id=True)
+            self._handle = self._show()
         return self
 
     def __exit__(self, *exc):
@@ -171,8 +185,8 @@ class Monitor:
         self.duration = time.perf_counter() - self._t0
         self._frame = None
         self._push(force=True)
-        if self._handle is not None:
-            self._handle.update(self)
+        if self._handle is not None:  # the saved notebook keeps the final state
+            self._update_static(self._handle)
         return False
 
     # ---- observation -------------------------------------------------------------
@@ -186,12 +200,42 @@ class Monitor:
             src = linecache.getline(ev.file, ev.line).strip() if ev.line else ""
             self._sources[key] = src
         where = location((ev.file, ev.line, ev.function)) if ev.line else "?"
+        if not self._logged and ev.line:
+            found = self._evaluated_scalars(ev, sys._getframe(1))
+            if (found and not self._explicit_steps
+                    and any(k in self._scalars for k in found)):
+                self._end_step()  # the same scalar read again: a new step began
+            self._scalars.update(found)
         self._events.append(Evaluation(ev.kind, where, src, ev.num_nodes, ev.nbytes,
                                        ev.wall_time))
         if self._measure_next:
             self._measure_next = False
             self._measure()
         self.overhead += time.thread_time() - t
+
+    def _evaluated_scalars(self, ev, frame) -> dict:
+        """Without ``m.log``: the one-element float arrays this evaluation computed that
+        a variable of the evaluating line holds (``loss`` of ``loss.item()``,
+        ``print(loss)`` or ``mx.eval(..., loss)``), by variable name."""
+        while frame is not None and (frame.f_lineno != ev.line
+                                     or frame.f_code.co_filename != ev.file):
+            frame = frame.f_back
+        if frame is None:
+            return {}
+        found, outputs = {}, None
+        for name, value in frame.f_locals.items():
+            if (isinstance(value, mx.array) and value.size == 1 and value.dtype in _FLOATS
+                    and name[0] != "_"):
+                if outputs is None:
+                    outputs = set(ev.outputs)
+                if array_id(value) in outputs:
+                    self._internal = True
+                    try:
+                        found[name] = value.item()
+                    finally:
+                        self._internal = False
+        self._auto.update(found)
+        return found
 
     def _wrap_update(self):
         opt, original = self.optimizer, type(self.optimizer).update
@@ -346,13 +390,15 @@ class Monitor:
         what = " and ".join("the model's parameters" if n.startswith("model") else
                             "the optimizer state" for n in names)
         nodes = sum(self._history[n][-1] for n in names)
+        values = [self._value_of(n) for n in names]
         where = self._update_where or _made_at(self.model.parameters() if self.model is not None
                                                else self.optimizer.state)[0]
         at = f" after optimizer.update at {where}" if where else ""
         self._warn(("unevaluated",), "unevaluated", step, where,
                    f"{what} are never evaluated: their pending graph is {nodes} nodes after "
                    f"{step.index + 1} steps and every update adds to it (and to everything "
-                   f"computed from them). Add mx.eval(model.parameters(), optimizer.state){at}.")
+                   f"computed from them).{_plan_text(values)} Add mx.eval(model.parameters(), "
+                   f"optimizer.state){at}.")
 
     def _warn_split(self, e: Evaluation, step: Step):
         if ("split", e.where, e.kind) in self._reported:
@@ -397,10 +443,11 @@ class Monitor:
             self._widget = MonitorWidget(data=self.to_json())
         return self._widget
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from ._bundle import with_widget
+    def _static_bundle(self) -> dict:
+        return {"text/plain": repr(self), "text/html": self.to_html()}
 
-        return with_widget({"text/plain": repr(self), "text/html": self.to_html()}, self.widget)
+    def _live_widget(self):
+        return self.widget()
 
     def summary(self) -> str:
         if not self.steps:
@@ -421,16 +468,18 @@ class Monitor:
 def monitor(model=None, optimizer=None, **kwargs) -> Monitor:
     """Watch a training loop: ``with monitor(model, optimizer) as m: ...``.
 
-    Shows loss and logged scalars (``m.log(loss=loss, acc=acc)``), step time,
+    Shows loss and logged scalars (``m.log(loss=loss, acc=acc)``; without ``m.log``, the
+    one-element float arrays the loop evaluates, by variable name), step time,
     evaluations per step with their trigger lines, the pending graph left after each
     step (nodes, bytes), active and peak memory (peak counted from the start of the
     block: the monitor calls ``mx.reset_peak_memory()``). Warns, naming the line, when a
     variable's pending graph grows across steps (``total += loss``), when parameters or
     optimizer state are never evaluated, and when implicit evaluations split steps.
 
-    Steps end at ``m.step()`` if called, else at each ``optimizer.update``, else when
-    ``m.log`` is given a name it already has for the step. Keywords: ``display`` (show the widget in Jupyter, default True),
-    ``interval`` (seconds between widget updates, default 0.1), ``title``."""
+    Steps end at ``m.step()`` if called, else at each ``optimizer.update`` and when
+    ``m.log`` is given (or the loop evaluates) a scalar it already has for the step.
+    Keywords: ``display`` (show the widget in Jupyter, default True), ``interval``
+    (seconds between widget updates, default 0.1), ``title``."""
     return Monitor(model, optimizer, **kwargs)
 
 
@@ -476,12 +525,17 @@ def _leaves(tree) -> list:
 
 
 def _plan_text(value) -> str:
+    """The memory plan of evaluating ``value`` now, and the cut that lowers its peak
+    the most (graphs of up to 200 pending nodes)."""
     from ._html import human_bytes
-    from .memory_plan import memory_plan
+    from .graph_model import from_arrays
+    from .memory_plan import best_cut, cut_peaks, simulate
 
     try:
-        plan = memory_plan(*(_leaves(value)))
+        graph = from_arrays(*_leaves(value))
+        plan = simulate(graph)
+        cut = best_cut(graph, plan, cut_peaks(graph))
     except Exception:  # noqa: BLE001 - a warning must not break the loop
         return ""
     return (f" Evaluating it now needs {human_bytes(plan.peak)} at its peak and frees "
-            f"{human_bytes(plan.released)} it keeps alive.")
+            f"{human_bytes(plan.released)} it keeps alive" + (f"; {cut}." if cut else "."))

@@ -8,11 +8,10 @@ are thinned to ``points`` samples per series (every k-th step, the last one kept
 
 from __future__ import annotations
 
-import pathlib
-
 import anywidget
 import traitlets
 
+from ._esm import css, module
 from ._html import data_uri, esc, human_bytes, wrap
 
 PANELS = (("scalars", "logged"), ("step_ms", "step time (ms)"),
@@ -21,8 +20,8 @@ COLOURS = ("#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599")
 
 
 class MonitorWidget(anywidget.AnyWidget):
-    _esm = pathlib.Path(__file__).parent / "static" / "monitor.js"
-    _css = pathlib.Path(__file__).parent / "static" / "monitor.css"
+    _esm = module("monitor.js")
+    _css = css("monitor.css")
 
     data = traitlets.Dict().tag(sync=True)  # payload()
 
@@ -151,17 +150,21 @@ def static_html(mon) -> str:
     what stays in a saved notebook."""
     data = payload(mon)
     title = f"<b>{esc(mon.title)}</b> " if mon.title else "<b>training monitor</b> "
-    warns = "".join(f'<div class="lmx-warn">step {w["step"]}: {esc(w["message"])}</div>'
-                    for w in data["warnings"])
+    # Inline styles too: an untrusted notebook's sanitiser drops the stylesheet, not them.
+    warns = "".join(f'<div class="lmx-warn" style="color:#d9480f;font-weight:bold">step '
+                    f'{w["step"]}: {esc(w["message"])}</div>' for w in data["warnings"])
     body = [f"<div>{title}{esc(data['summary'])}</div>", warns]
     if data["steps"]:
         body.append(f'<div><img class="lmx-monitor" alt="training monitor charts" '
                     f'src="{data_uri(render_svg(data))}"></div>')
         evs = data["latest"]["evaluations"]
         if evs:
-            rows = "".join(f"<tr><td>{esc(e['kind'])}{' (implicit)' if e['implicit'] else ''}</td>"
-                           f"<td>{esc(e['where'])}</td><td><code>{esc(e['source'])}</code></td>"
-                           f"<td>{e['nodes']}</td></tr>" for e in evs)
-            body.append(f"<div>evaluations in the last step:</div><table><tr><th>trigger</th>"
-                        f"<th>where</th><th>source</th><th>nodes</th></tr>{rows}</table>")
+            cell = '<td style="text-align:left">'
+            rows = "".join(f"<tr>{cell}{esc(e['kind'])}{' (implicit)' if e['implicit'] else ''}"
+                           f"</td>{cell}{esc(e['where'])}</td>{cell}<code>{esc(e['source'])}"
+                           f"</code></td>{cell}{e['nodes']}</td></tr>" for e in evs)
+            head = "".join(f'<th style="text-align:left">{h}</th>'
+                           for h in ("trigger", "where", "source", "nodes"))
+            body.append(f"<div>evaluations in the last step:</div><table><tr>{head}</tr>"
+                        f"{rows}</table>")
     return wrap("".join(body))

@@ -180,6 +180,8 @@ def test_explorers_keep_up_and_xray_opens(lab, page):
     expect(play).to_be_visible()
     play.click()
     expect(sw.locator(".lmxs")).to_have_attribute("data-done", "1", timeout=20_000)
+    # The last step stops the player at once: no "pause" left on show at the end.
+    expect(sw.locator(".lmxs-bar button").nth(1)).to_have_text("▶ play", timeout=1_000)
     page.shot("explorers/sweep-light", sw)
 
     # -- Jacobian view --

@@ -104,3 +104,69 @@ def test_monitor_runs_a_200_step_loop(lab, page):
     _set_theme(page, "JupyterLab Light")
     page.assert_no_failed_outputs("monitor")
     assert not page.errors, "JavaScript errors:\n" + "\n".join(page.errors)
+
+
+SAVED_CELLS = [
+    CELLS[0],
+    "total = mx.array(0.0)\n"
+    "with monitor(model, opt, title='saved monitor') as m:\n"
+    "    for i in range(40):\n"
+    "        loss, grads = step(model, X, Y)\n"
+    "        opt.update(model, grads)\n"
+    "        mx.eval(model.parameters(), opt.state)\n"
+    "        total += loss\n"
+    "        print_me = loss.item()  # no m.log: the monitor picks the loss up itself",
+]
+
+
+@pytest.mark.parametrize("trusted", [False, True], ids=["untrusted", "trusted"])
+def test_saved_monitor_shows_its_final_state_without_a_kernel(lab, page, trusted):
+    """Run by nbclient and reopened with no kernel (no widget state saved, as Lab's
+    default): the monitor's output is its final picture (40 steps, the warning, the
+    loss chart), trusted or not, and no "Loading widget..." is left on show."""
+    from playwright.sync_api import expect
+
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.reads(notebook_json(SAVED_CELLS), as_version=4)
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = {"name": "lumex-no-such-kernel", "display_name": "none",
+                                 "language": "none"}
+    nb.metadata["language_info"] = {"name": "none"}
+    outputs = nb.cells[1].outputs
+    static = [o for o in outputs if "lmx-static" in o.get("data", {}).get("text/html", "")]
+    assert len(static) == 1, [o.get("data", {}).keys() for o in outputs]
+    html = static[0]["data"]["text/html"]
+    assert "40 steps" in html and "loss" in html and "total" in html, html[:400]
+    assert outputs.index(static[0]) < max(
+        i for i, o in enumerate(outputs) if "application/vnd.jupyter.widget-view+json" in o.get("data", {}))
+    which = "trusted" if trusted else "untrusted"
+    if trusted:
+        from nbformat.sign import NotebookNotary
+
+        NotebookNotary(data_dir=str(lab.data_dir)).sign(nb)
+    name = f"saved-monitor-{which}.ipynb"
+    nbformat.write(nb, str(lab.root / name))
+    pg = page.page
+    pg.goto(lab.url_for(name), timeout=90_000)
+    try:
+        pg.locator(".jp-Dialog button", has_text="No Kernel").click(timeout=20_000)
+    except Exception:  # noqa: BLE001 - some versions open straight without a kernel
+        pass
+    shown = pg.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output .lmx-static")
+    expect(shown).to_have_count(1)
+    expect(shown.first).to_be_visible()
+    expect(shown.first).to_contain_text("40 steps")
+    expect(shown.first.locator(".lmx-warn", has_text="`total`")).to_be_visible()
+    img = shown.first.locator("img.lmx-monitor")
+    expect(img).to_be_visible()
+    assert img.evaluate("i => i.naturalWidth") > 300
+    for text in ("Loading widget", "Error displaying widget"):
+        stuck = pg.get_by_text(text)
+        assert not any(stuck.nth(i).is_visible() for i in range(stuck.count())), text
+    shown.first.screenshot(path=str(SHOTS / f"saved-monitor-no-kernel-{which}.png"))
+    if trusted:
+        _set_theme(page, "JupyterLab Dark")
+        shown.first.screenshot(path=str(SHOTS / "saved-monitor-no-kernel-dark.png"))
+        _set_theme(page, "JupyterLab Light")

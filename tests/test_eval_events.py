@@ -234,3 +234,36 @@ def test_boolean_mask_read_is_an_evaluation_point():
         picked = a[a % 2 == 0]
     assert [(e.kind, e.line) for e in log.events] == [("bool_mask", ln)]
     np.testing.assert_array_equal(np.array(picked), [0, 2, 4])
+
+
+# An observer, a ledger and a creation-site scope left open when the interpreter exits:
+# the engine's observer registry outlives Python, so without the atexit release the
+# callable and everything it reached (events, graph nodes, the ledger) were never freed
+# and nanobind listed them as leaked instances at exit.
+LEFT_OPEN_AT_EXIT = """
+import lumex.core as mx
+seen = []
+mx.graph.add_observer(seen.append)
+log = mx.graph.collect_events(); log.__enter__()
+scope = mx.graph.record_sites(); scope.__enter__()
+ledger = None
+try:
+    from lumex.notebook_ext import EvalLedger
+    ledger = EvalLedger(); ledger.__enter__()
+except ImportError:  # installed without the notebook extra
+    pass
+mx.eval(mx.exp(mx.ones(3)) + 1)
+assert seen and len(log) == 1 and seen[0].nodes
+print("ran")
+"""
+
+
+def test_observers_left_registered_are_released_at_exit():
+    import os
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.run([sys.executable, "-c", LEFT_OPEN_AT_EXIT], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert proc.returncode == 0 and "ran" in proc.stdout, proc.stderr
+    assert "leaked" not in proc.stderr, proc.stderr

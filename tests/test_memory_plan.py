@@ -116,3 +116,63 @@ def _kb(n):
     from lumex.notebook_ext._html import human_bytes
 
     return human_bytes(n)
+
+
+SMALL = {
+    # ones/full: Full materialises the broadcast scalar, so the result owns its bytes
+    "ones": lambda: [mx.ones((123,))],
+    "ones, scaled": lambda: [mx.ones((3, 41)) * 2],
+    "full, transposed": lambda: [mx.full((3, 41), 2.0).T],
+    # a broadcast of a computed scalar is a view: only the scalar is allocated
+    "broadcast view": lambda: [mx.broadcast_to(mx.array(1.0) + 0, (123,))],
+    "zeros + ones": lambda: [mx.zeros((123,)) + mx.ones((123,))],
+}
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+def test_ones_and_broadcasts_match_the_allocator(name):
+    outs = SMALL[name]()
+    plan = memory_plan(*outs)
+    got = measured(*outs)
+    assert plan.peak == got, (name, plan, got)
+    # What must be materialised (every result but a view) is within the peak.
+    owned = sum(o.nbytes for o in outs) if name != "broadcast view" else 4
+    assert plan.peak >= owned
+
+
+def test_tutorial_graph_peak_is_the_measured_one():
+    """02_lazy_evaluation's graph: the summary once read "396 B of results" (every op's
+    result added up, views and freed intermediates included) beside "needs 80 B at its
+    peak"; the peak is what the allocator measures, and the summary now says what stays."""
+    from lumex.notebook_ext import show_graph
+
+    def layer(h, w):
+        return mx.tanh(h @ w + 0.1)
+
+    w = mx.ones((4, 4)) * 0.5
+    h = layer(layer(mx.ones((2, 4)), w), w)
+    loss = mx.mean(h * h)
+    text = show_graph(loss, w=w, loss=loss).summary()
+    plan = memory_plan(loss, w)
+    assert "of results)" not in text and f"needs {_kb(plan.peak)} at its peak" in text
+    assert "of results stay" in text
+    got = measured(loss, w, h)
+    assert plan.peak == got
+    assert plan.kept >= w.nbytes + h.nbytes + loss.nbytes
+
+
+def test_summary_and_monitor_propose_a_cut(xw):
+    from lumex.notebook_ext import show_graph
+    from lumex.notebook_ext.monitor import _plan_text
+
+    x, _ = xw
+    with mx.graph.record_sites():
+        big = mx.exp(x)[:, :, None] * mx.sin(x)[:, None, :1]
+        y = mx.sum(big) + mx.sum(mx.tanh(x))
+    del big
+    text = show_graph(y).summary()
+    assert "first lowers the peak to" in text and "test_memory_plan.py:" in text
+    assert "first lowers the peak to" in _plan_text(y)
+    # Nothing proposed when no cut saves memory worth an evaluation.
+    plain = mx.exp(x) + 1
+    assert "lowers" not in show_graph(plain).summary() and "lowers" not in _plan_text(plain)

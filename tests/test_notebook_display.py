@@ -11,7 +11,7 @@ if IS_MLX:  # lumex.notebook_ext does not exist beside mlx.core
 
 import lumex.core as mx  # noqa: E402
 import numpy as np  # noqa: E402
-from lumex.notebook_ext import display, install, show, uninstall, view  # noqa: E402
+from lumex.notebook_ext import display, install, show, uninstall  # noqa: E402
 from lumex.notebook_ext import formatters  # noqa: E402
 
 
@@ -30,6 +30,11 @@ def test_pending_bundle_does_not_evaluate():
     html = bundle["text/html"]
     for part in ("pending", "shape (3, 4)", "float32", "op Add", "primitive(s)", "mx.eval"):
         assert part in html
+    # The memory evaluating it needs (memory_plan's peak), not every result added up.
+    from lumex.notebook_ext import memory_plan
+    from lumex.notebook_ext._html import human_bytes
+
+    assert f"needs <b>{human_bytes(memory_plan(y).peak)}</b> at its peak" in html
     assert bundle["text/plain"].startswith("array(shape=(3, 4), dtype=float32, unscheduled, op=Add")
 
 
@@ -130,11 +135,14 @@ def test_auto_install_reports_failures(monkeypatch, shell):
 def test_public_api_is_small():
     import lumex.notebook_ext as nx
 
-    assert sorted(nx.__all__) == sorted(["install", "show", "view", "show_graph",
-                                         "show_grad_graph", "EvalLedger", "gradient_explorer",
-                                         "vmap_explorer", "jacobian_explorer", "show_compiled",
-                                         "monitor", "memory_plan"])
+    # One name per tool: no aliases, no low-level helpers (install is lumex's import's
+    # and %load_ext's business; an Evaluate button is show(a, button=True)).
+    assert sorted(nx.__all__) == sorted(["show", "show_graph", "show_grad_graph",
+                                         "show_compiled", "EvalLedger", "monitor",
+                                         "memory_plan", "gradient_explorer", "vmap_explorer",
+                                         "jacobian_explorer"])
     assert not hasattr(nx, "grad_graph") and not hasattr(nx, "evaltrace")
+    assert not hasattr(nx, "view")
 
 
 def test_pytree_table_does_not_evaluate():
@@ -147,7 +155,7 @@ def test_pytree_table_does_not_evaluate():
 
 def test_view_button_evaluates_on_demand():
     y = pending()
-    box = view(y)
+    box = show(y, button=True)
     assert mx.graph.status(y) == "unscheduled"
     # Displayed as the static view (kept by a saved notebook), then the widget.
     import IPython.display

@@ -183,9 +183,14 @@ def test_widget_data_throttled_and_static_picture(setup):
     train_clean(m2, setup, 5)
     assert len(n) >= 4  # with no throttle every step is sent
 
-    bundle = m._repr_mimebundle_()
-    html = bundle["text/html"]
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+    # Two outputs, as every view: the picture (kept by a saved notebook, hidden under a
+    # drawn widget) and then the widget.
+    from lumex.notebook_ext._bundle import WIDGET_VIEW, display_bundles
+
+    static, live = display_bundles(m._static_bundle(), m._live_widget)
+    assert WIDGET_VIEW in live and WIDGET_VIEW not in static
+    html = static["text/html"]
+    assert '<div class="lmx-static">' in html
     src = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)
     svg = base64.b64decode(src).decode()
     assert svg.startswith("<svg") and svg.count("<polyline") >= 4
@@ -231,3 +236,84 @@ def test_other_threads_evaluations_are_not_the_loops():
             mx.eval(x * i)
             m.step()
     assert [len(s.evaluations) for s in m.steps] == [1, 1, 1]
+
+
+def test_loss_read_by_item_is_plotted_without_log(setup):
+    model, opt, step, X, Y = setup
+    seen = []
+    with monitor(model, opt, display=False) as m:
+        for _ in range(STEPS):
+            loss, grads = step(model, X, Y)
+            opt.update(model, grads)
+            mx.eval(model.parameters(), opt.state)
+            seen.append(loss.item())  # the loop's only read of its loss
+    got = [s.scalars.get("loss") for s in m.steps]
+    assert got == pytest.approx(seen)
+    assert m.to_json()["series"]["scalars"]["loss"][-1] == pytest.approx(seen[-1])
+
+
+def test_loss_evaluated_with_the_step_is_plotted_without_log(setup):
+    model, opt, step, X, Y = setup
+    with monitor(model, opt, display=False) as m:
+        for _ in range(STEPS):
+            loss, grads = step(model, X, Y)
+            opt.update(model, grads)
+            mx.eval(model.parameters(), opt.state, loss)
+    assert m.warnings == []
+    assert set(m.steps[-1].scalars) == {"loss"}
+    assert m.steps[-1].scalars["loss"] < m.steps[0].scalars["loss"]
+
+
+def test_no_picked_up_scalars_beside_explicit_log(setup):
+    model, opt, step, X, Y = setup
+    with monitor(model, opt, display=False) as m:
+        for _ in range(STEPS):
+            loss, grads = step(model, X, Y)
+            opt.update(model, grads)
+            mx.eval(model.parameters(), opt.state, loss)
+            m.log(train=loss)  # the loop names it: no second "loss" line
+    assert all(set(s.scalars) == {"train"} for s in m.steps[:-1])
+    assert list(m.to_json()["series"]["scalars"]) == ["train"]
+
+
+def test_picked_up_scalar_delimits_steps_without_optimizer():
+    x = mx.array([3.0])
+    with monitor(display=False) as m:
+        for _ in range(6):
+            x = x * 0.5
+            err = mx.sum(x * x)
+            float(err)  # read once per step; nothing else marks the steps
+    assert len(m.steps) == 6
+    assert [s.scalars["err"] for s in m.steps] == pytest.approx(
+        [9 * 0.25 ** (i + 1) for i in range(6)])
+    assert m.warnings == []
+
+
+def test_saved_notebook_keeps_the_final_state(setup, monkeypatch):
+    """In a kernel the monitor shows a picture then its widget, and rewrites the
+    picture with the final state at exit (what a notebook saved afterwards keeps)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import sys
+
+    monitor_module = sys.modules["lumex.notebook_ext.monitor"]
+    shown, updates = [], []
+
+    class Handle:
+        def update(self, obj, raw=False):
+            updates.append(obj)
+
+    def display(obj, raw=False, display_id=None):
+        shown.append(obj)
+        return Handle() if display_id else None
+
+    monkeypatch.setattr("IPython.display.display", display)
+    monkeypatch.setattr(monitor_module, "_in_kernel", lambda: True)
+    InteractiveShell.instance()
+    m = train_clean(monitor(setup[0], setup[1]), setup, 6)
+    assert len(shown) == 2 and "lmx-static" in shown[0]["text/html"]
+    assert "no steps yet" in shown[0]["text/html"]
+    assert len(updates) == 1
+    final = updates[0]["text/html"]
+    assert "lmx-static" in final and "6 steps" in final and "data:image/svg+xml" in final
+    assert m.widget().data["steps"] == 6

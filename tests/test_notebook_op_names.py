@@ -371,3 +371,22 @@ def test_node_is_named_by_the_public_function(name):
         graph = from_arrays(leaf).fold_internals()
         shown = [n.label for n in graph.nodes.values() if n.kind == "output"]
         assert shown and set(shown) <= want, f"{name} draws as {shown}"
+
+
+AT_METHODS = ("add", "subtract", "multiply", "divide", "maximum", "minimum")
+AT_INDICES = {"array": lambda: pending([0, 2], mx.int32), "slice": lambda: slice(1, 3),
+              "int": lambda: 1}
+
+
+@pytest.mark.parametrize("index", list(AT_INDICES))
+@pytest.mark.parametrize("method", AT_METHODS)
+def test_at_update_is_named_by_its_method(method, index):
+    """``a.at[idx].add(v)`` draws as ``at[].add``, not the scatter or slice_update
+    (and the negative/reciprocal/reshape) behind it."""
+    a = pending(np.arange(6.0))
+    with mx.graph.record_sites():
+        out = getattr(a.at[AT_INDICES[index]()], method)(pending(2.0))
+    graph = from_arrays(out).fold_internals()
+    ops = [n.label for n in graph.nodes.values() if n.op and n.kind != "input"]
+    assert f"at[].{method}" in ops
+    assert not {"scatter", "scatter_add", "slice_update", "negative", "reshape"} & set(ops), ops

@@ -130,12 +130,43 @@ def test_notebook_runs(path, monkeypatch, tmp_path):
         return
     if not first.startswith("budget"):
         pytest.fail(first)
-    # An intermittent stall (about 1 run in 20 of 06, seen 2026-12-07, cause open) must not
-    # hide behind a retry: the second run has to pass, and the stall is reported.
+    # Safety net for a slow machine: a notebook over its budget gets one more run, which
+    # has to pass, and the first run is reported. (The stall of about 1 run in 20 of 06
+    # seen before 2026-12-08 was the client's missed wake-up, see _poll_in_slices.)
     second = _run_notebook(path, nbformat, nbclient, CellExecutionError, CellTimeoutError)
     if second is not None:
         pytest.fail(f"{first}\nand again on a second run: {second}")
     warnings.warn(f"passed on a second run after: {first}")
+
+
+def _poll_in_slices(channel, slice_s=0.25):
+    """Make ``channel.get_msg`` re-check its socket every ``slice_s`` seconds.
+
+    pyzmq's asyncio poll waits on the zmq socket's edge-triggered file descriptor and
+    can miss the edge of a message that has arrived; it then returns only at its
+    timeout, and finds the message there. nbclient waits for a cell's execute_reply with
+    one poll as long as the cell's whole timeout, so a missed edge stalls the cell until
+    the budget runs out although the kernel replied at once: 06's ``%%evaltrace`` cell
+    (the reply arrives among the ledger widget's comm messages) stalled in 2 of 41
+    notebook runs and 11 of 150 repeated runs of that cell, each time for exactly the
+    timeout, with the kernel's execute_reply stamped 0.05-0.25 s after the request.
+    Polling in short slices re-checks the socket (0 stalls in 150 runs of that cell).
+    """
+    from queue import Empty
+
+    if not (hasattr(channel, "socket") and hasattr(channel, "_recv")):
+        return  # another jupyter_client layout: keep its own get_msg
+
+    async def get_msg(timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = slice_s if deadline is None else min(slice_s, deadline - time.monotonic())
+            if await channel.socket.poll(max(0, int(left * 1000))):
+                return await channel._recv()
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Empty
+
+    channel.get_msg = get_msg
 
 
 def _run_notebook(path, nbformat, nbclient, CellExecutionError, CellTimeoutError):
@@ -156,6 +187,8 @@ def _run_notebook(path, nbformat, nbclient, CellExecutionError, CellTimeoutError
     # notebook: each cell may use only what earlier cells left over.
     with client.setup_kernel():
         assert client.kc is not None
+        _poll_in_slices(client.kc.shell_channel)
+        _poll_in_slices(client.kc.iopub_channel)
         info = client.wait_for_reply(client.kc.kernel_info())
         assert info is not None
         deadline = time.monotonic() + NOTEBOOK_TIMEOUT

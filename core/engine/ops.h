@@ -13,6 +13,7 @@
 #include "engine/ops/fft.h"
 #include "engine/ops/gather_matmul.h"
 #include "engine/ops/linalg.h"
+#include "engine/ops/masked_matmul.h"
 #include "engine/ops/quantized.h"
 #include "engine/ops/random.h"
 #include "engine/ops/reduce.h"

@@ -405,7 +405,7 @@ GROUPS: tuple[Group, ...] = (
         "``%load_ext lumex.notebook_ext`` also adds the ``%%evaltrace`` magic. "
         "See :doc:`/guide/seeing_the_engine`.",
         """
-        install show view
+        show
         show_graph show_grad_graph
         EvalLedger
         gradient_explorer vmap_explorer jacobian_explorer

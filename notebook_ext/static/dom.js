@@ -1,4 +1,4 @@
-// DOM helpers shared by the explorer front ends (prepended to each module's source by
+// DOM helpers shared by every view's front end (prepended to each module's source by
 // notebook_ext/_esm.py: an anywidget module is loaded alone and cannot import a sibling).
 const NS = "http://www.w3.org/2000/svg";
 

@@ -11,6 +11,17 @@ function fmt(v, digits = 5) {
   return String(Number(v.toPrecision(digits)));
 }
 
+// A group of `svg` clipped to the plot box (curves and arrows stay off the tick labels).
+function clipped(svg, box, attrs = {}) {
+  const id = "lmxe-clip-" + Math.random().toString(36).slice(2);
+  const cp = el("clipPath", { id });
+  cp.append(el("rect", { x: box[0], y: box[1], width: box[2], height: box[3] }));
+  const defs = el("defs");
+  defs.append(cp);
+  svg.append(defs);
+  return el("g", { ...attrs, "clip-path": `url(#${id})` });
+}
+
 function ticks(lo, hi, count = 6) {
   const span = hi - lo || 1;
   const raw = span / count, mag = 10 ** Math.floor(Math.log10(raw));
@@ -82,13 +93,7 @@ function render({ model, el: root }) {
   function draw1() {
     const box = [56, 28, 590, 236];
     const [sx, sy] = axes(svg, box, [xs[0], xs[nx - 1]], spec.y_range, [spec.names[0], ""]);
-    const clip = "lmxe-clip-" + Math.random().toString(36).slice(2);
-    const defs = el("defs");
-    const cp = el("clipPath", { id: clip });
-    cp.append(el("rect", { x: box[0], y: box[1], width: box[2], height: box[3] }));
-    defs.append(cp);
-    svg.append(defs);
-    const plot = el("g", { "clip-path": `url(#${clip})` });
+    const plot = clipped(svg, box);
     if (spec.y_range[0] < 0 && spec.y_range[1] > 0) {
       plot.append(el("line", { x1: box[0], x2: box[0] + box[2], y1: sy(0), y2: sy(0), class: "lmxe-zero" }));
     }
@@ -172,13 +177,7 @@ function render({ model, el: root }) {
     let gmax = 0;
     for (let k = 0; k < n; k++) { const m = Math.hypot(data[GX + k], data[GY + k]); if (Number.isFinite(m)) gmax = Math.max(gmax, m); }
     const len = 0.9 * s * Math.min(dx, dy) / (gmax || 1);
-    const clip = "lmxe-clip-" + Math.random().toString(36).slice(2);
-    const defs = el("defs");
-    const cp = el("clipPath", { id: clip });
-    cp.append(el("rect", { x: box[0], y: box[1], width: box[2], height: box[3] }));
-    defs.append(cp);
-    svg.append(defs);
-    const field = el("g", { class: "lmxe-field", "clip-path": `url(#${clip})` });
+    const field = clipped(svg, box, { class: "lmxe-field" });
     for (let i = 0; i < nx; i += s) for (let j = 0; j < ny; j += s) {
       const gx = data[GX + i * ny + j], gy = data[GY + i * ny + j];
       if (!Number.isFinite(gx) || !Number.isFinite(gy)) continue;

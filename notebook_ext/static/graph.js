@@ -3,27 +3,8 @@
 // readable that way. Drag to pan, wheel to zoom; click a box for its details and its
 // upstream/downstream; click a group to open or close it (the kernel lays out the
 // new view). Colours follow JupyterLab's light or dark theme.
-const NS = "http://www.w3.org/2000/svg";
+// el, html and isDark come from dom.js (notebook_ext/_esm.py puts it in front).
 const MIN_READABLE = 11 / 12;  // the scale at which 12 px titles are 11 px
-
-function el(tag, attrs = {}, text) {
-  const e = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function html(tag, attrs = {}, text) {
-  const e = Object.assign(document.createElement(tag), attrs);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function isDark() {
-  const light = document.body && document.body.dataset.jpThemeLight;
-  if (light !== undefined) return light === "false";
-  return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
-}
 
 function clip(text, width) {
   const room = Math.floor((width - 10) / 7.3);

@@ -2,23 +2,8 @@
 // the latest step's numbers, four charts over the steps (logged scalars, step time,
 // pending graph, memory), the warnings and the last step's evaluations.
 // Colours follow JupyterLab's light or dark theme through CSS variables.
-const NS = "http://www.w3.org/2000/svg";
-// el/html repeat graph.js's: an anywidget ES module is loaded on its own and cannot
-// import a sibling file.
+// el and html come from dom.js (notebook_ext/_esm.py puts it in front).
 const COLOURS = ["#1c7ed6", "#e8590c", "#2f9e44", "#ae3ec9", "#f08c00", "#0c8599"];
-
-function el(tag, attrs = {}, text) {
-  const e = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-function html(tag, attrs = {}, text) {
-  const e = Object.assign(document.createElement(tag), attrs);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function fmt(v) {
   const a = Math.abs(v);

@@ -23,6 +23,9 @@ function render({ model, el: host }) {
     const svg = pic.querySelector("svg");
     svg.style.maxWidth = "100%";
     svg.style.height = "auto";
+    // The current node's 4 px outline may pass the picture's edge: let it show.
+    svg.style.overflow = "visible";
+    svg.style.margin = "3px";
     groups = new Map();
     // render_svg writes one <g> per node, in the order of d.keys.
     pic.querySelectorAll("svg > g").forEach((g, i) => groups.set(d.keys[i], g));
@@ -61,7 +64,7 @@ function render({ model, el: host }) {
     if (timer) return stop();
     if (step >= d.order.length) go(0);
     play.textContent = "❚❚ pause";
-    timer = setInterval(() => { if (step >= d.order.length) stop(); else go(step + 1); }, 700);
+    timer = setInterval(() => { go(step + 1); if (step >= d.order.length) stop(); }, 700);
   });
   back.addEventListener("click", () => { stop(); go(step - 1); });
   fwd.addEventListener("click", () => { stop(); go(step + 1); });

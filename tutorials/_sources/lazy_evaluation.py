@@ -33,7 +33,7 @@ import time
 import numpy as np
 
 import lumex.core as mx
-from lumex.notebook_ext import EvalLedger, show, show_graph, view
+from lumex.notebook_ext import EvalLedger, show, show_graph
 
 %load_ext lumex.notebook_ext
 """
@@ -107,7 +107,7 @@ y
     md(
         """
 `show` displays a whole tree of arrays, pending or not, such as a model's
-parameters, and `view` gives a widget with an **Evaluate** button (the button
+parameters, and `show(a, button=True)` gives a widget with an **Evaluate** button (the button
 works in a live notebook).
 """
     ),
@@ -118,7 +118,7 @@ show({"layer1": {"w": y, "b": mx.zeros((4,))}, "layer2": {"w": mx.sin(x).T}, "sc
     ),
     code(
         """
-view(mx.sin(x))
+show(mx.sin(x), button=True)
 """
     ),
     md(

@@ -26,7 +26,9 @@ You will learn
 2. to let it catch the `total += loss` leak and an implicit evaluation per step, and
    to fix both,
 3. to ask **where to evaluate**: the memory an evaluation needs, and what evaluating
-   a part of it first changes (`memory_plan`).
+   a part of it first changes (`memory_plan`),
+4. to compile the fixed step with its state (`mx.compile(step, inputs=, outputs=)`)
+   and open the **compile X-ray** (`show_compiled`) to see what was fused.
 """
     ),
     code(
@@ -36,7 +38,7 @@ import numpy as np
 import lumex.core as mx
 import lumex.nn as nn
 import lumex.optimizers as optim
-from lumex.notebook_ext import memory_plan, monitor, show_graph
+from lumex.notebook_ext import memory_plan, monitor, show_compiled, show_graph
 """
     ),
     md(
@@ -263,15 +265,68 @@ print(f"measured: {(mx.get_peak_memory() - before) / 2**20:.1f} MB above what wa
     md(
         """
 The graph view shows the same figures: its summary has the peak of evaluating the
-whole graph, and each pending node's details (click it) the peak if it were
-evaluated first. In the monitor, a growing graph's warning says what evaluating it
-would take.
+whole graph (and the cut that lowers it most, when one does), and each pending
+node's details (click it) the peak if it were evaluated first. In the monitor, a
+growing graph's warning says what evaluating it would take.
 
-## 5. Compiling the step (coming next)
+## 5. Compiling the step, and the X-ray
 
-*This section is where the compile X-ray goes: compile the fixed step with
-`mx.compile(..., inputs=, outputs=)` and open what the compiler fused.*
+The fixed step is a good candidate for `mx.compile`: the same graph every step. The
+model's parameters and the optimizer's state change inside the step, so they are
+declared as the compiled function's state with `inputs=` and `outputs=`; the
+compiled step then reads and writes them like the plain one.
+"""
+    ),
+    code(
+        """
+model, optimizer = fresh_model()
+state = [model.state, optimizer.state]
 
+
+def train_step(x, y):
+    loss, grads = nn.value_and_grad(model, loss_fn)(model, x, y)
+    optimizer.update(model, grads)
+    return loss
+
+
+compiled_step = mx.compile(train_step, inputs=state, outputs=state)
+
+with monitor(model, optimizer, title="compiled step") as m:
+    for i in range(STEPS):
+        loss = compiled_step(X, Y)
+        mx.eval(state, loss)
+
+print(len(m.steps), "steps, warnings:", m.warnings, f"- final loss {m.steps[-1].scalars['loss']:.2g}")
+"""
+    ),
+    md(
+        """
+The monitor never saw `m.log`, yet it charts `loss`: until a loop logs its scalars,
+a one-element float array the step evaluates (here through `mx.eval(state, loss)`)
+is recorded under its variable's name. The optimizer's update now runs inside the
+compiled step, out of the monitor's sight; a step ends when `loss` is evaluated again.
+
+What did `compile` do with the step? `show_compiled(compiled_step, X, Y)` traces it
+the way `mx.compile` does (the state included, nothing evaluated) and draws the
+trace before and after compile's pass, with every fused group boxed, each op linked
+to its source line, and for each elementwise op left out of a fusion, the reason:
+"""
+    ),
+    code(
+        """
+xray = show_compiled(compiled_step, X, Y)
+xray
+"""
+    ),
+    code(
+        """
+print(len(xray.groups), "fused groups;", len(xray.left_out), "elementwise ops left on their own")
+for op in xray.left_out[:4]:
+    print(f"  {op['op']} at {op['source']}: {op['reason']}")
+"""
+    ),
+    md(
+        """
 ## Summary
 
 - `with monitor(model, optimizer) as m:` watches a loop without changing it; steps end
@@ -282,6 +337,8 @@ would take.
   early; read it after the step's `mx.eval`.
 - `memory_plan(y, first=h)` tells you what an `mx.eval(h)` placed earlier would do to
   the peak memory.
+- `mx.compile(step, inputs=state, outputs=state)` compiles a training step with its
+  state; `show_compiled(step, *args)` shows what it fused and why the rest was not.
 """
     ),
 ]

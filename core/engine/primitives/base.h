@@ -220,6 +220,16 @@ struct RuleExemption {
 #define LUMEX_FROM_NAME_AND_PARAMS                                            \
   static std::shared_ptr<Primitive> from_params(Stream s, const std::string& name, \
                                                 const PrimitiveParams& params);
+/// Declares params() (written with param_text, primitives/params.h) together with the
+/// factory that reads it back, both defined in the family's .cpp: what a primitive
+/// reports is what make_primitive rebuilds it from.
+#define LUMEX_PARAMS                                                        \
+  std::vector<std::pair<std::string, std::string>> params() const override; \
+  LUMEX_FROM_PARAMS
+/// The same for a class with variants (LUMEX_REGISTER_VARIANTS).
+#define LUMEX_VARIANT_PARAMS                                                \
+  std::vector<std::pair<std::string, std::string>> params() const override; \
+  LUMEX_FROM_NAME_AND_PARAMS
 
 #define LUMEX_DEFINE_NAME(NAME) \
   const char* name() const override { return #NAME; }

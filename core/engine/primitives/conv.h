@@ -31,8 +31,7 @@ class Convolution : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Convolution)
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override {
     return Primitive::is_equivalent(other) &&
            static_cast<const Convolution&>(other).p_ == p_;

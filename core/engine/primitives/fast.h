@@ -16,8 +16,7 @@ class RMSNorm : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(RMSNorm)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -33,8 +32,7 @@ class LayerNorm : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(LayerNorm)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -71,8 +69,7 @@ class ScaledDotProductAttention : public Primitive {
   LUMEX_EVAL_MULTI
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ScaledDotProductAttention)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   /// The parameters as params() writes them (shared with the backward).
   static AttentionParams read_params(const char* prim, const PrimitiveParams& params);
   bool is_equivalent(const Primitive& other) const override;
@@ -90,8 +87,7 @@ class ScaledDotProductAttentionVJP : public Primitive {
   LUMEX_EVAL_MULTI
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ScaledDotProductAttentionVJP)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:

@@ -26,8 +26,7 @@ class FFT : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(FFT)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   const std::vector<int>& axes() const { return axes_; }
   bool inverse() const { return inverse_; }

@@ -45,8 +45,7 @@ class Fused : public UnaryPrimitive {
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
   /// ops (names in order), inputs (how many) and args (each step's registers a, b;
   /// b = -1 for a unary op; step j writes register inputs + j).
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive&) const override { return false; }
 
   /// Maps an elementwise primitive to its fused op; false if it cannot be fused.

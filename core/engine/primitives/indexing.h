@@ -22,8 +22,7 @@ class Gather : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Gather)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   const std::vector<int>& axes() const { return axes_; }
   const Shape& slice_sizes() const { return slice_sizes_; }
@@ -45,8 +44,7 @@ class Scatter : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Scatter)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   const std::vector<int>& axes() const { return axes_; }
 
@@ -67,8 +65,7 @@ class SliceUpdate : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(SliceUpdate)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -83,8 +80,7 @@ class GatherAxis : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(GatherAxis)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -100,8 +96,7 @@ class ScatterAxis : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(ScatterAxis)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:

@@ -41,8 +41,7 @@ class Inverse : public LapackPrimitive {
   LUMEX_EVAL_MULTI
   LUMEX_GRAD_RULES
   LUMEX_DEFINE_NAME(Inverse)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
   LUMEX_LAPACK_CLONE
@@ -60,8 +59,7 @@ class Cholesky : public LapackPrimitive {
   LUMEX_EVAL_MULTI
   LUMEX_GRAD_RULES
   LUMEX_DEFINE_NAME(Cholesky)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
   LUMEX_LAPACK_CLONE
@@ -92,8 +90,7 @@ class SVD : public LapackPrimitive {
   LUMEX_EVAL_MULTI
   LUMEX_GRAD_RULES
   LUMEX_DEFINE_NAME(SVD)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
   LUMEX_LAPACK_CLONE
@@ -111,8 +108,7 @@ class Eigh : public LapackPrimitive {
   LUMEX_EVAL_MULTI
   LUMEX_GRAD_RULES
   LUMEX_DEFINE_NAME(Eigh)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
   LUMEX_LAPACK_CLONE
@@ -130,8 +126,7 @@ class Eig : public LapackPrimitive {
       : LapackPrimitive(s), compute_vectors_(compute_vectors) {}
   LUMEX_EVAL_MULTI
   LUMEX_DEFINE_NAME(Eig)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
   LUMEX_LAPACK_CLONE

@@ -29,8 +29,7 @@ class Quantize : public Primitive {
   LUMEX_EVAL_MULTI
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Quantize)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -45,8 +44,7 @@ class Dequantize : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(Dequantize)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -64,8 +62,7 @@ class QuantizedMatmul : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_TRANSFORM_RULES
   LUMEX_DEFINE_NAME(QuantizedMatmul)
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:

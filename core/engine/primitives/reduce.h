@@ -18,8 +18,7 @@ class Reduce : public UnaryPrimitive {
   const char* name() const override;
   LUMEX_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_NAME_AND_PARAMS
+  LUMEX_VARIANT_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }
   const std::vector<int>& axes() const { return axes_; }
@@ -39,8 +38,7 @@ class ArgReduce : public UnaryPrimitive {
   LUMEX_EVAL
   const char* name() const override;
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_NAME_AND_PARAMS
+  LUMEX_VARIANT_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }
   int axis() const { return axis_; }
@@ -63,8 +61,7 @@ class Scan : public UnaryPrimitive {
   LUMEX_EVAL
   const char* name() const override;
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_NAME_AND_PARAMS
+  LUMEX_VARIANT_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }
   int axis() const { return axis_; }

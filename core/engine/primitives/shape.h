@@ -14,8 +14,7 @@ class Broadcast : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Broadcast)
   LUMEX_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   const Shape& shape() const { return shape_; }
 
  private:
@@ -32,9 +31,8 @@ class Reshape : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Reshape)
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
 
  private:
   Shape shape_;
@@ -50,8 +48,7 @@ class Transpose : public UnaryPrimitive {
   LUMEX_DEFINE_NAME(Transpose)
   LUMEX_TRANSFORM_RULES
   std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   const std::vector<int>& axes() const { return axes_; }
 
  private:
@@ -66,8 +63,7 @@ class Contiguous : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Contiguous)
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
 
  private:
   bool allow_col_major_;
@@ -89,8 +85,7 @@ class Arange : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Arange)
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
 
  private:
   double start_, stop_, step_;
@@ -107,8 +102,7 @@ class Slice : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Slice)
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   const Shape& start() const { return start_; }
   const Shape& stop() const { return stop_; }
@@ -125,8 +119,7 @@ class Concatenate : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Concatenate)
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   int axis() const { return axis_; }
 
@@ -142,8 +135,7 @@ class Pad : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Pad)
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   const Shape& low() const { return low_; }
   const Shape& high() const { return high_; }
@@ -171,8 +163,7 @@ class AsStrided : public UnaryPrimitive {
                          const std::vector<int>& argnums) override;
   std::pair<std::vector<array>, std::vector<int>> vmap(
       const std::vector<array>& inputs, const std::vector<int>& axes) override;
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:
@@ -188,8 +179,7 @@ class View : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(View)
   LUMEX_TRANSFORM_RULES
-  std::vector<std::pair<std::string, std::string>> params() const override;
-  LUMEX_FROM_PARAMS
+  LUMEX_PARAMS
   bool is_equivalent(const Primitive& other) const override;
 
  private:

@@ -5,9 +5,11 @@
 #include <frameobject.h>
 #include <nanobind/stl/shared_ptr.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/events.h"
 #include "engine/introspect.h"
@@ -29,6 +31,8 @@ struct PairHash {
   }
 };
 std::unordered_map<std::pair<PyObject*, int>, uint32_t, PairHash> frame_cache;
+// Set by release_at_exit: from then on no new Python references are cached.
+std::atomic<bool> interpreter_exiting{false};
 
 uint32_t frame_site(PyFrameObject* f) {
   PyCodeObject* code = PyFrame_GetCode(f);
@@ -53,8 +57,9 @@ uint32_t frame_site(PyFrameObject* f) {
 }
 
 uint32_t python_site() {
-  if (!Py_IsInitialized() || _Py_IsFinalizing()) return 0;
+  if (!Py_IsInitialized() || _Py_IsFinalizing() || interpreter_exiting) return 0;
   nb::gil_scoped_acquire gil;
+  if (interpreter_exiting) return 0;  // release_at_exit ran while we waited for the GIL
   PyFrameObject* f = PyEval_GetFrame();  // borrowed
   Py_XINCREF(f);
   uint32_t idx = 0;
@@ -106,10 +111,17 @@ struct PyCallback {
   }
 };
 
+// Handles of the observers added from Python (GIL-guarded). The engine's registry is
+// a C++ static that outlives the interpreter: an observer still registered at exit
+// would keep its callable, and everything the callable reaches (collected events,
+// graph nodes, a ledger), alive past finalisation. release_at_exit drops them.
+std::unordered_set<int> python_observers;
+
 int add_python_observer(nb::object fn, bool nodes = true) {
   if (!PyCallable_Check(fn.ptr())) throw nb::type_error("The observer must be callable.");
+  if (interpreter_exiting) return 0;  // nothing would release it any more
   auto cb = std::make_shared<PyCallback>(std::move(fn));
-  return lx::events::add_observer([cb](const std::shared_ptr<const EvalEvent>& ev) {
+  int handle = lx::events::add_observer([cb](const std::shared_ptr<const EvalEvent>& ev) {
     nb::gil_scoped_acquire gil;
     try {
       cb->fn(std::const_pointer_cast<EvalEvent>(ev));
@@ -118,6 +130,24 @@ int add_python_observer(nb::object fn, bool nodes = true) {
     } catch (const std::exception&) {
     }
   }, nodes);
+  python_observers.insert(handle);
+  return handle;
+}
+
+bool remove_python_observer(int handle) {
+  python_observers.erase(handle);
+  return lx::events::remove_observer(handle);
+}
+
+// Registered with Python's atexit, which runs before modules are torn down: the
+// Python objects held by C++ statics are released while the interpreter can still
+// free them, so nothing they reach survives finalisation.
+void release_at_exit() {
+  interpreter_exiting = true;
+  for (int h : python_observers) lx::events::remove_observer(h);
+  python_observers.clear();
+  for (auto& [key, idx] : frame_cache) Py_DECREF(key.first);
+  frame_cache.clear();
 }
 
 /// `with graph.collect_events() as log:` gathers the events of its block in log.events.
@@ -204,6 +234,7 @@ void init_graph(nb::module_& m) {
     lumex_dir = path + "/";
   }
   lx::sites::set_provider(&python_site);
+  nb::module_::import_("atexit").attr("register")(nb::cpp_function(&release_at_exit));
 
   m.def("export_to_dot",
         [](nb::handle file, nb::args args, nb::kwargs kwargs) {
@@ -399,7 +430,7 @@ Nothing is evaluated.)");
         "``nodes=False`` events may come without their graph (``event.nodes`` "
         "empty; counts, bytes, times and the trigger are there), which makes "
         "observing cheap: the graph is copied only when some observer wants it.");
-  g.def("remove_observer", &lx::events::remove_observer, "handle"_a,
+  g.def("remove_observer", &remove_python_observer, "handle"_a,
         "Stop calling the observer that add_observer returned ``handle`` for.");
   nb::class_<EventLog>(g, "EventLog", "The events collected by collect_events().")
       .def_ro("events", &EventLog::events)
@@ -414,7 +445,7 @@ Nothing is evaluated.)");
         return nb::borrow(self);
       })
       .def("__exit__", [](EventLog& log, nb::args) {
-        lx::events::remove_observer(log.handle);
+        remove_python_observer(log.handle);
         log.handle = 0;
       })
       .def("__len__", [](EventLog& log) { return nb::len(log.events); })

@@ -85,7 +85,10 @@ array update_value(const array& a, nb::handle v) {
 struct ArrayAt {
   array a;
   nb::object idx;
-  array apply(nb::handle v, AtUpdate how) const {
+  // `name` is the method as the graph view shows it (at[].add), not the scatter or
+  // slice_update primitive behind it.
+  array apply(nb::handle v, AtUpdate how, const char* name) const {
+    lx::sites::PublicOp tag(name);
     if (!idx.is_valid()) {  // a.at without [idx]; a.at[None] is a valid index
       throw nb::value_error("Indices are not set: use a.at[indices].");
     }
@@ -130,22 +133,22 @@ void init_indexing(nb::module_& m) {
       .def("__getitem__",
            [](const ArrayAt& self, nb::object idx) { return ArrayAt{self.a, idx}; },
            "index"_a.none())
-      .def("add", [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::add); },
+      .def("add", [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::add, "at[].add"); },
            "value"_a)
       .def("subtract",
-           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::subtract); },
+           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::subtract, "at[].subtract"); },
            "value"_a)
       .def("multiply",
-           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::multiply); },
+           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::multiply, "at[].multiply"); },
            "value"_a)
       .def("divide",
-           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::divide); },
+           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::divide, "at[].divide"); },
            "value"_a)
       .def("maximum",
-           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::maximum); },
+           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::maximum, "at[].maximum"); },
            "value"_a)
       .def("minimum",
-           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::minimum); },
+           [](const ArrayAt& s, nb::handle v) { return s.apply(v, AtUpdate::minimum, "at[].minimum"); },
            "value"_a);
   cls.attr("at") = nb::module_::import_("builtins").attr("property")(nb::cpp_function(
       [](const array& a) { return ArrayAt{a, nb::object()}; }, nb::is_method()));

@@ -4,7 +4,6 @@
 
 #include "common.h"
 #include "engine/ops.h"
-#include "engine/ops/masked_matmul.h"
 
 using namespace lx;
 
