@@ -5,8 +5,9 @@
 fused group drawn as a container, and the steps a replay runs, where each group is one
 ``fused`` node. Every node keeps the line that created it. Elementwise ops that fusion
 left on their own are listed with the engine's reason (``_CompiledGraph.traced_steps``).
-lumex's compile has one pass, fusion: it replays the trace otherwise as recorded (no
-simplification pass), and the view says so.
+compile's passes run in order: simplification (equal scalar constants merged, common
+subexpressions computed once; ``_CompiledGraph.merged``), then fusion. The trace view marks
+the values simplification merged away; the replay view leaves them out.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ class CompiledView(LiveView):
             for o, was in flags:
                 o._initialized = was
         self.steps = graph.traced_steps()
+        # (dropped value id, id of the value used instead, why): simplification's account.
+        self.merged = graph.merged()
         self.num_replayed = graph.num_nodes
         outputs = graph.traced_outputs
         snapshot = mx.graph.nodes(*outputs)
@@ -165,6 +168,10 @@ class CompiledView(LiveView):
             n = nodes.get(item["key"])
             if n is not None:
                 nodes[item["key"]] = replace(n, params={**n.params, "not fused": item["reason"]})
+        for dropped, _, why in self.merged:
+            n = nodes.get(str(dropped))
+            if n is not None:
+                nodes[str(dropped)] = replace(n, params={**n.params, "simplified away": why})
         return Graph(nodes, list(self.graph.edges))
 
     @staticmethod
@@ -180,6 +187,8 @@ class CompiledView(LiveView):
             last = g["keys"][-1]
             for key in g["keys"]:
                 into[key] = last
+        for dropped, kept, _ in self.merged:  # drawn as the value computed instead
+            into[str(dropped)] = into.get(str(kept), str(kept))
         for key, n in self.graph.nodes.items():
             if key in into and into[key] != key:
                 continue
@@ -204,11 +213,15 @@ class CompiledView(LiveView):
         once = (f" {len(self.once)} more ops read no input or state: they are not replay steps "
                 f"but constants of the trace that every replay reads (boxed 'trace constants')."
                 if self.once else "")
+        dropped = {i for i, _, _ in self.merged}
+        cse = sum(1 for _, outs, *_ in self.steps if outs[0] in dropped)
+        consts = len(dropped - {o for _, outs, *_ in self.steps for o in outs})
         return (f"{self.name}: traced {traced} ops; a replay runs {self.num_replayed} steps: "
                 f"{len(self.groups)} fused kernels doing {fused_ops} ops, "
-                f"{traced - fused_ops} ops on their own.{once} Passes: fusion (chains of float32 "
-                f"elementwise ops, one pass over memory); lumex's compile has no "
-                f"simplification pass, so the rest runs as traced.")
+                f"{traced - fused_ops - cse} ops on their own.{once} Passes: simplification "
+                f"({cse} repeated ops computed once, {consts} equal scalar constants merged; "
+                f"marked 'simplified away'), then fusion (chains of float32 elementwise ops, "
+                f"one pass over memory).")
 
     def tables_html(self) -> str:
         rows = "".join(f"<tr><td>#{g['index'] + 1}</td><td>{esc(' → '.join(g['ops']))}</td>"

@@ -39,9 +39,23 @@ def test_xray_boxes_a_fused_chain_and_says_why_the_rest_was_left_out():
     fused = [n for n in after["nodes"] if "fused #1" in n["title"]]
     assert len(fused) == 1 and fused[0]["info"]["params"].startswith("ops=exp → multiply → add")
     assert "traced 12 ops" in xr.summary()
-    assert "no simplification pass" in xr.summary()
+    assert "0 repeated ops computed once" in xr.summary()
     html = xr._repr_mimebundle_()["text/html"]
     assert "data:image/svg+xml;base64," in html and "elementwise ops not fused, and why" in html
+
+
+def test_xray_marks_what_simplification_merged_and_the_replay_leaves_it_out():
+    def f(x):
+        return mx.sin(x) * 3.0 + mx.sin(x) * 3.0
+
+    xr = show_compiled(f, mx.ones((4,)))
+    assert "2 repeated ops computed once, 1 equal scalar constants merged" in xr.summary()
+    before = xr.before.to_json()
+    marked = [n for n in before["nodes"] if "simplified away" in n["info"].get("params", "")]
+    assert len(marked) == 2
+    after = xr.after.to_json()
+    assert len(after["nodes"]) < len(before["nodes"])
+    assert not any("simplified away" in n["info"].get("params", "") for n in after["nodes"])
 
 
 def test_xray_of_a_compiled_training_step_leaves_the_state_alone():

@@ -183,7 +183,9 @@ void write_dot(std::ostream& os, const std::vector<array>& outputs,
           return;
         }
         auto pid = reinterpret_cast<uintptr_t>(x.primitive_ptr().get());
-        os << "{ " << pid << " [label =\"" << x.primitive().name();
+        // A fused node prints under MLX's name for it (CompiledExpMultiply...).
+        auto fused = dynamic_cast<const Fused*>(&x.primitive());
+        os << "{ " << pid << " [label =\"" << (fused ? fused->label() : x.primitive().name());
         if (annotated) {
           auto ps = x.primitive().params();
           if (!ps.empty()) {

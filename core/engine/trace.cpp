@@ -59,6 +59,13 @@ std::vector<array> tape_between(const std::unordered_set<uint64_t>& sources,
   return tape;
 }
 
+namespace {
+thread_local uint64_t shape_read_count = 0;
+}  // namespace
+
+void note_shape_read() { ++shape_read_count; }
+uint64_t shape_reads() { return shape_read_count; }
+
 std::vector<array> primitive_outputs(const array& node) {
   return node.siblings().empty() ? std::vector<array>{node} : node.outputs();
 }

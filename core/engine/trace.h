@@ -23,4 +23,10 @@ std::vector<array> tape_between(const std::unordered_set<uint64_t>& sources,
 /// All outputs of the primitive that computes `node` (just `node` if it is alone).
 std::vector<array> primitive_outputs(const array& node);
 
+/// Ops that turn an input's shape into a value (mean's element count) call this
+/// while a transform traces; a shapeless compile does not resize such a trace.
+void note_shape_read();
+/// How many times note_shape_read ran on this thread.
+uint64_t shape_reads();
+
 }  // namespace lumex::core::detail

@@ -5,6 +5,7 @@
 
 #include "engine/ops.h"
 #include "engine/primitives.h"
+#include "engine/trace.h"
 #include "engine/utils.h"
 
 namespace lumex::core {
@@ -86,6 +87,7 @@ Dtype accumulate_dtype(Dtype d) {
 }
 
 size_t reduced_size(const array& a, const std::vector<int>& axes) {
+  if (array::in_tracing()) detail::note_shape_read();
   size_t n = 1;
   for (int ax : axes) n *= static_cast<size_t>(a.shape(ax));
   return n;

@@ -71,7 +71,7 @@ array reshape(const array& a, Shape shape, StreamOrDevice s) {
   }
   if (shape == a.shape()) return a;
   auto st = to_stream(s);
-  return array(shape, a.dtype(), std::make_shared<Reshape>(st, shape), {a});
+  return array(shape, a.dtype(), std::make_shared<Reshape>(st, shape, infer), {a});
 }
 
 array transpose(const array& a, std::vector<int> axes, StreamOrDevice s) {

@@ -59,6 +59,12 @@ class Primitive {
   virtual std::vector<std::pair<std::string, std::string>> params() const {
     return {};
   }
+  /// The output shapes for inputs shaped other than when the node was made (a
+  /// shapeless compile's replay). Empty when the class cannot tell: the caller then
+  /// traces again. Throws std::invalid_argument for inputs the op would reject.
+  virtual std::vector<Shape> output_shapes(const std::vector<array>& inputs) const {
+    return {};
+  }
   /// True if `other` computes the same function (for merging common subgraphs):
   /// by default the same class reporting the same name and parameters; classes
   /// override it to compare their fields directly.

@@ -54,6 +54,18 @@ std::vector<array> Elementwise::vjp(const std::vector<array>& primals,
   return vjps;
 }
 
+std::vector<Shape> Elementwise::output_shapes(const std::vector<array>& inputs) const {
+  // Inputs that no longer broadcast: a new trace raises the op's own error (or
+  // works, where a traced constant had the old size).
+  Shape shape = inputs[0].shape();
+  try {
+    for (size_t k = 1; k < inputs.size(); ++k) shape = broadcast_shapes(shape, inputs[k].shape());
+  } catch (const std::invalid_argument&) {
+    return {};
+  }
+  return {shape};
+}
+
 std::pair<std::vector<array>, std::vector<int>> Elementwise::vmap(
     const std::vector<array>& inputs, const std::vector<int>& axes) {
   return {{apply(align_batched(inputs, axes, stream()))}, {0}};

@@ -12,6 +12,7 @@ class Elementwise : public UnaryPrimitive {
  public:
   using UnaryPrimitive::UnaryPrimitive;
   LUMEX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
   /// The op on new inputs (for vmap); inputs keep the primitive's input dtypes.
   virtual array apply(const std::vector<array>& in) const = 0;
   /// d(out)/d(input i) for each input, broadcastable to the output; an empty
@@ -168,6 +169,9 @@ class AsType : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(AsType)
   LUMEX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override {
+    return {inputs[0].shape()};
+  }
   Dtype dtype() const { return dtype_; }
   std::vector<std::pair<std::string, std::string>> params() const override {
     return {{"dtype", param_text(dtype_)}};

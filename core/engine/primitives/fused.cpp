@@ -5,6 +5,7 @@
 #include "engine/autodiff.h"
 #include "engine/ops.h"
 #include "engine/primitives.h"
+#include "engine/utils.h"
 #include "engine/primitives/params.h"
 #include "engine/vmap.h"
 
@@ -86,14 +87,42 @@ std::shared_ptr<Primitive> Fused::from_params(Stream s, const PrimitiveParams& p
   return std::make_shared<Fused>(s, num_inputs, std::move(steps));
 }
 
+std::vector<Shape> Fused::output_shapes(const std::vector<array>& inputs) const {
+  // The kernel reads each input densely at the result's shape, or as one element.
+  Shape shape = inputs[0].shape();
+  try {
+    for (auto& in : inputs) shape = broadcast_shapes(shape, in.shape());
+  } catch (const std::invalid_argument&) {
+    return {};  // as Elementwise: a new trace decides
+  }
+  for (auto& in : inputs) {
+    if (in.size() != 1 && in.shape() != shape) return {};
+  }
+  for (auto& s : steps_) {
+    if (s.op == Op::broadcast) return {};  // its target is a traced shape
+  }
+  return {shape};
+}
+
+std::string Fused::label() const {
+  std::string out = "Compiled";
+  for (auto& s : steps_) out += s.prim->name();
+  return out;
+}
+
 array Fused::expand(const std::vector<array>& inputs) const {
   std::vector<array> regs(inputs);
   regs.resize(num_inputs_ + steps_.size(), inputs[0]);
   for (auto& s : steps_) {
     std::vector<array> ins{regs[s.a]};
     if (FusedStep::is_binary(s.op)) ins.push_back(regs[s.b]);
-    auto shape = ins[0].shape();
-    if (ins.size() == 2 && ins[1].size() > ins[0].size()) shape = ins[1].shape();
+    // Only a broadcast's result shape is its own; the others follow their inputs
+    // (which a shapeless replay may have resized).
+    Shape shape = s.shape;
+    if (s.op != Op::broadcast) {
+      shape = ins[0].shape();
+      if (ins.size() == 2) shape = broadcast_shapes(shape, ins[1].shape());
+    }
     regs[s.out] = array(shape, float32, s.prim, ins);
   }
   return regs[steps_.back().out];

@@ -15,7 +15,7 @@ namespace lumex::core {
   X(negative, Negative, 1) X(abs, Abs, 1) X(square, Square, 1) X(sqrt, Sqrt, 1) \
   X(rsqrt, Rsqrt, 1) X(exp, Exp, 1) X(log, Log, 1) X(sin, Sin, 1)               \
   X(cos, Cos, 1) X(tanh, Tanh, 1) X(sigmoid, Sigmoid, 1) X(erf, Erf, 1)         \
-  X(expm1, Expm1, 1) X(log1p, Log1p, 1)
+  X(expm1, Expm1, 1) X(log1p, Log1p, 1) X(broadcast, Broadcast, 1)
 
 /// One step of a fused program: `op` on registers a (and b), result in register
 /// `out`. Registers 0..num_inputs-1 hold the inputs.
@@ -27,8 +27,10 @@ struct FusedStep {
   static bool is_binary(Op op);
   Op op;
   int a, b, out;
-  /// The original primitive, to rebuild the unfused graph for transforms.
+  /// The original primitive and its result's shape, to rebuild the unfused graph
+  /// for transforms.
   std::shared_ptr<Primitive> prim;
+  Shape shape;
 };
 
 /// Inputs: float32 arrays of the output's shape, or single elements. Evaluates
@@ -40,6 +42,7 @@ class Fused : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Fused)
   LUMEX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
   /// ops (names in order), inputs (how many) and args (each step's registers a, b;
   /// b = -1 for a unary op; step j writes register inputs + j).
   LUMEX_PARAMS
@@ -47,6 +50,9 @@ class Fused : public UnaryPrimitive {
 
   /// Maps an elementwise primitive to its fused op; false if it cannot be fused.
   static bool fusable(const Primitive& p, FusedStep::Op& op);
+  /// MLX's name for such a node: "Compiled" and the fused primitives' names in
+  /// order (what export_to_dot prints).
+  std::string label() const;
 
  private:
   /// The fused ops rebuilt as ordinary graph nodes on `inputs`.

@@ -106,6 +106,21 @@ Rules AddMM::vmap(const std::vector<array>& inputs, const std::vector<int>& axes
   return {{add(multiply(alpha, prod, s), multiply(beta, c, s), s)}, {0}};
 }
 
+std::vector<Shape> Matmul::output_shapes(const std::vector<array>& inputs) const {
+  const auto& a = inputs[0].shape();
+  const auto& b = inputs[1].shape();
+  if (a.size() < 2 || b.size() < 2) return {};
+  if (a.back() != b[b.size() - 2]) {
+    throw std::invalid_argument(msg("[matmul] Last dimension of first input with shape ",
+                                    shape_str(a), " must match second to last dimension of"
+                                    " second input with shape ", shape_str(b), "."));
+  }
+  auto shape = broadcast_shapes(Shape(a.begin(), a.end() - 2), Shape(b.begin(), b.end() - 2));
+  shape.push_back(a[a.size() - 2]);
+  shape.push_back(b.back());
+  return {shape};
+}
+
 std::shared_ptr<Primitive> AddMM::from_params(Stream s, const PrimitiveParams& params) {
   ParamReader r("AddMM", params);
   return std::make_shared<AddMM>(s, r.real("alpha"), r.real("beta"));

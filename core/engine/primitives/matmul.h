@@ -16,6 +16,7 @@ class Matmul : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Matmul)
   LUMEX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
 };
 
 /// out = alpha * (a @ b) + beta * c. Inputs c (broadcast to the output shape), a, b,

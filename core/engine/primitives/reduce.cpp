@@ -433,6 +433,12 @@ bool Scan::is_equivalent(const Primitive& other) const {
          o.inclusive_ == inclusive_;
 }
 
+std::vector<Shape> Reduce::output_shapes(const std::vector<array>& inputs) const {
+  Shape shape = inputs[0].shape();
+  for (int ax : axes_) shape[ax] = 1;
+  return {shape};
+}
+
 LUMEX_REGISTER_VARIANTS(Reduce, kReduceNames);
 LUMEX_REGISTER_VARIANTS(ArgReduce, kArgReduceNames);
 LUMEX_REGISTER_PRIMITIVE(Median);

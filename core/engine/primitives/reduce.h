@@ -17,6 +17,7 @@ class Reduce : public UnaryPrimitive {
   LUMEX_EVAL
   const char* name() const override;
   LUMEX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
   LUMEX_VARIANT_PARAMS
   bool is_equivalent(const Primitive& other) const override;
   Type type() const { return type_; }

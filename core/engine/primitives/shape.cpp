@@ -25,6 +25,44 @@ std::shared_ptr<Primitive> Reshape::from_params(Stream s, const PrimitiveParams&
   return std::make_shared<Reshape>(s, r.tuple<Shape>("shape"));
 }
 
+std::vector<Shape> Broadcast::output_shapes(const std::vector<array>& inputs) const {
+  // The target is a traced shape: it holds while the input still broadcasts to it;
+  // otherwise a new trace decides (an op's implicit broadcast follows the new sizes,
+  // broadcast_to raises).
+  try {
+    if (broadcast_shapes(inputs[0].shape(), shape_) == shape_) return {shape_};
+  } catch (const std::invalid_argument&) {
+  }
+  return {};
+}
+
+std::vector<Shape> Reshape::output_shapes(const std::vector<array>& inputs) const {
+  const auto& in = inputs[0];
+  int64_t known = 1;
+  for (size_t i = 0; i < shape_.size(); ++i) {
+    if (static_cast<int>(i) != inferred_) known *= shape_[i];
+  }
+  Shape shape = shape_;
+  if (inferred_ >= 0 && known > 0 && static_cast<int64_t>(in.size()) % known == 0) {
+    shape[inferred_] = static_cast<int64_t>(in.size()) / known;
+  } else if (inferred_ >= 0 || known != static_cast<int64_t>(in.size())) {
+    // A fixed target read from the traced shape (a squeeze, x.reshape(n * m)) says
+    // nothing about other sizes: trace again. Only a -1 that does not divide fails.
+    if (inferred_ < 0) return {};
+    auto asked = shape_;
+    asked[inferred_] = -1;
+    throw std::invalid_argument(msg("[reshape] Cannot reshape array of size ", in.size(),
+                                    " into shape ", shape_str(asked), "."));
+  }
+  return {shape};
+}
+
+std::vector<Shape> Transpose::output_shapes(const std::vector<array>& inputs) const {
+  Shape shape;
+  for (int ax : axes_) shape.push_back(inputs[0].shape()[ax]);
+  return {shape};
+}
+
 std::vector<std::pair<std::string, std::string>> Transpose::params() const {
   return {{"axes", param_text(axes_)}};
 }

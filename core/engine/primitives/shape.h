@@ -13,6 +13,7 @@ class Broadcast : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Broadcast)
   LUMEX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
   LUMEX_PARAMS
   const Shape& shape() const { return shape_; }
 
@@ -23,14 +24,19 @@ class Broadcast : public UnaryPrimitive {
 /// A view when the input layout allows it, a row-major copy otherwise.
 class Reshape : public UnaryPrimitive {
  public:
-  Reshape(Stream s, Shape shape) : UnaryPrimitive(s), shape_(std::move(shape)) {}
+  /// `inferred`: the axis the caller gave as -1 (its size follows from the input's
+  /// size on a shapeless replay), or -1.
+  Reshape(Stream s, Shape shape, int inferred = -1)
+      : UnaryPrimitive(s), shape_(std::move(shape)), inferred_(inferred) {}
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Reshape)
   LUMEX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
   LUMEX_PARAMS
 
  private:
   Shape shape_;
+  int inferred_;
 };
 
 /// A strided view.
@@ -41,6 +47,7 @@ class Transpose : public UnaryPrimitive {
   LUMEX_EVAL
   LUMEX_DEFINE_NAME(Transpose)
   LUMEX_TRANSFORM_RULES
+  std::vector<Shape> output_shapes(const std::vector<array>& inputs) const override;
   LUMEX_PARAMS
   const std::vector<int>& axes() const { return axes_; }
 

@@ -540,12 +540,12 @@ class _Compiled:
         self._cache = collections.OrderedDict()
 
     @staticmethod
-    def _signature(tree):
-        # Arrays count by shape and dtype; constants (as MLX: numbers, strings and
-        # None, which the trace bakes in) by value.
+    def _signature(tree, shapeless=False):
+        # Arrays count by shape (by rank when shapeless) and dtype; constants (as MLX:
+        # numbers, strings and None, which the trace bakes in) by value.
         def sig(x):
             if isinstance(x, _array):
-                return ("array", tuple(x.shape), x.dtype)
+                return ("array", x.ndim if shapeless else tuple(x.shape), x.dtype)
             if x is not None and not isinstance(x, (int, float, str)):
                 raise ValueError(
                     "[compile] Function arguments must be trees of arrays or constants "
@@ -561,19 +561,20 @@ class _Compiled:
         call_tree = (args, kwargs)
         slots_in = _slots(self._state_in)
         state_in = [slot.get() for slot in slots_in]
-        key = (self._signature(call_tree),
-               tuple((tuple(x.shape), x.dtype) for x in state_in))
-        entry = self._cache.get(key)
-        if entry is None:
-            entry = self._trace(call_tree, slots_in, state_in)
-            self._cache[key] = entry
-            while len(self._cache) > _COMPILE_CACHE_SIZE:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        graph, n_out, out_tree, n_state_out = entry
+        state_key = tuple((tuple(x.shape), x.dtype) for x in state_in)
         inputs = [x for x in _leaves(call_tree) if isinstance(x, _array)] + state_in
-        results = graph.replay(inputs)
+        results = None
+        if self._shapeless:
+            # One trace per rank and dtype, resized on replay; a trace with a step
+            # that cannot be resized is traced again for these exact shapes.
+            key = (self._signature(call_tree, True), state_key)
+            entry = self._entry(key, call_tree, slots_in, state_in)
+            results = entry[0].replay_shapeless(inputs)
+        if results is None:
+            key = (self._signature(call_tree), state_key)
+            entry = self._entry(key, call_tree, slots_in, state_in)
+            results = entry[0].replay(inputs)
+        _, n_out, out_tree, n_state_out = entry
         slots_out = _slots(self._state_out)
         if len(slots_out) != n_state_out:
             # The declared output state changed shape: trace again.
@@ -582,6 +583,17 @@ class _Compiled:
         for slot, value in zip(slots_out, results[n_out:]):
             slot.put(value)
         return _fill(out_tree, results[:n_out]) if out_tree is not None else None
+
+    def _entry(self, key, call_tree, slots_in, state_in):
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._trace(call_tree, slots_in, state_in)
+            self._cache[key] = entry
+            while len(self._cache) > _COMPILE_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return entry
 
     def _traced(self, *args, **kwargs):
         """A fresh trace of this call, not cached, that leaves the state as it was (the
@@ -641,8 +653,10 @@ def compile(fun, inputs=None, outputs=None, shapeless=False):
         inputs (tree | None): Arrays the function reads implicitly, for
             example ``mx.random.state`` or a model's parameters.
         outputs (tree | None): Arrays the function updates implicitly.
-        shapeless (bool): Accepted for MLX compatibility; lumex traces again
-            when shapes change, which gives the same results.
+        shapeless (bool): Trace once per rank and dtype of the inputs and
+            resize that trace for other sizes (MLX's shapeless compile). Shapes
+            the function read while tracing stay as traced, as in MLX; a trace
+            holding an op lumex cannot resize is traced again for the new shapes.
 
     Returns:
         Callable: The compiled function.

@@ -1,6 +1,7 @@
 // Thin bindings of the function transforms over flat lists of arrays. The
 // Python layer (lumex/_transforms.py) handles trees, argnums and caching.
 #include <nanobind/stl/function.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/shared_ptr.h>
 
 #include <unordered_set>
@@ -79,6 +80,8 @@ void init_transforms(nb::module_& m) {
   nb::class_<lx::CompiledGraph>(m, "_CompiledGraph")
       .def(nb::init<const lx::ArrayFun&, const Arrays&>(), "fun"_a, "inputs"_a)
       .def("replay", &lx::CompiledGraph::replay, "inputs"_a)
+      .def("replay_shapeless", &lx::CompiledGraph::replay_shapeless, "inputs"_a,
+           "replay for inputs of other sizes; None when the trace cannot be resized.")
       .def_prop_ro("num_nodes", &lx::CompiledGraph::num_nodes)
       .def("traced_steps",
            [](const lx::CompiledGraph& g) {
@@ -92,6 +95,14 @@ void init_transforms(nb::module_& m) {
            },
            "(op, output ids, input ids, fused group or -1, why it was left out) per "
            "traced step, before fusion.")
+      .def("merged",
+           [](const lx::CompiledGraph& g) {
+             std::vector<std::tuple<uint64_t, uint64_t, std::string>> out;
+             for (auto& m : g.merged()) out.emplace_back(m.id, m.into, m.reason);
+             return out;
+           },
+           "(value id, id of the value used instead, why) per value the simplification "
+           "pass merged into an equal one.")
       .def_prop_ro("traced_outputs", &lx::CompiledGraph::traced_outputs)
       .def_prop_ro("placeholders", &lx::CompiledGraph::placeholders);
   m.def("_compile_enabled", &lx::compile_enabled);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/backend/cpu/copy.h"
+#include "engine/backend/cpu/kernel_utils.h"
 #include "engine/backend/cpu/parallel.h"
 #include "engine/backend/cpu/parallel_strided.h"
 #include "engine/backend/cpu/simd_math.h"
@@ -54,6 +55,7 @@ LUMEX_CLONES void simple_unary_block(Op op, const float* a, float* out, size_t n
     case Op::square: for (size_t i = 0; i < n; ++i) out[i] = a[i] * a[i]; break;
     case Op::sqrt: for (size_t i = 0; i < n; ++i) out[i] = std::sqrt(a[i]); break;
     case Op::rsqrt: for (size_t i = 0; i < n; ++i) out[i] = 1.0f / std::sqrt(a[i]); break;
+    case Op::broadcast: std::copy(a, a + n, out); break;
     default: break;
   }
 }
@@ -79,7 +81,16 @@ void unary_block(Op op, const float* a, bool sa, float* out, size_t n) {
 }  // namespace
 
 void Fused::eval_cpu(const std::vector<array>& inputs, array& out) {
-  out.set_data(allocator::malloc(out.nbytes()));
+  // An input nothing else can see may hold the result: every step reads element i
+  // of a block before the last step writes element i of it.
+  auto donor = std::find_if(inputs.begin(), inputs.end(), [&](const array& in) {
+    return in.size() != 1 && cpu::is_donatable(in, out);
+  });
+  if (donor != inputs.end()) {
+    out.copy_shared_buffer(*donor);
+  } else {
+    out.set_data(allocator::malloc(out.nbytes()));
+  }
   size_t n = out.size();
   // Inputs are read densely: anything strided gets a contiguous copy first.
   std::vector<array> dense;
