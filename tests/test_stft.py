@@ -52,6 +52,16 @@ def np_istft(S, n_fft, hop=None, window=None, center=True, norm="backward", ones
     return y[..., start:stop]
 
 
+def lumex_args(kw):
+    """The reference's keywords as lumex's: hop -> hop_length, windows as arrays."""
+    args = dict(kw)
+    if "hop" in args:
+        args["hop_length"] = args.pop("hop")
+    if "window" in args:
+        args["window"] = mx.array(args["window"])
+    return args
+
+
 X = RNG.normal(size=(2, 50)).astype(np.float32)
 HANN = np.hanning(16).astype(np.float32)
 
@@ -63,11 +73,7 @@ HANN = np.hanning(16).astype(np.float32)
     dict(n_fft=16, pad_mode="edge"), dict(n_fft=16, norm="ortho"), dict(n_fft=16, norm="forward"),
     dict(n_fft=16, onesided=False), dict(n_fft=15), dict(n_fft=7, hop=3)])
 def test_stft_matches_reference(kw):
-    args = dict(kw)
-    if "hop" in args:
-        args["hop_length"] = args.pop("hop")
-    if "window" in args:
-        args["window"] = mx.array(args["window"])
+    args = lumex_args(kw)
     got = mx.fft.stft(mx.array(X), **args)
     want = np_stft(X.astype(np.float64), **kw)
     assert got.dtype == mx.complex64 and got.shape == want.shape
@@ -101,11 +107,7 @@ def test_stft_input_kinds():
     dict(n_fft=16, hop=4, center=False), dict(n_fft=18)])
 def test_istft_matches_reference(kw):
     S = np.array(mx.fft.stft(mx.array(X), n_fft=16, hop_length=4, window=mx.array(HANN)))
-    args = dict(kw)
-    if "hop" in args:
-        args["hop_length"] = args.pop("hop")
-    if "window" in args:
-        args["window"] = mx.array(args["window"])
+    args = lumex_args(kw)
     got = mx.fft.istft(mx.array(S), **args)
     want = np_istft(S.astype(np.complex128), **kw)
     assert got.dtype == mx.float32 and got.shape == want.shape

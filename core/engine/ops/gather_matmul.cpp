@@ -65,6 +65,38 @@ array gather_mm(const array& a, const array& b, const std::optional<array>& lhs_
                 astype(pick(b, ri, out_batch, s), out_type, s), s);
 }
 
+namespace {
+
+/// x[lhs] and w[rhs] for the quantized gathers, with what picking w's companions
+/// (scales, biases) needs.
+struct Gathered {
+  array xs, ws, ri;
+  Shape out_batch;
+};
+Gathered gather_operands(const char* op, const array& x, const array& w,
+                         const std::optional<array>& lhs_indices,
+                         const std::optional<array>& rhs_indices, const Stream& s) {
+  if (x.ndim() < 2 || w.ndim() < 2) fail(op, "Arrays must have at least 2 dimensions.");
+  auto li = indices_or_all(lhs_indices, x, op, s);
+  auto ri = indices_or_all(rhs_indices, w, op, s);
+  Shape out_batch = broadcast_shapes(li.shape(), ri.shape());
+  return {pick(x, li, out_batch, s), pick(w, ri, out_batch, s), ri, out_batch};
+}
+
+/// f(), with an invalid_argument from the op it calls reported under `op`'s name.
+template <typename F>
+array under_name(const char* op, F&& f) {
+  try {
+    return f();
+  } catch (const std::invalid_argument& e) {
+    std::string msg = e.what();
+    auto close = msg.find("] ");
+    fail(op, close == std::string::npos ? msg : msg.substr(close + 2));
+  }
+}
+
+}  // namespace
+
 array gather_qmm(const array& x, const array& w, const array& scales,
                  const std::optional<array>& biases, const std::optional<array>& lhs_indices,
                  const std::optional<array>& rhs_indices, bool transpose,
@@ -72,23 +104,13 @@ array gather_qmm(const array& x, const array& w, const array& scales,
                  const std::string& mode, StreamOrDevice sd) {
   const char* op = "gather_qmm";
   auto s = to_stream(sd);
-  if (x.ndim() < 2 || w.ndim() < 2) fail(op, "Arrays must have at least 2 dimensions.");
-  auto li = indices_or_all(lhs_indices, x, op, s);
-  auto ri = indices_or_all(rhs_indices, w, op, s);
-  Shape out_batch = broadcast_shapes(li.shape(), ri.shape());
-  auto xs = pick(x, li, out_batch, s);
-  auto ws = pick(w, ri, out_batch, s);
-  auto ss = pick(scales, ri, out_batch, s);
+  auto g = gather_operands(op, x, w, lhs_indices, rhs_indices, s);
+  auto ss = pick(scales, g.ri, g.out_batch, s);
   std::optional<array> bs;
-  if (biases) bs = pick(*biases, ri, out_batch, s);
-  try {
-    return quantized_matmul(xs, ws, ss, bs, transpose, group_size, bits, mode, s);
-  } catch (const std::invalid_argument& e) {
-    // Report the error under this op's name.
-    std::string msg = e.what();
-    auto close = msg.find("] ");
-    fail(op, close == std::string::npos ? msg : msg.substr(close + 2));
-  }
+  if (biases) bs = pick(*biases, g.ri, g.out_batch, s);
+  return under_name(op, [&] {
+    return quantized_matmul(g.xs, g.ws, ss, bs, transpose, group_size, bits, mode, s);
+  });
 }
 
 array gather_qqmm(const array& x, const array& w, const std::optional<array>& scales,
@@ -99,24 +121,15 @@ array gather_qqmm(const array& x, const array& w, const std::optional<array>& sc
                   const std::optional<array>& global_scale_w, StreamOrDevice sd) {
   const char* op = "gather_qqmm";
   auto s = to_stream(sd);
-  if (x.ndim() < 2 || w.ndim() < 2) fail(op, "Arrays must have at least 2 dimensions.");
-  auto li = indices_or_all(lhs_indices, x, op, s);
-  auto ri = indices_or_all(rhs_indices, w, op, s);
-  Shape out_batch = broadcast_shapes(li.shape(), ri.shape());
-  auto xs = pick(x, li, out_batch, s);
-  auto ws = pick(w, ri, out_batch, s);
+  auto g = gather_operands(op, x, w, lhs_indices, rhs_indices, s);
   std::optional<array> ss;
   if (scales) {
     if (scales->ndim() < 2) fail(op, "The scales must have at least 2 dimensions.");
-    ss = pick(*scales, ri, out_batch, s);
+    ss = pick(*scales, g.ri, g.out_batch, s);
   }
-  try {
-    return qqmm(xs, ws, ss, group_size, bits, mode, global_scale_x, global_scale_w, s);
-  } catch (const std::invalid_argument& e) {
-    std::string msg = e.what();
-    auto close = msg.find("] ");
-    fail(op, close == std::string::npos ? msg : msg.substr(close + 2));
-  }
+  return under_name(op, [&] {
+    return qqmm(g.xs, g.ws, ss, group_size, bits, mode, global_scale_x, global_scale_w, s);
+  });
 }
 
 }  // namespace lumex::core
