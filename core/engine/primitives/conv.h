@@ -51,7 +51,8 @@ class ConvWeightGrad : public UnaryPrimitive {
  public:
   ConvWeightGrad(Stream s, ConvParams p, std::vector<int> kernel)
       : UnaryPrimitive(s), p_(std::move(p)), kernel_(std::move(kernel)) {}
-  LUMEX_EVAL
+  // CPU only: eval_gpu is UnaryPrimitive's, which throws as the no-GPU build does.
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
   LUMEX_DEFINE_NAME(ConvWeightGrad)
   LUMEX_TRANSFORM_RULES
   LUMEX_PARAMS
