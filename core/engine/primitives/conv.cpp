@@ -39,10 +39,17 @@ array input_grad(const array& x, const array& w, const array& g, const ConvParam
   for (int i = 1; i <= sd; ++i) merged.push_back(w.shape(i));
   merged.push_back(O / G);
   auto wt = reshape(transpose(reshape(w, split, s), perm, s), merged, s);
+  // The gradient reads the kernel reversed: reversing the (small) weight here
+  // rather than with `flip` keeps the kernel's taps in memory order.
+  if (!p.flip) {
+    std::vector<int> axes;
+    for (int i = 1; i <= sd; ++i) axes.push_back(i);
+    wt = flip(wt, axes, s);
+  }
 
   ConvParams q;
   q.groups = G;
-  q.flip = !p.flip;
+  q.flip = false;
   for (int i = 0; i < sd; ++i) {
     int L = static_cast<int>(x.shape(i + 1)), T = static_cast<int>(g.shape(i + 1));
     int K = static_cast<int>(w.shape(i + 1));

@@ -219,6 +219,86 @@ void gather_cols(const Geometry& g, Taps& taps, const Phase& ph, const T* xg, in
   }
 }
 
+/// Copies n values, converting to Cx.
+template <typename T, typename Cx>
+inline void copy_as(const T* src, int64_t n, Cx* dst) {
+  if constexpr (std::is_same_v<T, Cx>) {
+    std::memcpy(dst, src, n * sizeof(Cx));
+  } else {
+    for (int64_t i = 0; i < n; ++i) dst[i] = cast<Cx>(src[i]);
+  }
+}
+
+/// True when whole im2col rows can take gather_rows_plain: no input dilation and
+/// no kernel flip.
+bool plain_rows(const ConvParams& p) {
+  if (p.flip) return false;
+  for (int d : p.input_dilation) {
+    if (d != 1) return false;
+  }
+  return true;
+}
+
+/// gather_cols for whole rows [m0, m0 + rows) when plain_rows(p): the output
+/// position advances without divisions, and along the last spatial dim the taps
+/// that fall inside the input are found by two bounds, then copied as one run
+/// when the group is all the channels (else one copy per tap).
+template <typename T, typename Cx>
+void gather_rows_plain(const Geometry& g, const ConvParams& p, const T* xg, int64_t m0,
+                       int64_t rows, Cx* dst) {
+  const int sd = g.sd, last = sd - 1;
+  std::vector<int64_t> t(sd), ko(sd, 0);
+  int64_t n = m0 / g.Tprod;
+  for (int64_t q = m0 % g.Tprod, i = last; i >= 0; --i) {
+    t[i] = q % g.T[i];
+    q /= g.T[i];
+  }
+  const int64_t Kl = g.K[last], Ll = g.L[last], dl = p.kernel_dilation[last];
+  const int64_t seg = Kl * g.Cg, outer = g.Kprod / Kl;
+  const bool runs = dl == 1 && g.Cg == g.C;
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* xn = xg + n * g.Lprod * g.C;
+    const int64_t bl = t[last] * p.stride[last] - p.padding_lo[last];
+    // Taps kx in [lo, hi) of the last dim read inside the input.
+    const int64_t lo = std::min(Kl, bl >= 0 ? 0 : (-bl + dl - 1) / dl);
+    const int64_t hi = Ll - bl <= 0 ? 0 : std::min(Kl, (Ll - bl - 1) / dl + 1);
+    std::fill(ko.begin(), ko.end(), 0);
+    for (int64_t o = 0; o < outer; ++o) {
+      int64_t off = 0;
+      bool inside = hi > lo;
+      for (int i = 0; i < last && inside; ++i) {
+        int64_t q = t[i] * p.stride[i] - p.padding_lo[i] + ko[i] * p.kernel_dilation[i];
+        inside = static_cast<uint64_t>(q) < static_cast<uint64_t>(g.L[i]);
+        off += q * g.xstride[i];
+      }
+      if (!inside) {
+        std::fill(dst, dst + seg, Cx(0));
+      } else {
+        std::fill(dst, dst + lo * g.Cg, Cx(0));
+        const T* src = xn + off + (bl + lo * dl) * g.C;
+        if (runs) {
+          copy_as(src, (hi - lo) * g.C, dst + lo * g.Cg);
+        } else {
+          for (int64_t kx = lo; kx < hi; ++kx) {
+            copy_as(src + (kx - lo) * dl * g.C, g.Cg, dst + kx * g.Cg);
+          }
+        }
+        std::fill(dst + hi * g.Cg, dst + seg, Cx(0));
+      }
+      dst += seg;
+      for (int i = last - 1; i >= 0; --i) {
+        if (++ko[i] < g.K[i]) break;
+        ko[i] = 0;
+      }
+    }
+    for (int i = last; i >= 0; --i) {
+      if (++t[i] < g.T[i]) break;
+      t[i] = 0;
+      if (i == 0) ++n;
+    }
+  }
+}
+
 /// im2col + gemm for the rows of one phase: out (rows, O) with leading dim O,
 /// x row-contiguous in T, w (O, ntaps * Cg) in Cx with leading dim ldw.
 template <typename T, typename Cx>
@@ -241,6 +321,7 @@ void phase_gemm(const Geometry& g, const ConvParams& p, const Phase& ph, const T
   int64_t mb = std::max<int64_t>(1, std::min(M, budget / kb));
   if (nt > 1 && g.G < nt) mb = std::min(mb, std::max<int64_t>(16, (M + nt - 1) / nt));
   const int64_t nblk = (M + mb - 1) / mb, tasks = g.G * nblk;
+  const bool whole_rows = kb == Kc && ph.rows.empty() && plain_rows(p);
   auto run = [&](size_t lo, size_t hi) {
     Scratch cols(static_cast<size_t>(mb * kb) * sizeof(Cx));
     Cx* A = cols.as<Cx>();
@@ -252,7 +333,11 @@ void phase_gemm(const Geometry& g, const ConvParams& p, const Phase& ph, const T
       const T* xg = x + gi * g.Cg;
       for (int64_t k0 = 0; k0 < Kc; k0 += kb) {
         int64_t kw = std::min(kb, Kc - k0);
-        gather_cols(g, taps, ph, xg, m0, rows, k0, kw, A);
+        if (whole_rows) {
+          gather_rows_plain(g, p, xg, m0, rows, A);
+        } else {
+          gather_cols(g, taps, ph, xg, m0, rows, k0, kw, A);
+        }
         gemm<Cx>(false, true, rows, g.Og, kw, Cx(1), A, kw, w + gi * g.Og * ldw + k0, ldw,
                  k0 == 0 ? Cx(0) : Cx(1), out + m0 * g.O + gi * g.Og, g.O);
       }
@@ -414,6 +499,7 @@ void weight_grad_gemm(const Geometry& g, const ConvParams& p, const Cx* x, const
   // block (Og, kw) stays hot while the rows of a slab stream through it.
   const int64_t kb = std::min<int64_t>(Kc, 4096);
   const int64_t mb = std::max<int64_t>(16, (int64_t(1) << 17) / kb);
+  const bool whole_rows = kb == Kc && plain_rows(p);
   Slabs slabs(M, M * Kc * g.O);
   slabs.run(g.O * Kc, dw, [&](int64_t s, Cx* acc) {
     const int64_t lo = slabs.lo(s), hi = slabs.hi(s);
@@ -425,7 +511,11 @@ void weight_grad_gemm(const Geometry& g, const ConvParams& p, const Cx* x, const
         int64_t kw = std::min(kb, Kc - k0);
         for (int64_t m0 = lo; m0 < hi; m0 += mb) {
           int64_t rows = std::min(mb, hi - m0);
-          gather_cols(g, taps, all, x + gi * g.Cg, m0, rows, k0, kw, A);
+          if (whole_rows) {
+            gather_rows_plain(g, p, x + gi * g.Cg, m0, rows, A);
+          } else {
+            gather_cols(g, taps, all, x + gi * g.Cg, m0, rows, k0, kw, A);
+          }
           gemm<Cx>(true, false, g.Og, kw, rows, Cx(1), gy + m0 * g.O + gi * g.Og, g.O, A, kw,
                    Cx(1), acc + gi * g.Og * Kc + k0, Kc);
         }
