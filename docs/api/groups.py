@@ -177,6 +177,16 @@ GROUPS: tuple[Group, ...] = (
         """,
     ),
     group(
+        "export",
+        "Exporting functions",
+        "A traced function saved to a file in MLX's ``.mlxfn`` format and replayed "
+        "without its Python code; files written by MLX import here and, for the "
+        "primitives MLX encodes, the other way round (docs/differences.md).",
+        """
+        export_function import_function exporter FunctionExporter
+        """,
+    ),
+    group(
         "graph",
         "Graph introspection and evaluation events",
         "Look at the lazy engine without evaluating anything: the pending graph, "

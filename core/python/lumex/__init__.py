@@ -25,12 +25,13 @@ __version__ = "0.1.0"
 def _install_python_functions():
     # Parts of lumex.core's namespace written in Python, as in mlx.core: the
     # tree-level transforms over the engine's flat ones, and the .npz half of I/O.
-    from . import core, _io, _transforms
+    from . import core, _export, _io, _transforms
 
     for module, names in (
         (_transforms, ("grad", "value_and_grad", "vjp", "jvp", "vmap", "custom_function",
                        "checkpoint", "compile")),
         (_io, ("load", "savez", "savez_compressed")),
+        (_export, ("export_function", "import_function", "exporter", "FunctionExporter")),
     ):
         for name in names:
             fn = getattr(module, name)

@@ -85,3 +85,4 @@ void init_backends(nb::module_& m);
 void init_distributed(nb::module_& m);
 void init_fast(nb::module_& m);
 void init_quantized(nb::module_& m);
+void init_export(nb::module_& m);

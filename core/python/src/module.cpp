@@ -42,4 +42,5 @@ NB_MODULE(core, m) {
   init_distributed(m);
   init_fast(m);
   init_quantized(m);
+  init_export(m);
 }

@@ -1,0 +1,490 @@
+#include "engine/export.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engine/compile.h"
+#include "engine/eval.h"
+#include "engine/export_format.h"
+#include "engine/ops.h"
+#include "engine/primitives.h"
+#include "engine/trace.h"
+#include "engine/utils.h"
+
+namespace lumex::core {
+
+using detail::ByteReader;
+using detail::ByteWriter;
+
+namespace {
+
+std::string version_string() {
+#ifdef LUMEX_VERSION
+  return std::string("lumex ") + LUMEX_VERSION;
+#else
+  return "lumex";
+#endif
+}
+
+/// Every node the outputs depend on, inputs first: function inputs (by id) and
+/// graph leaves end the walk. Iterative, so long chains are fine.
+std::vector<array> tape_of(const std::vector<array>& outputs,
+                           const std::unordered_set<uint64_t>& inputs) {
+  std::vector<array> tape;
+  std::unordered_set<uint64_t> done;
+  std::vector<std::pair<array, bool>> stack;
+  for (auto it = outputs.rbegin(); it != outputs.rend(); ++it) stack.emplace_back(*it, false);
+  while (!stack.empty()) {
+    auto [a, expanded] = std::move(stack.back());
+    stack.pop_back();
+    if (done.count(a.id())) continue;
+    if (expanded || inputs.count(a.id()) || !a.has_primitive()) {
+      done.insert(a.id());
+      if (a.has_primitive() && !inputs.count(a.id())) {
+        for (auto& o : detail::primitive_outputs(a)) done.insert(o.id());
+      }
+      tape.push_back(std::move(a));
+      continue;
+    }
+    stack.emplace_back(a, true);
+    auto ins = a.inputs();
+    for (auto it = ins.rbegin(); it != ins.rend(); ++it) {
+      if (!done.count(it->id())) stack.emplace_back(*it, false);
+    }
+  }
+  return tape;
+}
+
+/// A constant's bytes, row-major.
+array dense(const array& c) {
+  auto flags = c.flags();
+  if (c.is_available() && flags.row_contiguous && c.has_data()) return c;
+  auto d = contiguous(c);
+  eval({d});
+  return d;
+}
+
+void put_ids(ByteWriter& w, const std::vector<array>& v) {
+  w.put<uint64_t>(v.size());
+  for (auto& a : v) w.put<uint64_t>(a.id());
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("[import_function] Failed to open " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string shape_text(const Shape& s) {
+  // MLX prints "(2,3)" here (no spaces).
+  std::string out = "(";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+  return out + ")";
+}
+
+}  // namespace
+
+FunctionExporter::FunctionExporter(std::string path, bool shapeless, std::string metadata)
+    : path_(std::move(path)), shapeless_(shapeless), metadata_(std::move(metadata)) {
+  write();
+}
+
+void FunctionExporter::write() const {
+  ByteWriter w;
+  w.put_string(version_string());
+  w.put<int32_t>(static_cast<int32_t>(traces_.size()));
+  w.put_bool(shapeless_);
+  w.put_string(metadata_);
+  for (auto& t : traces_) w.put_bytes(t.data(), t.size());
+  auto tmp = path_ + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("[export_function] Failed to open " + path_);
+    out.write(w.bytes().data(), static_cast<std::streamsize>(w.bytes().size()));
+    if (!out) throw std::runtime_error("[export_function] Failed to write " + path_);
+  }
+  if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error("[export_function] Failed to open " + path_);
+  }
+}
+
+void FunctionExporter::add(const ArrayFun& fun, const std::vector<array>& args,
+                           const ExportKwargs& kwargs) {
+  if (closed_) {
+    throw std::runtime_error("[export_function] Attempting to write after exporting is closed.");
+  }
+  std::vector<array> inputs = args;
+  std::vector<std::string> keys;
+  for (auto& [k, v] : kwargs) {
+    keys.push_back(k);
+    inputs.push_back(v);
+  }
+  std::vector<Shape> shapes;
+  std::vector<Dtype> dtypes;
+  for (auto& x : inputs) {
+    shapes.push_back(x.shape());
+    dtypes.push_back(x.dtype());
+  }
+  // MLX keeps one trace per signature; a shapeless export matches on dtypes (and
+  // ranks) alone.
+  for (size_t i = 0; i < signatures_.size(); ++i) {
+    auto& [s, d] = signatures_[i];
+    bool same = d == dtypes && s.size() == shapes.size() && keys_[i] == keys;
+    for (size_t k = 0; same && k < s.size(); ++k) {
+      same = shapeless_ ? s[k].size() == shapes[k].size() : s[k] == shapes[k];
+    }
+    if (same) {
+      throw std::runtime_error(
+          "[export_function] Attempting to export a function twice with the same signature is "
+          "not allowed.");
+    }
+  }
+
+  std::vector<array> placeholders;
+  std::unordered_set<uint64_t> ids;
+  for (auto& x : inputs) {
+    auto p = array(x.shape(), x.dtype(), std::make_shared<Placeholder>(to_stream({})), {});
+    p.set_tracer(true);
+    ids.insert(p.id());
+    placeholders.push_back(std::move(p));
+  }
+  std::vector<array> outputs;
+  {
+    array::TracingScope tracing;
+    outputs = fun(placeholders);
+  }
+  auto tape = tape_of(outputs, ids);
+  // Constants (leaves other than the inputs) are written with their data.
+  std::vector<array> leaves;
+  for (auto& a : tape) {
+    if (!ids.count(a.id()) && !a.has_primitive()) leaves.push_back(a);
+  }
+  for (auto& a : leaves) {
+    if (!a.is_available()) eval({a});
+  }
+
+  ByteWriter w;
+  w.put<uint64_t>(keys.size());
+  for (auto& k : keys) w.put_string(k);
+  put_ids(w, placeholders);
+  w.put<uint64_t>(placeholders.size());
+  for (auto& p : placeholders) {
+    w.put_shape(p.shape());
+    w.put_dtype(p.dtype());
+  }
+  put_ids(w, outputs);
+  w.put<uint64_t>(tape.size());
+  for (auto& a : tape) {
+    w.put<uint64_t>(a.id());
+    if (ids.count(a.id())) {
+      w.put_bool(false);
+      w.put_bool(false);
+      continue;
+    }
+    if (!a.has_primitive()) {
+      w.put_bool(false);
+      w.put_bool(true);
+      auto d = dense(a);
+      w.put_shape(d.shape());
+      w.put_dtype(d.dtype());
+      w.put_bytes(d.raw_data(), d.nbytes());
+      continue;
+    }
+    w.put_bool(true);
+    auto ins = a.inputs();
+    auto order = detail::mlx_input_order(a.primitive());
+    if (!order.empty()) {
+      std::vector<array> mlx_ins;
+      for (int k : order) mlx_ins.push_back(ins[k]);
+      ins = std::move(mlx_ins);
+    }
+    put_ids(w, ins);
+    detail::write_primitive(w, a.primitive());
+    auto outs = detail::primitive_outputs(a);
+    if (outs.size() == 1) {
+      w.put<uint64_t>(0);
+      w.put_shape(a.shape());
+      w.put_dtype(a.dtype());
+    } else {
+      // MLX counts the siblings, the outputs other than this one.
+      w.put<uint64_t>(outs.size() - 1);
+      put_ids(w, outs);
+      w.put<uint64_t>(outs.size());
+      for (auto& o : outs) w.put_shape(o.shape());
+      w.put<uint64_t>(outs.size());
+      for (auto& o : outs) w.put_dtype(o.dtype());
+    }
+  }
+  traces_.push_back(std::move(w.bytes()));
+  signatures_.emplace_back(std::move(shapes), std::move(dtypes));
+  keys_.push_back(std::move(keys));
+  try {
+    write();
+  } catch (...) {
+    traces_.pop_back();
+    signatures_.pop_back();
+    keys_.pop_back();
+    throw;
+  }
+}
+
+namespace {
+
+ExportedTrace read_trace(ByteReader& r, std::unordered_map<uint64_t, array>& constants) {
+  using Entry = ExportedTrace::Entry;
+  ExportedTrace t;
+  auto nkeys = r.get_count(8);
+  for (uint64_t i = 0; i < nkeys; ++i) t.kwarg_keys.push_back(r.get_string());
+  t.input_ids = r.get_vector<uint64_t>();
+  auto n_in = r.get_count(13);
+  if (n_in != t.input_ids.size() || nkeys > n_in) r.fail("Invalid function inputs in file.");
+  std::unordered_map<uint64_t, std::pair<Shape, Dtype>> known;  // id -> shape, dtype
+  for (uint64_t i = 0; i < n_in; ++i) {
+    t.input_shapes.push_back(r.get_shape());
+    t.input_dtypes.push_back(r.get_dtype());
+    known.insert_or_assign(t.input_ids[i], std::make_pair(t.input_shapes.back(), t.input_dtypes.back()));
+  }
+  t.output_ids = r.get_vector<uint64_t>();
+  auto n_tape = r.get_count(10);
+  std::unordered_set<uint64_t> input_set(t.input_ids.begin(), t.input_ids.end());
+  for (uint64_t i = 0; i < n_tape; ++i) {
+    Entry e{Entry::Input, r.get<uint64_t>(), array(0.0f), nullptr, {}, {}, {}, {}};
+    if (!r.get_bool()) {
+      if (!r.get_bool()) {
+        if (!input_set.count(e.id)) r.fail("Invalid tape entry in file.");
+        t.tape.push_back(std::move(e));
+        continue;
+      }
+      e.kind = Entry::Constant;
+      auto c = constants.find(e.id);
+      if (c == constants.end()) {
+        auto shape = r.get_shape();
+        auto dtype = r.get_dtype();
+        size_t n = dtype.size;
+        for (auto d : shape) {
+          if (d != 0 && n > r.left() / static_cast<size_t>(d)) r.fail("Invalid constant size.");
+          n *= static_cast<size_t>(d);
+        }
+        auto bytes = r.take(n);
+        auto a = array::empty_buffer(shape, dtype);
+        if (n) std::memcpy(a.raw_data(), bytes, n);
+        c = constants.emplace(e.id, a).first;
+      }
+      e.constant = c->second;
+      known.insert_or_assign(e.id, std::make_pair(e.constant.shape(), e.constant.dtype()));
+      t.tape.push_back(std::move(e));
+      continue;
+    }
+    e.kind = Entry::Node;
+    e.in_ids = r.get_vector<uint64_t>();
+    std::vector<Shape> in_shapes;
+    for (auto id : e.in_ids) {
+      auto k = known.find(id);
+      if (k == known.end()) r.fail("Invalid tape entry in file (an input is read before it is made).");
+      in_shapes.push_back(k->second.first);
+    }
+    auto prim = detail::read_primitive(r, in_shapes);
+    if (!prim.input_order.empty()) {
+      if (prim.input_order.size() != e.in_ids.size()) r.fail("Invalid tape entry in file.");
+      std::vector<uint64_t> ids;
+      for (int k : prim.input_order) ids.push_back(e.in_ids[k]);
+      e.in_ids = std::move(ids);
+    }
+    auto nsib = r.get<uint64_t>();
+    if (nsib == 0) {
+      e.out_ids = {e.id};
+      e.shapes = {r.get_shape()};
+      e.dtypes = {r.get_dtype()};
+    } else {
+      e.out_ids = r.get_vector<uint64_t>();
+      auto ns = r.get_count(8);
+      for (uint64_t k = 0; k < ns; ++k) e.shapes.push_back(r.get_shape());
+      auto nd = r.get_count(5);
+      for (uint64_t k = 0; k < nd; ++k) e.dtypes.push_back(r.get_dtype());
+      if (nsib > 1000000 || e.out_ids.size() != nsib + 1 || e.shapes.size() != nsib + 1 ||
+          e.dtypes.size() != nsib + 1) {
+        r.fail("Invalid tape entry in file.");
+      }
+      // MLX may list a primitive once per output it uses: the first entry made them all.
+      bool made = true;
+      for (auto id : e.out_ids) made = made && known.count(id);
+      if (made) continue;
+    }
+    if (prim.reshape) {
+      if (e.out_ids.size() != 1 || in_shapes.size() != 1) r.fail("Invalid tape entry in file.");
+      prim.prim = make_primitive("Reshape", default_stream(default_device()),
+                                 {{"shape", param_text(std::vector<int64_t>(e.shapes[0].begin(), e.shapes[0].end()))}});
+    }
+    if (prim.split) {
+      // MLX's Split: one Slice per output, along the axis.
+      if (in_shapes.size() != 1) r.fail("Invalid tape entry in file.");
+      auto& in = in_shapes[0];
+      int nd = static_cast<int>(in.size());
+      int ax = prim.split_axis < 0 ? prim.split_axis + nd : prim.split_axis;
+      if (ax < 0 || ax >= nd || e.out_ids.size() != prim.split_indices.size() + 1) {
+        r.fail("Invalid state for primitive Split.");
+      }
+      int64_t start = 0;
+      for (size_t k = 0; k < e.out_ids.size(); ++k) {
+        int64_t stop = k < prim.split_indices.size() ? prim.split_indices[k] : in[ax];
+        std::vector<int64_t> lo(nd, 0), hi(in.begin(), in.end()), st(nd, 1);
+        lo[ax] = std::min<int64_t>(std::max<int64_t>(start, 0), in[ax]);
+        hi[ax] = std::max<int64_t>(lo[ax], std::min<int64_t>(stop, in[ax]));
+        Entry s{Entry::Node, e.out_ids[k], array(0.0f), nullptr, e.in_ids, {e.out_ids[k]},
+                {e.shapes[k]}, {e.dtypes[k]}};
+        try {
+          s.prim = make_primitive("Slice", default_stream(default_device()),
+                                  {{"start", param_text(lo)}, {"stop", param_text(hi)},
+                                   {"strides", param_text(st)}});
+        } catch (const std::invalid_argument&) {
+          r.fail("Invalid state for primitive Split.");
+        }
+        known.insert_or_assign(e.out_ids[k], std::make_pair(e.shapes[k], e.dtypes[k]));
+        t.tape.push_back(std::move(s));
+        start = stop;
+      }
+      continue;
+    }
+    e.prim = std::move(prim.prim);
+    for (size_t k = 0; k < e.out_ids.size(); ++k) {
+      known.insert_or_assign(e.out_ids[k], std::make_pair(e.shapes[k], e.dtypes[k]));
+    }
+    t.tape.push_back(std::move(e));
+  }
+  for (auto id : t.output_ids) {
+    if (!known.count(id)) r.fail("Invalid function outputs in file.");
+  }
+  return t;
+}
+
+}  // namespace
+
+ImportedFunction::ImportedFunction(const std::string& path) {
+  auto data = read_file(path);
+  ByteReader r(data, "import_function");
+  version_ = r.get_string();
+  auto count = r.get<int32_t>();
+  shapeless_ = r.get_bool();
+  metadata_ = r.get_string();
+  if (count < 0) r.fail("Invalid function count in file.");
+  std::unordered_map<uint64_t, array> constants;
+  for (int32_t i = 0; i < count; ++i) traces_.push_back(read_trace(r, constants));
+  compiled_.resize(traces_.size());
+}
+
+std::vector<array> replay_trace(const ExportedTrace& t, const std::vector<array>& inputs) {
+  std::unordered_map<uint64_t, array> made;
+  for (size_t i = 0; i < inputs.size(); ++i) made.insert_or_assign(t.input_ids[i], inputs[i]);
+  std::vector<array> ins;
+  for (auto& e : t.tape) {
+    if (e.kind == ExportedTrace::Entry::Input) continue;
+    if (e.kind == ExportedTrace::Entry::Constant) {
+      made.insert_or_assign(e.id, e.constant);
+      continue;
+    }
+    ins.clear();
+    for (auto id : e.in_ids) ins.push_back(made.at(id));
+    if (e.out_ids.size() == 1) {
+      made.insert_or_assign(e.out_ids[0], array(e.shapes[0], e.dtypes[0], e.prim, ins));
+      continue;
+    }
+    auto outs = array::make_arrays(e.shapes, e.dtypes, e.prim, ins);
+    for (size_t k = 0; k < outs.size(); ++k) made.insert_or_assign(e.out_ids[k], outs[k]);
+  }
+  std::vector<array> out;
+  for (auto id : t.output_ids) out.push_back(made.at(id));
+  return out;
+}
+
+const ExportedTrace* ImportedFunction::find(const std::vector<array>& args,
+                                            const ExportKwargs& kwargs) const {
+  for (auto& t : traces_) {
+    if (t.input_ids.size() != args.size() + kwargs.size()) continue;
+    bool ok = true;
+    for (auto& k : t.kwarg_keys) ok = ok && kwargs.count(k);
+    // As MLX: positional inputs, then keyword inputs in key order.
+    size_t i = 0;
+    auto match = [&](const array& x) {
+      bool m = x.dtype() == t.input_dtypes[i] &&
+               (shapeless_ ? x.ndim() == static_cast<int>(t.input_shapes[i].size())
+                           : x.shape() == t.input_shapes[i]);
+      ++i;
+      return m;
+    };
+    for (auto& a : args) ok = match(a) && ok;
+    for (auto& [_, v] : kwargs) ok = match(v) && ok;
+    if (ok) return &t;
+  }
+  return nullptr;
+}
+
+std::vector<array> ImportedFunction::operator()(const std::vector<array>& args,
+                                                const ExportKwargs& kwargs) const {
+  auto* t = find(args, kwargs);
+  if (!t) {
+    std::ostringstream m;
+    m << "[import_function::call] No imported function found which matches the given "
+         "positional and keyword arguments. Possible functions include:\n";
+    int n = 1;
+    for (auto& f : traces_) {
+      auto npos = f.num_args();
+      m << " " << n++ << ". Function with " << npos << " positional inputs and "
+        << f.kwarg_keys.size() << " keyword inputs:\n";
+      for (size_t j = 0; j < f.input_ids.size(); ++j) {
+        if (j < npos) {
+          m << "   " << j + 1 << ": ";
+        } else {
+          m << "   \"" << f.kwarg_keys[j - npos] << "\": ";
+        }
+        m << shape_text(f.input_shapes[j]) << " " << dtype_name(f.input_dtypes[j]) << "\n";
+      }
+    }
+    m << "\nCalled with " << args.size() << " positional inputs and " << kwargs.size()
+      << " keyword inputs:\n";
+    for (size_t i = 0; i < args.size(); ++i) {
+      m << "  " << i + 1 << ": " << shape_text(args[i].shape()) << " "
+        << dtype_name(args[i].dtype()) << "\n";
+    }
+    for (auto& [k, v] : kwargs) {
+      m << "  \"" << k << "\": " << shape_text(v.shape()) << " " << dtype_name(v.dtype()) << "\n";
+    }
+    throw std::invalid_argument(m.str());
+  }
+  std::vector<array> inputs = args;
+  for (auto& [_, v] : kwargs) inputs.push_back(v);
+  bool same = true;
+  for (size_t i = 0; i < inputs.size() && same; ++i) same = inputs[i].shape() == t->input_shapes[i];
+  if (same) return replay_trace(*t, inputs);
+  // Other sizes (a shapeless export): compile's shapeless replay resizes the trace.
+  std::shared_ptr<CompiledGraph> graph;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& slot = compiled_[t - traces_.data()];
+    if (!slot) {
+      std::vector<array> examples;
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        examples.push_back(array::empty_buffer(t->input_shapes[i], t->input_dtypes[i]));
+      }
+      slot = std::make_shared<CompiledGraph>(
+          [t](const std::vector<array>& in) { return replay_trace(*t, in); }, examples);
+    }
+    graph = slot;
+  }
+  auto out = graph->replay_shapeless(inputs);
+  if (!out) {
+    std::string shapes;
+    for (auto& x : inputs) shapes += (shapes.empty() ? "" : ", ") + shape_text(x.shape());
+    throw std::invalid_argument(
+        "[import_function::call] The shapeless function cannot be replayed for inputs of "
+        "shapes " + shapes + ": a step of its trace depends on the traced shapes.");
+  }
+  return *out;
+}
+
+}  // namespace lumex::core
