@@ -169,6 +169,7 @@ void FunctionExporter::add(const ArrayFun& fun, const std::vector<array>& args,
     if (!a.is_available()) eval({a});
   }
 
+  std::unordered_map<uint64_t, array> fresh;  // constants first written by this trace
   ByteWriter w;
   w.put<uint64_t>(keys.size());
   for (auto& k : keys) w.put_string(k);
@@ -190,6 +191,10 @@ void FunctionExporter::add(const ArrayFun& fun, const std::vector<array>& args,
     if (!a.has_primitive()) {
       w.put_bool(false);
       w.put_bool(true);
+      // A constant's data is written once per file (MLX's readers look earlier
+      // traces' constants up by id); the exporter keeps it alive so the id stays its.
+      if (constants_.count(a.id())) continue;
+      fresh.emplace(a.id(), a);
       auto d = dense(a);
       w.put_shape(d.shape());
       w.put_dtype(d.dtype());
@@ -232,6 +237,7 @@ void FunctionExporter::add(const ArrayFun& fun, const std::vector<array>& args,
     keys_.pop_back();
     throw;
   }
+  constants_.merge(fresh);
 }
 
 namespace {
@@ -363,6 +369,281 @@ ExportedTrace read_trace(ByteReader& r, std::unordered_map<uint64_t, array>& con
   return t;
 }
 
+[[noreturn]] void invalid_entry(const Primitive& p, const char* why) {
+  throw std::runtime_error(
+      msg("[import_function] Invalid tape entry in file (", p.name(), ": ", why, ")."));
+}
+
+// How many inputs the kernels of the primitives MLX encodes read (-1: at least one).
+const std::unordered_map<std::string, int>& arity() {
+  static const std::unordered_map<std::string, int> n{
+      {"All", 1}, {"Any", 1}, {"Sum", 1}, {"Prod", 1}, {"Min", 1}, {"Max", 1},
+      {"ArgMin", 1}, {"ArgMax", 1}, {"CumSum", 1}, {"CumProd", 1}, {"CumMin", 1},
+      {"CumMax", 1}, {"Softmax", 1}, {"LogSumExp", 1}, {"Matmul", 2}, {"AddMM", 3},
+      {"Arange", 0}, {"Partition", 1}, {"ArgPartition", 1}, {"Sort", 1}, {"ArgSort", 1},
+      {"Concatenate", -1}, {"GatherAxis", 2}, {"ScatterAxis", 3}, {"View", 1},
+      {"Broadcast", 1}, {"Reshape", 1}, {"Transpose", 1}, {"Slice", 1}, {"SliceUpdate", 2},
+      {"AsStrided", 1}, {"Pad", 2}, {"Gather", -1}, {"Scatter", -1}, {"RandomBits", 1},
+      {"Hadamard", 1}, {"Convolution", 2}, {"Full", 1}, {"Contiguous", 1}, {"DivMod", 2}};
+  return n;
+}
+
+/// The parameters the kernels trust (axes in range, matching shapes), for the
+/// primitives MLX encodes; `outs` are the recorded output shapes.
+void check_parameters(const Primitive& p, const std::string& name, const PrimitiveParams& params,
+                      const std::vector<array>& ins, const std::vector<Shape>& outs,
+                      const std::vector<Dtype>& dtypes) {
+  auto bad = [&](const char* why) { invalid_entry(p, why); };
+  ParamReader r(name, params);
+  const Shape& in = ins.empty() ? outs[0] : ins[0].shape();
+  auto nd = static_cast<int64_t>(in.size());
+  auto axis_ok = [&](int64_t a) { return a >= 0 && a < nd; };
+  if (r.has("axis") && !axis_ok(r.integer("axis"))) bad("axis");
+  if (r.has("kth")) {
+    auto k = r.integer("kth");
+    if (k < 0 || k >= in[r.integer("axis")]) bad("kth");
+  }
+  if (r.has("axes")) {
+    auto axes = r.ints("axes");
+    std::vector<bool> seen(in.size(), false);
+    for (auto a : axes) {
+      if (!axis_ok(a) || seen[a]) bad("axes");
+      seen[a] = true;
+    }
+    if (name == "Transpose" && axes.size() != in.size()) bad("axes");
+  }
+  auto same_rank = [&](const array& x) {
+    if (x.ndim() != nd) bad("input shapes");
+  };
+  if (name == "Matmul" || name == "AddMM") {
+    auto& a = ins[name == "AddMM" ? 1 : 0].shape();
+    auto& b = ins[name == "AddMM" ? 2 : 1].shape();
+    auto& o = outs[0];
+    if (a.size() < 2 || b.size() != a.size() || o.size() != a.size()) bad("input shapes");
+    auto k = a.size();
+    for (size_t i = 0; i + 2 < k; ++i) {
+      if (a[i] != b[i] || a[i] != o[i]) bad("input shapes");
+    }
+    if (a[k - 1] != b[k - 2] || o[k - 2] != a[k - 2] || o[k - 1] != b[k - 1]) bad("input shapes");
+    if (name == "AddMM" && ins[0].shape() != o) bad("input shapes");
+  } else if (name == "Concatenate") {
+    auto ax = r.integer("axis");
+    int64_t total = 0;
+    for (auto& x : ins) {
+      same_rank(x);
+      for (int64_t i = 0; i < nd; ++i) {
+        if (i != ax && x.shape()[i] != outs[0][i]) bad("input shapes");
+      }
+      total += x.shape()[ax];
+    }
+    if (outs[0].size() != in.size() || total != outs[0][ax]) bad("output shape");
+  } else if (name == "Pad") {
+    auto lo = r.ints("low"), hi = r.ints("high");
+    if (lo.size() != in.size() || hi.size() != in.size() || outs[0].size() != in.size() ||
+        ins[1].size() != 1 || ins[1].dtype() != ins[0].dtype()) {
+      bad("parameters");
+    }
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (lo[i] < 0 || hi[i] < 0 || in[i] + lo[i] + hi[i] != outs[0][i]) bad("parameters");
+    }
+  } else if (name == "AsStrided") {
+    auto shape = r.ints("shape"), strides = r.ints("strides");
+    auto offset = r.integer("offset");
+    if (shape.size() != strides.size() || Shape(shape.begin(), shape.end()) != outs[0]) {
+      bad("parameters");
+    }
+    int64_t last = offset, n = 1;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      n *= shape[i];
+      if (strides[i] < 0) bad("parameters");
+      last += (shape[i] - 1) * strides[i];
+    }
+    if (n > 0 && (offset < 0 || last >= static_cast<int64_t>(ins[0].size()))) bad("parameters");
+  } else if (name == "Gather") {
+    auto axes = r.ints("axes");
+    auto sizes = r.ints("slice_sizes");
+    if (ins.size() != axes.size() + 1 || sizes.size() != in.size()) bad("parameters");
+    Shape expect = ins.size() > 1 ? ins[1].shape() : Shape{};
+    for (size_t i = 1; i < ins.size(); ++i) {
+      if (ins[i].shape() != expect || !is_integral(ins[i].dtype())) bad("indices");
+    }
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (sizes[i] < 0 || sizes[i] > in[i]) bad("slice sizes");
+      expect.push_back(sizes[i]);
+    }
+    if (outs[0] != expect) bad("output shape");
+  } else if (name == "Scatter") {
+    auto axes = r.ints("axes");
+    if (ins.size() != axes.size() + 2) bad("parameters");
+    auto& upd = ins.back().shape();
+    Shape idx = ins.size() > 2 ? ins[1].shape() : Shape{};
+    for (size_t i = 1; i + 1 < ins.size(); ++i) {
+      if (ins[i].shape() != idx || !is_integral(ins[i].dtype())) bad("indices");
+    }
+    if (upd.size() != idx.size() + in.size() || ins.back().dtype() != ins[0].dtype()) {
+      bad("updates");
+    }
+    for (size_t i = 0; i < idx.size(); ++i) {
+      if (upd[i] != idx[i]) bad("updates");
+    }
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (upd[idx.size() + i] > in[i]) bad("updates");
+    }
+  } else if (name == "GatherAxis" || name == "ScatterAxis") {
+    same_rank(ins[1]);
+    if (!is_integral(ins[1].dtype())) bad("indices");
+    if (name == "GatherAxis" && outs[0] != ins[1].shape()) bad("output shape");
+    if (name == "ScatterAxis" && (ins[2].shape() != ins[1].shape() ||
+                                   ins[2].dtype() != ins[0].dtype())) {
+      bad("updates");
+    }
+    auto ax = r.integer("axis");
+    for (int64_t i = 0; i < nd; ++i) {
+      if (i != ax && ins[1].shape()[i] > in[i]) bad("indices");
+    }
+  } else if (name == "SliceUpdate") {
+    same_rank(ins[1]);
+    if (ins[1].dtype() != ins[0].dtype()) bad("updates");
+  } else if (name == "LogSumExp" || name == "ArgMin" || name == "ArgMax") {
+    // The reduced axis is kept with size 1.
+    auto ax = name == "LogSumExp" ? nd - 1 : r.integer("axis");
+    if (nd == 0 || outs[0].size() != in.size()) bad("output shape");
+    for (int64_t i = 0; i < nd; ++i) {
+      if (outs[0][i] != (i == ax ? 1 : in[i])) bad("output shape");
+    }
+  } else if (name == "Hadamard") {
+    if (in.empty()) bad("input shape");
+    auto n = in.back();
+    while (n > 1 && n % 2 == 0) n /= 2;
+    if (n != 1 && n != 12 && n != 20 && n != 28) bad("input shape");
+  } else if (name == "RandomBits") {
+    if (ins[0].dtype() != uint32 || ins[0].size() < 2 || ins[0].shape().back() != 2) bad("key");
+  } else if (name == "Convolution") {
+    // Rebuilt with the op, which checks every size; the node must be what it makes.
+    auto vec = [&](const char* k) {
+      auto v = r.ints(k);
+      return std::vector<int>(v.begin(), v.end());
+    };
+    if (ins[1].ndim() != nd || nd < 3) bad("input shapes");
+    std::optional<array> ref;
+    try {
+      ref = conv_general(ins[0], ins[1], vec("stride"), vec("padding_lo"), vec("padding_hi"),
+                         vec("kernel_dilation"), vec("input_dilation"),
+                         static_cast<int>(r.integer("groups")), r.flag("flip"));
+    } catch (const std::exception&) {
+      bad("parameters");
+    }
+    if (ref->shape() != outs[0] || ref->dtype() != dtypes[0]) bad("output shape");
+  }
+}
+
+/// Checks that the kernels can run `e` on inputs shaped and typed like `ins`: an
+/// elementwise op applied to them makes this very node; other primitives' inputs
+/// count, output shapes (where the class computes them) and dtypes are checked.
+/// A file whose bytes were altered must raise here, not crash in a kernel.
+void check_node(const ExportedTrace::Entry& e, const std::vector<array>& ins) {
+  auto& p = *e.prim;
+  std::string name = p.name();
+  auto params = p.params();
+  for (auto& s : e.shapes) {
+    // Output sizes and their byte counts must fit (the array checks them too).
+    size_t n = 1;
+    for (auto d : s) {
+      if (d != 0 && n > (size_t{1} << 46) / static_cast<size_t>(d)) invalid_entry(p, "output size");
+      n *= static_cast<size_t>(d);
+    }
+  }
+  if (name == "AsType") {
+    if (ins.size() != 1 || e.shapes[0] != ins[0].shape()) invalid_entry(p, "shapes");
+    if (ParamReader(name, params).dtype("dtype") != e.dtypes[0]) invalid_entry(p, "dtype");
+    return;
+  }
+  if (auto* ew = dynamic_cast<const Elementwise*>(&p)) {
+    if (ins.empty() || ins.size() > 3 || e.shapes.size() != 1) invalid_entry(p, "inputs");
+    auto padded = ins;
+    while (padded.size() < 3) padded.push_back(ins[0]);
+    std::optional<array> ref;
+    try {
+      ref = ew->apply(padded);
+    } catch (const std::exception&) {
+      invalid_entry(p, "inputs");
+    }
+    if (!ref->has_primitive() || std::strcmp(ref->primitive().name(), p.name()) != 0 ||
+        ref->inputs().size() != ins.size()) {
+      invalid_entry(p, "inputs");
+    }
+    for (size_t k = 0; k < ins.size(); ++k) {
+      if (ref->inputs()[k].id() != ins[k].id()) invalid_entry(p, "input shapes or dtypes");
+    }
+    if (ref->shape() != e.shapes[0] || ref->dtype() != e.dtypes[0]) invalid_entry(p, "output");
+    return;
+  }
+  auto n = arity().find(name);
+  if (n == arity().end()) return;  // lumex's own encoding: rebuilt from its parameters
+  if (n->second >= 0 ? ins.size() != static_cast<size_t>(n->second) : ins.empty()) {
+    invalid_entry(p, "number of inputs");
+  }
+  if (name != "DivMod" && e.shapes.size() != 1) invalid_entry(p, "number of outputs");
+  check_parameters(p, name, params, ins, e.shapes, e.dtypes);
+  if (!ins.empty()) {
+    std::vector<Shape> shapes;
+    try {
+      shapes = p.output_shapes(ins);
+    } catch (const std::exception&) {
+      invalid_entry(p, "output shape");
+    }
+    if (!shapes.empty() && shapes != e.shapes) invalid_entry(p, "output shape");
+  }
+  static const std::unordered_set<std::string> same_shape{
+      "Softmax", "CumSum", "CumProd", "CumMin", "CumMax", "Sort", "ArgSort", "Partition",
+      "ArgPartition", "Full", "Contiguous", "Hadamard", "DivMod", "SliceUpdate",
+      "ScatterAxis", "Scatter"};
+  if (same_shape.count(name)) {
+    for (auto& s : e.shapes) {
+      if (s != ins[0].shape()) invalid_entry(p, "output shape");
+    }
+  }
+  static const std::unordered_set<std::string> indices{"ArgSort", "ArgPartition", "ArgMin",
+                                                        "ArgMax"};
+  static const std::unordered_set<std::string> same_dtype{
+      "Sum", "Prod", "Min", "Max", "CumSum", "CumProd", "CumMin", "CumMax", "Softmax",
+      "LogSumExp", "Matmul", "AddMM", "Partition", "Sort", "Broadcast", "Reshape",
+      "Transpose", "Slice", "SliceUpdate", "AsStrided", "Pad", "Gather", "Scatter",
+      "ScatterAxis", "GatherAxis", "Full", "Contiguous", "Hadamard", "Convolution",
+      "Concatenate"};
+  if (indices.count(name) && e.dtypes[0] != uint32) invalid_entry(p, "dtype");
+  if ((name == "All" || name == "Any") && e.dtypes[0] != bool_) invalid_entry(p, "dtype");
+  if (same_dtype.count(name) && e.dtypes[0] != ins[0].dtype()) invalid_entry(p, "dtype");
+  if (name == "Matmul" || name == "AddMM" || name == "Convolution" || name == "Concatenate" ||
+      name == "Pad" || name == "SliceUpdate") {
+    for (auto& x : ins) {
+      if (x.dtype() != ins[0].dtype()) invalid_entry(p, "input dtypes");
+    }
+  }
+  if (name == "Slice" || name == "SliceUpdate") {
+    // The kernels read (write) from start by step, as many as the slice's shape holds.
+    ParamReader r(name, params);
+    auto start = r.ints("start"), strides = r.ints("strides");
+    auto& in = ins[0].shape();
+    auto& len = name == "Slice" ? e.shapes[0] : ins[1].shape();
+    if (start.size() != in.size() || strides.size() != in.size() || len.size() != in.size()) {
+      invalid_entry(p, "parameters");
+    }
+    for (size_t k = 0; k < in.size(); ++k) {
+      if (len[k] == 0) continue;
+      auto last = start[k] + (len[k] - 1) * strides[k];
+      if (start[k] < 0 || start[k] >= in[k] || last < 0 || last >= in[k]) {
+        invalid_entry(p, "parameters");
+      }
+    }
+  }
+  if (name == "View" && e.shapes[0].size() == ins[0].shape().size()) {
+    size_t a = ins[0].nbytes(), b = e.dtypes[0].size;
+    for (auto d : e.shapes[0]) b *= static_cast<size_t>(d);
+    if (a != b) invalid_entry(p, "output shape");
+  }
+}
+
 }  // namespace
 
 ImportedFunction::ImportedFunction(const std::string& path) {
@@ -376,9 +657,19 @@ ImportedFunction::ImportedFunction(const std::string& path) {
   std::unordered_map<uint64_t, array> constants;
   for (int32_t i = 0; i < count; ++i) traces_.push_back(read_trace(r, constants));
   compiled_.resize(traces_.size());
+  // Build each trace once on stand-ins of its inputs, checking every node.
+  for (auto& t : traces_) {
+    std::vector<array> standins;
+    for (size_t i = 0; i < t.input_ids.size(); ++i) {
+      standins.push_back(array(t.input_shapes[i], t.input_dtypes[i],
+                               std::make_shared<Placeholder>(to_stream({})), {}));
+    }
+    replay_trace(t, standins, true);
+  }
 }
 
-std::vector<array> replay_trace(const ExportedTrace& t, const std::vector<array>& inputs) {
+std::vector<array> replay_trace(const ExportedTrace& t, const std::vector<array>& inputs,
+                                bool check) {
   std::unordered_map<uint64_t, array> made;
   for (size_t i = 0; i < inputs.size(); ++i) made.insert_or_assign(t.input_ids[i], inputs[i]);
   std::vector<array> ins;
@@ -390,6 +681,7 @@ std::vector<array> replay_trace(const ExportedTrace& t, const std::vector<array>
     }
     ins.clear();
     for (auto id : e.in_ids) ins.push_back(made.at(id));
+    if (check) check_node(e, ins);
     if (e.out_ids.size() == 1) {
       made.insert_or_assign(e.out_ids[0], array(e.shapes[0], e.dtypes[0], e.prim, ins));
       continue;

@@ -75,6 +75,13 @@ def cases(mx):
                                    mx.put_along_axis(x, mx.zeros((3, 1), mx.int32), v, axis=1),
                                    x.at[i].add(1.0), x.at[i].maximum(0.5)],
                      [f(3, 4), mx.array([2, 0])], {})
+    def assign(x, v):
+        x = x + 0
+        x[1:3, ::2] = v
+        x[0] = 7.0
+        return x
+
+    c["slice_update"] = (assign, [f(4, 5), f(2, 3)], {})
     c["sort"] = (lambda x: [mx.sort(x, axis=1), mx.argsort(x, axis=0),
                             mx.partition(x, 1, axis=1), mx.argpartition(x, 2, axis=1)],
                  [f(3, 5)], {})
