@@ -1,7 +1,5 @@
 #include "engine/export.h"
 
-#include <cstdio>
-#include <fstream>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -9,6 +7,8 @@
 #include "engine/compile.h"
 #include "engine/eval.h"
 #include "engine/export_format.h"
+#include "engine/io/io.h"
+#include "engine/io/io_util.h"
 #include "engine/ops.h"
 #include "engine/primitives.h"
 #include "engine/trace.h"
@@ -58,26 +58,9 @@ std::vector<array> tape_of(const std::vector<array>& outputs,
   return tape;
 }
 
-/// A constant's bytes, row-major.
-array dense(const array& c) {
-  auto flags = c.flags();
-  if (c.is_available() && flags.row_contiguous && c.has_data()) return c;
-  auto d = contiguous(c);
-  eval({d});
-  return d;
-}
-
 void put_ids(ByteWriter& w, const std::vector<array>& v) {
   w.put<uint64_t>(v.size());
   for (auto& a : v) w.put<uint64_t>(a.id());
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("[import_function] Failed to open " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string shape_text(const Shape& s) {
@@ -101,15 +84,11 @@ void FunctionExporter::write() const {
   w.put_bool(shapeless_);
   w.put_string(metadata_);
   for (auto& t : traces_) w.put_bytes(t.data(), t.size());
-  auto tmp = path_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("[export_function] Failed to open " + path_);
-    out.write(w.bytes().data(), static_cast<std::streamsize>(w.bytes().size()));
-    if (!out) throw std::runtime_error("[export_function] Failed to write " + path_);
-  }
-  if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
-    std::remove(tmp.c_str());
+  try {
+    io::FileSink out(path_);
+    out.write(w.bytes().data(), w.bytes().size());
+    out.commit();
+  } catch (const io::file_error&) {
     throw std::runtime_error("[export_function] Failed to open " + path_);
   }
 }
@@ -195,10 +174,9 @@ void FunctionExporter::add(const ArrayFun& fun, const std::vector<array>& args,
       // traces' constants up by id); the exporter keeps it alive so the id stays its.
       if (constants_.count(a.id())) continue;
       fresh.emplace(a.id(), a);
-      auto d = dense(a);
-      w.put_shape(d.shape());
-      w.put_dtype(d.dtype());
-      w.put_bytes(d.raw_data(), d.nbytes());
+      w.put_shape(a.shape());
+      w.put_dtype(a.dtype());
+      io::write_row_major(a, [&](const void* p, size_t n) { w.put_bytes(p, n); });
       continue;
     }
     w.put_bool(true);
@@ -242,7 +220,8 @@ void FunctionExporter::add(const ArrayFun& fun, const std::vector<array>& args,
 
 namespace {
 
-ExportedTrace read_trace(ByteReader& r, std::unordered_map<uint64_t, array>& constants) {
+ExportedTrace read_trace(ByteReader& r, const io::ByteSource& src,
+                         std::unordered_map<uint64_t, array>& constants) {
   using Entry = ExportedTrace::Entry;
   ExportedTrace t;
   auto nkeys = r.get_count(8);
@@ -277,10 +256,10 @@ ExportedTrace read_trace(ByteReader& r, std::unordered_map<uint64_t, array>& con
           if (d != 0 && n > r.left() / static_cast<size_t>(d)) r.fail("Invalid constant size.");
           n *= static_cast<size_t>(d);
         }
-        auto bytes = r.take(n);
-        auto a = array::empty_buffer(shape, dtype);
-        if (n) std::memcpy(a.raw_data(), bytes, n);
-        c = constants.emplace(e.id, a).first;
+        auto offset = r.pos();
+        r.take(n);
+        // A view of the mapped file where the data is aligned, else a copy.
+        c = constants.emplace(e.id, io::make_array(src, offset, shape, dtype)).first;
       }
       e.constant = c->second;
       known.insert_or_assign(e.id, std::make_pair(e.constant.shape(), e.constant.dtype()));
@@ -647,15 +626,20 @@ void check_node(const ExportedTrace::Entry& e, const std::vector<array>& ins) {
 }  // namespace
 
 ImportedFunction::ImportedFunction(const std::string& path) {
-  auto data = read_file(path);
-  ByteReader r(data, "import_function");
+  io::ByteSource src;
+  try {
+    src = io::map_file(path);
+  } catch (const io::file_error&) {
+    throw std::runtime_error("[import_function] Failed to open " + path);
+  }
+  ByteReader r(src.data, src.size, "import_function");
   version_ = r.get_string();
   auto count = r.get<int32_t>();
   shapeless_ = r.get_bool();
   metadata_ = r.get_string();
   if (count < 0) r.fail("Invalid function count in file.");
   std::unordered_map<uint64_t, array> constants;
-  for (int32_t i = 0; i < count; ++i) traces_.push_back(read_trace(r, constants));
+  for (int32_t i = 0; i < count; ++i) traces_.push_back(read_trace(r, src, constants));
   compiled_.resize(traces_.size());
   // Build each trace once on stand-ins of its inputs, checking every node.
   for (auto& t : traces_) {

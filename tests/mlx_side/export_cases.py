@@ -8,6 +8,7 @@ already in DIR and writes ``lumex_<case>.mlx_out.npz`` (MLX's outputs of lumex's
 file) or ``lumex_<case>.mlx_err.txt`` (the error MLX raised)."""
 
 import glob
+import importlib
 import os
 import sys
 
@@ -99,6 +100,12 @@ def cases(mx):
                                    mx.conv2d(mx.reshape(x, (1, 4, 4, 3)), k2, padding=1)],
                  [f(1, 16, 3), f(4, 3, 3), f(2, 3, 3, 3)], {})
     c["divmod"] = (lambda x, y: list(mx.divmod(x, y)), [f(5) + 3, f(5) * 0.5 + 2], {})
+    nn = importlib.import_module(mx.__name__.rsplit(".", 1)[0] + ".nn")
+    mx.random.seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.GELU(), nn.Linear(8, 8, bias=False), nn.ReLU(),
+                          nn.Linear(8, 3))
+    mx.eval(model.parameters())
+    c["nn_mlp"] = (lambda x: mx.softmax(model(x), axis=-1), [f(5, 4)], {})
     c["identity_and_constant"] = (lambda x: [x, w], [f(2)], {})
     return c
 
