@@ -61,6 +61,34 @@ def test_round_trip_matches_direct_evaluation(tmp_path, name):
                 outputs(fun(*args, **kwargs)))
 
 
+def _lumex_encoded_cases():
+    rng = np.random.default_rng(1)
+    x = mx.array(rng.standard_normal((2, 3, 8)).astype(np.float32))
+    sq = mx.array(rng.standard_normal((3, 3)).astype(np.float32)) + 3 * mx.eye(3)
+    w = mx.array(rng.standard_normal((16, 64)).astype(np.float32))
+    qw, scales, biases = mx.quantize(w, 64, 4)
+    sdpa = mx.fast.scaled_dot_product_attention
+    return {
+        "fast_norms": (lambda a: [mx.fast.rms_norm(a, mx.ones((8,)), 1e-5),
+                                  mx.fast.layer_norm(a, mx.ones((8,)), mx.zeros((8,)), 1e-5)], [x]),
+        "attention": (lambda q: sdpa(q, q, q, scale=0.5, mask="causal"), [x.reshape(1, 2, 3, 8)]),
+        "fft": (lambda a: [mx.fft.rfft(a, axis=-1), mx.fft.ifft(a.astype(mx.complex64), norm="ortho")], [x]),
+        "linalg": (lambda a: [mx.linalg.inv(a), mx.linalg.cholesky(a @ a.T)], [sq]),
+        "quantized": (lambda a: mx.quantized_matmul(a, qw, scales, biases, True, 64, 4), [mx.ones((2, 64))]),
+        "nan_ops": (lambda a: [mx.isnan(a), mx.isinf(a), mx.trunc(a), mx.median(a, axis=-1),
+                               mx.round(a, 1), a // 0.3, mx.logcumsumexp(a, axis=1)], [x]),
+    }
+
+
+@pytest.mark.lumex_only
+@pytest.mark.parametrize("name", sorted(_lumex_encoded_cases()))
+def test_primitives_mlx_cannot_encode_round_trip_here(tmp_path, name):
+    fun, args = _lumex_encoded_cases()[name]
+    path = str(tmp_path / "f.mlxfn")
+    mx.export_function(path, fun, *args)
+    assert_same(mx.import_function(path)(*args), outputs(fun(*args)), rtol=1e-5, atol=1e-5)
+
+
 def test_new_inputs_and_lazy_results(tmp_path):
     path = str(tmp_path / "f.mlxfn")
     mx.export_function(path, lambda x, y: mx.exp(x) @ y, mx.zeros((2, 3)), mx.zeros((3, 2)))
