@@ -21,14 +21,6 @@ using detail::ByteWriter;
 
 namespace {
 
-std::string version_string() {
-#ifdef LUMEX_VERSION
-  return std::string("lumex ") + LUMEX_VERSION;
-#else
-  return "lumex";
-#endif
-}
-
 /// Every node the outputs depend on, inputs first: function inputs (by id) and
 /// graph leaves end the walk. Iterative, so long chains are fine.
 std::vector<array> tape_of(const std::vector<array>& outputs,
@@ -79,7 +71,7 @@ FunctionExporter::FunctionExporter(std::string path, bool shapeless, std::string
 
 void FunctionExporter::write() const {
   ByteWriter w;
-  w.put_string(version_string());
+  w.put_string("lumex");  // MLX writes its version here and reads it without checking
   w.put<int32_t>(static_cast<int32_t>(traces_.size()));
   w.put_bool(shapeless_);
   w.put_string(metadata_);
