@@ -61,6 +61,34 @@ def test_round_trip_matches_direct_evaluation(tmp_path, name):
                 outputs(fun(*args, **kwargs)))
 
 
+def _lumex_encoded_cases():
+    rng = np.random.default_rng(1)
+    x = mx.array(rng.standard_normal((2, 3, 8)).astype(np.float32))
+    sq = mx.array(rng.standard_normal((3, 3)).astype(np.float32)) + 3 * mx.eye(3)
+    w = mx.array(rng.standard_normal((16, 64)).astype(np.float32))
+    qw, scales, biases = mx.quantize(w, 64, 4)
+    sdpa = mx.fast.scaled_dot_product_attention
+    return {
+        "fast_norms": (lambda a: [mx.fast.rms_norm(a, mx.ones((8,)), 1e-5),
+                                  mx.fast.layer_norm(a, mx.ones((8,)), mx.zeros((8,)), 1e-5)], [x]),
+        "attention": (lambda q: sdpa(q, q, q, scale=0.5, mask="causal"), [x.reshape(1, 2, 3, 8)]),
+        "fft": (lambda a: [mx.fft.rfft(a, axis=-1), mx.fft.ifft(a.astype(mx.complex64), norm="ortho")], [x]),
+        "linalg": (lambda a: [mx.linalg.inv(a), mx.linalg.cholesky(a @ a.T)], [sq]),
+        "quantized": (lambda a: mx.quantized_matmul(a, qw, scales, biases, True, 64, 4), [mx.ones((2, 64))]),
+        "nan_ops": (lambda a: [mx.isnan(a), mx.isinf(a), mx.trunc(a), mx.median(a, axis=-1),
+                               mx.round(a, 1), a // 0.3, mx.logcumsumexp(a, axis=1)], [x]),
+    }
+
+
+@pytest.mark.lumex_only
+@pytest.mark.parametrize("name", sorted(_lumex_encoded_cases()))
+def test_primitives_mlx_cannot_encode_round_trip_here(tmp_path, name):
+    fun, args = _lumex_encoded_cases()[name]
+    path = str(tmp_path / "f.mlxfn")
+    mx.export_function(path, fun, *args)
+    assert_same(mx.import_function(path)(*args), outputs(fun(*args)), rtol=1e-5, atol=1e-5)
+
+
 def test_new_inputs_and_lazy_results(tmp_path):
     path = str(tmp_path / "f.mlxfn")
     mx.export_function(path, lambda x, y: mx.exp(x) @ y, mx.zeros((2, 3)), mx.zeros((3, 2)))
@@ -103,6 +131,54 @@ def test_exporter_close_and_duplicate_signature(tmp_path):
         ex(mx.ones(3))
     # What was written before closing stays importable.
     assert_same(mx.import_function(path)(mx.ones(2)), [np.full(2, 2, np.float32)])
+
+
+def test_constants_are_written_once_per_file(tmp_path):
+    path = str(tmp_path / "f.mlxfn")
+    constant = mx.zeros((16, 2048))
+    mx.eval(constant)
+
+    def fun(*args):
+        return constant + sum(args)
+
+    with mx.exporter(path, fun) as ex:
+        for i in range(5):
+            ex(*[mx.array(1)] * i)
+    assert os.path.getsize(path) < constant.nbytes + 8192
+    f = mx.import_function(path)
+    for i in range(5):
+        assert_same(f(*[mx.array(2)] * i), [np.full((16, 2048), 2 * i, np.float32)])
+
+
+def test_random_sample_matches_the_seeded_call(tmp_path):
+    path = str(tmp_path / "f.mlxfn")
+    mx.random.seed(5)
+    mx.export_function(path, lambda: mx.random.uniform(shape=(3,)))
+    (out,) = mx.import_function(path)()
+    mx.random.seed(5)
+    np.testing.assert_array_equal(npy(out), npy(mx.random.uniform(shape=(3,))))
+
+
+def test_keyword_only_exports(tmp_path):
+    path = str(tmp_path / "f.mlxfn")
+
+    def fun(x, z=None):
+        return x if z is None else x + z
+
+    x, z = mx.array([1, 2, 3]), mx.array([2, 2, 2])
+    mx.export_function(path, fun, (x,), {"z": z})
+    f = mx.import_function(path)
+    for bad in [lambda: f(x, z), lambda: f(x, y=z), lambda: f((x,), {"y": z})]:
+        with pytest.raises(ValueError):
+            bad()
+    assert_same(f(x, z=z), [np.array([3, 4, 5], np.int32)])
+    assert_same(f((x,), {"z": z}), [np.array([3, 4, 5], np.int32)])
+    mx.export_function(path, fun, x=x, z=z)
+    f = mx.import_function(path)
+    with pytest.raises(ValueError):
+        f(x, z=z)
+    assert_same(f(x=x, z=z), [np.array([3, 4, 5], np.int32)])
+    assert_same(f({"x": x, "z": z}), [np.array([3, 4, 5], np.int32)])
 
 
 def test_metadata(tmp_path):
@@ -287,6 +363,44 @@ def test_truncated_and_corrupted_files_raise(tmp_path):
             mx.import_function(bad)
 
 
+FLIP_SCRIPT = """
+import random, sys
+sys.path.insert(0, {side!r})
+import lumex.core as mx, export_cases
+cases = export_cases.cases(mx)
+rng = random.Random(0)
+for name in {names!r}:
+    fun, args, kwargs = cases[name]
+    mx.export_function({src!r}, fun, *args, **kwargs)
+    data = open({src!r}, "rb").read()
+    for _ in range({n}):
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 3)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        open({bad!r}, "wb").write(bytes(b))
+        try:
+            mx.eval(mx.import_function({bad!r})(*args, **kwargs))
+        except (RuntimeError, ValueError, IndexError, TypeError):
+            pass
+print("done")
+"""
+
+
+@pytest.mark.lumex_only
+def test_altered_bytes_raise_or_run_never_crash(tmp_path):
+    # Every node of an imported trace is checked before it can reach a kernel (input
+    # counts, axes, shapes, dtypes), so a file with altered bytes raises or computes.
+    # A child process, so that a crash fails this test instead of the run.
+    script = FLIP_SCRIPT.format(
+        side=os.path.join(HERE, "mlx_side"), src=str(tmp_path / "src.mlxfn"),
+        bad=str(tmp_path / "bad.mlxfn"), n=40,
+        names=["mlp", "reductions", "shapes", "slicing", "indexing", "concat_split",
+               "conv", "scans", "pad", "slice_update", "matmul", "types"])
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0 and r.stdout.strip() == "done", r.stderr[-2000:]
+
+
 # ---- the real MLX ------------------------------------------------------------------------
 
 LUMEX_ONLY_CASES = {
@@ -336,6 +450,50 @@ def test_lumex_export_runs_on_mlx(mlx_dir, name):
     got = tuple(out[f"out{i}"] for i in range(len(out.files)))
     assert_same(got, [e.astype(np.float32) if e.dtype.name == "bfloat16" else e for e in expected],
                 rtol=1e-4, atol=1e-5)
+
+
+MULTI_TRACE_MLX = """
+import mlx.core as mx, numpy as np, sys
+d = sys.argv[1]
+c = mx.arange(6, dtype=mx.float32)
+def fun(*args, scale=None):
+    out = c[: args[0].shape[0]] + sum(args)
+    return out if scale is None else (out * scale, out)
+with mx.exporter(d + "/mlx_multi.mlxfn", fun, metadata="from mlx") as ex:
+    ex(mx.ones(3))
+    ex(mx.ones(4), mx.ones(4))
+    ex(mx.ones(2), scale=mx.array(2.0))
+f = mx.import_function(d + "/lumex_multi.mlxfn")
+outs = [*f(mx.ones(3)), *f(mx.ones(4), mx.ones(4)), *f(mx.ones(2), scale=mx.array(2.0))]
+np.savez(d + "/lumex_multi_out.npz", *[np.array(o) for o in outs])
+"""
+
+
+@needs_mlx
+def test_multi_trace_files_both_ways(tmp_path):
+    c = mx.arange(6, dtype=mx.float32)
+
+    def fun(*args, scale=None):
+        out = c[: args[0].shape[0]] + sum(args)
+        return out if scale is None else (out * scale, out)
+
+    with mx.exporter(str(tmp_path / "lumex_multi.mlxfn"), fun, metadata="from lumex") as ex:
+        ex(mx.ones(3))
+        ex(mx.ones(4), mx.ones(4))
+        ex(mx.ones(2), scale=mx.array(2.0))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    subprocess.run([MLX_PYTHON, "-c", MULTI_TRACE_MLX, str(tmp_path)], check=True, env=env,
+                   timeout=300)
+    expected = [np.arange(3) + 1.0, np.arange(4) + 2.0, (np.arange(2) + 1.0) * 2,
+                np.arange(2) + 1.0]
+    got = np.load(tmp_path / "lumex_multi_out.npz")
+    for i, e in enumerate(expected):
+        np.testing.assert_allclose(got[f"arr_{i}"], e)
+    f, meta = mx.import_function(str(tmp_path / "mlx_multi.mlxfn"), return_metadata=True)
+    assert meta == "from mlx"
+    outs = [*f(mx.ones(3)), *f(mx.ones(4), mx.ones(4)), *f(mx.ones(2), scale=mx.array(2.0))]
+    for o, e in zip(outs, expected):
+        np.testing.assert_allclose(npy(o), e)
 
 
 @needs_mlx

@@ -430,3 +430,113 @@ def test_bare_none_index_get_set_and_at():
     np.testing.assert_array_equal(np.array(b), np.arange(12).reshape(3, 4))
     c = mx.zeros((2,))
     np.testing.assert_array_equal(np.array(c.at[None].add(1.0)), [1.0, 1.0])
+
+
+# ---- a[mask] = values: MLX's masked scatter (values read in order, lazy) ----
+# Expected values below were produced by mlx 0.32.4 on the same calls.
+
+def _masked(a, mask, values):
+    out = mx.array(a)
+    out[mask] = values
+    return out
+
+
+@pytest.mark.parametrize("mask, values, want", [
+    ([True, True], [7., 8., 9.], [[7, 8, 9], [7, 8, 9]]),
+    ([True, True], [[7., 8., 9.], [1, 2, 3]], [[7, 8, 9], [1, 2, 3]]),
+    ([True, True], [[7., 8., 9.], [1, 2, 3], [4, 5, 6]], [[7, 8, 9], [1, 2, 3]]),
+    ([True, True], [[7.], [1.]], [[7, 7, 7], [1, 1, 1]]),
+    ([[True, False, True], [True, True, False]], [1, 2, 3, 4], [[1, 0, 2], [3, 4, 0]]),
+    ([[True, False, True], [True, True, False]], [1, 2, 3, 4, 5, 6, 7], [[1, 0, 2], [3, 4, 0]]),
+    ([False, True], [4., 5., 6.], [[0, 0, 0], [4, 5, 6]]),
+])
+def test_setitem_mask_reads_values_in_order(mask, values, want):
+    got = _masked(mx.zeros((2, 3)), mx.array(mask), mx.array(values))
+    np.testing.assert_array_equal(np.array(got), want)
+
+
+def test_setitem_mask_rows_of_a_3d_array():
+    a = mx.zeros((2, 3, 2))
+    got = _masked(a, mx.array([True, False]), mx.array([1, 2]))
+    np.testing.assert_array_equal(np.array(got)[0], [[1, 2]] * 3)
+    got = _masked(a, mx.array([True, True]), mx.arange(12).reshape(2, 3, 2))
+    np.testing.assert_array_equal(np.array(got), np.arange(12).reshape(2, 3, 2))
+    with pytest.raises(ValueError):
+        _masked(a, mx.array([True, True]), mx.arange(12).reshape(6, 2))
+
+
+def test_setitem_mask_errors():
+    b = mx.zeros((2, 3))
+    with pytest.raises(ValueError, match="same shape as the beginning"):
+        _masked(b, mx.array([True, False, True]), mx.array([1., 2.]))
+    with pytest.raises(ValueError, match="last 0 dimensions"):
+        _masked(b, mx.ones((2, 3), dtype=mx.bool_), mx.ones((1, 6)))
+    # Too few values: known only from the mask's values, so it fails when evaluated.
+    short = _masked(b, mx.array([True, True]), mx.array([[7.]]))
+    with pytest.raises(RuntimeError, match="not have enough elements"):
+        mx.eval(short)
+
+
+def test_setitem_mask_is_lazy_and_casts():
+    a = mx.zeros((2, 3), dtype=mx.int32)
+    m = mx.arange(6).reshape(2, 3) % 2 == 0
+    out = _masked(a, m, mx.array([1.5, 2.5, 3.5]))
+    assert out.dtype == mx.int32
+    assert mx.graph.nodes(out)  # nothing was evaluated to build it
+    np.testing.assert_array_equal(np.array(out), [[1, 0, 2], [0, 3, 0]])
+
+
+def _scatter_fn(x, m, src):
+    x[m] = src
+    return x
+
+
+@pytest.mark.parametrize("in_axes", [(0, 0, 0), (0, 0, None), (None, 0, 0), (0, None, 0)])
+def test_vmap_of_masked_setitem_matches_a_loop(in_axes):
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 9, (3, 5)).astype(np.float32)
+    m = rng.random((3, 5)) < 0.5
+    m[:, :2] = True  # every row has at least two entries...
+    m[:, 4] = False  # ...and at most four
+    src = rng.integers(10, 99, (3, 4)).astype(np.float32)
+    args = [a, m, src]
+    batched = [mx.array(x if ax is not None else x[0]) for x, ax in zip(args, in_axes)]
+    got = mx.vmap(_scatter_fn, in_axes=in_axes)(*batched)
+    for i in range(3):
+        row = [x[i] if ax is not None else x[0] for x, ax in zip(args, in_axes)]
+        want = row[0].copy()
+        k = int(row[1].sum())
+        want[row[1]] = row[2][:k]
+        np.testing.assert_array_equal(np.array(got[i]), want)
+
+
+def test_masked_setitem_gradients_match_finite_differences():
+    m = mx.array([[True, False, True], [False, True, True]])
+    a0 = mx.array(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3))
+    v0 = mx.array(np.linspace(0.5, 2, 5, dtype=np.float32))
+    w = mx.array(np.arange(1, 7, dtype=np.float32).reshape(2, 3))
+
+    def f(a, v):
+        return mx.sum(w * mx.sin(_masked(a, m, v)))
+
+    ga, gv = mx.grad(f, argnums=(0, 1))(a0, v0)
+    eps = 1e-3
+    for x0, g, which in ((a0, ga, 0), (v0, gv, 1)):
+        n = np.array(x0)
+        num = np.zeros_like(n)
+        for i in np.ndindex(n.shape):
+            hi, lo = n.copy(), n.copy()
+            hi[i] += eps
+            lo[i] -= eps
+            args_hi = [a0, v0]
+            args_lo = [a0, v0]
+            args_hi[which], args_lo[which] = mx.array(hi), mx.array(lo)
+            num[i] = (f(*args_hi).item() - f(*args_lo).item()) / (2 * eps)
+        np.testing.assert_allclose(np.array(g), num, rtol=1e-2, atol=1e-3)
+    # The fifth value is never read: its gradient is zero.
+    assert gv[4].item() == 0.0
+    # jvp agrees with the vjp.
+    ta, tv = mx.ones_like(a0), mx.ones_like(v0)
+    _, (jv,) = mx.jvp(f, [a0, v0], [ta, tv])
+    want = mx.sum(ga * ta) + mx.sum(gv * tv)
+    np.testing.assert_allclose(jv.item(), want.item(), rtol=1e-5)

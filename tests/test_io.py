@@ -314,3 +314,33 @@ def test_gguf_package_metadata_scalar_kinds(tmp_path):
     assert meta["as"] == ["x", "yz"]
     assert meta["ab"].dtype == mx.bool_ and meta["ab"].tolist() == [True, False]
     assert "empty" not in meta  # as MLX: empty arrays are dropped
+
+
+def test_loaded_array_is_donated_to_its_first_consumer(tmp_path):
+    # A loaded .npy is a private (copy-on-write) mapping of the file: the first
+    # elementwise op reuses it in place, as MLX reuses its loaded buffer, so
+    # `load(f) * s` needs no second buffer. The file itself is never written.
+    x = mx.random.normal((1 << 14,))
+    f = str(tmp_path / "d.npy")
+    mx.save(f, x)
+    before = open(f, "rb").read()
+    scale = mx.array(2.0)
+    mx.eval(scale)
+    mx.reset_peak_memory()
+    y = mx.load(f)
+    mx.eval(y)
+    load_only = mx.get_peak_memory()
+    del y
+    mx.reset_peak_memory()
+    y = mx.load(f) * scale
+    mx.eval(y)
+    assert mx.get_peak_memory() == load_only
+    np.testing.assert_array_equal(np.array(y), np.array(x) * 2)
+    assert open(f, "rb").read() == before
+    # Two arrays over one mapping: neither may write into the other's bytes.
+    mx.savez(str(tmp_path / "two.npz"), a=x, b=x)
+    mx.save_safetensors(str(tmp_path / "two.safetensors"), {"a": x, "b": x})
+    both = mx.load(str(tmp_path / "two.safetensors"))
+    doubled = both["a"] * scale
+    mx.eval(doubled)
+    np.testing.assert_array_equal(np.array(both["b"]), np.array(x))

@@ -57,6 +57,9 @@ def _graphs():
     assigned = x + 0
     assigned[:, 1::2] = 5.0  # a static slice: SliceUpdate
     out.append(assigned)
+    masked = x + 0
+    masked[x > 0] = mx.array([9.0, 8.0, 7.0, 6.0])  # values in order: MaskedScatter
+    out += [masked, mx.vmap(lambda r: r.at[0].add(0.0))(masked)]
     out += [mx.linalg.inv(sq), mx.linalg.tri_inv(sq, upper=True), mx.linalg.cholesky(sq),
             *mx.linalg.qr(sq), *mx.linalg.svd(sq), mx.linalg.svd(sq, compute_uv=False),
             *mx.linalg.eigh(sq, UPLO="U"), mx.linalg.eigvals(sq), *mx.linalg.lu(sq),

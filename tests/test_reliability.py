@@ -293,3 +293,37 @@ def test_compile_cache_stays_bounded_over_changing_shapes():
         print((rss() - base) // 2**20)
     """, timeout=600)
     assert int(out.strip()) < 64
+
+
+# Integer overflow wraps around (two's complement) as in MLX and NumPy. The kernels
+# compute in the unsigned type so that this is defined behaviour, not a compiler's
+# choice: the UBSan job would report a signed overflow here.
+_I32_MAX, _I32_MIN = 2**31 - 1, -(2**31)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"])
+def test_integer_arithmetic_wraps_like_numpy(dtype):
+    info = np.iinfo(dtype)
+    vals = np.array([info.max, info.min, info.max - 1, info.min + 1, 3, 0], dtype=dtype)
+    a = mx.array(vals)
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(np.array(a + a), vals + vals)
+        np.testing.assert_array_equal(np.array(a - a[::-1]), vals - vals[::-1])
+        np.testing.assert_array_equal(np.array(a * a), vals * vals)
+        if info.min < 0:
+            np.testing.assert_array_equal(np.array(-a), -vals)
+            np.testing.assert_array_equal(np.array(mx.abs(a)), np.abs(vals))
+        # Reductions of 8- and 16-bit integers accumulate in 32 bits, as in MLX.
+        total, product = np.array(mx.sum(a)), np.array(mx.prod(a[:3]))
+        np.testing.assert_array_equal(total, vals.astype(total.dtype).sum(dtype=total.dtype))
+        np.testing.assert_array_equal(product, vals[:3].astype(product.dtype).prod(dtype=product.dtype))
+        np.testing.assert_array_equal(np.array(mx.cumsum(a)), vals.cumsum(dtype=dtype))
+        np.testing.assert_array_equal(np.array(mx.cumprod(a[:3])), vals[:3].cumprod(dtype=dtype))
+
+
+def test_int32_overflow_matches_mlx_values():
+    a = mx.array([_I32_MAX, _I32_MIN], dtype=mx.int32)
+    assert (a + 1).tolist() == [_I32_MIN, _I32_MIN + 1]
+    assert (-a).tolist() == [-_I32_MAX, _I32_MIN]
+    assert mx.abs(a).tolist() == [_I32_MAX, _I32_MIN]
+    assert mx.cumprod(mx.array([2**20, 2**20, 3], dtype=mx.int32)).tolist() == [2**20, 0, 0]

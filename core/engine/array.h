@@ -44,12 +44,14 @@ class array {
   struct Data {
     allocator::Buffer buffer;
     std::function<void(allocator::Buffer)> deleter;
-    // Only our own allocations may be reused in place (donated) by kernels.
-    bool deleter_is_allocator;
+    // Whether a kernel may reuse the buffer in place (donate it) once nothing else
+    // refers to it: our own allocations and private copy-on-write file mappings
+    // (written pages become private copies), never memory lent by NumPy or DLPack.
+    bool donatable;
     explicit Data(allocator::Buffer b)
-        : buffer(b), deleter(allocator::free), deleter_is_allocator(true) {}
-    Data(allocator::Buffer b, std::function<void(allocator::Buffer)> d)
-        : buffer(b), deleter(std::move(d)), deleter_is_allocator(false) {}
+        : buffer(b), deleter(allocator::free), donatable(true) {}
+    Data(allocator::Buffer b, std::function<void(allocator::Buffer)> d, bool donatable = false)
+        : buffer(b), deleter(std::move(d)), donatable(donatable) {}
     Data(const Data&) = delete;
     Data& operator=(const Data&) = delete;
     ~Data() {

@@ -1,7 +1,5 @@
 #include "engine/export.h"
 
-#include <cstdio>
-#include <fstream>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -9,6 +7,8 @@
 #include "engine/compile.h"
 #include "engine/eval.h"
 #include "engine/export_format.h"
+#include "engine/io/io.h"
+#include "engine/io/io_util.h"
 #include "engine/ops.h"
 #include "engine/primitives.h"
 #include "engine/trace.h"
@@ -20,14 +20,6 @@ using detail::ByteReader;
 using detail::ByteWriter;
 
 namespace {
-
-std::string version_string() {
-#ifdef LUMEX_VERSION
-  return std::string("lumex ") + LUMEX_VERSION;
-#else
-  return "lumex";
-#endif
-}
 
 /// Every node the outputs depend on, inputs first: function inputs (by id) and
 /// graph leaves end the walk. Iterative, so long chains are fine.
@@ -58,26 +50,9 @@ std::vector<array> tape_of(const std::vector<array>& outputs,
   return tape;
 }
 
-/// A constant's bytes, row-major.
-array dense(const array& c) {
-  auto flags = c.flags();
-  if (c.is_available() && flags.row_contiguous && c.has_data()) return c;
-  auto d = contiguous(c);
-  eval({d});
-  return d;
-}
-
 void put_ids(ByteWriter& w, const std::vector<array>& v) {
   w.put<uint64_t>(v.size());
   for (auto& a : v) w.put<uint64_t>(a.id());
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("[import_function] Failed to open " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string shape_text(const Shape& s) {
@@ -96,20 +71,16 @@ FunctionExporter::FunctionExporter(std::string path, bool shapeless, std::string
 
 void FunctionExporter::write() const {
   ByteWriter w;
-  w.put_string(version_string());
+  w.put_string("lumex");  // MLX writes its version here and reads it without checking
   w.put<int32_t>(static_cast<int32_t>(traces_.size()));
   w.put_bool(shapeless_);
   w.put_string(metadata_);
   for (auto& t : traces_) w.put_bytes(t.data(), t.size());
-  auto tmp = path_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("[export_function] Failed to open " + path_);
-    out.write(w.bytes().data(), static_cast<std::streamsize>(w.bytes().size()));
-    if (!out) throw std::runtime_error("[export_function] Failed to write " + path_);
-  }
-  if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
-    std::remove(tmp.c_str());
+  try {
+    io::FileSink out(path_);
+    out.write(w.bytes().data(), w.bytes().size());
+    out.commit();
+  } catch (const io::file_error&) {
     throw std::runtime_error("[export_function] Failed to open " + path_);
   }
 }
@@ -169,6 +140,7 @@ void FunctionExporter::add(const ArrayFun& fun, const std::vector<array>& args,
     if (!a.is_available()) eval({a});
   }
 
+  std::unordered_map<uint64_t, array> fresh;  // constants first written by this trace
   ByteWriter w;
   w.put<uint64_t>(keys.size());
   for (auto& k : keys) w.put_string(k);
@@ -190,10 +162,13 @@ void FunctionExporter::add(const ArrayFun& fun, const std::vector<array>& args,
     if (!a.has_primitive()) {
       w.put_bool(false);
       w.put_bool(true);
-      auto d = dense(a);
-      w.put_shape(d.shape());
-      w.put_dtype(d.dtype());
-      w.put_bytes(d.raw_data(), d.nbytes());
+      // A constant's data is written once per file (MLX's readers look earlier
+      // traces' constants up by id); the exporter keeps it alive so the id stays its.
+      if (constants_.count(a.id())) continue;
+      fresh.emplace(a.id(), a);
+      w.put_shape(a.shape());
+      w.put_dtype(a.dtype());
+      io::write_row_major(a, [&](const void* p, size_t n) { w.put_bytes(p, n); });
       continue;
     }
     w.put_bool(true);
@@ -232,11 +207,13 @@ void FunctionExporter::add(const ArrayFun& fun, const std::vector<array>& args,
     keys_.pop_back();
     throw;
   }
+  constants_.merge(fresh);
 }
 
 namespace {
 
-ExportedTrace read_trace(ByteReader& r, std::unordered_map<uint64_t, array>& constants) {
+ExportedTrace read_trace(ByteReader& r, const io::ByteSource& src,
+                         std::unordered_map<uint64_t, array>& constants) {
   using Entry = ExportedTrace::Entry;
   ExportedTrace t;
   auto nkeys = r.get_count(8);
@@ -271,10 +248,10 @@ ExportedTrace read_trace(ByteReader& r, std::unordered_map<uint64_t, array>& con
           if (d != 0 && n > r.left() / static_cast<size_t>(d)) r.fail("Invalid constant size.");
           n *= static_cast<size_t>(d);
         }
-        auto bytes = r.take(n);
-        auto a = array::empty_buffer(shape, dtype);
-        if (n) std::memcpy(a.raw_data(), bytes, n);
-        c = constants.emplace(e.id, a).first;
+        auto offset = r.pos();
+        r.take(n);
+        // A view of the mapped file where the data is aligned, else a copy.
+        c = constants.emplace(e.id, io::make_array(src, offset, shape, dtype)).first;
       }
       e.constant = c->second;
       known.insert_or_assign(e.id, std::make_pair(e.constant.shape(), e.constant.dtype()));
@@ -363,22 +340,312 @@ ExportedTrace read_trace(ByteReader& r, std::unordered_map<uint64_t, array>& con
   return t;
 }
 
+[[noreturn]] void invalid_entry(const Primitive& p, const char* why) {
+  throw std::runtime_error(
+      msg("[import_function] Invalid tape entry in file (", p.name(), ": ", why, ")."));
+}
+
+// How many inputs the kernels of the primitives MLX encodes read (-1: at least one).
+const std::unordered_map<std::string, int>& arity() {
+  static const std::unordered_map<std::string, int> n{
+      {"All", 1}, {"Any", 1}, {"Sum", 1}, {"Prod", 1}, {"Min", 1}, {"Max", 1},
+      {"ArgMin", 1}, {"ArgMax", 1}, {"CumSum", 1}, {"CumProd", 1}, {"CumMin", 1},
+      {"CumMax", 1}, {"Softmax", 1}, {"LogSumExp", 1}, {"Matmul", 2}, {"AddMM", 3},
+      {"Arange", 0}, {"Partition", 1}, {"ArgPartition", 1}, {"Sort", 1}, {"ArgSort", 1},
+      {"Concatenate", -1}, {"GatherAxis", 2}, {"ScatterAxis", 3}, {"View", 1},
+      {"Broadcast", 1}, {"Reshape", 1}, {"Transpose", 1}, {"Slice", 1}, {"SliceUpdate", 2},
+      {"AsStrided", 1}, {"Pad", 2}, {"Gather", -1}, {"Scatter", -1}, {"RandomBits", 1},
+      {"Hadamard", 1}, {"Convolution", 2}, {"Full", 1}, {"Contiguous", 1}, {"DivMod", 2}};
+  return n;
+}
+
+/// The parameters the kernels trust (axes in range, matching shapes), for the
+/// primitives MLX encodes; `outs` are the recorded output shapes.
+void check_parameters(const Primitive& p, const std::string& name, const PrimitiveParams& params,
+                      const std::vector<array>& ins, const std::vector<Shape>& outs,
+                      const std::vector<Dtype>& dtypes) {
+  auto bad = [&](const char* why) { invalid_entry(p, why); };
+  ParamReader r(name, params);
+  const Shape& in = ins.empty() ? outs[0] : ins[0].shape();
+  auto nd = static_cast<int64_t>(in.size());
+  auto axis_ok = [&](int64_t a) { return a >= 0 && a < nd; };
+  if (r.has("axis") && !axis_ok(r.integer("axis"))) bad("axis");
+  if (r.has("kth")) {
+    auto k = r.integer("kth");
+    if (k < 0 || k >= in[r.integer("axis")]) bad("kth");
+  }
+  if (r.has("axes")) {
+    auto axes = r.ints("axes");
+    std::vector<bool> seen(in.size(), false);
+    for (auto a : axes) {
+      if (!axis_ok(a) || seen[a]) bad("axes");
+      seen[a] = true;
+    }
+    if (name == "Transpose" && axes.size() != in.size()) bad("axes");
+  }
+  auto same_rank = [&](const array& x) {
+    if (x.ndim() != nd) bad("input shapes");
+  };
+  if (name == "Matmul" || name == "AddMM") {
+    auto& a = ins[name == "AddMM" ? 1 : 0].shape();
+    auto& b = ins[name == "AddMM" ? 2 : 1].shape();
+    auto& o = outs[0];
+    if (a.size() < 2 || b.size() != a.size() || o.size() != a.size()) bad("input shapes");
+    auto k = a.size();
+    for (size_t i = 0; i + 2 < k; ++i) {
+      if (a[i] != b[i] || a[i] != o[i]) bad("input shapes");
+    }
+    if (a[k - 1] != b[k - 2] || o[k - 2] != a[k - 2] || o[k - 1] != b[k - 1]) bad("input shapes");
+    if (name == "AddMM" && ins[0].shape() != o) bad("input shapes");
+  } else if (name == "Concatenate") {
+    auto ax = r.integer("axis");
+    int64_t total = 0;
+    for (auto& x : ins) {
+      same_rank(x);
+      for (int64_t i = 0; i < nd; ++i) {
+        if (i != ax && x.shape()[i] != outs[0][i]) bad("input shapes");
+      }
+      total += x.shape()[ax];
+    }
+    if (outs[0].size() != in.size() || total != outs[0][ax]) bad("output shape");
+  } else if (name == "Pad") {
+    auto lo = r.ints("low"), hi = r.ints("high");
+    if (lo.size() != in.size() || hi.size() != in.size() || outs[0].size() != in.size() ||
+        ins[1].size() != 1 || ins[1].dtype() != ins[0].dtype()) {
+      bad("parameters");
+    }
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (lo[i] < 0 || hi[i] < 0 || in[i] + lo[i] + hi[i] != outs[0][i]) bad("parameters");
+    }
+  } else if (name == "AsStrided") {
+    auto shape = r.ints("shape"), strides = r.ints("strides");
+    auto offset = r.integer("offset");
+    if (shape.size() != strides.size() || Shape(shape.begin(), shape.end()) != outs[0]) {
+      bad("parameters");
+    }
+    int64_t last = offset, n = 1;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      n *= shape[i];
+      if (strides[i] < 0) bad("parameters");
+      last += (shape[i] - 1) * strides[i];
+    }
+    if (n > 0 && (offset < 0 || last >= static_cast<int64_t>(ins[0].size()))) bad("parameters");
+  } else if (name == "Gather") {
+    auto axes = r.ints("axes");
+    auto sizes = r.ints("slice_sizes");
+    if (ins.size() != axes.size() + 1 || sizes.size() != in.size()) bad("parameters");
+    Shape expect = ins.size() > 1 ? ins[1].shape() : Shape{};
+    for (size_t i = 1; i < ins.size(); ++i) {
+      if (ins[i].shape() != expect || !is_integral(ins[i].dtype())) bad("indices");
+    }
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (sizes[i] < 0 || sizes[i] > in[i]) bad("slice sizes");
+      expect.push_back(sizes[i]);
+    }
+    if (outs[0] != expect) bad("output shape");
+  } else if (name == "Scatter") {
+    auto axes = r.ints("axes");
+    if (ins.size() != axes.size() + 2) bad("parameters");
+    auto& upd = ins.back().shape();
+    Shape idx = ins.size() > 2 ? ins[1].shape() : Shape{};
+    for (size_t i = 1; i + 1 < ins.size(); ++i) {
+      if (ins[i].shape() != idx || !is_integral(ins[i].dtype())) bad("indices");
+    }
+    if (upd.size() != idx.size() + in.size() || ins.back().dtype() != ins[0].dtype()) {
+      bad("updates");
+    }
+    for (size_t i = 0; i < idx.size(); ++i) {
+      if (upd[i] != idx[i]) bad("updates");
+    }
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (upd[idx.size() + i] > in[i]) bad("updates");
+    }
+  } else if (name == "GatherAxis" || name == "ScatterAxis") {
+    same_rank(ins[1]);
+    if (!is_integral(ins[1].dtype())) bad("indices");
+    if (name == "GatherAxis" && outs[0] != ins[1].shape()) bad("output shape");
+    if (name == "ScatterAxis" && (ins[2].shape() != ins[1].shape() ||
+                                   ins[2].dtype() != ins[0].dtype())) {
+      bad("updates");
+    }
+    auto ax = r.integer("axis");
+    for (int64_t i = 0; i < nd; ++i) {
+      if (i != ax && ins[1].shape()[i] > in[i]) bad("indices");
+    }
+  } else if (name == "SliceUpdate") {
+    same_rank(ins[1]);
+    if (ins[1].dtype() != ins[0].dtype()) bad("updates");
+  } else if (name == "LogSumExp" || name == "ArgMin" || name == "ArgMax") {
+    // The reduced axis is kept with size 1.
+    auto ax = name == "LogSumExp" ? nd - 1 : r.integer("axis");
+    if (nd == 0 || outs[0].size() != in.size()) bad("output shape");
+    for (int64_t i = 0; i < nd; ++i) {
+      if (outs[0][i] != (i == ax ? 1 : in[i])) bad("output shape");
+    }
+  } else if (name == "Hadamard") {
+    if (in.empty()) bad("input shape");
+    auto n = in.back();
+    while (n > 1 && n % 2 == 0) n /= 2;
+    if (n != 1 && n != 12 && n != 20 && n != 28) bad("input shape");
+  } else if (name == "RandomBits") {
+    if (ins[0].dtype() != uint32 || ins[0].size() < 2 || ins[0].shape().back() != 2) bad("key");
+  } else if (name == "Convolution") {
+    // Rebuilt with the op, which checks every size; the node must be what it makes.
+    auto vec = [&](const char* k) {
+      auto v = r.ints(k);
+      return std::vector<int>(v.begin(), v.end());
+    };
+    if (ins[1].ndim() != nd || nd < 3) bad("input shapes");
+    std::optional<array> ref;
+    try {
+      ref = conv_general(ins[0], ins[1], vec("stride"), vec("padding_lo"), vec("padding_hi"),
+                         vec("kernel_dilation"), vec("input_dilation"),
+                         static_cast<int>(r.integer("groups")), r.flag("flip"));
+    } catch (const std::exception&) {
+      bad("parameters");
+    }
+    if (ref->shape() != outs[0] || ref->dtype() != dtypes[0]) bad("output shape");
+  }
+}
+
+/// Checks that the kernels can run `e` on inputs shaped and typed like `ins`: an
+/// elementwise op applied to them makes this very node; other primitives' inputs
+/// count, output shapes (where the class computes them) and dtypes are checked.
+/// A file whose bytes were altered must raise here, not crash in a kernel.
+void check_node(const ExportedTrace::Entry& e, const std::vector<array>& ins) {
+  auto& p = *e.prim;
+  std::string name = p.name();
+  auto params = p.params();
+  for (auto& s : e.shapes) {
+    // Output sizes and their byte counts must fit (the array checks them too).
+    size_t n = 1;
+    for (auto d : s) {
+      if (d != 0 && n > (size_t{1} << 46) / static_cast<size_t>(d)) invalid_entry(p, "output size");
+      n *= static_cast<size_t>(d);
+    }
+  }
+  if (name == "AsType") {
+    if (ins.size() != 1 || e.shapes[0] != ins[0].shape()) invalid_entry(p, "shapes");
+    if (ParamReader(name, params).dtype("dtype") != e.dtypes[0]) invalid_entry(p, "dtype");
+    return;
+  }
+  if (auto* ew = dynamic_cast<const Elementwise*>(&p)) {
+    if (ins.empty() || ins.size() > 3 || e.shapes.size() != 1) invalid_entry(p, "inputs");
+    auto padded = ins;
+    while (padded.size() < 3) padded.push_back(ins[0]);
+    std::optional<array> ref;
+    try {
+      ref = ew->apply(padded);
+    } catch (const std::exception&) {
+      invalid_entry(p, "inputs");
+    }
+    if (!ref->has_primitive() || std::strcmp(ref->primitive().name(), p.name()) != 0 ||
+        ref->inputs().size() != ins.size()) {
+      invalid_entry(p, "inputs");
+    }
+    for (size_t k = 0; k < ins.size(); ++k) {
+      if (ref->inputs()[k].id() != ins[k].id()) invalid_entry(p, "input shapes or dtypes");
+    }
+    if (ref->shape() != e.shapes[0] || ref->dtype() != e.dtypes[0]) invalid_entry(p, "output");
+    return;
+  }
+  auto n = arity().find(name);
+  if (n == arity().end()) return;  // lumex's own encoding: rebuilt from its parameters
+  if (n->second >= 0 ? ins.size() != static_cast<size_t>(n->second) : ins.empty()) {
+    invalid_entry(p, "number of inputs");
+  }
+  if (name != "DivMod" && e.shapes.size() != 1) invalid_entry(p, "number of outputs");
+  check_parameters(p, name, params, ins, e.shapes, e.dtypes);
+  if (!ins.empty()) {
+    std::vector<Shape> shapes;
+    try {
+      shapes = p.output_shapes(ins);
+    } catch (const std::exception&) {
+      invalid_entry(p, "output shape");
+    }
+    if (!shapes.empty() && shapes != e.shapes) invalid_entry(p, "output shape");
+  }
+  static const std::unordered_set<std::string> same_shape{
+      "Softmax", "CumSum", "CumProd", "CumMin", "CumMax", "Sort", "ArgSort", "Partition",
+      "ArgPartition", "Full", "Contiguous", "Hadamard", "DivMod", "SliceUpdate",
+      "ScatterAxis", "Scatter"};
+  if (same_shape.count(name)) {
+    for (auto& s : e.shapes) {
+      if (s != ins[0].shape()) invalid_entry(p, "output shape");
+    }
+  }
+  static const std::unordered_set<std::string> indices{"ArgSort", "ArgPartition", "ArgMin",
+                                                        "ArgMax"};
+  static const std::unordered_set<std::string> same_dtype{
+      "Sum", "Prod", "Min", "Max", "CumSum", "CumProd", "CumMin", "CumMax", "Softmax",
+      "LogSumExp", "Matmul", "AddMM", "Partition", "Sort", "Broadcast", "Reshape",
+      "Transpose", "Slice", "SliceUpdate", "AsStrided", "Pad", "Gather", "Scatter",
+      "ScatterAxis", "GatherAxis", "Full", "Contiguous", "Hadamard", "Convolution",
+      "Concatenate"};
+  if (indices.count(name) && e.dtypes[0] != uint32) invalid_entry(p, "dtype");
+  if ((name == "All" || name == "Any") && e.dtypes[0] != bool_) invalid_entry(p, "dtype");
+  if (same_dtype.count(name) && e.dtypes[0] != ins[0].dtype()) invalid_entry(p, "dtype");
+  if (name == "Matmul" || name == "AddMM" || name == "Convolution" || name == "Concatenate" ||
+      name == "Pad" || name == "SliceUpdate") {
+    for (auto& x : ins) {
+      if (x.dtype() != ins[0].dtype()) invalid_entry(p, "input dtypes");
+    }
+  }
+  if (name == "Slice" || name == "SliceUpdate") {
+    // The kernels read (write) from start by step, as many as the slice's shape holds.
+    ParamReader r(name, params);
+    auto start = r.ints("start"), strides = r.ints("strides");
+    auto& in = ins[0].shape();
+    auto& len = name == "Slice" ? e.shapes[0] : ins[1].shape();
+    if (start.size() != in.size() || strides.size() != in.size() || len.size() != in.size()) {
+      invalid_entry(p, "parameters");
+    }
+    for (size_t k = 0; k < in.size(); ++k) {
+      if (len[k] == 0) continue;
+      auto last = start[k] + (len[k] - 1) * strides[k];
+      if (start[k] < 0 || start[k] >= in[k] || last < 0 || last >= in[k]) {
+        invalid_entry(p, "parameters");
+      }
+    }
+  }
+  if (name == "View" && e.shapes[0].size() == ins[0].shape().size()) {
+    size_t a = ins[0].nbytes(), b = e.dtypes[0].size;
+    for (auto d : e.shapes[0]) b *= static_cast<size_t>(d);
+    if (a != b) invalid_entry(p, "output shape");
+  }
+}
+
 }  // namespace
 
 ImportedFunction::ImportedFunction(const std::string& path) {
-  auto data = read_file(path);
-  ByteReader r(data, "import_function");
+  io::ByteSource src;
+  try {
+    src = io::map_file(path);
+  } catch (const io::file_error&) {
+    throw std::runtime_error("[import_function] Failed to open " + path);
+  }
+  ByteReader r(src.data, src.size, "import_function");
   version_ = r.get_string();
   auto count = r.get<int32_t>();
   shapeless_ = r.get_bool();
   metadata_ = r.get_string();
   if (count < 0) r.fail("Invalid function count in file.");
   std::unordered_map<uint64_t, array> constants;
-  for (int32_t i = 0; i < count; ++i) traces_.push_back(read_trace(r, constants));
+  for (int32_t i = 0; i < count; ++i) traces_.push_back(read_trace(r, src, constants));
   compiled_.resize(traces_.size());
+  // Build each trace once on stand-ins of its inputs, checking every node.
+  for (auto& t : traces_) {
+    std::vector<array> standins;
+    for (size_t i = 0; i < t.input_ids.size(); ++i) {
+      standins.push_back(array(t.input_shapes[i], t.input_dtypes[i],
+                               std::make_shared<Placeholder>(to_stream({})), {}));
+    }
+    replay_trace(t, standins, true);
+  }
 }
 
-std::vector<array> replay_trace(const ExportedTrace& t, const std::vector<array>& inputs) {
+std::vector<array> replay_trace(const ExportedTrace& t, const std::vector<array>& inputs,
+                                bool check) {
   std::unordered_map<uint64_t, array> made;
   for (size_t i = 0; i < inputs.size(); ++i) made.insert_or_assign(t.input_ids[i], inputs[i]);
   std::vector<array> ins;
@@ -390,6 +657,7 @@ std::vector<array> replay_trace(const ExportedTrace& t, const std::vector<array>
     }
     ins.clear();
     for (auto id : e.in_ids) ins.push_back(made.at(id));
+    if (check) check_node(e, ins);
     if (e.out_ids.size() == 1) {
       made.insert_or_assign(e.out_ids[0], array(e.shapes[0], e.dtypes[0], e.prim, ins));
       continue;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/autodiff.h"
@@ -64,6 +65,7 @@ class FunctionExporter {
   std::vector<std::string> traces_;  // each trace's encoded bytes
   std::vector<std::pair<std::vector<Shape>, std::vector<Dtype>>> signatures_;
   std::vector<std::vector<std::string>> keys_;
+  std::unordered_map<uint64_t, array> constants_;  // written already, by id
 };
 
 /// A function read from an exported file.
@@ -88,7 +90,9 @@ class ImportedFunction {
   mutable std::vector<std::shared_ptr<CompiledGraph>> compiled_;  // shapeless replays
 };
 
-/// The graph of one trace rebuilt on `inputs` (positional then keyword).
-std::vector<array> replay_trace(const ExportedTrace& trace, const std::vector<array>& inputs);
+/// The graph of one trace rebuilt on `inputs` (positional then keyword). With `check`,
+/// every node is first checked to be one the kernels can run (a corrupt file raises).
+std::vector<array> replay_trace(const ExportedTrace& trace, const std::vector<array>& inputs,
+                                bool check = false);
 
 }  // namespace lumex::core

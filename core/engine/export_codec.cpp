@@ -168,6 +168,12 @@ bool write_mlx(ByteWriter& w, const Primitive& p) {
     put_ints(w, r.ints("start"));
     put_ints(w, r.ints("stop"));
     put_ints(w, r.ints("strides"));
+  } else if (name == "SliceUpdate") {
+    head("SliceUpdate");
+    w.put<int32_t>(4);  // MLX's reduce type: none (an assignment)
+    put_ints(w, r.ints("start"));
+    put_ints(w, r.ints("stop"));
+    put_ints(w, r.ints("strides"));
   } else if (name == "AsStrided") {
     head("AsStrided");
     put_ints(w, r.ints("shape"));
@@ -337,6 +343,14 @@ ReadPrimitive read_primitive(ByteReader& r, const std::vector<Shape>& input_shap
   } else if (name == "Transpose") {
     make(name, {{"axes", get_ints()}});
   } else if (name == "Slice") {
+    auto start = get_ints();
+    auto stop = get_ints();
+    make(name, {{"start", start}, {"stop", stop}, {"strides", get_ints()}});
+  } else if (name == "SliceUpdate") {
+    if (get_enum(r, kMlxScatter, name) != 4) {
+      r.fail("Unable to deserialize primitive SliceUpdate with a reduction (lumex has no "
+             "such primitive).");
+    }
     auto start = get_ints();
     auto stop = get_ints();
     make(name, {{"start", start}, {"stop", stop}, {"strides", get_ints()}});

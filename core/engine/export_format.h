@@ -64,13 +64,14 @@ class ByteWriter {
 /// truncated or corrupt file raises instead of reading past the end.
 class ByteReader {
  public:
-  ByteReader(const std::string& data, const std::string& who) : data_(data), who_(who) {}
+  ByteReader(const uint8_t* data, size_t size, std::string who)
+      : data_(data), size_(size), who_(std::move(who)) {}
   template <typename T>
     requires std::is_arithmetic_v<T>
   T get() {
     need(sizeof(T));
     T v;
-    std::memcpy(&v, data_.data() + pos_, sizeof(T));
+    std::memcpy(&v, data_ + pos_, sizeof(T));
     pos_ += sizeof(T);
     return v;
   }
@@ -90,16 +91,18 @@ class ByteReader {
   Dtype get_dtype();
   const char* take(size_t n) {
     need(n);
-    const char* p = data_.data() + pos_;
+    auto p = reinterpret_cast<const char*>(data_ + pos_);
     pos_ += n;
     return p;
   }
-  size_t left() const { return data_.size() - pos_; }
+  size_t pos() const { return pos_; }
+  size_t left() const { return size_ - pos_; }
   [[noreturn]] void fail(const std::string& what) const;
 
  private:
   void need(size_t n) const;
-  const std::string& data_;
+  const uint8_t* data_;
+  size_t size_;
   std::string who_;
   size_t pos_ = 0;
 };

@@ -8,6 +8,7 @@ already in DIR and writes ``lumex_<case>.mlx_out.npz`` (MLX's outputs of lumex's
 file) or ``lumex_<case>.mlx_err.txt`` (the error MLX raised)."""
 
 import glob
+import importlib
 import os
 import sys
 
@@ -75,6 +76,13 @@ def cases(mx):
                                    mx.put_along_axis(x, mx.zeros((3, 1), mx.int32), v, axis=1),
                                    x.at[i].add(1.0), x.at[i].maximum(0.5)],
                      [f(3, 4), mx.array([2, 0])], {})
+    def assign(x, v):
+        x = x + 0
+        x[1:3, ::2] = v
+        x[0] = 7.0
+        return x
+
+    c["slice_update"] = (assign, [f(4, 5), f(2, 3)], {})
     c["sort"] = (lambda x: [mx.sort(x, axis=1), mx.argsort(x, axis=0),
                             mx.partition(x, 1, axis=1), mx.argpartition(x, 2, axis=1)],
                  [f(3, 5)], {})
@@ -92,6 +100,14 @@ def cases(mx):
                                    mx.conv2d(mx.reshape(x, (1, 4, 4, 3)), k2, padding=1)],
                  [f(1, 16, 3), f(4, 3, 3), f(2, 3, 3, 3)], {})
     c["divmod"] = (lambda x, y: list(mx.divmod(x, y)), [f(5) + 3, f(5) * 0.5 + 2], {})
+    nn = importlib.import_module(mx.__name__.rsplit(".", 1)[0] + ".nn")
+    model = nn.Sequential(nn.Linear(4, 8), nn.GELU(), nn.Linear(8, 8, bias=False), nn.ReLU(),
+                          nn.Linear(8, 3))
+    for layer in model.layers[::2]:  # the same weights on both sides
+        layer.weight = f(*layer.weight.shape)
+        if "bias" in layer:
+            layer.bias = f(*layer.bias.shape)
+    c["nn_mlp"] = (lambda x: mx.softmax(model(x), axis=-1), [f(5, 4)], {})
     c["identity_and_constant"] = (lambda x: [x, w], [f(2)], {})
     return c
 

@@ -119,7 +119,7 @@ ByteSource map_file(const std::string& path) {
   static char empty;
   ByteSource s;
   s.owner = std::make_shared<array::Data>(
-      allocator::Buffer{size ? p : &empty, size}, unmap);
+      allocator::Buffer{size ? p : &empty, size}, unmap, /*donatable=*/size > 0);
   s.data = static_cast<const uint8_t*>(s.owner->buffer.ptr);
   s.size = size;
   s.name = path;
@@ -138,7 +138,8 @@ ByteSource reserve_bytes(size_t size, std::string name) {
     }
   }
   ByteSource s;
-  s.owner = std::make_shared<array::Data>(allocator::Buffer{p, size}, unmap);
+  s.owner = std::make_shared<array::Data>(allocator::Buffer{p, size}, unmap,
+                                          /*donatable=*/size > 0);
   s.data = static_cast<const uint8_t*>(p);
   s.size = size;
   s.name = std::move(name);

@@ -376,20 +376,22 @@ array index_update(const array& a, std::vector<IndexEntry> entries, const array&
     auto u = broadcast_update(upd_in, a.shape(), s);
     return where(*entries[0].arr, combine(a, u, reduce, s), a, s);
   }
-  // A scalar written through one full-shape mask needs no evaluation.
+  // One mask: MLX's masked scatter, lazy in the mask (so it works under vmap and
+  // compile) and reading the values in order.
   if (reduce == Scatter::None && entries.size() == 1 &&
-      entries[0].kind == IndexEntry::Array && entries[0].arr->dtype() == bool_ &&
-      entries[0].arr->ndim() > 0 && upd_in.size() == 1 &&
-      entries[0].arr->ndim() <= a.ndim()) {
+      entries[0].kind == IndexEntry::Array && entries[0].arr->dtype() == bool_) {
     auto& m = *entries[0].arr;
-    bool fits = true;
-    for (int i = 0; i < m.ndim(); ++i) fits = fits && m.shape(i) == a.shape(i);
-    if (fits) {
-      Shape ms = m.shape();
-      ms.resize(a.ndim(), 1);
-      auto cond = broadcast_to(reshape(m, ms, s), a.shape(), s);
-      return where(cond, reshape(upd_in, {}, s), a, s);
+    bool leading = m.ndim() <= a.ndim();
+    for (int i = 0; leading && i < m.ndim(); ++i) leading = m.shape(i) == a.shape(i);
+    // A single value for every masked entry needs no order: a `where`, without the
+    // flattened copy. (With one axis more than a's rest, MLX reads it as one row.)
+    if (!leading || upd_in.size() != 1 || upd_in.ndim() > a.ndim() - m.ndim()) {
+      return masked_scatter(a, m, upd_in, s);
     }
+    Shape ms = m.shape();
+    ms.resize(a.ndim(), 1);
+    auto cond = broadcast_to(reshape(m, ms, s), a.shape(), s);
+    return where(cond, reshape(upd_in, {}, s), a, s);
   }
   auto ex = expand(a, std::move(entries));
   if (!ex.has_array) {

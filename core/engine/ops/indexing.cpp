@@ -353,6 +353,36 @@ array scatter_axis(const array& a, const array& indices, const array& values,
 
 }  // namespace
 
+array masked_scatter(const array& a, const array& mask, const array& values,
+                     StreamOrDevice s) {
+  bool leading = mask.ndim() <= a.ndim();
+  for (int i = 0; leading && i < mask.ndim(); ++i) leading = mask.shape(i) == a.shape(i);
+  if (mask.dtype() != bool_ || !leading) {
+    throw std::invalid_argument(
+        msg("[masked_scatter] The boolean mask should have the same shape as the beginning "
+            "of the indexed array but the mask has shape ", shape_str(mask.shape()),
+            " and the array has shape ", shape_str(a.shape())));
+  }
+  int rest = a.ndim() - mask.ndim();
+  auto v = astype(values, a.dtype(), s);
+  if (v.ndim() <= rest) {
+    v = broadcast_to(v, a.shape(), s);
+  } else if (v.ndim() == rest + 1) {
+    Shape rows{v.shape(0)};
+    rows.insert(rows.end(), a.shape().begin() + mask.ndim(), a.shape().end());
+    v = broadcast_to(v, rows, s);
+  } else {
+    throw std::invalid_argument(
+        msg("[masked_scatter] Value array shape must be broadcastable with the last ", rest,
+            " dimensions of the input."));
+  }
+  Shape ms = mask.shape();
+  ms.resize(a.ndim(), 1);
+  auto m = broadcast_to(reshape(mask, ms, s), a.shape(), s);
+  return array(a.shape(), a.dtype(), std::make_shared<MaskedScatter>(to_stream(s), 0),
+               {a, m, reshape(v, {-1}, s)});
+}
+
 array put_along_axis(const array& a, const array& indices, const array& values,
                      std::optional<int> axis, StreamOrDevice s) {
   if (!axis) {

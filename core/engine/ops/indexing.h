@@ -65,6 +65,13 @@ array put_along_axis(const array& a, const array& indices, const array& values,
 array scatter_add_axis(const array& a, const array& indices, const array& values,
                        int axis, StreamOrDevice s = {});
 
+/// a[mask] = values as MLX does it, lazily (no evaluation of the mask): `mask` is
+/// boolean with a's leading shape; values are read in row-major order, one row of
+/// a's remaining axes per masked entry. Values with at most that many axes are
+/// broadcast to a; one more axis counts rows. Too few values fail when evaluated.
+array masked_scatter(const array& a, const array& mask, const array& values,
+                     StreamOrDevice s = {});
+
 /// One entry of a NumPy index expression.
 struct IndexEntry {
   enum Kind { Int, Slice, NewAxis, Ellipsis, Array } kind;

@@ -5,6 +5,7 @@
 
 #include "engine/ops.h"
 #include "engine/primitives.h"
+#include "engine/ops/detail.h"
 #include "engine/primitives/rule_utils.h"
 #include "engine/utils.h"
 
@@ -433,10 +434,85 @@ std::pair<std::vector<array>, std::vector<int>> ScatterAxis::vmap(
   return {{scatter_axis_with(reduce_, src, idx, upd, axis_ + 1, stream())}, {0}};
 }
 
+// ---- MaskedScatter ----
+
+std::vector<std::pair<std::string, std::string>> MaskedScatter::params() const {
+  return {{"batch_ndim", param_text(batch_ndim_)}};
+}
+std::shared_ptr<Primitive> MaskedScatter::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("MaskedScatter", params);
+  return std::make_shared<MaskedScatter>(s, int(r.integer("batch_ndim")));
+}
+bool MaskedScatter::is_equivalent(const Primitive& other) const {
+  auto* o = dynamic_cast<const MaskedScatter*>(&other);
+  return o && o->batch_ndim_ == batch_ndim_;
+}
+
+std::vector<array> MaskedScatter::jvp(const std::vector<array>& primals,
+                                      const std::vector<array>& tangents,
+                                      const std::vector<int>& argnums) {
+  std::optional<array> ta, tv;
+  for (size_t i = 0; i < argnums.size(); ++i) {
+    if (argnums[i] == 0) ta = tangents[i];
+    if (argnums[i] == 2) tv = tangents[i];
+  }
+  array a_t = ta ? *ta : zeros_like(primals[0], stream());
+  array v_t = tv ? *tv : zeros_like(primals[2], stream());
+  return {array(primals[0].shape(), a_t.dtype(),
+                std::make_shared<MaskedScatter>(stream(), batch_ndim_),
+                {a_t, primals[1], astype(v_t, a_t.dtype(), stream())})};
+}
+
+std::vector<array> MaskedScatter::vjp(const std::vector<array>& primals,
+                                      const std::vector<array>& cotangents,
+                                      const std::vector<int>& argnums,
+                                      const std::vector<array>&) {
+  const auto& s = stream();
+  const array& g = cotangents[0];
+  const array& mask = primals[1];
+  std::vector<array> out;
+  for (int a : argnums) {
+    if (a == 0) {
+      out.push_back(where(mask, zeros({}, g.dtype(), s), g, s));
+    } else if (a == 1) {
+      out.push_back(zeros_like(mask, s));
+    } else {
+      // Value k of a batch went to the k-th masked entry of that batch: its
+      // position is the running count of the mask. Unmasked entries (and any
+      // beyond the values) are parked at index S, which is cut off.
+      Shape rows(mask.shape().begin(), mask.shape().begin() + batch_ndim_);
+      rows.push_back(-1);
+      auto m = reshape(mask, rows, s);
+      auto pos = subtract(cumsum(m, -1, false, true, int32, s), array(1, int32), s);
+      ShapeElem n = primals[2].shape(-1);
+      auto in_range = logical_and(m, less(pos, array(static_cast<int>(n), int32), s), s);
+      auto idx = where(in_range, pos, array(static_cast<int>(n), int32), s);
+      Shape ext = primals[2].shape();
+      ext.back() = n + 1;
+      auto d = put_along_axis(zeros(ext, g.dtype(), s), idx, reshape(g, rows, s), -1, s);
+      out.push_back(detail::take_range(d, batch_ndim_, 0, n, s));
+    }
+  }
+  return out;
+}
+
+std::pair<std::vector<array>, std::vector<int>> MaskedScatter::vmap(
+    const std::vector<array>& inputs, const std::vector<int>& axes) {
+  const auto& s = stream();
+  auto n = batch_size(inputs, axes);
+  auto a = with_batch(inputs[0], axes[0], n, s);
+  auto m = with_batch(inputs[1], axes[1], n, s);
+  auto v = with_batch(inputs[2], axes[2], n, s);
+  return {{array(a.shape(), a.dtype(), std::make_shared<MaskedScatter>(s, batch_ndim_ + 1),
+                 {a, m, v})},
+          {0}};
+}
+
 LUMEX_REGISTER_PRIMITIVE(Gather);
 LUMEX_REGISTER_PRIMITIVE(Scatter);
 LUMEX_REGISTER_PRIMITIVE(SliceUpdate);
 LUMEX_REGISTER_PRIMITIVE(GatherAxis);
 LUMEX_REGISTER_PRIMITIVE(ScatterAxis);
+LUMEX_REGISTER_PRIMITIVE(MaskedScatter);
 
 }  // namespace lumex::core

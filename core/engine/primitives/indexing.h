@@ -104,6 +104,23 @@ class ScatterAxis : public UnaryPrimitive {
   int axis_;
 };
 
+/// a[mask] = src with MLX's semantics: inputs a, mask (a's shape, bool) and src
+/// (a's first `batch_ndim` axes, then one axis of length S). Within each batch, the
+/// masked entries of a take src's values in row-major order; a batch with more
+/// masked entries than S fails when evaluated, as in MLX. vmap adds batch axes.
+class MaskedScatter : public UnaryPrimitive {
+ public:
+  MaskedScatter(Stream s, int batch_ndim) : UnaryPrimitive(s), batch_ndim_(batch_ndim) {}
+  LUMEX_EVAL
+  LUMEX_TRANSFORM_RULES
+  LUMEX_DEFINE_NAME(MaskedScatter)
+  LUMEX_PARAMS
+  bool is_equivalent(const Primitive& other) const override;
+
+ private:
+  int batch_ndim_;
+};
+
 /// Whether gather/scatter kernels check indices (on unless LUMEX_NO_INDEX_CHECK
 /// is set in the environment; the switch exists to measure the check's cost).
 bool index_checks_enabled();

@@ -13,7 +13,7 @@ bool is_donatable(const array& in, const array& out) {
   const auto& data = in.data_shared_ptr();
   // Only the consumer's inputs list refers to the node, and no view shares the buffer.
   return in.use_count() == 1 && data && data.use_count() == 1 &&
-         data->deleter_is_allocator && in.itemsize() == out.itemsize() &&
+         data->donatable && in.itemsize() == out.itemsize() &&
          in.flags().row_contiguous && in.data_size() == out.size() &&
          in.size() == out.size();
 }

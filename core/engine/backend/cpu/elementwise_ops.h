@@ -6,6 +6,7 @@
 #include <complex>
 
 #include "engine/backend/cpu/kernel_utils.h"
+#include "engine/backend/cpu/wrap.h"
 
 namespace lumex::core::cpu::detail {
 
@@ -145,7 +146,7 @@ struct Abs {
     } else if constexpr (std::is_unsigned_v<T>) {
       return x;
     } else if constexpr (std::is_integral_v<T>) {
-      return x < 0 ? T(-x) : x;  // wraps for the minimum value, as MLX
+      return x < 0 ? wrap_sub(T(0), x) : x;  // wraps for the minimum value, as MLX
     } else {
       return T(std::abs(static_cast<compute_t<T>>(x)));
     }
@@ -157,6 +158,8 @@ struct Negative {
   T operator()(T x) const {
     if constexpr (is_half_v<T>) {
       return T::from_bits(x.bits ^ 0x8000u);
+    } else if constexpr (wraps_v<T>) {
+      return wrap_sub(T(0), x);
     } else {
       return T(-x);
     }
@@ -319,21 +322,23 @@ struct IsNegInf {
 
 // ---- binary ----
 
-#define LUMEX_ARITH_BINARY(NAME, EXPR)     \
-  struct NAME {                            \
-    template <typename T>                  \
-    T operator()(T a, T b) const {         \
-      if constexpr (std::is_same_v<T, bool>) { \
-        return static_cast<bool>(EXPR);    \
-      } else {                             \
-        return T(EXPR);                    \
-      }                                    \
-    }                                      \
+#define LUMEX_ARITH_BINARY(NAME, OP, WRAP)      \
+  struct NAME {                                 \
+    template <typename T>                       \
+    T operator()(T a, T b) const {              \
+      if constexpr (std::is_same_v<T, bool>) {  \
+        return static_cast<bool>(a OP b);       \
+      } else if constexpr (wraps_v<T>) {        \
+        return WRAP(a, b);                      \
+      } else {                                  \
+        return T(a OP b);                       \
+      }                                         \
+    }                                           \
   };
 
-LUMEX_ARITH_BINARY(Add, a + b)
-LUMEX_ARITH_BINARY(Subtract, a - b)
-LUMEX_ARITH_BINARY(Multiply, a * b)
+LUMEX_ARITH_BINARY(Add, +, wrap_add)
+LUMEX_ARITH_BINARY(Subtract, -, wrap_sub)
+LUMEX_ARITH_BINARY(Multiply, *, wrap_mul)
 #undef LUMEX_ARITH_BINARY
 
 struct Divide {

@@ -457,4 +457,36 @@ void ScatterAxis::eval_cpu(const std::vector<array>& inputs, array& out) {
   });
 }
 
+void MaskedScatter::eval_cpu(const std::vector<array>& inputs, array& out) {
+  init_from(inputs[0], out);
+  auto mask = row_contiguous(inputs[1]);
+  auto values = row_contiguous(inputs[2]);
+  if (out.size() == 0) return;
+  int64_t batches = 1;
+  for (int i = 0; i < batch_ndim_; ++i) batches *= out.shape(i);
+  const int64_t row = static_cast<int64_t>(out.size()) / batches;
+  const int64_t n = values.shape(-1);
+  const bool* m = mask.data<bool>();
+  bool short_of_values = false;
+  dispatch_size(out.itemsize(), [&](auto t) {
+    using T = decltype(t);
+    T* o = out.data<T>();
+    const T* v = values.data<T>();
+    for (int64_t b = 0; b < batches && !short_of_values; ++b) {
+      int64_t k = 0;
+      for (int64_t i = b * row; i < (b + 1) * row; ++i) {
+        if (!m[i]) continue;
+        if (k == n) {
+          short_of_values = true;
+          break;
+        }
+        o[i] = v[b * n + k++];
+      }
+    }
+  });
+  if (short_of_values) {
+    throw std::runtime_error("[MaskedScatter::eval_cpu] Source does not have enough elements for mask.");
+  }
+}
+
 }  // namespace lumex::core

@@ -10,6 +10,7 @@
 #include "engine/backend/cpu/copy.h"
 #include "engine/backend/cpu/kernel_utils.h"
 #include "engine/backend/cpu/parallel.h"
+#include "engine/backend/cpu/wrap.h"
 
 namespace lumex::core::cpu::reduce_ops {
 
@@ -61,7 +62,7 @@ inline T highest() {
 template <typename A>
 struct Sum {
   static A init() { return A(0); }
-  A operator()(A a, A b) const { return a + b; }
+  A operator()(A a, A b) const { return wrap_add(a, b); }
 };
 
 template <typename A>
@@ -71,7 +72,7 @@ struct Prod {
     if constexpr (std::is_same_v<A, bool>) {
       return a && b;
     } else {
-      return a * b;
+      return wrap_mul(a, b);
     }
   }
 };

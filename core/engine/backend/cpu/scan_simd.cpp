@@ -13,6 +13,7 @@
 #include <limits>
 
 #include "engine/backend/cpu/target_clones.h"
+#include "engine/backend/cpu/wrap.h"
 
 // The helpers pass vectors by value but are always inlined into the clones.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -107,7 +108,7 @@ struct SumOp {
   template <typename T>
   static T start() { return T(0); }
   template <typename U>
-  static LUMEX_INLINE U combine(U a, U b) { return a + b; }
+  static LUMEX_INLINE U combine(U a, U b) { return wrap_add(a, b); }
 };
 struct ProdOp {
   template <typename T>
@@ -115,7 +116,7 @@ struct ProdOp {
   template <typename T>
   static T start() { return identity<T>(); }
   template <typename U>
-  static LUMEX_INLINE U combine(U a, U b) { return a * b; }
+  static LUMEX_INLINE U combine(U a, U b) { return wrap_mul(a, b); }
 };
 struct MaxOp {
   template <typename T>
