@@ -69,6 +69,8 @@ def _graphs():
     out += [mx.random.uniform(shape=(2, 3), key=mx.random.key(1)), mx.random.randint(0, 9, (3,), key=mx.random.key(2), dtype=mx.uint8)]
     out += [mx.conv1d(x[None], mx.ones((4, 2, 3)), stride=1, padding=1),
             mx.conv_transpose2d(mx.ones((1, 3, 3, 2)), mx.ones((2, 2, 2, 2)), stride=2)]
+    out += mx.vjp(lambda w: mx.conv2d(mx.ones((1, 4, 4, 2)), w, stride=2), [mx.ones((3, 2, 2, 2))],
+                  [mx.ones((1, 2, 2, 3))])[1]  # ConvWeightGrad
     out += [mx.fast.rms_norm(x, None, 1e-5), mx.fast.layer_norm(x, mx.ones((3,)), mx.zeros((3,)), 1e-6)]
     q = mx.reshape(mx.arange(24, dtype=mx.float32) / 24, (1, 2, 3, 4))
     sdpa = mx.fast.scaled_dot_product_attention

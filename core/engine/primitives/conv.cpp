@@ -39,10 +39,17 @@ array input_grad(const array& x, const array& w, const array& g, const ConvParam
   for (int i = 1; i <= sd; ++i) merged.push_back(w.shape(i));
   merged.push_back(O / G);
   auto wt = reshape(transpose(reshape(w, split, s), perm, s), merged, s);
+  // The gradient reads the kernel reversed: reversing the (small) weight here
+  // rather than with `flip` keeps the kernel's taps in memory order.
+  if (!p.flip) {
+    std::vector<int> axes;
+    for (int i = 1; i <= sd; ++i) axes.push_back(i);
+    wt = flip(wt, axes, s);
+  }
 
   ConvParams q;
   q.groups = G;
-  q.flip = !p.flip;
+  q.flip = false;
   for (int i = 0; i < sd; ++i) {
     int L = static_cast<int>(x.shape(i + 1)), T = static_cast<int>(g.shape(i + 1));
     int K = static_cast<int>(w.shape(i + 1));
@@ -57,11 +64,14 @@ array input_grad(const array& x, const array& w, const array& g, const ConvParam
   return convolution(g, wt, q, s);
 }
 
-array weight_grad(const array& x, const array& w, const array& g, const ConvParams& p,
-                  const Stream& s) {
+/// The weight gradient as a Convolution: x with batch and channels swapped
+/// correlated with the cotangent as its kernel. Only for input dilation, where
+/// that Convolution's kernel skips the inserted zeros phase by phase.
+array weight_grad_as_conv(const array& x, const Shape& wshape, const array& g,
+                          const ConvParams& p, const Stream& s) {
   int sd = x.ndim() - 2;
   int G = p.groups;
-  auto N = x.shape(0), Cg = w.shape(-1);
+  auto N = x.shape(0), Cg = wshape.back();
   // x (N, L..., G*Cg) -> (Cg, L..., G*N): the batch becomes the channels, grouped.
   Shape split{N};
   for (int i = 1; i <= sd; ++i) split.push_back(x.shape(i));
@@ -82,7 +92,7 @@ array weight_grad(const array& x, const array& w, const array& g, const ConvPara
   q.flip = false;
   for (int i = 0; i < sd; ++i) {
     int L = static_cast<int>(x.shape(i + 1)), T = static_cast<int>(g.shape(i + 1));
-    int K = static_cast<int>(w.shape(i + 1));
+    int K = static_cast<int>(wshape[i + 1]);
     int st = p.stride[i], d = p.kernel_dilation[i], D = p.input_dilation[i];
     int lo = p.padding_lo[i];
     q.stride.push_back(d);
@@ -101,27 +111,46 @@ array weight_grad(const array& x, const array& w, const array& g, const ConvPara
   return dw;
 }
 
+/// d/dw of <g, conv(x, w)> for a weight of shape wshape.
+array weight_grad(const array& x, const Shape& wshape, const array& g, const ConvParams& p,
+                  const Stream& s) {
+  bool dilated = false;
+  for (int d : p.input_dilation) dilated = dilated || d != 1;
+  if (dilated) return weight_grad_as_conv(x, wshape, g, p, s);
+  std::vector<int> kernel;
+  for (size_t i = 1; i + 1 < wshape.size(); ++i) kernel.push_back(static_cast<int>(wshape[i]));
+  return array(wshape, x.dtype(), std::make_shared<ConvWeightGrad>(s, p, std::move(kernel)),
+               {x, astype(g, x.dtype(), s)});
+}
+
 bool empty_conv(const array& x, const array& w, const array& g) {
   return x.size() == 0 || w.size() == 0 || g.size() == 0;
+}
+
+std::vector<std::pair<std::string, std::string>> param_texts(const ConvParams& p) {
+  return {{"stride", param_text(p.stride)},
+          {"padding_lo", param_text(p.padding_lo)},
+          {"padding_hi", param_text(p.padding_hi)},
+          {"kernel_dilation", param_text(p.kernel_dilation)},
+          {"input_dilation", param_text(p.input_dilation)},
+          {"groups", param_text(p.groups)},
+          {"flip", param_text(p.flip)}};
+}
+
+ConvParams read_params(ParamReader& r) {
+  using V = std::vector<int>;
+  return ConvParams{r.tuple<V>("stride"), r.tuple<V>("padding_lo"), r.tuple<V>("padding_hi"),
+                    r.tuple<V>("kernel_dilation"), r.tuple<V>("input_dilation"),
+                    int(r.integer("groups")), r.flag("flip")};
 }
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> Convolution::params() const {
-  return {{"stride", param_text(p_.stride)},
-          {"padding_lo", param_text(p_.padding_lo)},
-          {"padding_hi", param_text(p_.padding_hi)},
-          {"kernel_dilation", param_text(p_.kernel_dilation)},
-          {"input_dilation", param_text(p_.input_dilation)},
-          {"groups", param_text(p_.groups)},
-          {"flip", param_text(p_.flip)}};
+  return param_texts(p_);
 }
 std::shared_ptr<Primitive> Convolution::from_params(Stream s, const PrimitiveParams& params) {
   ParamReader r("Convolution", params);
-  using V = std::vector<int>;
-  return std::make_shared<Convolution>(
-      s, ConvParams{r.tuple<V>("stride"), r.tuple<V>("padding_lo"), r.tuple<V>("padding_hi"),
-                    r.tuple<V>("kernel_dilation"), r.tuple<V>("input_dilation"),
-                    int(r.integer("groups")), r.flag("flip")});
+  return std::make_shared<Convolution>(s, read_params(r));
 }
 
 std::vector<array> Convolution::jvp(const std::vector<array>& primals,
@@ -148,7 +177,7 @@ std::vector<array> Convolution::vjp(const std::vector<array>& primals,
     if (empty_conv(x, w, g)) {
       vjps.push_back(zeros_like(primals[i], s));
     } else {
-      vjps.push_back(i == 0 ? input_grad(x, w, g, p_, s) : weight_grad(x, w, g, p_, s));
+      vjps.push_back(i == 0 ? input_grad(x, w, g, p_, s) : weight_grad(x, w.shape(), g, p_, s));
     }
   }
   return vjps;
@@ -212,5 +241,89 @@ Rules Convolution::vmap(const std::vector<array>& inputs, const std::vector<int>
 }
 
 LUMEX_REGISTER_PRIMITIVE(Convolution);
+
+// ---- ConvWeightGrad: bilinear in (x, g), like the Convolution it differentiates ----
+
+static Shape weight_shape(const array& x, const array& g, const std::vector<int>& kernel,
+                            int groups) {
+  Shape w{g.shape(-1)};
+  for (int k : kernel) w.push_back(k);
+  w.push_back(x.shape(-1) / groups);
+  return w;
+}
+
+std::vector<std::pair<std::string, std::string>> ConvWeightGrad::params() const {
+  auto out = param_texts(p_);
+  out.emplace_back("kernel", param_text(kernel_));
+  return out;
+}
+std::shared_ptr<Primitive> ConvWeightGrad::from_params(Stream s, const PrimitiveParams& params) {
+  ParamReader r("ConvWeightGrad", params);
+  auto p = read_params(r);
+  return std::make_shared<ConvWeightGrad>(s, std::move(p), r.tuple<std::vector<int>>("kernel"));
+}
+
+std::vector<array> ConvWeightGrad::jvp(const std::vector<array>& primals,
+                                       const std::vector<array>& tangents,
+                                       const std::vector<int>& argnums) {
+  auto s = stream();
+  auto wshape = weight_shape(primals[0], primals[1], kernel_, p_.groups);
+  std::optional<array> out;
+  for (size_t k = 0; k < argnums.size(); ++k) {
+    auto term = argnums[k] == 0 ? weight_grad(tangents[k], wshape, primals[1], p_, s)
+                                : weight_grad(primals[0], wshape, tangents[k], p_, s);
+    out = out ? add(*out, term, s) : term;
+  }
+  return {*out};
+}
+
+std::vector<array> ConvWeightGrad::vjp(const std::vector<array>& primals,
+                                       const std::vector<array>& cotangents,
+                                       const std::vector<int>& argnums,
+                                       const std::vector<array>&) {
+  // <c, dw(x, g)> = <g, conv(x, c)>: x's vjp is the convolution's input gradient
+  // with c as the weight, g's is the convolution itself.
+  auto s = stream();
+  const auto &x = primals[0], &g = primals[1], &c = cotangents[0];
+  std::vector<array> vjps;
+  for (int i : argnums) {
+    if (empty_conv(x, c, g)) {
+      vjps.push_back(zeros_like(primals[i], s));
+    } else {
+      vjps.push_back(i == 0 ? input_grad(x, c, g, p_, s)
+                            : astype(convolution(x, astype(c, x.dtype(), s), p_, s), g.dtype(), s));
+    }
+  }
+  return vjps;
+}
+
+Rules ConvWeightGrad::vmap(const std::vector<array>& inputs, const std::vector<int>& axes) {
+  // Each batch element becomes its own set of groups; an unbatched input is
+  // broadcast first.
+  auto s = stream();
+  int sd = static_cast<int>(kernel_.size());
+  auto B = axes[0] >= 0 ? inputs[0].shape(axes[0]) : inputs[1].shape(axes[1]);
+  auto fold = [&](const array& a, int axis) {
+    array b = axis >= 0 ? batch_to_front(a, axis, s) : a;
+    if (axis < 0) {
+      Shape sh = a.shape();
+      sh.insert(sh.begin(), B);
+      b = broadcast_to(expand_dims(a, 0, s), sh, s);
+    }
+    auto m = moveaxis(b, 0, sd + 1, s);  // (N, S..., B, C)
+    Shape sh(m.shape().begin(), m.shape().end() - 1);
+    sh.back() *= m.shape(-1);
+    return reshape(m, sh, s);
+  };
+  ConvParams q = p_;
+  q.groups = p_.groups * static_cast<int>(B);
+  auto x = fold(inputs[0], axes[0]), g = fold(inputs[1], axes[1]);
+  auto dw = weight_grad(x, weight_shape(x, g, kernel_, q.groups), g, q, s);
+  Shape os{B, dw.shape(0) / B};
+  os.insert(os.end(), dw.shape().begin() + 1, dw.shape().end());
+  return {{reshape(dw, os, s)}, {0}};
+}
+
+LUMEX_REGISTER_PRIMITIVE(ConvWeightGrad);
 
 }  // namespace lumex::core

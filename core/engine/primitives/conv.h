@@ -42,4 +42,30 @@ class Convolution : public UnaryPrimitive {
   ConvParams p_;
 };
 
+/// The gradient of a Convolution with parameters p w.r.t. its weight: inputs x
+/// (N, S..., C) and the cotangent g (N, T..., O); output the weight's shape
+/// (O, K..., C / groups). The weight's own vjp rule builds it; a dedicated node
+/// because the kernel multiplies im2col blocks of x by g directly, where a
+/// Convolution would need both transposed and would gather a huge kernel.
+class ConvWeightGrad : public UnaryPrimitive {
+ public:
+  ConvWeightGrad(Stream s, ConvParams p, std::vector<int> kernel)
+      : UnaryPrimitive(s), p_(std::move(p)), kernel_(std::move(kernel)) {}
+  // CPU only: eval_gpu is UnaryPrimitive's, which throws as the no-GPU build does.
+  void eval_cpu(const std::vector<array>& inputs, array& out) override;
+  LUMEX_DEFINE_NAME(ConvWeightGrad)
+  LUMEX_TRANSFORM_RULES
+  LUMEX_PARAMS
+  bool is_equivalent(const Primitive& other) const override {
+    return Primitive::is_equivalent(other) &&
+           static_cast<const ConvWeightGrad&>(other).p_ == p_ &&
+           static_cast<const ConvWeightGrad&>(other).kernel_ == kernel_;
+  }
+  const ConvParams& conv_params() const { return p_; }
+
+ private:
+  ConvParams p_;
+  std::vector<int> kernel_;  // the kernel's spatial sizes (strides make T ambiguous)
+};
+
 }  // namespace lumex::core
