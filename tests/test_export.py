@@ -496,6 +496,26 @@ def test_multi_trace_files_both_ways(tmp_path):
         np.testing.assert_allclose(npy(o), e)
 
 
+SHAPELESS_MLX = """
+import mlx.core as mx, sys
+mx.export_function(sys.argv[1], lambda x, y: mx.exp(x) * 2 + y, mx.ones((2, 3)), mx.ones((3,)),
+                   shapeless=True)
+"""
+
+
+@needs_mlx
+def test_mlx_shapeless_export_resizes_here(tmp_path):
+    # MLX's shapeless graph broadcasts the scalar 2 and every operand to the traced
+    # shape (a second input names the shape to follow); lumex replays it at new sizes.
+    path = str(tmp_path / "f.mlxfn")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    subprocess.run([MLX_PYTHON, "-c", SHAPELESS_MLX, path], check=True, env=env, timeout=300)
+    f = mx.import_function(path)
+    for shape in [(2, 3), (4, 5), (1, 7)]:
+        x, y = mx.random.normal(shape), mx.random.normal(shape[1:])
+        assert_same(f(x, y), [np.exp(npy(x)) * 2 + npy(y)], rtol=1e-5)
+
+
 @needs_mlx
 @pytest.mark.lumex_only
 def test_lumex_only_primitive_is_named_by_mlx(mlx_dir):

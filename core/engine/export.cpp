@@ -212,7 +212,37 @@ void FunctionExporter::add(const ArrayFun& fun, const std::vector<array>& args,
 
 namespace {
 
-ExportedTrace read_trace(ByteReader& r, const io::ByteSource& src,
+/// MLX broadcasts a single element (a Python scalar in `x * 2`) to the shape of the
+/// op's other operand; lumex's elementwise kernels read single elements directly,
+/// and a shapeless replay cannot resize a broadcast of a constant. Such a broadcast,
+/// read only by elementwise ops and not returned, becomes an alias of its input.
+void scalar_broadcasts_to_aliases(
+    ExportedTrace& t, const std::unordered_map<uint64_t, std::pair<Shape, Dtype>>& known) {
+  using Entry = ExportedTrace::Entry;
+  std::unordered_map<uint64_t, bool> elementwise_readers;  // id -> all readers elementwise
+  for (auto& e : t.tape) {
+    for (auto id : e.in_ids) {
+      bool ew = e.kind == Entry::Node && dynamic_cast<const Elementwise*>(e.prim.get());
+      auto [it, first] = elementwise_readers.emplace(id, ew);
+      if (!first) it->second = it->second && ew;
+    }
+  }
+  for (auto id : t.output_ids) elementwise_readers.insert_or_assign(id, false);
+  for (auto& e : t.tape) {
+    if (e.kind != Entry::Node || e.in_ids.size() != 1 || e.out_ids.size() != 1 ||
+        std::string(e.prim->name()) != "Broadcast") {
+      continue;
+    }
+    auto in = known.find(e.in_ids[0]);
+    auto r = elementwise_readers.find(e.id);
+    if (in == known.end() || r == elementwise_readers.end() || !r->second) continue;
+    size_t n = 1;
+    for (auto d : in->second.first) n *= static_cast<size_t>(d);
+    if (n == 1) e.kind = Entry::Alias;
+  }
+}
+
+ExportedTrace read_trace(ByteReader& r, const io::ByteSource& src, bool shapeless,
                          std::unordered_map<uint64_t, array>& constants) {
   using Entry = ExportedTrace::Entry;
   ExportedTrace t;
@@ -268,9 +298,11 @@ ExportedTrace read_trace(ByteReader& r, const io::ByteSource& src,
     }
     auto prim = detail::read_primitive(r, in_shapes);
     if (!prim.input_order.empty()) {
-      if (prim.input_order.size() != e.in_ids.size()) r.fail("Invalid tape entry in file.");
       std::vector<uint64_t> ids;
-      for (int k : prim.input_order) ids.push_back(e.in_ids[k]);
+      for (int k : prim.input_order) {
+        if (k >= static_cast<int>(e.in_ids.size())) r.fail("Invalid tape entry in file.");
+        ids.push_back(e.in_ids[k]);
+      }
       e.in_ids = std::move(ids);
     }
     auto nsib = r.get<uint64_t>();
@@ -328,6 +360,14 @@ ExportedTrace read_trace(ByteReader& r, const io::ByteSource& src,
       }
       continue;
     }
+    if (prim.input_order.size() == 1 && std::string(prim.prim->name()) == "Broadcast" &&
+        e.shapes.size() == 1 && in_shapes[0] == e.shapes[0]) {
+      // A shapeless MLX export broadcasts values to the shape they already have.
+      e.kind = Entry::Alias;
+      known.insert_or_assign(e.id, std::make_pair(e.shapes[0], e.dtypes[0]));
+      t.tape.push_back(std::move(e));
+      continue;
+    }
     e.prim = std::move(prim.prim);
     for (size_t k = 0; k < e.out_ids.size(); ++k) {
       known.insert_or_assign(e.out_ids[k], std::make_pair(e.shapes[k], e.dtypes[k]));
@@ -337,6 +377,7 @@ ExportedTrace read_trace(ByteReader& r, const io::ByteSource& src,
   for (auto id : t.output_ids) {
     if (!known.count(id)) r.fail("Invalid function outputs in file.");
   }
+  if (shapeless) scalar_broadcasts_to_aliases(t, known);
   return t;
 }
 
@@ -631,7 +672,7 @@ ImportedFunction::ImportedFunction(const std::string& path) {
   metadata_ = r.get_string();
   if (count < 0) r.fail("Invalid function count in file.");
   std::unordered_map<uint64_t, array> constants;
-  for (int32_t i = 0; i < count; ++i) traces_.push_back(read_trace(r, src, constants));
+  for (int32_t i = 0; i < count; ++i) traces_.push_back(read_trace(r, src, shapeless_, constants));
   compiled_.resize(traces_.size());
   // Build each trace once on stand-ins of its inputs, checking every node.
   for (auto& t : traces_) {
@@ -651,6 +692,10 @@ std::vector<array> replay_trace(const ExportedTrace& t, const std::vector<array>
   std::vector<array> ins;
   for (auto& e : t.tape) {
     if (e.kind == ExportedTrace::Entry::Input) continue;
+    if (e.kind == ExportedTrace::Entry::Alias) {
+      made.insert_or_assign(e.id, made.at(e.in_ids[0]));
+      continue;
+    }
     if (e.kind == ExportedTrace::Entry::Constant) {
       made.insert_or_assign(e.id, e.constant);
       continue;

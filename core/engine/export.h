@@ -31,9 +31,10 @@ struct ExportedTrace {
   std::vector<Shape> input_shapes;
   std::vector<Dtype> input_dtypes;
   std::vector<uint64_t> output_ids;
-  /// One tape entry: a function input, a constant, or a primitive's outputs.
+  /// One tape entry: a function input, a constant, a primitive's outputs, or another
+  /// name for its one input (MLX's shapeless broadcast to the shape it has).
   struct Entry {
-    enum Kind { Input, Constant, Node } kind;
+    enum Kind { Input, Constant, Node, Alias } kind;
     uint64_t id;
     array constant;  // Constant only
     std::shared_ptr<Primitive> prim;  // Node only

@@ -340,6 +340,9 @@ ReadPrimitive read_primitive(ByteReader& r, const std::vector<Shape>& input_shap
     make("Contiguous", {{"allow_col_major", "False"}});
   } else if (name == "Broadcast" || name == "Reshape") {
     make(name, {{"shape", get_ints()}});
+    // A shapeless MLX export broadcasts to the shape of a second input; lumex's
+    // shapeless replay resizes a broadcast from its readers instead.
+    if (name == "Broadcast" && input_shapes.size() == 2) out.input_order = {0};
   } else if (name == "Transpose") {
     make(name, {{"axes", get_ints()}});
   } else if (name == "Slice") {

@@ -119,7 +119,7 @@ void write_primitive(ByteWriter& w, const Primitive& p);
 struct ReadPrimitive {
   std::shared_ptr<Primitive> prim;
   bool reshape = false;
-  /// Where each lumex input is among MLX's (empty: the same order).
+  /// Where each lumex input is among MLX's (empty: the same inputs in the same order).
   std::vector<int> input_order;
   bool split = false;
   int split_axis = 0;
