@@ -320,7 +320,15 @@ void phase_gemm(const Geometry& g, const ConvParams& p, const Phase& ph, const T
   int64_t kb = std::min(Kc, std::max<int64_t>(std::min<int64_t>(Kc, 1024), budget / M));
   int64_t mb = std::max<int64_t>(1, std::min(M, budget / kb));
   if (nt > 1 && g.G < nt) mb = std::min(mb, std::max<int64_t>(16, (M + nt - 1) / nt));
-  const int64_t nblk = (M + mb - 1) / mb, tasks = g.G * nblk;
+  int64_t nblk = (M + mb - 1) / mb;
+  if (nt > 1 && g.G * nblk > 1 && mb > 64) {
+    // Equal blocks, a multiple of the threads in all: 10 blocks of which the last
+    // holds 7 rows kept one thread a block longer than the other.
+    while (g.G * nblk % nt) ++nblk;
+    mb = (M + nblk - 1) / nblk;
+    nblk = (M + mb - 1) / mb;
+  }
+  const int64_t tasks = g.G * nblk;
   const bool whole_rows = kb == Kc && ph.rows.empty() && plain_rows(p);
   auto run = [&](size_t lo, size_t hi) {
     Scratch cols(static_cast<size_t>(mb * kb) * sizeof(Cx));
